@@ -4,8 +4,11 @@
  * display standalone). Served by the real signal server, as in production.
  */
 import { test, expect } from '@playwright/test';
+import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { launchChromium } from './support/chromium.ts';
-import { startSignalServer, type SignalServer } from './support/processes.ts';
+import { freePort, startSignalServer, type SignalServer } from './support/processes.ts';
 
 let server: SignalServer | undefined;
 
@@ -52,7 +55,6 @@ test('service worker takes control and the app opens offline and with the server
     await context.setOffline(true);
     await page.reload();
     await expect(page.locator('#shell-ready')).toBeVisible();
-    await expect(page.locator('#network')).toContainText('Offline');
     await context.setOffline(false);
 
     await server.stop();
@@ -67,3 +69,45 @@ test('service worker takes control and the app opens offline and with the server
     await browser.close();
   }
 });
+
+test('a new version shows the update prompt, and Reload switches to it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fv-pwa-'));
+  cpSync('web/dist', dir, { recursive: true });
+  const port = String(await freePort());
+  server = await startSignalServer(['--static', dir, '--port', port]);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    await expect(page.locator('html')).toHaveAttribute('data-sw', 'controlled', { timeout: 30_000 });
+    await expect(page.locator('fv-update-prompt')).not.toHaveAttribute('open');
+
+    // Deploy a new version on the same origin: any byte change to sw.js is a new worker.
+    await server.stop();
+    appendFileSync(join(dir, 'sw.js'), '\n// next release\n');
+    server = await restartOn(port, dir);
+    await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r?.update()));
+    await expect(page.locator('fv-update-prompt')).toHaveAttribute('open', '', { timeout: 30_000 });
+    expect(await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => !!r?.waiting))).toBe(true);
+
+    await page.evaluate(() => ((window as any).beforeUpdate = true));
+    await page.locator('fv-update-prompt #reload').click();
+    await page.waitForFunction(() => !(window as any).beforeUpdate && document.documentElement.dataset.sw === 'controlled');
+    expect(await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => !!r?.waiting))).toBe(false);
+  } finally {
+    await browser.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** The old server's connections may hold the port for a moment (TIME_WAIT): retry briefly. */
+async function restartOn(port: string, dir: string): Promise<SignalServer> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await startSignalServer(['--static', dir, '--port', port]);
+    } catch (e) {
+      if (attempt >= 20) throw e;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}

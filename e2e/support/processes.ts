@@ -1,6 +1,7 @@
 /** Child processes for tests: started on free loopback ports, stopped at teardown. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:net';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -62,9 +63,26 @@ export interface SignalServer extends Running {
 /** Starts the real signal server CLI on a free loopback port. */
 export async function startSignalServer(flags: string[] = []): Promise<SignalServer> {
   const r = await spawnUntil(
-    process.execPath, ['--import', 'tsx', 'signal-server/src/cli.ts', '--host', '127.0.0.1', '--port', '0', ...flags],
+    process.execPath,
+    ['--import', 'tsx', 'signal-server/src/cli.ts', '--host', '127.0.0.1', ...(flags.includes('--port') ? [] : ['--port', '0']), ...flags],
     /listening on (http:\/\/[0-9.:]+)/,
   );
   const url = r.match[1]!;
   return { ...r, url, wsUrl: `${url.replace('http', 'ws')}/signal` };
+}
+
+/**
+ * A free loopback port, for a server that must come back on the same origin after a restart:
+ * uWebSockets sets SO_REUSEADDR only for an explicit port, so a port-0 listener's old
+ * connections would block the restart.
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
 }

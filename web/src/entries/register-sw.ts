@@ -15,14 +15,15 @@ export function registerServiceWorker(url: string, onUpdateReady: () => void): S
   if (!('serviceWorker' in navigator)) return undefined;
   const wb = new Workbox(url);
   wb.addEventListener('waiting', onUpdateReady);
-  wb.addEventListener('controlling', (event) => {
-    // Reload only for an update the user accepted, not for the first install.
-    if (event.isUpdate) location.reload();
-  });
   const controlled = new Promise<void>((resolve) => {
     if (navigator.serviceWorker.controller) resolve();
     else navigator.serviceWorker.addEventListener('controllerchange', () => resolve(), { once: true });
   });
   wb.register().catch((e: unknown) => console.error('service worker registration failed', e));
-  return { controlled, applyUpdate: () => wb.messageSkipWaiting() };
+  const applyUpdate = () => {
+    // Reload only for an update the user accepted (not on the first install's claim).
+    navigator.serviceWorker.addEventListener('controllerchange', () => location.reload(), { once: true });
+    wb.messageSkipWaiting();
+  };
+  return { controlled, applyUpdate };
 }

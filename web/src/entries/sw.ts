@@ -6,11 +6,15 @@
  */
 import { precacheAndRoute, cleanupOutdatedCaches, createHandlerBoundToURL } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
+import { clientsClaim } from 'workbox-core';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<{ url: string; revision: string | null }> };
 
 export const SHARE_CACHE = 'fv-share-target';
 
+// The first install takes the open page at once (so it works offline right away); updates wait
+// for the user's yes (the update prompt sends SKIP_WAITING).
+clientsClaim();
 cleanupOutdatedCaches();
 precacheAndRoute(self.__WB_MANIFEST);
 // Navigations go to the app shell, except the relay page and server endpoints.
