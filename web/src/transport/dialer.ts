@@ -1,0 +1,283 @@
+/**
+ * Finds the vault's other peers through the signal server and keeps one transport to each:
+ * WebRTC (direct or TURN) first, the WebSocket fallback when ICE fails, and a periodic try to
+ * upgrade back to WebRTC. Glare cannot happen: of two peers, only the one with the smaller id
+ * dials; the other asks it to (`redial`) when it notices a loss first. Signaling payloads are
+ * sealed by the caller's `seal`/`open` (room key), so the server sees ciphertext only.
+ * Design note: docs/replication.md ("Connections").
+ */
+import { describeError } from '../core/errors.ts';
+import { fromUtf8, toBase64Url, utf8 } from '../core/bytes.ts';
+import { FallbackTransport } from './fallback-transport.ts';
+import type { PeerTransport } from './peer-transport.ts';
+import type { SignalClient } from './signal-client.ts';
+import { SimplePeer, type SignalData, type SimplePeerInstance } from './simple-peer.ts';
+import { WebRtcTransport, selectedPath } from './webrtc-transport.ts';
+
+export interface DialerOptions {
+  signal: SignalClient;
+  selfId: string;
+  /** Seal/open a signaling payload for/from one peer (room key; binds both peer ids). */
+  seal(to: string, payload: Uint8Array): Promise<string>;
+  open(from: string, data: string): Promise<Uint8Array>;
+  /** 'relay' forces TURN (tests, privacy-minded users); 'all' is normal ICE. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  /** ICE servers besides the TURN credentials the signal server hands out. */
+  extraIceServers?: RTCIceServer[];
+  iceTimeoutMs?: number;
+  /** 0 disables the WebSocket fallback. */
+  fallbackBytesPerSec?: number;
+  upgradeIntervalMs?: number;
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  onTransport(peer: string, transport: PeerTransport): void;
+  log?: (line: string) => void;
+}
+
+type Msg =
+  | { t: 'sdp'; s: string; d: SignalData }
+  | { t: 'redial' }
+  | { t: 'fb'; s: string; phase: 'open' | 'ack' };
+
+interface PeerSlot {
+  transport?: PeerTransport;
+  /** The WebRTC attempt in flight (initiator or responder side). */
+  attempt?: { session: string; peer: SimplePeerInstance; timer?: ReturnType<typeof setTimeout> };
+  fallbackSession?: string;
+  backoff: number;
+  retryTimer?: ReturnType<typeof setTimeout>;
+  upgradeTimer?: ReturnType<typeof setInterval>;
+}
+
+const randomId = () => toBase64Url(crypto.getRandomValues(new Uint8Array(12)));
+
+export class Dialer {
+  readonly #o: Required<Omit<DialerOptions, 'log'>> & { log: (l: string) => void };
+  readonly #peers = new Map<string, PeerSlot>();
+  #iceServers: RTCIceServer[] = [];
+  #iceExpiresAt = 0;
+  #offs: Array<() => void> = [];
+  #inbox = new Map<string, Promise<void>>();
+  #stopped = false;
+
+  constructor(opts: DialerOptions) {
+    this.#o = {
+      iceTransportPolicy: 'all', extraIceServers: [], iceTimeoutMs: 15_000, fallbackBytesPerSec: 3 * 1024 * 1024,
+      upgradeIntervalMs: 60_000, minBackoffMs: 1000, maxBackoffMs: 30_000, log: (l) => console.info(l), ...opts,
+    };
+    const s = this.#o.signal;
+    this.#offs.push(
+      s.on('joined', ({ peers }) => peers.forEach((p) => this.#seen(p))),
+      s.on('peer-joined', (p) => this.#seen(p)),
+      s.on('peer-left', (p) => this.#drop(p, 'peer left the room')),
+      s.on('signal', ({ from, data }) => this.#enqueue(from, data)),
+      s.on('relay', ({ from, data }) => {
+        const t = this.#peers.get(from)?.transport;
+        if (t instanceof FallbackTransport) t.receive(data);
+      }),
+    );
+  }
+
+  /** Peers with an open transport, and how each is reached. */
+  connections(): Array<{ peer: string; kind: PeerTransport['kind'] }> {
+    return [...this.#peers].flatMap(([peer, slot]) => (slot.transport && !slot.transport.closed ? [{ peer, kind: slot.transport.kind }] : []));
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#offs.forEach((off) => off());
+    for (const p of [...this.#peers.keys()]) this.#drop(p, 'dialer stopped');
+  }
+
+  #slot(peer: string): PeerSlot {
+    let slot = this.#peers.get(peer);
+    if (!slot) this.#peers.set(peer, (slot = { backoff: this.#o.minBackoffMs }));
+    return slot;
+  }
+
+  #isDialer(peer: string): boolean {
+    return this.#o.selfId < peer;
+  }
+
+  #seen(peer: string) {
+    if (peer === this.#o.selfId || this.#stopped) return;
+    const slot = this.#slot(peer);
+    if (slot.transport && !slot.transport.closed) return;
+    if (this.#isDialer(peer)) void this.#dial(peer);
+  }
+
+  #drop(peer: string, reason: string) {
+    const slot = this.#peers.get(peer);
+    if (!slot) return;
+    this.#peers.delete(peer);
+    clearTimeout(slot.retryTimer);
+    clearInterval(slot.upgradeTimer);
+    this.#abortAttempt(slot);
+    slot.transport?.close(reason);
+  }
+
+  async #send(peer: string, msg: Msg): Promise<void> {
+    const sealed = await this.#o.seal(peer, utf8(JSON.stringify(msg)));
+    if (!this.#o.signal.signal(sealed, peer)) this.#o.log(`dialer: could not signal ${peer} (not connected)`);
+  }
+
+  /** One peer's signals are handled in order: an offer must set up the peer before its candidates. */
+  #enqueue(from: string, data: string) {
+    const prev = this.#inbox.get(from) ?? Promise.resolve();
+    const next = prev.then(() => this.#onSignal(from, data)).catch((e: unknown) => {
+      this.#o.log(`dialer: signal from ${from} failed (${describeError(e)})`);
+    });
+    this.#inbox.set(from, next);
+    void next.then(() => {
+      if (this.#inbox.get(from) === next) this.#inbox.delete(from);
+    });
+  }
+
+  async #onSignal(from: string, data: string) {
+    let msg: Msg;
+    try {
+      msg = JSON.parse(fromUtf8(await this.#o.open(from, data))) as Msg;
+    } catch (e) {
+      this.#o.log(`dialer: dropped a signal from ${from} that did not open (${describeError(e)})`);
+      return;
+    }
+    if (this.#stopped) return;
+    const slot = this.#slot(from);
+    if (msg.t === 'sdp' && typeof msg.s === 'string') {
+      if (!slot.attempt || slot.attempt.session !== msg.s) {
+        if (this.#isDialer(from)) return; // a stale answer to an attempt we gave up
+        this.#abortAttempt(slot);
+        slot.attempt = { session: msg.s, peer: await this.#newPeer(from, false, msg.s) };
+      }
+      slot.attempt.peer.signal(msg.d);
+    } else if (msg.t === 'redial') {
+      if (this.#isDialer(from) && (!slot.transport || slot.transport.closed) && !slot.attempt) void this.#dial(from);
+    } else if (msg.t === 'fb' && typeof msg.s === 'string') {
+      if (msg.phase === 'open' && !this.#isDialer(from)) {
+        const mine = randomId();
+        this.#useFallback(from, mine, msg.s);
+        await this.#send(from, { t: 'fb', s: mine, phase: 'ack' });
+      } else if (msg.phase === 'ack' && this.#isDialer(from) && slot.fallbackSession) {
+        this.#useFallback(from, slot.fallbackSession, msg.s);
+      }
+    }
+  }
+
+  async #iceConfig(): Promise<RTCIceServer[]> {
+    if (Date.now() > this.#iceExpiresAt - 60_000) {
+      try {
+        const turn = await this.#o.signal.requestTurn();
+        this.#iceServers = turn.iceServers as RTCIceServer[];
+        this.#iceExpiresAt = turn.expiresAt * (turn.expiresAt < 1e12 ? 1000 : 1);
+      } catch (e) {
+        // No TURN (not configured, or the server is away): direct paths and the fallback remain.
+        this.#o.log(`dialer: no TURN credentials (${describeError(e)})`);
+        this.#iceServers = [];
+        this.#iceExpiresAt = Date.now() + 120_000;
+      }
+    }
+    return [...this.#o.extraIceServers, ...this.#iceServers];
+  }
+
+  async #newPeer(remote: string, initiator: boolean, session: string): Promise<SimplePeerInstance> {
+    const peer = new SimplePeer({
+      initiator,
+      trickle: true,
+      config: { iceServers: await this.#iceConfig(), iceTransportPolicy: this.#o.iceTransportPolicy },
+    });
+    peer.on('signal', (d: SignalData) => void this.#send(remote, { t: 'sdp', s: session, d }));
+    peer.on('connect', () => void this.#connected(remote, session, peer));
+    peer.on('error', (e: Error) => this.#o.log(`dialer: WebRTC with ${remote} failed: ${e.message}`));
+    peer.on('close', () => {
+      const slot = this.#peers.get(remote);
+      if (slot?.attempt?.peer === peer) this.#abortAttempt(slot);
+    });
+    return peer;
+  }
+
+  async #dial(remote: string) {
+    const slot = this.#slot(remote);
+    if (slot.attempt || this.#stopped) return;
+    const session = randomId();
+    const peer = await this.#newPeer(remote, true, session);
+    slot.attempt = { session, peer };
+    slot.attempt.timer = setTimeout(() => {
+      if (slot.attempt?.session !== session) return;
+      this.#o.log(`dialer: ICE to ${remote} did not connect in ${this.#o.iceTimeoutMs} ms`);
+      this.#abortAttempt(slot);
+      if (!slot.transport || slot.transport.closed) void this.#openFallback(remote);
+    }, this.#o.iceTimeoutMs);
+  }
+
+  async #connected(remote: string, session: string, peer: SimplePeerInstance) {
+    const slot = this.#peers.get(remote);
+    if (!slot || slot.attempt?.session !== session) {
+      peer.destroy();
+      return;
+    }
+    clearTimeout(slot.attempt.timer);
+    slot.attempt = undefined;
+    const path = await selectedPath((peer as unknown as { _pc: RTCPeerConnection })._pc);
+    this.#adopt(remote, new WebRtcTransport(peer, path.kind));
+    clearInterval(slot.upgradeTimer);
+    slot.upgradeTimer = undefined;
+  }
+
+  async #openFallback(remote: string) {
+    if (this.#o.fallbackBytesPerSec <= 0) return this.#retryLater(remote);
+    const slot = this.#slot(remote);
+    slot.fallbackSession = randomId();
+    await this.#send(remote, { t: 'fb', s: slot.fallbackSession, phase: 'open' });
+  }
+
+  #useFallback(remote: string, local: string, remoteSession: string) {
+    const link = {
+      send: (sealed: string) => this.#o.signal.relay(remote, sealed),
+      seal: (frame: Uint8Array) => this.#o.seal(remote, frame),
+      open: (data: string) => this.#o.open(remote, data),
+    };
+    const t = new FallbackTransport(link, { localSession: local, remoteSession, bytesPerSec: this.#o.fallbackBytesPerSec });
+    this.#adopt(remote, t);
+    const slot = this.#slot(remote);
+    if (this.#isDialer(remote) && !slot.upgradeTimer) {
+      slot.upgradeTimer = setInterval(() => void this.#dial(remote), this.#o.upgradeIntervalMs);
+    }
+  }
+
+  #adopt(remote: string, t: PeerTransport) {
+    const slot = this.#slot(remote);
+    const old = slot.transport;
+    slot.transport = t;
+    slot.backoff = this.#o.minBackoffMs;
+    if (old && !old.closed) old.close(`replaced by a ${t.kind} connection`);
+    t.onClose(({ reason }) => {
+      if (slot.transport !== t || this.#stopped) return;
+      this.#o.log(`dialer: ${t.kind} connection to ${remote} closed (${reason})`);
+      slot.transport = undefined;
+      this.#retryLater(remote);
+    });
+    this.#o.log(`dialer: connected to ${remote} (${t.kind})`);
+    this.#o.onTransport(remote, t);
+  }
+
+  #retryLater(remote: string) {
+    const slot = this.#peers.get(remote);
+    if (!slot || this.#stopped) return;
+    clearTimeout(slot.retryTimer);
+    const delay = slot.backoff / 2 + Math.random() * (slot.backoff / 2);
+    slot.backoff = Math.min(this.#o.maxBackoffMs, slot.backoff * 2);
+    slot.retryTimer = setTimeout(() => {
+      if (slot.transport && !slot.transport.closed) return;
+      if (this.#isDialer(remote)) void this.#dial(remote);
+      else void this.#send(remote, { t: 'redial' });
+    }, delay);
+  }
+
+  #abortAttempt(slot: PeerSlot) {
+    if (!slot.attempt) return;
+    clearTimeout(slot.attempt.timer);
+    const { peer } = slot.attempt;
+    slot.attempt = undefined;
+    peer.destroy();
+  }
+}
