@@ -33,11 +33,14 @@ export type ClientMessage = JoinMsg | SignalOut | RelayOut | TurnRequest | PingM
 
 // ── server → client ───────────────────────────────────────────────────────────
 export interface ChallengeMsg { type: 'challenge'; nonce: string; protocol: number }
-export interface JoinedMsg { type: 'joined'; room: string; peer: string; peers: string[] }
+/** Limits the server enforces, announced on join so clients can pace themselves (optional: older servers omit it). */
+export interface SignalLimits { maxFrame: number; maxSignalData: number; maxMsgsPerSec: number; maxRelayBytesPerSec: number }
+export interface JoinedMsg { type: 'joined'; room: string; peer: string; peers: string[]; limits?: SignalLimits }
 export interface PeerJoinedMsg { type: 'peer-joined'; peer: string }
 export interface PeerLeftMsg { type: 'peer-left'; peer: string }
 export interface SignalIn { type: 'signal'; from: string; data: string }
 export interface RelayIn { type: 'relay'; from: string; data: string }
+/** `expiresAt`: unix time in milliseconds after which TURN refuses the credentials. */
 export interface TurnMsg { type: 'turn'; iceServers: IceServer[]; expiresAt: number }
 export interface PongMsg { type: 'pong' }
 /** Non-fatal problem with one message (the connection stays open). */
@@ -48,7 +51,10 @@ export type ServerMessage =
 export type ErrorCode =
   | 'bad-message' | 'not-joined' | 'already-joined' | 'unknown-peer' | 'turn-disabled' | 'too-large';
 
-/** WebSocket close codes the server uses; the reason string says more. */
+/**
+ * WebSocket close codes the server uses; the reason string says more. 4006 means another
+ * connection joined with the same peer id and replaced this one: do not reconnect automatically.
+ */
 export const CloseCode = {
   Normal: 1000,
   GoingAway: 1001,
@@ -62,6 +68,8 @@ export const CloseCode = {
   DuplicatePeer: 4006,
   JoinTimeout: 4007,
   ProtocolMismatch: 4008,
+  /** The client read too slowly: more than the server's backpressure limit was queued for it. */
+  SlowConsumer: 4009,
 } as const;
 
 const str = (x: unknown, max: number): x is string => typeof x === 'string' && x.length <= max;

@@ -1,0 +1,163 @@
+/**
+ * Command-line flags (and SIGNAL_* environment variables) → SignalServerOptions. Pure: takes
+ * argv, env and a file reader, returns options, help text or an error message.
+ * Every flag `--foo-bar` may also be given as `SIGNAL_FOO_BAR`; flags win.
+ */
+import { DEFAULT_LIMITS, type Limits } from './limits.ts';
+import type { SignalServerOptions } from './server.ts';
+
+type Kind = 'string' | 'int' | 'seconds' | 'bool';
+
+interface Spec {
+  flag: string;
+  kind: Kind;
+  arg?: string;
+  help: string;
+  limit?: keyof Limits;
+  min?: number;
+  max?: number;
+}
+
+const S = (flag: string, kind: Kind, help: string, extra: Partial<Spec> = {}): Spec => ({ flag, kind, help, ...extra });
+
+const SPECS: Spec[] = [
+  S('host', 'string', 'address to listen on (default 127.0.0.1; use a TLS reverse proxy in front)', { arg: 'ADDR' }),
+  S('port', 'int', 'port (default 8080; 0 = any free port)', { arg: 'N', min: 0, max: 65535 }),
+  S('static', 'string', 'directory of the built PWA to serve (default web/dist if present)', { arg: 'DIR' }),
+  S('no-static', 'bool', 'serve no static files'),
+  S('turn-secret', 'string', "coturn's static-auth-secret (prefer --turn-secret-file or SIGNAL_TURN_SECRET: argv is visible to other users)", { arg: 'S' }),
+  S('turn-secret-file', 'string', 'read the TURN secret from this file', { arg: 'FILE' }),
+  S('turn-urls', 'string', 'comma-separated TURN URLs, e.g. turn:turn.example.org:3478?transport=udp', { arg: 'URLS' }),
+  S('turn-ttl', 'int', 'lifetime of TURN credentials in seconds (default 3600)', { arg: 'SEC', min: 60, max: 7 * 86400 }),
+  S('max-frame', 'int', `largest WebSocket frame in bytes (default ${DEFAULT_LIMITS.maxFrame})`, { arg: 'BYTES', limit: 'maxFrame', min: 1024, max: 16 * 1024 * 1024 }),
+  S('max-signal-data', 'int', `largest signal payload in characters (default ${DEFAULT_LIMITS.maxSignalData})`, { arg: 'N', limit: 'maxSignalData', min: 256 }),
+  S('max-msgs-per-sec', 'int', `messages per second per connection (default ${DEFAULT_LIMITS.maxMsgsPerSec})`, { arg: 'N', limit: 'maxMsgsPerSec', min: 1 }),
+  S('max-relay-bytes-per-sec', 'int', `fallback-relay bytes per second per connection (default ${DEFAULT_LIMITS.maxRelayBytesPerSec})`, { arg: 'N', limit: 'maxRelayBytesPerSec', min: 1024 }),
+  S('max-peers-per-room', 'int', `peers per room (default ${DEFAULT_LIMITS.maxPeersPerRoom})`, { arg: 'N', limit: 'maxPeersPerRoom', min: 2 }),
+  S('max-rooms', 'int', `rooms on this server (default ${DEFAULT_LIMITS.maxRooms})`, { arg: 'N', limit: 'maxRooms', min: 1 }),
+  S('max-connections', 'int', `open WebSockets, joined or not (default ${DEFAULT_LIMITS.maxConnections})`, { arg: 'N', limit: 'maxConnections', min: 1 }),
+  S('idle-timeout', 'seconds', `close connections silent this long, pings unanswered (default ${DEFAULT_LIMITS.idleTimeoutMs / 1000})`, { arg: 'SEC', limit: 'idleTimeoutMs', min: 0.2, max: 86400 }),
+  S('join-timeout', 'seconds', `close connections not joined after this long (default ${DEFAULT_LIMITS.joinTimeoutMs / 1000})`, { arg: 'SEC', limit: 'joinTimeoutMs', min: 0.2, max: 3600 }),
+  S('max-backpressure', 'int', `bytes queued for a slow client before it is dropped (default ${DEFAULT_LIMITS.maxBackpressure})`, { arg: 'BYTES', limit: 'maxBackpressure', min: 1024 }),
+  S('max-bad-messages', 'int', `malformed messages tolerated per connection (default ${DEFAULT_LIMITS.maxBadMessages})`, { arg: 'N', limit: 'maxBadMessages', min: 1 }),
+  S('trust-proxy', 'bool', 'log the client IP from X-Forwarded-For (only behind your own proxy)'),
+  S('help', 'bool', 'show this help'),
+];
+
+export function helpText(): string {
+  const rows = SPECS.map((s) => [`  --${s.flag}${s.arg ? ` ${s.arg}` : ''}`, s.help] as const);
+  const w = Math.max(...rows.map(([l]) => l.length)) + 2;
+  return [
+    'Family Vault signal server: signaling rooms, TURN credentials, /healthz, /metrics, and the PWA.',
+    '',
+    'Usage: npm run signal -- [flags]      (or: tsx signal-server/src/cli.ts [flags])',
+    '',
+    ...rows.map(([l, h]) => l.padEnd(w) + h),
+    '',
+    'Every flag can also be set as an environment variable: --max-rooms 50 ≡ SIGNAL_MAX_ROOMS=50.',
+    'Docs: docs/signal-server.md',
+  ].join('\n');
+}
+
+export type ParsedArgs =
+  | { kind: 'help'; text: string }
+  | { kind: 'error'; message: string }
+  | { kind: 'ok'; options: SignalServerOptions };
+
+export interface ArgsEnv {
+  env: Record<string, string | undefined>;
+  /** Used when neither --static nor --no-static is given, if that directory exists. */
+  defaultStaticDir?: string;
+  isDirectory: (path: string) => boolean;
+  readFile: (path: string) => string;
+}
+
+export function parseArgs(argv: readonly string[], ctx: ArgsEnv): ParsedArgs {
+  const raw = new Map<string, string>();
+  for (const s of SPECS) {
+    const v = ctx.env[`SIGNAL_${s.flag.toUpperCase().replace(/-/g, '_')}`];
+    if (v !== undefined && v !== '' && s.flag !== 'help') raw.set(s.flag, v);
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-h') return { kind: 'help', text: helpText() };
+    if (!a.startsWith('--')) return { kind: 'error', message: `unexpected argument "${a}" (see --help)` };
+    const eq = a.indexOf('=');
+    const name = a.slice(2, eq < 0 ? undefined : eq);
+    const spec = SPECS.find((s) => s.flag === name);
+    if (!spec) return { kind: 'error', message: `unknown flag --${name} (see --help)` };
+    if (spec.kind === 'bool') {
+      raw.set(name, eq < 0 ? 'true' : a.slice(eq + 1));
+      continue;
+    }
+    const v = eq < 0 ? argv[++i] : a.slice(eq + 1);
+    if (v === undefined) return { kind: 'error', message: `--${name} needs a value` };
+    raw.set(name, v);
+  }
+  if (raw.get('help') === 'true') return { kind: 'help', text: helpText() };
+
+  const options: SignalServerOptions = {};
+  const limits: Partial<Limits> = {};
+  for (const s of SPECS) {
+    const v = raw.get(s.flag);
+    if (v === undefined) continue;
+    const value = parseValue(s, v);
+    if (typeof value === 'object') return { kind: 'error', message: value.error };
+    if (s.limit) limits[s.limit] = s.kind === 'seconds' ? Math.round((value as number) * 1000) : (value as number);
+  }
+  options.limits = limits;
+  if (raw.has('host')) options.host = raw.get('host')!;
+  if (raw.has('port')) options.port = Number(raw.get('port'));
+  if (raw.get('trust-proxy') === 'true') options.trustProxy = true;
+
+  // Static directory.
+  const staticDir = raw.get('static');
+  if (raw.get('no-static') === 'true') {
+    if (staticDir) return { kind: 'error', message: '--static and --no-static contradict each other' };
+  } else if (staticDir) {
+    if (!ctx.isDirectory(staticDir)) return { kind: 'error', message: `--static ${staticDir}: not a directory` };
+    options.staticDir = staticDir;
+  } else if (ctx.defaultStaticDir && ctx.isDirectory(ctx.defaultStaticDir)) {
+    options.staticDir = ctx.defaultStaticDir;
+  }
+
+  // TURN: all or nothing.
+  let secret = raw.get('turn-secret');
+  const secretFile = raw.get('turn-secret-file');
+  if (secret && secretFile) return { kind: 'error', message: 'give --turn-secret or --turn-secret-file, not both' };
+  if (secretFile) {
+    try {
+      secret = ctx.readFile(secretFile).trim();
+    } catch (e) {
+      return { kind: 'error', message: `--turn-secret-file ${secretFile}: ${e instanceof Error ? e.message : String(e)}` };
+    }
+    if (!secret) return { kind: 'error', message: `--turn-secret-file ${secretFile} is empty` };
+  }
+  const urls = (raw.get('turn-urls') ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  if (secret && urls.length === 0) return { kind: 'error', message: '--turn-secret needs --turn-urls' };
+  if (!secret && urls.length > 0) return { kind: 'error', message: '--turn-urls needs --turn-secret (or --turn-secret-file)' };
+  const badUrl = urls.find((u) => !/^(turns?|stun):[^\s]+$/.test(u));
+  if (badUrl) return { kind: 'error', message: `--turn-urls: "${badUrl}" is not a turn:, turns: or stun: URL` };
+  if (secret) options.turn = { secret, urls, ttlSec: Number(raw.get('turn-ttl') ?? 3600) };
+  return { kind: 'ok', options };
+}
+
+function parseValue(s: Spec, v: string): number | string | boolean | { error: string } {
+  switch (s.kind) {
+    case 'string':
+      return v;
+    case 'bool':
+      if (v === 'true' || v === '1') return true;
+      if (v === 'false' || v === '0') return false;
+      return { error: `--${s.flag}: expected true or false, got "${v}"` };
+    case 'int':
+    case 'seconds': {
+      const n = Number(v);
+      const ok = v.trim() !== '' && Number.isFinite(n) && (s.kind === 'seconds' || Number.isInteger(n));
+      const min = s.min ?? 1;
+      const max = s.max ?? Number.MAX_SAFE_INTEGER;
+      if (!ok || n < min || n > max) return { error: `--${s.flag}: expected ${s.kind === 'int' ? 'an integer' : 'a number'} from ${min} to ${max}, got "${v}"` };
+      return n;
+    }
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * `npm run signal -- [flags]`: starts the signal server, prints its URL, and shuts down
+ * cleanly on SIGTERM/SIGINT (stop accepting, close WebSockets with 1001, exit 0).
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from './args.ts';
+import { startSignalServer } from './server.ts';
+import { UwsNotNativeError } from './uws.ts';
+
+const defaultStaticDir = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+async function main(): Promise<number> {
+  const parsed = parseArgs(process.argv.slice(2), {
+    env: process.env,
+    defaultStaticDir,
+    isDirectory: (p) => {
+      try {
+        return statSync(p).isDirectory();
+      } catch {
+        return false; // missing or unreadable: treated as "not a directory"
+      }
+    },
+    readFile: (p) => readFileSync(p, 'utf8'),
+  });
+  if (parsed.kind === 'help') {
+    console.log(parsed.text);
+    return 0;
+  }
+  if (parsed.kind === 'error') {
+    console.error(`signal-server: ${parsed.message}`);
+    return 2;
+  }
+  const server = await startSignalServer(parsed.options);
+  console.log(`Signal server listening on ${server.url} (serving ${parsed.options.staticDir ?? 'no static files'})`);
+
+  await new Promise<void>((resolve) => {
+    const stop = (sig: NodeJS.Signals) => {
+      console.log(`${new Date().toISOString()} signal ${sig}: shutting down`);
+      server.close().then(resolve, (e: unknown) => {
+        console.error(`signal-server: error during shutdown: ${String(e)}`);
+        resolve();
+      });
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof UwsNotNativeError) console.error(`signal-server: ${e.message}`);
+    else console.error(`signal-server: failed to start: ${e instanceof Error ? e.message : String(e)}`);
+    if (!(e instanceof UwsNotNativeError) && e instanceof Error && e.stack) console.error(e.stack);
+    process.exit(1);
+  },
+);
+

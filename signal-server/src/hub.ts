@@ -1,0 +1,325 @@
+/**
+ * The signaling protocol, independent of the WebSocket library (see conn.ts): challenge → join
+ * → forward `signal`/`relay` inside one room, TURN credentials, and every per-connection limit.
+ *
+ * Rules that keep it safe under hostile input:
+ * - Every entry point catches: bad network input never throws out of a handler.
+ * - A connection is released (removed from its room, marked done) BEFORE its socket is ended,
+ *   because uWS runs the close handler synchronously inside `end()`.
+ * - Slow receivers found while forwarding are closed after the current handler finishes
+ *   (`kicks`), so a room is never mutated while it is being iterated.
+ */
+import { performance } from 'node:perf_hooks';
+import { isPeerId } from '../../web/src/core/ids.ts';
+import {
+  CloseCode, SIGNAL_PROTOCOL, parseClientMessage,
+  type ErrorCode, type JoinMsg, type RelayOut, type ServerMessage, type SignalLimits, type SignalOut,
+} from '../../web/src/core/signal-messages.ts';
+import { SendResult, type Conn, type PeerSocket } from './conn.ts';
+import { makeNonce, roomPublicKey, verifyJoin } from './join-auth.ts';
+import type { Limits } from './limits.ts';
+import type { Logger } from './log.ts';
+import type { Gauges, Metrics } from './metrics.ts';
+import { Rooms, type Room } from './rooms.ts';
+import { TokenBucket } from './token-bucket.ts';
+import { makeTurnCredentials, type TurnConfig } from './turn.ts';
+
+export interface HubOptions {
+  limits: Limits;
+  turn: TurnConfig | undefined;
+  metrics: Metrics;
+  log: Logger;
+  /** Monotonic milliseconds; injectable for tests. */
+  now?: () => number;
+}
+
+/**
+ * uWS closes these itself, without a close frame (the client sees 1006); its reason text is how
+ * we learn why. Logged with the code a close frame would have carried.
+ */
+const UWS_CLOSE_REASONS: Record<string, { reason: string; code: number }> = {
+  'Received too big message': { reason: 'too-large', code: CloseCode.TooLarge },
+  'Received invalid UTF-8': { reason: 'bad-utf8', code: 1007 },
+};
+
+export class Hub {
+  readonly rooms = new Rooms();
+  private readonly conns = new Set<Conn>();
+  private readonly limits: Limits;
+  private readonly turn: TurnConfig | undefined;
+  private readonly metrics: Metrics;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly announced: SignalLimits;
+  private nextId = 1;
+  private readonly kicks: Conn[] = [];
+  private flushing = false;
+
+  constructor(opts: HubOptions) {
+    this.limits = opts.limits;
+    this.turn = opts.turn;
+    this.metrics = opts.metrics;
+    this.log = opts.log;
+    this.now = opts.now ?? (() => performance.now());
+    const l = this.limits;
+    this.announced = {
+      maxFrame: l.maxFrame, maxSignalData: l.maxSignalData,
+      maxMsgsPerSec: l.maxMsgsPerSec, maxRelayBytesPerSec: l.maxRelayBytesPerSec,
+    };
+  }
+
+  gauges(): Gauges {
+    return { connections: this.conns.size, rooms: this.rooms.size, peers: this.rooms.peers };
+  }
+
+  /** Called at the HTTP upgrade: a Conn, or undefined when the server is at maxConnections. */
+  admit(ip: string): Conn | undefined {
+    if (this.conns.size >= this.limits.maxConnections) {
+      this.metrics.refused('max-connections');
+      this.log('refuse', { ip, code: 503, reason: 'max-connections' });
+      return undefined;
+    }
+    const now = this.now();
+    const l = this.limits;
+    const conn: Conn = {
+      id: this.nextId++, ip, nonce: makeNonce(), openedAt: now, socket: undefined, lastSeen: now, pinged: false,
+      room: undefined, peer: undefined, bad: 0, done: false,
+      // Bursts of 2 s; the relay bucket must also fit one maximal frame or it could never pass.
+      msgs: new TokenBucket(l.maxMsgsPerSec, 2 * l.maxMsgsPerSec, now),
+      relayBytes: new TokenBucket(l.maxRelayBytesPerSec, Math.max(2 * l.maxRelayBytesPerSec, l.maxFrame), now),
+    };
+    this.conns.add(conn);
+    this.metrics.connectionsTotal++;
+    return conn;
+  }
+
+  open(conn: Conn, socket: PeerSocket): void {
+    this.guard(conn, () => {
+      conn.socket = socket;
+      this.send(conn, { type: 'challenge', nonce: conn.nonce, protocol: SIGNAL_PROTOCOL });
+    });
+  }
+
+  /** `text` is undefined for a binary frame; `bytes` is the frame's payload size. */
+  message(conn: Conn, text: string | undefined, bytes: number): void {
+    this.guard(conn, () => this.handle(conn, text, bytes));
+  }
+
+  pong(conn: Conn): void {
+    conn.lastSeen = this.now();
+    conn.pinged = false;
+  }
+
+  /** The socket closed (either side). Never touches the socket again. */
+  closed(conn: Conn, reason: string): void {
+    conn.socket = undefined;
+    this.guard(conn, () => {
+      if (conn.done) return;
+      const why = UWS_CLOSE_REASONS[reason];
+      if (why) {
+        this.metrics.refused(why.reason);
+        this.log('refuse', { ip: conn.ip, conn: conn.id, peer: conn.peer, code: why.code, reason: why.reason });
+      }
+      this.release(conn);
+    });
+  }
+
+  /** Join and idle timeouts, keepalive pings. Called by a timer a few times per timeout. */
+  sweep(): void {
+    const now = this.now();
+    const { joinTimeoutMs, idleTimeoutMs } = this.limits;
+    for (const c of this.conns) {
+      this.guard(c, () => {
+        if (c.done) return;
+        if (!c.room && now - c.openedAt > joinTimeoutMs) return this.refuse(c, CloseCode.JoinTimeout, 'join-timeout');
+        const quiet = now - c.lastSeen;
+        if (quiet > idleTimeoutMs) return this.refuse(c, CloseCode.IdleTimeout, 'idle-timeout');
+        if (quiet > idleTimeoutMs / 2 && !c.pinged) {
+          c.pinged = true;
+          c.socket?.ping();
+        }
+      });
+    }
+  }
+
+  /** Closes every connection with 1001 (going away). */
+  shutdown(): void {
+    const n = this.conns.size;
+    for (const c of [...this.conns]) {
+      const s = c.socket;
+      this.release(c);
+      this.guard(c, () => s?.end(CloseCode.GoingAway, 'server-shutdown'));
+    }
+    this.log('shutdown', { connections: n });
+  }
+
+  // ── protocol ───────────────────────────────────────────────────────────────
+
+  private handle(conn: Conn, text: string | undefined, bytes: number): void {
+    if (conn.done) return;
+    const now = this.now();
+    conn.lastSeen = now;
+    conn.pinged = false;
+    this.metrics.messagesReceived++;
+    this.metrics.bytesReceived += bytes;
+    if (!conn.msgs.take(1, now)) return this.refuse(conn, CloseCode.RateLimited, 'rate-limit');
+    if (text === undefined) return this.bad(conn, 'bad-message', 'binary frames are not part of the protocol');
+    const msg = parseClientMessage(text, this.limits.maxFrame);
+    if (!msg) return this.bad(conn, 'bad-message', 'malformed or unknown message');
+    if (msg.type === 'join') return this.join(conn, msg);
+    if (msg.type === 'ping') return void this.send(conn, { type: 'pong' });
+    const room = conn.room;
+    if (!room || conn.peer === undefined) return this.bad(conn, 'not-joined', 'join a room first');
+    switch (msg.type) {
+      case 'signal':
+        return this.signal(conn, room, conn.peer, msg);
+      case 'relay':
+        if (!conn.relayBytes.take(msg.data.length, now)) return this.refuse(conn, CloseCode.RateLimited, 'relay-rate-limit');
+        return this.relay(conn, room, conn.peer, msg);
+      case 'turn':
+        if (!this.turn) return this.error(conn, 'turn-disabled', 'this server has no TURN service configured');
+        this.metrics.turnIssued++;
+        return void this.send(conn, { type: 'turn', ...makeTurnCredentials(this.turn, conn.peer, Date.now()) });
+    }
+  }
+
+  private join(conn: Conn, msg: JoinMsg): void {
+    if (conn.room) return this.bad(conn, 'already-joined', 'already joined a room');
+    if (msg.protocol !== SIGNAL_PROTOCOL) {
+      return this.refuse(conn, CloseCode.ProtocolMismatch, 'protocol-mismatch', `server speaks ${SIGNAL_PROTOCOL}`);
+    }
+    if (!isPeerId(msg.peer)) return this.refuse(conn, CloseCode.BadInput, 'bad-peer-id');
+    const key = this.rooms.get(msg.room)?.key ?? roomPublicKey(msg.room);
+    if (!key) return this.refuse(conn, CloseCode.AuthFailed, 'bad-room-id');
+    if (!verifyJoin(key, conn.nonce, msg.room, msg.peer, msg.sig)) return this.refuse(conn, CloseCode.AuthFailed, 'bad-signature');
+
+    // Same peer id again: the newer connection proved the room key with a fresh nonce, so it
+    // wins (a device that reconnects after a network change must not wait for the old socket
+    // to time out). The old one is told why (4006) and must not reconnect by itself.
+    const old = this.rooms.get(msg.room)?.peers.get(msg.peer);
+    if (old) this.refuse(old, CloseCode.DuplicatePeer, 'replaced');
+
+    const room = this.rooms.get(msg.room); // may have vanished with `old`
+    if (!room && this.rooms.size >= this.limits.maxRooms) return this.refuse(conn, CloseCode.ServerFull, 'max-rooms');
+    if (room && room.peers.size >= this.limits.maxPeersPerRoom) return this.refuse(conn, CloseCode.RoomFull, 'room-full');
+
+    const joined = this.rooms.add(msg.room, key, msg.peer, conn);
+    this.metrics.joinsTotal++;
+    this.log('connect', { ip: conn.ip, conn: conn.id, room: joined.id.slice(0, 8), peer: msg.peer, peers: joined.peers.size });
+    const others = [...joined.peers.keys()].filter((p) => p !== msg.peer);
+    this.send(conn, { type: 'joined', room: joined.id, peer: msg.peer, peers: others, limits: this.announced });
+    const note = JSON.stringify({ type: 'peer-joined', peer: msg.peer } satisfies ServerMessage);
+    for (const c of joined.peers.values()) if (c !== conn) this.deliver(c, note);
+  }
+
+  private signal(conn: Conn, room: Room, from: string, msg: SignalOut): void {
+    if (msg.data.length > this.limits.maxSignalData) {
+      return this.bad(conn, 'too-large', `signal data over ${this.limits.maxSignalData} characters`);
+    }
+    const out = JSON.stringify({ type: 'signal', from, data: msg.data } satisfies ServerMessage);
+    if (msg.to === undefined) {
+      for (const c of room.peers.values()) if (c !== conn && this.deliver(c, out)) this.metrics.delivered.broadcast++;
+      return;
+    }
+    const target = room.peers.get(msg.to);
+    if (!target || target === conn) return this.unknownPeer(conn, msg.to);
+    if (this.deliver(target, out)) this.metrics.delivered.signal++;
+  }
+
+  private relay(conn: Conn, room: Room, from: string, msg: RelayOut): void {
+    const target = room.peers.get(msg.to);
+    if (!target || target === conn) return this.unknownPeer(conn, msg.to);
+    if (this.deliver(target, JSON.stringify({ type: 'relay', from, data: msg.data } satisfies ServerMessage))) {
+      this.metrics.delivered.relay++;
+    }
+  }
+
+  // ── helpers ────────────────────────────────────────────────────────────────
+
+  /** Not an offence: the peer may have left a moment ago. */
+  private unknownPeer(conn: Conn, to: string): void {
+    this.error(conn, 'unknown-peer', isPeerId(to) ? `no peer ${to} in this room` : 'no such peer in this room');
+  }
+
+  private error(conn: Conn, code: ErrorCode, message: string): void {
+    this.send(conn, { type: 'error', code, message });
+  }
+
+  /** A message the protocol does not allow: answered, counted, and fatal after maxBadMessages. */
+  private bad(conn: Conn, code: ErrorCode, message: string): void {
+    conn.bad++;
+    this.metrics.badMessages++;
+    if (conn.bad >= this.limits.maxBadMessages) return this.refuse(conn, CloseCode.BadInput, 'bad-input');
+    this.error(conn, code, message);
+  }
+
+  private send(conn: Conn, msg: ServerMessage): boolean {
+    return this.deliver(conn, JSON.stringify(msg));
+  }
+
+  /** Sends a prepared frame; a receiver over its backpressure limit is queued for closing. */
+  private deliver(conn: Conn, text: string): boolean {
+    const s = conn.socket;
+    if (conn.done || !s) return false;
+    const r = s.send(text);
+    if (r === SendResult.Dropped) {
+      this.kicks.push(conn);
+      return false;
+    }
+    this.metrics.bytesSent += text.length;
+    return true;
+  }
+
+  /** Closes a connection for a reason the operator should see: one log line, one counter. */
+  private refuse(conn: Conn, code: number, reason: string, detail?: string): void {
+    if (conn.done) return;
+    this.metrics.refused(reason);
+    this.log('refuse', { ip: conn.ip, conn: conn.id, peer: conn.peer, code, reason });
+    const s = conn.socket;
+    this.release(conn);
+    s?.end(code, detail ? `${reason}: ${detail}` : reason);
+  }
+
+  /** Forgets a connection and tells its room. Idempotent. */
+  private release(conn: Conn): void {
+    if (conn.done) return;
+    conn.done = true;
+    this.conns.delete(conn);
+    const room = this.rooms.remove(conn);
+    if (!room || conn.peer === undefined || room.peers.has(conn.peer)) return;
+    const note = JSON.stringify({ type: 'peer-left', peer: conn.peer } satisfies ServerMessage);
+    for (const c of room.peers.values()) this.deliver(c, note);
+  }
+
+  /** Runs one entry point: never throws, then closes receivers found slow meanwhile. */
+  private guard(conn: Conn, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.metrics.refused('internal-error');
+      this.log('error', { conn: conn.id, error: e instanceof Error ? `${e.name}:${e.message}` : String(e) });
+      try {
+        this.refuse(conn, 1011, 'internal-error');
+      } catch (e2) {
+        this.log('error', { conn: conn.id, error: `while closing: ${String(e2)}` });
+      }
+    }
+    this.flushKicks();
+  }
+
+  private flushKicks(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      for (let c = this.kicks.shift(); c; c = this.kicks.shift()) {
+        try {
+          this.refuse(c, CloseCode.SlowConsumer, 'slow-consumer');
+        } catch (e) {
+          this.log('error', { conn: c.id, error: `while dropping slow consumer: ${String(e)}` });
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+}

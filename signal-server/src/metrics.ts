@@ -1,0 +1,79 @@
+/**
+ * Counters for `/metrics` (Prometheus text exposition format 0.0.4). Plain numbers updated on
+ * the hot path; rendering happens only when scraped. Gauges (open connections, rooms, joined
+ * peers) are read from the hub at render time rather than tracked twice.
+ */
+export interface Gauges {
+  connections: number;
+  rooms: number;
+  peers: number;
+}
+
+export type DeliveryKind = 'signal' | 'broadcast' | 'relay';
+
+export interface MetricsSnapshot extends Gauges {
+  connectionsTotal: number;
+  joinsTotal: number;
+  messagesReceived: number;
+  bytesReceived: number;
+  bytesSent: number;
+  delivered: Record<DeliveryKind, number>;
+  badMessages: number;
+  turnIssued: number;
+  refusals: Record<string, number>;
+}
+
+export class Metrics {
+  connectionsTotal = 0;
+  joinsTotal = 0;
+  messagesReceived = 0;
+  bytesReceived = 0;
+  bytesSent = 0;
+  badMessages = 0;
+  turnIssued = 0;
+  readonly delivered: Record<DeliveryKind, number> = { signal: 0, broadcast: 0, relay: 0 };
+  /** Keyed by a fixed set of reason strings chosen by the server, never by client input. */
+  private readonly refusals = new Map<string, number>();
+
+  refused(reason: string): void {
+    this.refusals.set(reason, (this.refusals.get(reason) ?? 0) + 1);
+  }
+
+  snapshot(g: Gauges): MetricsSnapshot {
+    return {
+      ...g,
+      connectionsTotal: this.connectionsTotal,
+      joinsTotal: this.joinsTotal,
+      messagesReceived: this.messagesReceived,
+      bytesReceived: this.bytesReceived,
+      bytesSent: this.bytesSent,
+      delivered: { ...this.delivered },
+      badMessages: this.badMessages,
+      turnIssued: this.turnIssued,
+      refusals: Object.fromEntries(this.refusals),
+    };
+  }
+
+  render(g: Gauges): string {
+    const out: string[] = [];
+    const metric = (name: string, type: 'counter' | 'gauge', help: string, samples: [string, number][]) => {
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      for (const [labels, v] of samples) out.push(`${name}${labels} ${v}`);
+    };
+    metric('fv_signal_connections', 'gauge', 'Open WebSocket connections (joined or not).', [['', g.connections]]);
+    metric('fv_signal_rooms', 'gauge', 'Rooms with at least one peer.', [['', g.rooms]]);
+    metric('fv_signal_peers', 'gauge', 'Peers joined to a room.', [['', g.peers]]);
+    metric('fv_signal_connections_total', 'counter', 'WebSocket connections accepted.', [['', this.connectionsTotal]]);
+    metric('fv_signal_joins_total', 'counter', 'Successful room joins.', [['', this.joinsTotal]]);
+    metric('fv_signal_messages_received_total', 'counter', 'WebSocket messages received.', [['', this.messagesReceived]]);
+    metric('fv_signal_messages_relayed_total', 'counter', 'Messages delivered to a peer, by kind.',
+      (Object.keys(this.delivered) as DeliveryKind[]).map((k) => [`{kind="${k}"}`, this.delivered[k]]));
+    metric('fv_signal_received_bytes_total', 'counter', 'Payload bytes received in WebSocket messages.', [['', this.bytesReceived]]);
+    metric('fv_signal_sent_bytes_total', 'counter', 'Payload characters sent in WebSocket messages (ASCII JSON).', [['', this.bytesSent]]);
+    metric('fv_signal_bad_messages_total', 'counter', 'Malformed, unknown or out-of-order messages.', [['', this.badMessages]]);
+    metric('fv_signal_turn_credentials_total', 'counter', 'TURN credentials issued.', [['', this.turnIssued]]);
+    metric('fv_signal_refusals_total', 'counter', 'Connections refused or closed by the server, by reason.',
+      [...this.refusals].sort(([a], [b]) => a.localeCompare(b)).map(([r, v]) => [`{reason="${r}"}`, v]));
+    return out.join('\n') + '\n';
+  }
+}

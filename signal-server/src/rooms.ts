@@ -1,0 +1,61 @@
+/**
+ * Rooms: a map from room id to the peers currently joined. A room exists only while it has
+ * peers, so memory follows live connections. The verified public key is kept with the room
+ * so later joins skip re-importing it.
+ */
+import type { KeyObject } from 'node:crypto';
+import type { Conn } from './conn.ts';
+
+export interface Room {
+  readonly id: string;
+  readonly key: KeyObject;
+  readonly peers: Map<string, Conn>;
+}
+
+export class Rooms {
+  private readonly rooms = new Map<string, Room>();
+  private peerCount = 0;
+
+  get size(): number {
+    return this.rooms.size;
+  }
+
+  get peers(): number {
+    return this.peerCount;
+  }
+
+  get(id: string): Room | undefined {
+    return this.rooms.get(id);
+  }
+
+  /** Adds `conn` as `peer`, creating the room if needed. The caller checked every limit. */
+  add(id: string, key: KeyObject, peer: string, conn: Conn): Room {
+    let room = this.rooms.get(id);
+    if (!room) {
+      room = { id, key, peers: new Map() };
+      this.rooms.set(id, room);
+    }
+    room.peers.set(peer, conn);
+    this.peerCount++;
+    conn.room = room;
+    conn.peer = peer;
+    return room;
+  }
+
+  /** Removes `conn` from its room (if it is still the one registered under its peer id). */
+  remove(conn: Conn): Room | undefined {
+    const room = conn.room;
+    if (!room || conn.peer === undefined) return undefined;
+    if (room.peers.get(conn.peer) === conn) {
+      room.peers.delete(conn.peer);
+      this.peerCount--;
+    }
+    if (room.peers.size === 0) this.rooms.delete(room.id);
+    conn.room = undefined;
+    return room;
+  }
+
+  *all(): IterableIterator<Room> {
+    yield* this.rooms.values();
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * startSignalServer: wires the protocol hub (hub.ts) and the HTTP routes (http.ts) onto a
+ * native uWebSockets.js app. WebSockets live at `/signal`. See docs/signal-server.md.
+ */
+import type { TemplatedApp, WebSocket, us_listen_socket } from 'uWebSockets.js';
+import { SendResult, type Conn, type PeerSocket } from './conn.ts';
+import { registerHttp } from './http.ts';
+import { Hub } from './hub.ts';
+import { resolveLimits, type Limits } from './limits.ts';
+import { makeLogger, type LogSink } from './log.ts';
+import { Metrics, type MetricsSnapshot } from './metrics.ts';
+import { StaticSite } from './static.ts';
+import type { TurnConfig } from './turn.ts';
+import { loadUws } from './uws.ts';
+
+export interface SignalServerOptions {
+  /** Default 127.0.0.1: put a TLS reverse proxy in front rather than exposing this directly. */
+  host?: string;
+  /** Default 8080; 0 picks a free port. */
+  port?: number;
+  /** Directory of the built PWA; nothing is served when absent. */
+  staticDir?: string;
+  turn?: TurnConfig;
+  limits?: Partial<Limits>;
+  /** Take the client IP (for logs) from the last X-Forwarded-For entry, set by our own proxy. */
+  trustProxy?: boolean;
+  /** Where log lines go (default stdout); `false` silences them. */
+  log?: LogSink | false;
+}
+
+export interface SignalServer {
+  port: number;
+  /** http://host:port */
+  url: string;
+  close(): Promise<void>;
+  metrics(): MetricsSnapshot;
+}
+
+interface UserData {
+  conn: Conn;
+}
+
+export async function startSignalServer(options: SignalServerOptions = {}): Promise<SignalServer> {
+  const uWS = loadUws();
+  const limits = resolveLimits(options.limits);
+  const metrics = new Metrics();
+  const log = makeLogger(options.log === false ? () => undefined : options.log);
+  const site = options.staticDir ? new StaticSite(options.staticDir) : undefined;
+  const hub = new Hub({ limits, turn: options.turn, metrics, log });
+  const host = options.host ?? '127.0.0.1';
+  const trustProxy = options.trustProxy ?? false;
+
+  const app = uWS.App();
+  app.ws<UserData>('/signal', {
+    compression: uWS.DISABLED, // payloads are ciphertext: compression would only cost memory
+    maxPayloadLength: limits.maxFrame,
+    maxBackpressure: limits.maxBackpressure,
+    closeOnBackpressureLimit: 0, // the hub closes slow consumers itself, with code 4009
+    // The hub enforces the exact idle timeout with its own pings; uWS's timer (8–960 s,
+    // 4 s granularity) is the backstop for TCP connections that vanished silently.
+    idleTimeout: Math.min(960, Math.max(8, Math.ceil((limits.idleTimeoutMs / 1000) * 1.5))),
+    sendPingsAutomatically: true,
+    maxLifetime: 0,
+    upgrade: (res, req, context) => {
+      try {
+        // Headers are readable only here, synchronously.
+        const key = req.getHeader('sec-websocket-key');
+        const protocol = req.getHeader('sec-websocket-protocol');
+        const extensions = req.getHeader('sec-websocket-extensions');
+        const forwarded = trustProxy ? req.getHeader('x-forwarded-for') : '';
+        const ip = forwarded ? forwarded.slice(forwarded.lastIndexOf(',') + 1).trim() : Buffer.from(res.getRemoteAddressAsText()).toString();
+        const conn = hub.admit(ip);
+        if (!conn) {
+          res.writeStatus('503 Service Unavailable').writeHeader('Retry-After', '10').end('server full\n');
+          return;
+        }
+        res.upgrade<UserData>({ conn }, key, protocol, extensions, context);
+      } catch (e) {
+        // Returning without answering would make uWS abort the process.
+        log('error', { where: 'upgrade', error: e instanceof Error ? e.message : String(e) });
+        res.writeStatus('500 Internal Server Error').end();
+      }
+    },
+    open: (ws) => hub.open(ws.getUserData().conn, peerSocket(ws)),
+    message: (ws, message, isBinary) => {
+      // toString() copies out of uWS's buffer, which is only valid during this callback.
+      hub.message(ws.getUserData().conn, isBinary ? undefined : Buffer.from(message).toString('utf8'), message.byteLength);
+    },
+    pong: (ws) => hub.pong(ws.getUserData().conn),
+    close: (ws, _code, message) => hub.closed(ws.getUserData().conn, Buffer.from(message).toString('utf8')),
+  });
+  registerHttp(app, { site, metricsText: () => metrics.render(hub.gauges()), log });
+
+  const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
+    app.listen(host, options.port ?? 8080, (ls) => {
+      if (ls) resolve(ls);
+      else reject(new Error(`cannot listen on ${host}:${options.port ?? 8080} (in use, or not a local address?)`));
+    });
+  });
+  const port = uWS.us_socket_local_port(listenSocket);
+
+  // Join/idle checks a few times per timeout, so they fire within ~25 % of the configured value.
+  const sweepMs = Math.max(50, Math.min(limits.joinTimeoutMs, limits.idleTimeoutMs) / 4);
+  const sweeper = setInterval(() => hub.sweep(), sweepMs);
+  sweeper.unref();
+
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  log('listen', { url, static: site?.dir ?? 'none', files: site?.fileCount, turn: options.turn ? 'on' : 'off' });
+
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    url,
+    metrics: () => metrics.snapshot(hub.gauges()),
+    close: () => {
+      closing ??= (async () => {
+        uWS.us_listen_socket_close(listenSocket); // stop accepting first
+        clearInterval(sweeper);
+        hub.shutdown(); // 1001 to every WebSocket
+        await new Promise((r) => setTimeout(r, 100)); // let close frames reach clients
+        // Drops whatever is left (keep-alive HTTP, unanswered closes). Present in uWS ≥ 20.16
+        // but missing from this package's typings.
+        (app as TemplatedApp & { close(): void }).close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function peerSocket(ws: WebSocket<UserData>): PeerSocket {
+  return {
+    send: (text) => {
+      const r = ws.send(text, false, false);
+      // uWS: 1 sent, 0 queued (backpressure), 2 dropped over maxBackpressure.
+      return r === 2 ? SendResult.Dropped : r === 0 ? SendResult.Buffered : SendResult.Sent;
+    },
+    end: (code, reason) => ws.end(code, reason),
+    ping: () => void ws.ping(),
+  };
+}

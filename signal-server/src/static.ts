@@ -1,0 +1,149 @@
+/**
+ * Serves the built PWA (web/dist). The directory is indexed once at start: only regular files
+ * found by that walk can ever be served, so no request path — `..`, encoded slashes, symlinks,
+ * NUL bytes — can reach anything outside it. Small files are kept in memory; large ones are
+ * read per request. Rebuilding the PWA needs a server restart (hashed names change).
+ */
+import { createHash } from 'node:crypto';
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cacheControlOf, contentTypeOf, extensionOf } from './mime.ts';
+
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "connect-src 'self' ws: wss:",
+  "img-src 'self' blob: data:",
+  "worker-src 'self' blob:",
+  "style-src 'self' 'unsafe-inline'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'self'",
+].join('; ');
+
+/** Sent on every HTTP response, not only static files. */
+export const COMMON_HEADERS: readonly [string, string][] = [
+  ['X-Content-Type-Options', 'nosniff'],
+  ['Referrer-Policy', 'no-referrer'],
+];
+
+interface Entry {
+  abs: string;
+  size: number;
+  type: string;
+  cacheControl: string;
+  etag: string;
+  /** In memory when small enough; otherwise read per request. */
+  body: Buffer | undefined;
+}
+
+export interface StaticRequest {
+  method: string; // lowercase
+  path: string; // raw URL path, still percent-encoded, without the query
+  accept: string;
+  secFetchMode: string;
+  ifNoneMatch: string;
+}
+
+export interface StaticResponse {
+  status: string;
+  headers: [string, string][];
+  /** The body, or a file to read (large files), or nothing (304; errors use `text`). */
+  body?: Buffer;
+  file?: string;
+  text?: string;
+  /** HEAD: the size a GET would send, with no body. */
+  headSize?: number;
+}
+
+export interface StaticOptions {
+  /** Files up to this size are held in memory (bytes). */
+  maxCachedFile?: number;
+  /** Total bytes held in memory. */
+  cacheBudget?: number;
+  /** Stop indexing after this many files (a misconfigured --static of `/` must not eat memory). */
+  maxFiles?: number;
+}
+
+export class StaticSite {
+  private readonly files = new Map<string, Entry>();
+
+  constructor(readonly dir: string, opts: StaticOptions = {}) {
+    const maxCached = opts.maxCachedFile ?? 2 * 1024 * 1024;
+    let budget = opts.cacheBudget ?? 64 * 1024 * 1024;
+    const maxFiles = opts.maxFiles ?? 20_000;
+    const walk = (absDir: string, rel: string) => {
+      for (const name of readdirSync(absDir).sort()) {
+        if (name.startsWith('.') || this.files.size >= maxFiles) continue; // dotfiles are never public
+        const abs = join(absDir, name);
+        const relPath = rel ? `${rel}/${name}` : name;
+        const st = lstatSync(abs); // lstat: symlinks are skipped, never followed
+        if (st.isDirectory()) walk(abs, relPath);
+        else if (st.isFile()) {
+          const cache = st.size <= maxCached && st.size <= budget;
+          const body = cache ? readFileSync(abs) : undefined;
+          if (body) budget -= body.length;
+          const etag = body
+            ? `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`
+            : `"${st.size.toString(36)}-${Math.floor(st.mtimeMs).toString(36)}"`;
+          this.files.set(relPath, {
+            abs, size: st.size, type: contentTypeOf(relPath), cacheControl: cacheControlOf(relPath), etag, body,
+          });
+        }
+      }
+    };
+    walk(dir, '');
+  }
+
+  get fileCount(): number {
+    return this.files.size;
+  }
+
+  resolve(req: StaticRequest): StaticResponse {
+    const headers: [string, string][] = [];
+    if (req.method !== 'get' && req.method !== 'head') {
+      return { status: '405 Method Not Allowed', headers: [['Allow', 'GET, HEAD']], text: 'method not allowed\n' };
+    }
+    const rel = normalizePath(req.path);
+    if (rel === undefined) return { status: '400 Bad Request', headers, text: 'bad path\n' };
+    let entry = this.files.get(rel === '' ? 'index.html' : rel) ?? this.files.get(rel ? `${rel}/index.html` : 'index.html');
+    if (!entry && isNavigation(req, rel)) entry = this.files.get('index.html'); // SPA fallback
+    if (!entry) return { status: '404 Not Found', headers, text: 'not found\n' };
+
+    headers.push(['Content-Type', entry.type], ['Cache-Control', entry.cacheControl], ['ETag', entry.etag]);
+    if (entry.type.startsWith('text/html')) headers.push(['Content-Security-Policy', CONTENT_SECURITY_POLICY]);
+    if (etagMatches(req.ifNoneMatch, entry.etag)) return { status: '304 Not Modified', headers };
+    if (req.method === 'head') return { status: '200 OK', headers, headSize: entry.size };
+    return entry.body ? { status: '200 OK', headers, body: entry.body } : { status: '200 OK', headers, file: entry.abs };
+  }
+}
+
+/** Percent-decoded path relative to the root, or undefined if it could name anything odd. */
+export function normalizePath(raw: string): string | undefined {
+  let p: string;
+  try {
+    p = decodeURIComponent(raw);
+  } catch {
+    return undefined; // malformed %-escape: answered with 400
+  }
+  if (p.includes('\0') || p.includes('\\')) return undefined;
+  const parts = p.split('/').filter((s) => s !== '');
+  if (parts.some((s) => s === '.' || s === '..')) return undefined;
+  return parts.join('/');
+}
+
+/** Only page loads fall back to index.html; a missing script or image stays a 404. */
+function isNavigation(req: StaticRequest, rel: string): boolean {
+  if (req.method !== 'get' && req.method !== 'head') return false;
+  if (extensionOf(rel) !== '' || rel.startsWith('assets/')) return false;
+  return req.secFetchMode === 'navigate' || req.accept.includes('text/html');
+}
+
+function etagMatches(header: string, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((t) => {
+    const v = t.trim();
+    return v === '*' || v === etag || v === `W/${etag}`;
+  });
+}

@@ -1,0 +1,59 @@
+/** The CLI as a real process: help, start-up line, refusal of the JS fallback, graceful SIGTERM. */
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { makeRoom, joined } from './support/client.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const cli = ['--import', 'tsx', 'signal-server/src/cli.ts'];
+
+describe('cli', () => {
+  it('--help prints the flags and exits 0', () => {
+    const r = spawnSync(process.execPath, [...cli, '--help'], { cwd: root, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('--turn-secret');
+    expect(r.stdout).toContain('--idle-timeout');
+  });
+
+  it('a bad flag exits 2 with a message', () => {
+    const r = spawnSync(process.execPath, [...cli, '--port', 'x'], { cwd: root, encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--port/);
+  });
+
+  it('refuses to run on the uWS JavaScript fallback (exit 1)', () => {
+    const r = spawnSync(process.execPath, [...cli, '--port', '0'], { cwd: root, encoding: 'utf8', env: { ...process.env, UWS_USE_FALLBACK: '1' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/fallback instead of the native binary/);
+  });
+
+  it('prints its URL, serves, and on SIGTERM closes WebSockets with 1001 and exits 0', async () => {
+    const proc = spawn(process.execPath, [...cli, '--port', '0', '--no-static'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const url = await new Promise<string>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no start line:\n${out}`)), 15_000);
+      proc.stdout.on('data', () => {
+        const m = /Signal server listening on (http:\/\/127\.0\.0\.1:\d+) \(serving no static files\)/.exec(out);
+        if (m) {
+          clearTimeout(t);
+          resolve(m[1]!);
+        }
+      });
+    });
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const server = { url, port: 0, close: async () => undefined, metrics: () => { throw new Error('n/a'); } };
+    const c = await joined(server, makeRoom());
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', resolve));
+    proc.kill('SIGTERM');
+    expect(await c.closedWithin(5000)).toEqual({ code: 1001, reason: 'server-shutdown' });
+    expect(await exited).toBe(0);
+    expect(out).toMatch(/ connect ip=127\.0\.0\.1 conn=1 room=\S+ peer=\S+ peers=1/);
+    expect(out).toMatch(/shutdown connections=1/);
+    // And the port is closed.
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/signal`);
+    await new Promise<void>((resolve) => ws.on('error', () => resolve()));
+  }, 30_000);
+});
