@@ -28,14 +28,14 @@ test.afterAll(async () => {
   await turn?.stop();
 });
 
-async function openPeer(name: string, roomSecretHex: string, forceRelay: boolean): Promise<Page> {
+async function openPeer(name: string, vaultSecretHex: string, forceRelay: boolean): Promise<Page> {
   const browser = await launchChromium();
   browsers.push(browser);
   const page = await browser.newPage();
   page.on('pageerror', (e) => console.error(`[${name}] page error:`, e.message));
   await page.goto(`${server.url}/smoke.html`);
   await page.waitForFunction(() => 'fvSmoke' in window);
-  await page.evaluate((o) => (window as any).fvSmoke.start(o), { url: server.wsUrl, roomSecretHex, peer: name, forceRelay });
+  await page.evaluate((o) => (window as any).fvSmoke.start(o), { url: server.wsUrl, vaultSecretHex, peer: name, forceRelay });
   return page;
 }
 

@@ -2,12 +2,13 @@
  * Smoke harness: two browsers meet through the signal server and open a simple-peer data channel.
  * Driven by e2e/smoke.spec.ts through window.fvSmoke.
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { deriveVaultKeys, signJoin } from '../../web/src/crypto/vault-keys.ts';
 import { SignalClient } from '../../web/src/transport/signal-client.ts';
+import { selectedPath } from '../../web/src/transport/webrtc-transport.ts';
 import { SimplePeer, type SimplePeerInstance, type SignalData } from '../../web/src/transport/simple-peer.ts';
-import { fromHex, toBase64Url, toHex, utf8 } from '../../web/src/core/bytes.ts';
+import { fromHex, toHex } from '../../web/src/core/bytes.ts';
 
-interface StartOptions { url: string; roomSecretHex: string; peer: string; forceRelay: boolean }
+interface StartOptions { url: string; vaultSecretHex: string; peer: string; forceRelay: boolean }
 
 let client: SignalClient;
 let peer: SimplePeerInstance | undefined;
@@ -35,11 +36,10 @@ function makePeer(initiator: boolean, remote: string): SimplePeerInstance {
 
 async function start(o: StartOptions): Promise<void> {
   forceRelay = o.forceRelay;
-  const sk = fromHex(o.roomSecretHex);
-  const room = toBase64Url(ed25519.getPublicKey(sk));
+  const keys = deriveVaultKeys(fromHex(o.vaultSecretHex));
   client = new SignalClient({
-    url: o.url, room, peer: o.peer,
-    signJoin: (t) => toBase64Url(ed25519.sign(utf8(t), sk)),
+    url: o.url, room: keys.roomId, peer: o.peer,
+    signJoin: (nonce) => signJoin(keys.roomSecretKey, nonce, keys.roomId, o.peer),
   });
   const joined = new Promise<void>((resolve) => client.on('joined', () => resolve()));
   client.on('signal', ({ from, data }) => {
@@ -93,19 +93,9 @@ async function receivedHash(expected: number, timeoutMs: number): Promise<string
   return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', all)));
 }
 
-/** The candidate types of the selected pair, from getStats. */
-async function selectedPath(): Promise<{ local: string; remote: string; protocol: string }> {
-  const pc = (peer as unknown as { _pc: RTCPeerConnection })._pc;
-  const stats = await pc.getStats();
-  let pairId: string | undefined;
-  stats.forEach((s: { type: string; selectedCandidatePairId?: string }) => {
-    if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
-  });
-  const pair = pairId ? stats.get(pairId) : undefined;
-  if (!pair) throw new Error('no selected candidate pair');
-  const local = stats.get(pair.localCandidateId);
-  const remote = stats.get(pair.remoteCandidateId);
-  return { local: local.candidateType, remote: remote.candidateType, protocol: local.protocol };
+/** The selected ICE path (web/src/transport/webrtc-transport.ts). */
+function path() {
+  return selectedPath((peer as unknown as { _pc: RTCPeerConnection })._pc);
 }
 
-Object.assign(window, { fvSmoke: { start, dial, connected, send, receivedHash, selectedPath, log, iceServers: () => iceServers } });
+Object.assign(window, { fvSmoke: { start, dial, connected, send, receivedHash, selectedPath: path, log, iceServers: () => iceServers } });

@@ -6,7 +6,7 @@
  */
 import { Emitter } from '../core/emitter.ts';
 import {
-  SIGNAL_PROTOCOL, joinTranscript, parseServerMessage,
+  SIGNAL_PROTOCOL, parseServerMessage,
   type ClientMessage, type IceServer, type ServerMessage,
 } from '../core/signal-messages.ts';
 
@@ -15,8 +15,8 @@ export interface SignalClientOptions {
   url: string;
   room: string;
   peer: string;
-  /** Signs the UTF-8 join transcript with the room's Ed25519 key; returns base64url. */
-  signJoin: (transcript: string) => Promise<string> | string;
+  /** Signs the join for this server nonce with the room's Ed25519 key (see joinTranscript); base64url. */
+  signJoin: (nonce: string) => Promise<string> | string;
   /** Reconnect delays grow from this (ms), doubling to `maxBackoffMs`, with jitter. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -142,7 +142,7 @@ export class SignalClient extends Emitter<SignalEvents> {
   async #onMessage(ws: WebSocket, msg: ServerMessage) {
     switch (msg.type) {
       case 'challenge': {
-        const sig = await this.opts.signJoin(joinTranscript(msg.nonce, this.opts.room, this.opts.peer));
+        const sig = await this.opts.signJoin(msg.nonce);
         if (this.#ws === ws && ws.readyState === ws.OPEN) {
           ws.send(JSON.stringify({ type: 'join', room: this.opts.room, peer: this.opts.peer, sig, protocol: SIGNAL_PROTOCOL }));
         }

@@ -1,0 +1,51 @@
+/**
+ * The PeerTransport acceptance suite on real WebRTC in Chromium, through the real signal server
+ * (sealed signaling, join signatures): direct, forced through coturn, and the WebSocket fallback
+ * when ICE cannot connect. Each case asserts which kind of transport carried it.
+ */
+import { test, expect, type Browser } from '@playwright/test';
+import { randomBytes } from 'node:crypto';
+import { launchChromium } from './support/chromium.ts';
+import { startSignalServer, type SignalServer } from './support/processes.ts';
+import { startCoturn } from './support/coturn.ts';
+
+let browser: Browser;
+let withTurn: SignalServer;
+let noTurn: SignalServer;
+let turn: Awaited<ReturnType<typeof startCoturn>>;
+
+test.beforeAll(async () => {
+  const secret = randomBytes(24).toString('hex');
+  turn = await startCoturn({ secret });
+  withTurn = await startSignalServer(['--static', 'e2e/harness/dist', '--turn-secret', secret, '--turn-urls', `turn:127.0.0.1:${turn.port}?transport=udp`]);
+  noTurn = await startSignalServer(['--static', 'e2e/harness/dist']);
+  browser = await launchChromium();
+});
+
+test.afterAll(async () => {
+  await browser?.close();
+  await withTurn?.stop();
+  await noTurn?.stop();
+  await turn?.stop();
+});
+
+const modes = [
+  { name: 'direct WebRTC', server: () => withTurn, opts: { iceTransportPolicy: 'all' }, kind: 'direct' },
+  { name: 'WebRTC through coturn', server: () => withTurn, opts: { iceTransportPolicy: 'relay' }, kind: 'turn' },
+  { name: 'WebSocket fallback when ICE fails', server: () => noTurn, opts: { iceTransportPolicy: 'relay', iceTimeoutMs: 1500 }, kind: 'fallback' },
+] as const;
+
+for (const mode of modes) {
+  test(`transport acceptance suite: ${mode.name}`, async () => {
+    const page = await browser.newPage();
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    await page.goto(`${mode.server().url}/transport.html`);
+    await page.waitForFunction(() => 'fvTransport' in window);
+    const results = await page.evaluate((o) => (window as any).fvTransport.run(o), { url: mode.server().wsUrl, ...mode.opts });
+    const failed = results.filter((r: { ok: boolean }) => !r.ok);
+    expect(failed, JSON.stringify(failed, null, 1)).toEqual([]);
+    expect(results.length).toBeGreaterThanOrEqual(4);
+    for (const r of results) expect(r.kind, r.name).toBe(mode.kind);
+    await page.close();
+  });
+}
