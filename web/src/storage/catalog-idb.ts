@@ -1,0 +1,126 @@
+/**
+ * The object catalog in the index database: `objects` holds one record per object and `meta`
+ * the running totals. Every change rewrites record and totals in one readwrite transaction;
+ * IndexedDB serializes those, so the quota check holds across concurrent puts and tabs.
+ */
+import type { IDBPTransaction } from 'idb';
+import type { ObjectHash } from '../core/ids.ts';
+import { checkQuota, toStorageError } from './quota.ts';
+import type { IndexDb, IndexSchema } from './index-schema.ts';
+import {
+  emptyTotals, pendingRecord, removable, retally, withState,
+  type CatalogTotals, type ObjectCatalog, type ObjectRecord, type ObjectState,
+} from './object-catalog.ts';
+
+const TOTALS_KEY = 'objects.totals';
+const PAGE = 500;
+const ALL_AFTER: [] = [];
+
+/** A readwrite transaction that covers the catalog (and possibly more, e.g. photos). */
+export type CatalogTx<Extra extends 'photos' = never> = IDBPTransaction<IndexSchema, ('objects' | 'meta' | Extra)[], 'readwrite'>;
+
+export async function readTotals<E extends 'photos'>(tx: CatalogTx<E>): Promise<CatalogTotals> {
+  return ((await tx.objectStore('meta').get(TOTALS_KEY)) as CatalogTotals | undefined) ?? emptyTotals();
+}
+
+/** Replaces `before` by `after` (either may be absent) and adjusts the totals, inside `tx`. */
+export async function writeRecord<E extends 'photos'>(
+  tx: CatalogTx<E>, totals: CatalogTotals, before: ObjectRecord | undefined, after: ObjectRecord | undefined,
+): Promise<CatalogTotals> {
+  const next = retally(totals, before, after);
+  if (after) await tx.objectStore('objects').put(after);
+  else if (before) await tx.objectStore('objects').delete(before.hash);
+  await tx.objectStore('meta').put(next, TOTALS_KEY);
+  return next;
+}
+
+export class IdbCatalog implements ObjectCatalog {
+  constructor(private readonly db: IndexDb) {}
+
+  get(hash: ObjectHash): Promise<ObjectRecord | undefined> {
+    return this.run('catalog read', () => this.db.get('objects', hash));
+  }
+
+  reserve(hash: ObjectHash, size: number, session: string, limitBytes: number | undefined): Promise<ObjectRecord> {
+    return this.change('catalog reserve', async (tx) => {
+      const before = await tx.objectStore('objects').get(hash);
+      if (before?.state === 'complete') return before;
+      const totals = await readTotals(tx);
+      checkQuota(totals, before, size, limitBytes);
+      const after = pendingRecord(hash, size, session, before, Date.now());
+      await writeRecord(tx, totals, before, after);
+      return after;
+    });
+  }
+
+  setState(hash: ObjectHash, state: ObjectState, session?: string): Promise<ObjectRecord | undefined> {
+    return this.change('catalog update', async (tx) => {
+      const before = await tx.objectStore('objects').get(hash);
+      if (!before) return undefined;
+      const after = withState(before, state, session);
+      await writeRecord(tx, await readTotals(tx), before, after);
+      return after;
+    });
+  }
+
+  remove(hash: ObjectHash, ifPendingFor?: string): Promise<ObjectRecord | undefined> {
+    return this.change('catalog delete', async (tx) => {
+      const before = await tx.objectStore('objects').get(hash);
+      if (!before || !removable(before, ifPendingFor)) return undefined;
+      await writeRecord(tx, await readTotals(tx), before, undefined);
+      return before;
+    });
+  }
+
+  totals(): Promise<CatalogTotals> {
+    return this.run('catalog read', async () => ((await this.db.get('meta', TOTALS_KEY)) as CatalogTotals | undefined) ?? emptyTotals());
+  }
+
+  async *inState(state: ObjectState): AsyncIterable<ObjectRecord> {
+    let after: ObjectHash | undefined;
+    for (;;) {
+      const range = after === undefined
+        ? IDBKeyRange.bound([state], [state, ALL_AFTER])
+        : IDBKeyRange.bound([state, after], [state, ALL_AFTER], true, false);
+      const page = await this.run('catalog read', () => this.db.getAllFromIndex('objects', 'byState', range, PAGE));
+      yield* page;
+      if (page.length < PAGE) return;
+      after = page[page.length - 1]!.hash;
+    }
+  }
+
+  private async change<T>(what: string, body: (tx: CatalogTx) => Promise<T>): Promise<T> {
+    return this.run(what, async () => {
+      const tx = this.db.transaction(['objects', 'meta'], 'readwrite');
+      try {
+        const result = await body(tx);
+        await tx.done;
+        return result;
+      } catch (e) {
+        // Abort so that a refused reservation leaves no trace; then report the real cause.
+        abortQuietly(tx);
+        throw e;
+      }
+    });
+  }
+
+  private async run<T>(what: string, op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (e) {
+      throw toStorageError(e, what);
+    }
+  }
+}
+
+/** Aborts a transaction that may already have finished or aborted itself. */
+export function abortQuietly(tx: { abort(): void; done: Promise<void> }): void {
+  // Once aborted, tx.done rejects; the caller reports the original error instead.
+  tx.done.catch(() => undefined);
+  try {
+    tx.abort();
+  } catch (e) {
+    // InvalidStateError: the transaction already committed or aborted; nothing to undo.
+    if (!(e instanceof DOMException && e.name === 'InvalidStateError')) throw e;
+  }
+}

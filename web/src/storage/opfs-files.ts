@@ -1,0 +1,142 @@
+/**
+ * OPFS file operations. Runs inside the dedicated worker (opfs-worker.ts) because
+ * createSyncAccessHandle, the fast write path, exists only in dedicated workers.
+ * Layout under the store's directory: objects/<2 hex>/<hash> and tmp/<session>.<hash>.<random>.
+ * A write goes to tmp/, is flushed, then moved to its final name, so a crash never leaves a
+ * file under objects/ that looks complete but is not. Errors are thrown as they come (as
+ * DOMExceptions); the main side maps them (quota.ts).
+ */
+import { transfer } from 'comlink';
+import { toBase64Url } from '../core/bytes.ts';
+import type { ObjectHash } from '../core/ids.ts';
+import { shardOf, tempName } from './layout.ts';
+
+// `move` is in every engine with sync access handles, but not yet in TypeScript's DOM types.
+type MovableFile = FileSystemFileHandle & { move(parent: FileSystemDirectoryHandle, name: string): Promise<void> };
+type ListableDir = FileSystemDirectoryHandle & { keys(): AsyncIterable<string> };
+
+const isNotFound = (e: unknown): boolean => e instanceof DOMException && e.name === 'NotFoundError';
+
+export class OpfsFiles {
+  private objects: FileSystemDirectoryHandle | undefined;
+  private tmp: FileSystemDirectoryHandle | undefined;
+  private readonly shards = new Map<string, FileSystemDirectoryHandle>();
+
+  /** Opens (creating) the store's directories; rejects where sync access handles are missing. */
+  async init(dirName: string): Promise<void> {
+    const proto = globalThis.FileSystemFileHandle?.prototype as Partial<MovableFile> | undefined;
+    if (typeof proto?.createSyncAccessHandle !== 'function' || typeof proto.move !== 'function') {
+      throw new DOMException('OPFS sync access handles are not available', 'NotSupportedError');
+    }
+    const root = await navigator.storage.getDirectory();
+    const dir = await root.getDirectoryHandle(dirName, { create: true });
+    this.objects = await dir.getDirectoryHandle('objects', { create: true });
+    this.tmp = await dir.getDirectoryHandle('tmp', { create: true });
+  }
+
+  async write(hash: ObjectHash, bytes: Uint8Array, session: string): Promise<void> {
+    const tmp = this.dirs().tmp;
+    const name = tempName(session, hash, toBase64Url(crypto.getRandomValues(new Uint8Array(6))));
+    const file = (await tmp.getFileHandle(name, { create: true })) as MovableFile;
+    try {
+      const handle = await file.createSyncAccessHandle();
+      try {
+        for (let at = 0; at < bytes.length; ) {
+          const n = handle.write(bytes.subarray(at), { at });
+          if (n <= 0) throw new DOMException('OPFS write made no progress', 'InvalidStateError');
+          at += n;
+        }
+        handle.flush();
+      } finally {
+        handle.close();
+      }
+      // The move is the commit point: before it the object does not exist under its name.
+      await file.move(await this.shard(hash, true), hash);
+    } catch (e) {
+      await this.removeTempAfterFailure(name, e);
+      throw e;
+    }
+  }
+
+  async read(hash: ObjectHash): Promise<Uint8Array | undefined> {
+    const file = await this.file(hash);
+    if (!file) return undefined;
+    const buf = await file.arrayBuffer();
+    return transfer(new Uint8Array(buf), [buf]);
+  }
+
+  async readRange(hash: ObjectHash, offset: number, length: number): Promise<Uint8Array | undefined> {
+    const file = await this.file(hash);
+    if (!file) return undefined;
+    const buf = await file.slice(offset, offset + length).arrayBuffer();
+    return transfer(new Uint8Array(buf), [buf]);
+  }
+
+  async remove(hash: ObjectHash): Promise<void> {
+    const shard = await this.shard(hash, false);
+    if (!shard) return;
+    try {
+      await shard.removeEntry(hash);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+
+  /** Names in tmp/: writes in progress, or left by a crash (the main side decides which). */
+  async tempNames(): Promise<string[]> {
+    const names: string[] = [];
+    for await (const name of (this.dirs().tmp as ListableDir).keys()) names.push(name);
+    return names;
+  }
+
+  async removeTemp(name: string): Promise<void> {
+    try {
+      await this.dirs().tmp.removeEntry(name);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+
+  /** A File snapshot: reads need no lock, so other tabs and concurrent reads never collide. */
+  private async file(hash: ObjectHash): Promise<File | undefined> {
+    const shard = await this.shard(hash, false);
+    if (!shard) return undefined;
+    try {
+      return await (await shard.getFileHandle(hash)).getFile();
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  private shard(hash: ObjectHash, create: true): Promise<FileSystemDirectoryHandle>;
+  private shard(hash: ObjectHash, create: false): Promise<FileSystemDirectoryHandle | undefined>;
+  private async shard(hash: ObjectHash, create: boolean): Promise<FileSystemDirectoryHandle | undefined> {
+    const name = shardOf(hash);
+    const cached = this.shards.get(name);
+    if (cached) return cached;
+    try {
+      const dir = await this.dirs().objects.getDirectoryHandle(name, { create });
+      this.shards.set(name, dir);
+      return dir;
+    } catch (e) {
+      if (!create && isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  private dirs(): { objects: FileSystemDirectoryHandle; tmp: FileSystemDirectoryHandle } {
+    if (!this.objects || !this.tmp) throw new DOMException('OPFS store not initialised', 'InvalidStateError');
+    return { objects: this.objects, tmp: this.tmp };
+  }
+
+  private async removeTempAfterFailure(name: string, cause: unknown): Promise<void> {
+    try {
+      await this.dirs().tmp.removeEntry(name);
+    } catch (e) {
+      // The write's own error is what the caller needs; a leftover temp file is swept once
+      // this session has ended. Keep the second failure on the first for diagnosis.
+      if (typeof cause === 'object' && cause !== null) Object.assign(cause, { undoError: e });
+    }
+  }
+}

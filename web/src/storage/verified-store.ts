@@ -1,0 +1,251 @@
+/**
+ * The one ObjectStore implementation: hashing, quota, object states and the orphan sweep,
+ * over any ByteBackend (OPFS, IndexedDB, memory) and ObjectCatalog. Doing this once, above
+ * the backends, means every backend verifies and sweeps the same way. Write protocol and
+ * states: docs/storage.md ("Atomicity and sweep").
+ */
+import { assertBytes } from '../core/bytes.ts';
+import { IntegrityError, StorageError } from '../core/errors.ts';
+import { isObjectHash, type ObjectHash } from '../core/ids.ts';
+import type { ByteBackend } from './byte-backend.ts';
+import type { ObjectCatalog, ObjectState } from './object-catalog.ts';
+import type { HashFn, ObjectStore, PutOptions, PutResult, StoreStats, SweepReport } from './object-store.ts';
+import { toStorageError } from './quota.ts';
+import { isSessionAlive, type Session } from './session.ts';
+
+export interface VerifiedStoreOptions {
+  backend: ByteBackend;
+  catalog: ObjectCatalog;
+  hash: HashFn;
+  session: Session;
+  quotaBytes?: number | undefined;
+  /** Runs after the backend closed (e.g. closes an index the factory opened). */
+  onClose?: () => void;
+}
+
+// Hashes whose bytes were verified in this session, so range reads need not re-read the whole
+// object each time. Bounded: forgetting only costs one more full verification.
+const VERIFIED_MAX = 4096;
+
+function assertHash(hash: unknown): asserts hash is ObjectHash {
+  if (!isObjectHash(hash)) throw new RangeError('hash: expected 64 lowercase hex characters');
+}
+
+function assertSpan(offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError('offset: expected a non-negative integer');
+  if (!Number.isSafeInteger(length) || length < 0) throw new RangeError('length: expected a non-negative integer');
+}
+
+/** Runs an undo after `primary` failed; an undo that fails too is kept on the error, not lost. */
+async function undoThenThrow(primary: Error, undo: () => Promise<unknown>): Promise<never> {
+  try {
+    await undo();
+  } catch (undoError) {
+    Object.assign(primary, { undoError });
+  }
+  throw primary;
+}
+
+export class VerifiedObjectStore implements ObjectStore {
+  readonly kind: ObjectStore['kind'];
+  private readonly backend: ByteBackend;
+  private readonly catalog: ObjectCatalog;
+  private readonly hash: HashFn;
+  private readonly session: Session;
+  private readonly quotaBytes: number | undefined;
+  private readonly onClose: (() => void) | undefined;
+  private readonly queues = new Map<ObjectHash, Promise<void>>();
+  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly verified = new Set<ObjectHash>();
+  private closed = false;
+
+  constructor(o: VerifiedStoreOptions) {
+    if (o.quotaBytes !== undefined && (!Number.isSafeInteger(o.quotaBytes) || o.quotaBytes < 0)) {
+      throw new RangeError('quotaBytes: expected a non-negative integer');
+    }
+    this.kind = o.backend.kind;
+    this.backend = o.backend;
+    this.catalog = o.catalog;
+    this.hash = o.hash;
+    this.session = o.session;
+    this.quotaBytes = o.quotaBytes;
+    this.onClose = o.onClose;
+  }
+
+  put(hash: ObjectHash, bytes: Uint8Array, options?: PutOptions): Promise<PutResult> {
+    return this.track(async () => {
+      assertHash(hash);
+      assertBytes(bytes, undefined, 'bytes');
+      // Hash outside the per-object queue: puts of different objects hash in parallel.
+      if ((await this.hash(bytes)) !== hash) throw new IntegrityError('object bytes do not match their hash; not stored');
+      return this.exclusive(hash, async () => {
+        // Reserve first: the quota check and the intent record are one atomic step, before any byte is written.
+        const record = await this.catalog.reserve(hash, bytes.length, this.session.id, this.quotaBytes);
+        if (record.state === 'complete') return 'present';
+        try {
+          await this.backend.write(hash, bytes, this.session.id);
+        } catch (e) {
+          return undoThenThrow(toStorageError(e, 'writing an object'), () => this.catalog.remove(hash, this.session.id));
+        }
+        if (!options?.stage) await this.catalog.setState(hash, 'complete');
+        return 'stored';
+      });
+    });
+  }
+
+  get(hash: ObjectHash): Promise<Uint8Array | undefined> {
+    return this.track(async () => {
+      assertHash(hash);
+      if ((await this.catalog.get(hash))?.state !== 'complete') return undefined;
+      const bytes = await this.backend.read(hash);
+      if (bytes && (await this.hash(bytes)) === hash) {
+        this.noteVerified(hash);
+        return bytes;
+      }
+      return this.condemn(hash, bytes ? 'bytes do not match the hash' : 'bytes are missing');
+    });
+  }
+
+  getRange(hash: ObjectHash, offset: number, length: number): Promise<Uint8Array | undefined> {
+    return this.track(async () => {
+      assertHash(hash);
+      assertSpan(offset, length);
+      const part = this.verified.has(hash) ? await this.backend.readRange(hash, offset, length) : undefined;
+      // Not verified in this session yet (or gone since): read and verify the whole object once.
+      return part ?? (await this.get(hash))?.slice(offset, offset + length);
+    });
+  }
+
+  has(hash: ObjectHash): Promise<boolean> {
+    return this.track(async () => {
+      assertHash(hash);
+      return (await this.catalog.get(hash))?.state === 'complete';
+    });
+  }
+
+  delete(hash: ObjectHash): Promise<void> {
+    return this.track(async () => {
+      assertHash(hash);
+      await this.exclusive(hash, async () => {
+        this.verified.delete(hash);
+        // Pending (for this session) first: a crash before the record is gone leaves an orphan
+        // the sweep removes, never bytes that no record points to.
+        if (!(await this.catalog.setState(hash, 'pending', this.session.id))) return;
+        await this.removeBytes(hash);
+        await this.catalog.remove(hash);
+      });
+    });
+  }
+
+  list(): AsyncIterable<ObjectHash> {
+    return this.hashesIn('complete');
+  }
+
+  corrupt(): AsyncIterable<ObjectHash> {
+    return this.hashesIn('corrupt');
+  }
+
+  stat(): Promise<StoreStats> {
+    return this.track(async () => {
+      const t = await this.catalog.totals();
+      return {
+        count: t.complete.count,
+        bytes: t.complete.bytes,
+        pendingCount: t.pending.count,
+        pendingBytes: t.pending.bytes,
+        corruptCount: t.corrupt.count,
+        quotaBytes: this.quotaBytes,
+      };
+    });
+  }
+
+  sweepOrphans(): Promise<SweepReport> {
+    return this.track(async () => {
+      const report: SweepReport = { objects: 0, bytes: 0, tempFiles: 0 };
+      const pending = [];
+      for await (const r of this.catalog.inState('pending')) pending.push(r);
+      // Liveness is asked after the records were read: a session that starts later owns none of them.
+      const alive = new Map<string, boolean>();
+      for (const r of pending) {
+        if (!alive.has(r.session)) alive.set(r.session, await isSessionAlive(r.session));
+        if (alive.get(r.session)) continue;
+        await this.exclusive(r.hash, async () => {
+          // Re-read under the queue: a put in this tab may have taken the object over meanwhile.
+          const now = await this.catalog.get(r.hash);
+          if (now?.state !== 'pending' || now.session !== r.session) return;
+          // Bytes first: a crash in between leaves the record, and the next sweep finishes the job.
+          await this.removeBytes(r.hash);
+          if (await this.catalog.remove(r.hash, r.session)) {
+            report.objects += 1;
+            report.bytes += r.size;
+          }
+        });
+      }
+      report.tempFiles = await this.backend.sweepTemp(isSessionAlive);
+      return report;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Let writes in flight finish, so no temp file or reservation is cut off mid-way.
+    await Promise.allSettled([...this.inflight]);
+    this.session.close();
+    await this.backend.close();
+    this.onClose?.();
+  }
+
+  /** Marks a complete object whose bytes failed verification as corrupt and drops its bytes. */
+  private condemn(hash: ObjectHash, why: string): Promise<undefined> {
+    return this.exclusive(hash, async () => {
+      // Deleted (or already condemned) since our read: that is not corruption.
+      if ((await this.catalog.get(hash))?.state !== 'complete') return undefined;
+      this.verified.delete(hash);
+      await this.catalog.setState(hash, 'corrupt');
+      await this.removeBytes(hash);
+      throw new IntegrityError(`object ${hash.slice(0, 16)}: ${why}; marked corrupt`);
+    });
+  }
+
+  private async removeBytes(hash: ObjectHash): Promise<void> {
+    try {
+      await this.backend.remove(hash);
+    } catch (e) {
+      throw toStorageError(e, 'deleting an object');
+    }
+  }
+
+  private async *hashesIn(state: ObjectState): AsyncIterable<ObjectHash> {
+    if (this.closed) throw new StorageError('object store is closed');
+    for await (const r of this.catalog.inState(state)) yield r.hash;
+  }
+
+  private noteVerified(hash: ObjectHash): void {
+    if (this.verified.size >= VERIFIED_MAX) this.verified.clear();
+    this.verified.add(hash);
+  }
+
+  /** Runs `fn` after every earlier operation on the same object has settled. */
+  private exclusive<T>(hash: ObjectHash, fn: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(hash) ?? Promise.resolve();
+    const result = previous.then(fn);
+    // The queue only orders operations; each caller gets its own result or error from `result`.
+    const settled = result.then(() => undefined, () => undefined);
+    this.queues.set(hash, settled);
+    void settled.then(() => {
+      if (this.queues.get(hash) === settled) this.queues.delete(hash);
+    });
+    return result;
+  }
+
+  /** Refuses work after close and remembers work in flight, so close() can wait for it. */
+  private track<T>(op: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new StorageError('object store is closed'));
+    const p = op();
+    this.inflight.add(p);
+    const forget = () => this.inflight.delete(p);
+    void p.then(forget, forget);
+    return p;
+  }
+}
