@@ -37,7 +37,8 @@ export interface DialerOptions {
 type Msg =
   | { t: 'sdp'; s: string; d: SignalData }
   | { t: 'redial' }
-  | { t: 'fb'; s: string; phase: 'open' | 'ack' };
+  | { t: 'fb'; s: string; phase: 'open' | 'ack' }
+  | { t: 'fbclose'; s: string };
 
 interface PeerSlot {
   transport?: PeerTransport;
@@ -160,6 +161,9 @@ export class Dialer {
       } else if (msg.phase === 'ack' && this.#isDialer(from) && slot.fallbackSession) {
         this.#useFallback(from, slot.fallbackSession, msg.s);
       }
+    } else if (msg.t === 'fbclose' && typeof msg.s === 'string') {
+      const t = slot.transport;
+      if (t instanceof FallbackTransport && t.remoteFingerprint === `fallback ${msg.s}`) t.close('the other side closed', true);
     }
   }
 
@@ -235,6 +239,7 @@ export class Dialer {
       send: (sealed: string) => this.#o.signal.relay(remote, sealed),
       seal: (frame: Uint8Array) => this.#o.seal(remote, frame),
       open: (data: string) => this.#o.open(remote, data),
+      closed: () => void this.#send(remote, { t: 'fbclose', s: local }),
     };
     const t = new FallbackTransport(link, { localSession: local, remoteSession, bytesPerSec: this.#o.fallbackBytesPerSec });
     this.#adopt(remote, t);

@@ -13,6 +13,8 @@ export interface FallbackLink {
   send(sealed: string): boolean;
   seal(frame: Uint8Array): Promise<string>;
   open(data: string): Promise<Uint8Array>;
+  /** Tells the remote side that we closed (a data channel would, by itself). */
+  closed(reason: string): void;
 }
 
 export interface FallbackOptions {
@@ -120,6 +122,7 @@ export class FallbackTransport implements PeerTransport {
       }
     }
     this.#closeFns.clear();
+    if (!remote) this.#link.closed(reason);
   }
 
   async #pump() {
