@@ -146,3 +146,19 @@ test('persistence can be requested and usage is reported', async () => {
     await browser.close();
   }
 });
+
+test("the browser's own quota refusal becomes QuotaError and harms nothing stored", async () => {
+  const context = await launchPersistentChromium(await profileDir());
+  try {
+    const page = await harness(context);
+    // Shrink this origin's quota so the browser itself says QuotaExceededError.
+    await (await context.newCDPSession(page)).send('Storage.overrideQuotaForOrigin', { origin: server.url, quotaSize: 4 * 1024 * 1024 });
+    for (const kind of ['opfs', 'idb']) {
+      const r = await page.evaluate((k) => (window as any).fvStorage.browserQuota(`browser-quota-${k}`, k), kind);
+      expect(r, kind).toMatchObject({ refusal: 'QuotaError', bigPresent: false, smallIntact: true });
+      expect(r.stat, kind).toMatchObject({ count: 1, bytes: 100 * 1024, pendingCount: 0 });
+    }
+  } finally {
+    await context.close();
+  }
+});

@@ -143,6 +143,30 @@ async function persistence(name: string) {
   return result;
 }
 
+/**
+ * With the origin's quota shrunk (by the spec, over CDP): a write the browser itself refuses
+ * becomes QuotaError, and what was stored before is unharmed.
+ */
+async function browserQuota(name: string, kind: 'opfs' | 'idb') {
+  const store = await open(name, kind);
+  const [small] = await makeObjects(1, 100 * 1024);
+  await store.put(small!.hash, small!.bytes);
+  const [big] = await makeObjects(1, 16 * MiB);
+  let refusal: string | undefined;
+  try {
+    await store.put(big!.hash, big!.bytes);
+  } catch (e) {
+    refusal = e instanceof Error ? e.name : String(e);
+  }
+  const smallRead = await store.get(small!.hash);
+  const result = {
+    refusal, stat: await store.stat(), bigPresent: await store.has(big!.hash),
+    smallIntact: smallRead !== undefined && (await digest(smallRead)) === small!.hash,
+  };
+  await store.close();
+  return result;
+}
+
 Object.assign(window, {
-  fvStorage: { suite, writeCommitted, readCommitted, stageThenHang, inspectAndSweep, persistence, inFlightError: () => inFlightError },
+  fvStorage: { suite, writeCommitted, readCommitted, stageThenHang, inspectAndSweep, persistence, browserQuota, inFlightError: () => inFlightError },
 });
