@@ -65,6 +65,8 @@ export function parseInvite(input: string): Invite {
   } catch {
     throw new RangeError('invite: contains characters that do not belong in an invite');
   }
+  // Only the canonical spelling: otherwise a typo in the last character's unused bits would pass.
+  if (toBase64Url(b) !== code.slice(INVITE_PREFIX.length)) throw new RangeError('invite: mistyped at the end');
   if (b.length < 3 + 4) throw new RangeError('invite: too short (cut off?)');
   if (!equalBytes(check(b.subarray(0, b.length - 4)), b.subarray(b.length - 4))) {
     throw new RangeError('invite: checksum mismatch (mistyped or cut off?)');
