@@ -85,7 +85,11 @@ export class VerifiedObjectStore implements ObjectStore {
         try {
           await this.backend.write(hash, bytes, this.session.id);
         } catch (e) {
-          return undoThenThrow(toStorageError(e, 'writing an object'), () => this.catalog.remove(hash, this.session.id));
+          // Undo the reservation, and any bytes an earlier staging of ours left under this hash.
+          return undoThenThrow(toStorageError(e, 'writing an object'), async () => {
+            await this.backend.remove(hash);
+            await this.catalog.remove(hash, this.session.id);
+          });
         }
         if (!options?.stage) await this.catalog.setState(hash, 'complete');
         return 'stored';
