@@ -49,7 +49,7 @@ describe('openDataDir', () => {
   it('says clearly when the data dir cannot be written', async () => {
     const readOnly: DataDirFs = { ...fs, writeFile: () => Promise.reject(Object.assign(new Error("EACCES: permission denied, open 'x'"), { code: 'EACCES' })) };
     await expect(openDataDir(dir, 'http://127.0.0.1:8788', readOnly)).rejects.toThrow(/is not writable by this user: EACCES.*chown/);
-    const noMkdir: DataDirFs = { ...fs, mkdir: () => Promise.reject(new Error('EACCES: permission denied, mkdir')) };
+    const noMkdir = { ...fs, mkdir: () => Promise.reject(new Error('EACCES: permission denied, mkdir')) } as unknown as DataDirFs;
     await expect(openDataDir(join(dir, 'x'), 'http://127.0.0.1:8788', noMkdir)).rejects.toThrow(/cannot create the data dir/);
   });
 
