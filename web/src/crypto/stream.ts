@@ -9,7 +9,7 @@ import { IntegrityError } from '../core/errors.ts';
 import type { ObjectHash } from '../core/ids.ts';
 import { chunkKey, openChunk, sealChunk } from './chunk.ts';
 import { readChunks, type ByteSource, type PlainChunk } from './chunker.ts';
-import { blake3Fn, keyedBlake3, type AeadKey } from './primitives.ts';
+import { blake3Fn, keyedBlake3 } from './primitives.ts';
 import { decryptOrdered, type ChunkSource, type DecryptOptions } from './stream-order.ts';
 
 export interface EncryptedChunk {
