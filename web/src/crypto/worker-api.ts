@@ -7,8 +7,9 @@ import { transfer } from 'comlink';
 import { directApi } from './api.ts';
 import type { ByteSource, CallMethod, CryptoApi, EncryptedChunk, EncryptOptions } from './api-types.ts';
 
-const { encryptStream } = directApi;
-const calls: Pick<CryptoApi, CallMethod> = directApi;
+// The streams are left out: generators cannot be cloned (decryption is driven by the client).
+const { encryptStream, decryptStream: _notExposed, ...rest } = directApi;
+const calls: Pick<CryptoApi, CallMethod> = rest;
 const sessions = new Map<number, AsyncGenerator<EncryptedChunk>>();
 let nextSession = 1;
 

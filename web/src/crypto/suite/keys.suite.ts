@@ -2,11 +2,13 @@
 import {
   anyOf, assert, assertEqual, assertNotEqual, assertRejects, isRangeError, isTypeError, type SuiteCase,
 } from '../../core/assert-suite.ts';
-import { fromBase64Url, fromHex, toBase64Url, toHex, utf8 } from '../../core/bytes.ts';
+import { concatBytes, fromBase64Url, fromHex, toBase64Url, toHex, utf8 } from '../../core/bytes.ts';
 import { isDecryptError, isIntegrityError, isVersionError } from '../../core/errors.ts';
 import { isRoomId } from '../../core/ids.ts';
 import type { CryptoApi } from '../api-types.ts';
 import { ARGON2_DEFAULT, ARGON2_FALLBACKS, ARGON2_FLOOR, meetsFloor } from '../argon2-params.ts';
+import { LABEL } from '../labels.ts';
+import { sha256 } from '../primitives.ts';
 import { X25519_LOW_ORDER } from './vectors.ts';
 import { TEST_ARGON2, TEST_BUNDLE_OPTS, seq } from './util.ts';
 
@@ -47,6 +49,16 @@ export function keyCases(api: CryptoApi): SuiteCase[] {
         for (const p of ARGON2_FALLBACKS) assert(meetsFloor(p), 'fallback below floor');
         assert(ARGON2_FLOOR.memory >= 19 * 1024 && ARGON2_FLOOR.iterations >= 2, 'floor weaker than OWASP minimum');
         assert(ARGON2_DEFAULT.memory >= 64 * 1024, 'default memory under 64 MiB');
+      },
+    },
+    {
+      name: 'keystore: a bundle made with the default parameters records them and unlocks (≈1 s)',
+      async run() {
+        const id = await api.createIdentity();
+        const nb = await api.createKeyBundle(id, 'default params');
+        assert(meetsFloor(nb.params), 'created below the floor');
+        assertEqual((await api.readKeyBundle(nb.bundle)).params, nb.params);
+        assertEqual(await api.unlockWithPassphrase(nb.bundle, 'default params'), id);
       },
     },
     {
@@ -195,6 +207,26 @@ export function keyCases(api: CryptoApi): SuiteCase[] {
         const e = await assertRejects(() => api.parseInvite(code.slice(0, 40)), bad);
         assert(!String((e as Error).message).includes(code.slice(3, 20)), 'error echoes the invite');
         await assertRejects(() => api.encodeInvite({ kind: 'relay', vaultSecret: seq(31), inviter }), isRangeError);
+      },
+    },
+    {
+      name: 'invites and signals: a well-formed envelope of an unknown version, algorithm or kind is a VersionError',
+      async run() {
+        const code = await api.encodeInvite({ kind: 'relay', vaultSecret: seq(32, 5), inviter: seq(32, 6) });
+        const body = fromBase64Url(code.slice(3)).subarray(0, -4);
+        for (const [i, v] of [[0, 2], [1, 0x05], [2, 3]] as const) {
+          const b = body.slice();
+          b[i] = v;
+          const check = sha256(concatBytes(utf8(LABEL.inviteCheck), b)).subarray(0, 4); // a valid checksum
+          await assertRejects(() => api.parseInvite(`fv.${toBase64Url(concatBytes(b, check))}`), isVersionError, `invite byte ${i}`);
+        }
+        const { roomKey } = await api.deriveVaultKeys(seq(32, 3));
+        const sig = fromBase64Url(await api.sealSignal(roomKey, 'peerA', 'peerB', 'x'));
+        for (const i of [0, 1]) {
+          const b = sig.slice();
+          b[i] = 9;
+          await assertRejects(() => api.openSignal(roomKey, 'peerA', 'peerB', toBase64Url(b)), isVersionError, `signal byte ${i}`);
+        }
       },
     },
     {
