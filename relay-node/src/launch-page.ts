@@ -87,22 +87,20 @@ export async function launchRelayPage(o: LaunchPageOptions): Promise<LaunchedPag
  * Grants persistent storage to the page origin through CDP (Chromium otherwise answers
  * persist() with false and may evict under disk pressure) and asks for the browser's pid,
  * which /status reports so an operator (or a test) can find the process.
+ * The CDP session stays attached for the browser's life: Chromium drops permission overrides
+ * when the session that set them detaches (checked: persist() is then false again).
  */
 async function grantAndIdentify(context: BrowserContext, origin: string, log: Logger): Promise<number | null> {
   const browser = context.browser();
   if (!browser) throw new Error('playwright gave no browser handle for the persistent context');
   const cdp = await browser.newBrowserCDPSession();
+  await cdp.send('Browser.setPermission', { permission: { name: 'persistent-storage' }, setting: 'granted', origin });
   try {
-    await cdp.send('Browser.setPermission', { permission: { name: 'persistent-storage' }, setting: 'granted', origin });
-    try {
-      const info = await cdp.send('SystemInfo.getProcessInfo');
-      return info.processInfo.find((p) => p.type === 'browser')?.id ?? null;
-    } catch (e) {
-      log.debug('browser-pid-unknown', { error: errorText(e) });
-      return null;
-    }
-  } finally {
-    await cdp.detach().catch((e: unknown) => log.debug('cdp-detach-failed', { error: errorText(e) }));
+    const info = await cdp.send('SystemInfo.getProcessInfo');
+    return info.processInfo.find((p) => p.type === 'browser')?.id ?? null;
+  } catch (e) {
+    log.debug('browser-pid-unknown', { error: errorText(e) });
+    return null;
   }
 }
 
