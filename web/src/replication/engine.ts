@@ -1,0 +1,291 @@
+/**
+ * The replication engine: one per vault per node (family app or relay page). Give it the ports
+ * (ports.ts) and hand it every PeerTransport that opens; it authenticates the peer, syncs ops
+ * and inventories, runs transfer jobs, and reports through events. docs/replication.md.
+ */
+import { toBase64Url } from '../core/bytes.ts';
+import { Emitter } from '../core/emitter.ts';
+import type { ObjectHash, PeerId } from '../core/ids.ts';
+import type { PeerTransport, TransportKind } from '../transport/peer-transport.ts';
+import { DEFAULT_ABUSE_LIMITS, type AbuseKind } from './abuse-meter.ts';
+import type { RefusalReason } from './frames.ts';
+import { DEFAULT_HEARTBEAT } from './heartbeat.ts';
+import { InventoryDigest } from './inventory-digest.ts';
+import { JobQueue, type JobStats } from './job-queue.ts';
+import { DEFAULT_MAX_OBJECT_BYTES } from './limits.ts';
+import { MemoryPartialStore } from './memory-ports.ts';
+import { OpIngest } from './op-ingest.ts';
+import {
+  consoleLogger, systemClock,
+  type AckStore, type Clock, type JobStore, type KeyValueStore, type LocalIdentity, type Logger, type ObjectStorePort,
+  type OpEnvelope, type OpStore, type PartialStore, type PeerRole, type RemotePeer, type ReplicationCrypto,
+  type ReplicationPolicy, type TransferJob, type VersionVector,
+} from './ports.ts';
+import type { EngineDeps, IngestResult, PullFailure, ReplicationConfig } from './session-core.ts';
+import { Session, type Refusal, type SessionOwner, type SessionState } from './session.ts';
+import { TransferScheduler } from './transfer-scheduler.ts';
+
+export const DEFAULT_CONFIG: ReplicationConfig = {
+  heartbeat: DEFAULT_HEARTBEAT,
+  handshakeTimeoutMs: 10_000,
+  abuse: DEFAULT_ABUSE_LIMITS,
+  maxObjectBytes: DEFAULT_MAX_OBJECT_BYTES,
+  maxConcurrentPulls: 8,
+  maxConcurrentPushes: 8,
+  transferStallMs: 30_000,
+  maxServingStreams: 64,
+  maxInboundQueueBytes: 64 * 1024 * 1024,
+  resyncIntervalMs: 10 * 60_000,
+  backoff: { baseMs: 1_000, maxMs: 10 * 60_000 },
+  maxBucketListRequests: 3,
+};
+
+export interface ReplicationEngineOptions {
+  local: LocalIdentity;
+  /** HKDF(vault secret) for the peer handshake MAC. */
+  handshakeKey: Uint8Array;
+  crypto: ReplicationCrypto;
+  objects: ObjectStorePort;
+  /** Where prefixes of large objects wait for a resume; in memory if omitted. */
+  partials?: PartialStore;
+  ops: OpStore;
+  jobs: JobStore;
+  acks: AckStore;
+  kv: KeyValueStore;
+  policy: ReplicationPolicy;
+  clock?: Clock;
+  log?: Logger;
+  random?: () => number;
+  config?: Partial<ReplicationConfig>;
+}
+
+export interface PeerStatus {
+  peerId: string | undefined;
+  role: PeerRole | undefined;
+  transport: TransportKind;
+  state: SessionState;
+  /** Inventories exchanged: transfers running. */
+  ready: boolean;
+  bytesIn: number;
+  bytesOut: number;
+  abuse: Partial<Record<AbuseKind, number>>;
+  jobs: JobStats;
+  closeReason?: string;
+  refusal?: { by: 'local' | 'remote'; reason: RefusalReason; detail: string };
+}
+
+export interface EngineEvents extends Record<string, unknown> {
+  'peer-open': PeerStatus;
+  'peer-refused': { peerId: string | undefined; by: 'local' | 'remote'; reason: RefusalReason; detail: string };
+  'peer-closed': { peerId: string | undefined; reason: string };
+  /** New ops stored (decrypt and apply them in the vault layer). */
+  ops: { ops: OpEnvelope[]; from: PeerId | 'local' };
+  object: { hash: ObjectHash; from: PeerId };
+  /** `peer` holds `hash` (it acked our transfer or offer). */
+  ack: { hash: ObjectHash; peer: PeerId };
+  job: TransferJob;
+  abuse: { peerId: string; kind: AbuseKind; detail: string; disconnected: boolean };
+}
+
+export class ReplicationEngine extends Emitter<EngineEvents> implements SessionOwner {
+  readonly deps: EngineDeps;
+  readonly queue: JobQueue;
+  #opts: ReplicationEngineOptions;
+  #ingest: OpIngest;
+  #scheduler: TransferScheduler;
+  #sessions = new Set<Session>();
+  #byPeer = new Map<PeerId, Session>();
+  #roles = new Map<PeerId, PeerRole>();
+
+  constructor(opts: ReplicationEngineOptions) {
+    super();
+    this.#opts = opts;
+    const clock = opts.clock ?? systemClock;
+    const log = opts.log ?? consoleLogger;
+    const config = { ...DEFAULT_CONFIG, ...opts.config };
+    this.deps = {
+      crypto: opts.crypto, objects: opts.objects, partials: opts.partials ?? new MemoryPartialStore(), ops: opts.ops,
+      acks: opts.acks, kv: opts.kv, policy: opts.policy, clock, log, config,
+      digest: new InventoryDigest(opts.objects), random: opts.random ?? Math.random,
+    };
+    this.queue = new JobQueue(opts.jobs, clock, this.deps.random, config.backoff, log, (job) => this.emit('job', job));
+    this.#ingest = new OpIngest(opts.ops, opts.crypto, opts.policy);
+    this.#scheduler = new TransferScheduler({
+      deps: this.deps, queue: this.queue,
+      session: (p) => this.#byPeer.get(p),
+      sessions: () => [...this.#byPeer.values()],
+      onObject: (hash, from) => this.#objectArrived(hash, from),
+      onAck: (hash, peer) => this.emit('ack', { hash, peer }),
+    });
+  }
+
+  /** Loads persisted jobs (a job interrupted by a restart is queued again). Call once first. */
+  async start(): Promise<void> {
+    await this.queue.load();
+  }
+
+  /** Runs the protocol over a freshly opened transport. `expectedPeer`: who signaling said it is. */
+  connect(transport: PeerTransport, opts: { expectedPeer?: PeerId } = {}): Session {
+    const s = new Session(transport, this.deps, this, {
+      local: this.#opts.local, handshakeKey: this.#opts.handshakeKey,
+      ...(opts.expectedPeer === undefined ? {} : { expectedPeer: opts.expectedPeer }),
+    });
+    this.#sessions.add(s);
+    s.start();
+    return s;
+  }
+
+  /** Stores ops made on this device (signed by the vault layer) and sends them to every peer. */
+  async addLocalOps(ops: OpEnvelope[]): Promise<IngestResult> {
+    const r = await this.#ingest.ingest(ops);
+    if (r.accepted.length > 0) {
+      this.emit('ops', { ops: r.accepted, from: 'local' });
+      for (const s of this.#byPeer.values()) s.ops.pushNew();
+    }
+    return r;
+  }
+
+  /** The local object store has new objects (an upload): announce them and evaluate pushes. */
+  objectsChanged(): void {
+    for (const s of this.#byPeer.values()) {
+      s.inventory.announce();
+      this.#scheduler.pushScan(s.remote.peerId);
+    }
+  }
+
+  peers(): PeerStatus[] {
+    return [...this.#sessions].map((s) => this.#status(s));
+  }
+
+  jobs(peer?: PeerId): TransferJob[] {
+    return this.queue.list(peer);
+  }
+
+  /** Peers known to hold `hash`, and which of them are relays ("backed up on N homes"). */
+  async backedUpOn(hash: ObjectHash): Promise<{ peers: PeerId[]; relays: PeerId[] }> {
+    const peers = await this.deps.acks.peersWith(hash);
+    const relays: PeerId[] = [];
+    for (const p of peers) if ((await this.#roleOf(p)) === 'relay') relays.push(p);
+    return { peers, relays };
+  }
+
+  /** Closes every session and stops timers. */
+  async close(): Promise<void> {
+    this.#scheduler.stop();
+    for (const s of this.#sessions) s.close('shutting down');
+  }
+
+  // ── SessionOwner ──────────────────────────────────────────────────────────────────────
+
+  sessionOpened(s: Session): void {
+    const peer = s.remote.peerId;
+    const old = this.#byPeer.get(peer);
+    this.#byPeer.set(peer, s);
+    // One session per peer: a new connection replaces the old one (the old one was likely dead).
+    if (old && old !== s) old.close('replaced by a newer connection');
+    this.#roles.set(peer, s.remote.role);
+    void this.deps.kv.set(`peer/${peer}`, { role: s.remote.role, deviceKey: toBase64Url(s.remote.deviceKey), lastSeen: this.deps.clock.now() })
+      .catch((e: unknown) => this.deps.log.warn('saving peer directory failed', { peer, error: String(e) }));
+    this.emit('peer-open', this.#status(s));
+  }
+
+  sessionRefused(_s: Session, r: Refusal): void {
+    this.emit('peer-refused', { peerId: r.peerId, by: r.by, reason: r.reason, detail: r.detail });
+  }
+
+  sessionClosed(s: Session, reason: string): void {
+    this.#sessions.delete(s);
+    const peer = s.remoteOrUndefined?.peerId;
+    if (peer !== undefined && this.#byPeer.get(peer) === s) {
+      this.#byPeer.delete(peer);
+      this.#scheduler.sessionClosed(peer);
+    }
+    this.emit('peer-closed', { peerId: peer ?? s.refusal?.peerId, reason });
+  }
+
+  abuseReported(s: Session, kind: AbuseKind, detail: string, disconnect: boolean): void {
+    this.emit('abuse', { peerId: s.peerLabel, kind, detail, disconnected: disconnect });
+  }
+
+  // EngineHooks: the parts of a session call these.
+  async ingestOps(ops: OpEnvelope[], from: RemotePeer): Promise<IngestResult> {
+    const r = await this.#ingest.ingest(ops);
+    if (r.accepted.length > 0) {
+      this.emit('ops', { ops: r.accepted, from: from.peerId });
+      for (const s of this.#byPeer.values()) if (s.remote.peerId !== from.peerId) s.ops.pushNew();
+    }
+    return r;
+  }
+
+  localVector(): Promise<VersionVector> {
+    return this.#ingest.vector();
+  }
+
+  objectsSeen(peer: RemotePeer, objects: Array<{ hash: ObjectHash; size: number }>): Promise<void> {
+    return this.#scheduler.objectsSeen(peer, objects);
+  }
+
+  inventoryReady(peer: PeerId): void {
+    const s = this.#byPeer.get(peer);
+    if (!s) return;
+    s.ready = true;
+    this.#scheduler.pushScan(peer);
+    this.#scheduler.schedule(peer);
+  }
+
+  pullDone(peer: PeerId, hash: ObjectHash): void {
+    this.#scheduler.pullDone(peer, hash);
+  }
+
+  pullFailed(peer: PeerId, hash: ObjectHash, reason: PullFailure): void {
+    this.#scheduler.pullFailed(peer, hash, reason);
+  }
+
+  pullProgress(peer: PeerId, hash: ObjectHash, bytesDone: number): void {
+    this.#scheduler.pullProgress(peer, hash, bytesDone);
+  }
+
+  acked(peer: PeerId, hash: ObjectHash): void {
+    this.#scheduler.acked(peer, hash);
+  }
+
+  offerNacked(peer: PeerId, hash: ObjectHash, reason: string): void {
+    this.#scheduler.offerNacked(peer, hash, reason);
+  }
+
+  isFetching(hash: ObjectHash, except: PeerId): boolean {
+    return this.#scheduler.isFetching(hash, except);
+  }
+
+  claimFetch(hash: ObjectHash, peer: PeerId): boolean {
+    return this.#scheduler.claimFetch(hash, peer);
+  }
+
+  // ── internals ─────────────────────────────────────────────────────────────────────────
+
+  #objectArrived(hash: ObjectHash, from: PeerId): void {
+    this.emit('object', { hash, from });
+    this.objectsChanged();
+  }
+
+  async #roleOf(peer: PeerId): Promise<PeerRole | undefined> {
+    const known = this.#roles.get(peer);
+    if (known) return known;
+    const saved = (await this.deps.kv.get(`peer/${peer}`)) as { role?: unknown } | undefined;
+    const role = saved?.role === 'relay' || saved?.role === 'member' ? saved.role : undefined;
+    if (role) this.#roles.set(peer, role);
+    return role;
+  }
+
+  #status(s: Session): PeerStatus {
+    const remote = s.remoteOrUndefined;
+    const bytesOut = Object.values(s.outbox.sentBytes).reduce((a, b) => a + b, 0);
+    return {
+      peerId: remote?.peerId ?? s.refusal?.peerId, role: remote?.role, transport: s.transport.kind, state: s.state,
+      ready: s.ready, bytesIn: s.received.bytes, bytesOut, abuse: { ...s.abuseMeter.counts },
+      jobs: remote ? this.queue.stats(remote.peerId) : { queued: 0, sending: 0, failed: 0 },
+      ...(s.closeReason === undefined ? {} : { closeReason: s.closeReason }),
+      ...(s.refusal ? { refusal: { by: s.refusal.by, reason: s.refusal.reason, detail: s.refusal.detail } } : {}),
+    };
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The single gate through which ops enter the local op store, from peers or from this device:
+ * shape, sequence (no gaps, no rewrites), the author's Ed25519 signature, and the policy's
+ * author check (the album's signed member list). Serialized, so two sessions delivering the
+ * same op cannot both append it.
+ */
+import { equalBytes } from '../core/bytes.ts';
+import { checkOpShape, verifyOpSignature } from './op-envelope.ts';
+import type { OpEnvelope, OpStore, ReplicationCrypto, ReplicationPolicy, VersionVector } from './ports.ts';
+import type { IngestResult } from './session-core.ts';
+import { vvCopy, vvGet, vvSet } from './version-vector.ts';
+
+export class OpIngest {
+  #vv: VersionVector | undefined;
+  #chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly store: OpStore,
+    private readonly crypto: ReplicationCrypto,
+    private readonly policy: ReplicationPolicy,
+  ) {}
+
+  async vector(): Promise<VersionVector> {
+    await this.#chain;
+    return vvCopy(await this.#load());
+  }
+
+  ingest(ops: OpEnvelope[]): Promise<IngestResult> {
+    const run = this.#chain.then(() => this.#ingest(ops));
+    this.#chain = run.catch(() => undefined); // the caller sees the error; later batches still run
+    return run;
+  }
+
+  async #load(): Promise<VersionVector> {
+    this.#vv ??= await this.store.vector();
+    return this.#vv;
+  }
+
+  async #ingest(ops: OpEnvelope[]): Promise<IngestResult> {
+    const vv = await this.#load();
+    const result: IngestResult = { accepted: [], rejected: [] };
+    for (const op of ops) {
+      if (checkOpShape(op) !== undefined) {
+        result.rejected.push({ op, reason: 'malformed' });
+        continue;
+      }
+      const held = vvGet(vv, op.log, op.author);
+      if (op.seq <= held) {
+        const stored = await this.store.get(op.log, op.author, op.seq);
+        const same = stored !== undefined && stored.lamport === op.lamport
+          && equalBytes(stored.ciphertext, op.ciphertext) && equalBytes(stored.signature, op.signature);
+        if (same) result.rejected.push({ op, reason: 'duplicate' });
+        // A different op under a held seq: either forged (bad signature) or the author signed two.
+        else result.rejected.push({ op, reason: (await verifyOpSignature(this.crypto, op)) ? 'equivocation' : 'bad-signature' });
+        continue;
+      }
+      if (op.seq > held + 1) {
+        result.rejected.push({ op, reason: 'gap' });
+        continue;
+      }
+      if (!(await verifyOpSignature(this.crypto, op))) {
+        result.rejected.push({ op, reason: 'bad-signature' });
+        continue;
+      }
+      if (!(await this.policy.isAuthorAllowed(op.log, op.author))) {
+        result.rejected.push({ op, reason: 'unauthorized' });
+        continue;
+      }
+      await this.store.append(op);
+      vvSet(vv, op.log, op.author, op.seq);
+      result.accepted.push(op);
+    }
+    return result;
+  }
+}

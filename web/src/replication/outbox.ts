@@ -1,0 +1,141 @@
+/**
+ * The one writer of a session's transport. Control tasks (ops, inventory, acks, wants) run
+ * strictly in FIFO order; object streams (bulk) send one frame at a time in between, so an
+ * ack never waits behind a 16 MiB object. Every send respects the transport's back-pressure.
+ * FIFO order of control tasks is what keeps inventory digests consistent (docs/replication.md).
+ */
+import { describeError, isTransportError } from '../core/errors.ts';
+import type { PeerTransport } from '../transport/peer-transport.ts';
+import { encodeFrame } from './frame-codec.ts';
+import type { Frame, FrameType } from './frames.ts';
+import type { Logger } from './ports.ts';
+
+export type ControlTask = () => Promise<void> | void;
+
+interface BulkStream {
+  key: string;
+  frames: AsyncIterator<Frame>;
+}
+
+export class Outbox {
+  readonly sentBytes: Partial<Record<FrameType, number>> = {};
+  readonly sentFrames: Partial<Record<FrameType, number>> = {};
+  #control: ControlTask[] = [];
+  #bulk: BulkStream[] = [];
+  #running = false;
+  #stopped = false;
+  #idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly transport: PeerTransport, private readonly log: Logger) {}
+
+  get bulkCount(): number {
+    return this.#bulk.length;
+  }
+
+  control(task: ControlTask): void {
+    if (this.#stopped) return;
+    this.#control.push(task);
+    this.#kick();
+  }
+
+  /** Queues an object stream; a stream with the same key replaces the queued one. */
+  bulk(key: string, frames: AsyncIterator<Frame>): void {
+    if (this.#stopped) return;
+    this.cancelBulk(key);
+    this.#bulk.push({ key, frames });
+    this.#kick();
+  }
+
+  cancelBulk(key: string): void {
+    const i = this.#bulk.findIndex((b) => b.key === key);
+    if (i >= 0) {
+      const [s] = this.#bulk.splice(i, 1);
+      void s!.frames.return?.(undefined);
+    }
+  }
+
+  /** Encodes and sends with back-pressure. Inside tasks only (keeps frame order). */
+  async send(frame: Frame): Promise<void> {
+    const bytes = encodeFrame(frame);
+    if (this.transport.bufferedAmount > this.transport.highWaterMark) await this.transport.waitDrain();
+    this.transport.send(bytes);
+    this.#count(frame.type, bytes.length);
+  }
+
+  /**
+   * Sends at once, outside the queue and without waiting: ping/pong, handshake, refusals.
+   * Returns false if the transport refused (closed); never throws.
+   */
+  sendNow(frame: Frame): boolean {
+    if (this.transport.closed) return false;
+    try {
+      const bytes = encodeFrame(frame);
+      this.transport.send(bytes);
+      this.#count(frame.type, bytes.length);
+      return true;
+    } catch (e) {
+      this.log.warn('send failed', { type: frame.type, error: describeError(e) });
+      return false;
+    }
+  }
+
+  /** Resolves when nothing is queued (tests, orderly close). */
+  idle(): Promise<void> {
+    if (!this.#running && this.#control.length === 0 && this.#bulk.length === 0) return Promise.resolve();
+    return new Promise((r) => this.#idleWaiters.push(r));
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#control = [];
+    for (const b of this.#bulk) void b.frames.return?.(undefined);
+    this.#bulk = [];
+    this.#wakeIdle();
+  }
+
+  #count(type: FrameType, n: number): void {
+    this.sentBytes[type] = (this.sentBytes[type] ?? 0) + n;
+    this.sentFrames[type] = (this.sentFrames[type] ?? 0) + 1;
+  }
+
+  #wakeIdle(): void {
+    const w = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const fn of w) fn();
+  }
+
+  #kick(): void {
+    if (this.#running || this.#stopped) return;
+    this.#running = true;
+    void this.#pump();
+  }
+
+  async #pump(): Promise<void> {
+    while (!this.#stopped) {
+      try {
+        const task = this.#control.shift();
+        if (task) {
+          await task();
+          continue;
+        }
+        const stream = this.#bulk[0];
+        if (!stream) break;
+        const next = await stream.frames.next();
+        if (next.done) {
+          if (this.#bulk[0] === stream) this.#bulk.shift();
+          continue;
+        }
+        await this.send(next.value);
+      } catch (e) {
+        if (isTransportError(e)) {
+          // The link is gone; the session's close handler cleans up and requeues jobs.
+          this.stop();
+          break;
+        }
+        this.log.warn('outbox task failed', { error: describeError(e) });
+      }
+    }
+    this.#running = false;
+    this.#wakeIdle();
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Receiving objects from one peer (docs/replication.md, "Transfers"): ask from the offset of
+ * any stored prefix (resume), append ranges in order to the partial store, verify BLAKE3 of the
+ * whole object, store it, then ack. A wrong hash is never stored: the partial is dropped, the
+ * peer is told (nack corrupt) and counted, and the engine fetches the object elsewhere.
+ */
+import { describeError } from '../core/errors.ts';
+import type { ObjectHash } from '../core/ids.ts';
+import type { ObjDataFrame, ObjNackFrame, ObjOfferFrame } from './frames.ts';
+import type { PullFailure, SessionCore } from './session-core.ts';
+
+interface Incoming {
+  size: number;
+  /** Next byte we expect. */
+  offset: number;
+  /** Offset this attempt started at (0: the whole object may come in one frame). */
+  from: number;
+  total: number | undefined;
+  timer: unknown;
+}
+
+export class TransferReceiver {
+  #incoming = new Map<ObjectHash, Incoming>();
+
+  constructor(private readonly s: SessionCore) {}
+
+  get active(): number {
+    return this.#incoming.size;
+  }
+
+  isReceiving(hash: ObjectHash): boolean {
+    return this.#incoming.has(hash);
+  }
+
+  /** Starts a fetch the engine has claimed. Resumes from a stored prefix. */
+  async start(hash: ObjectHash, size: number): Promise<void> {
+    const { partials } = this.s.deps;
+    let offset = await partials.size(hash);
+    if (offset >= size) {
+      await partials.drop(hash); // a prefix as long as the object cannot be right
+      offset = 0;
+    }
+    const inc: Incoming = { size, offset, from: offset, total: undefined, timer: undefined };
+    this.#incoming.set(hash, inc);
+    this.#arm(hash, inc);
+    this.s.outbox.control(() => this.s.outbox.send({ type: 'obj-want', hash, offset }));
+  }
+
+  /** The peer offers an object (push). */
+  async onOffer(f: ObjOfferFrame): Promise<void> {
+    const { objects, policy, config, acks } = this.s.deps;
+    const peer = this.s.remote;
+    const nack = (reason: ObjNackFrame['reason']): void =>
+      this.s.outbox.control(() => this.s.outbox.send({ type: 'obj-nack', hash: f.hash, reason }));
+    if (f.size === 0 || f.size > config.maxObjectBytes) return nack('too-large');
+    await acks.add(peer.peerId, [f.hash]); // it offers, so it holds it
+    if (await objects.has(f.hash)) {
+      this.s.outbox.control(() => this.s.outbox.send({ type: 'obj-ack', hash: f.hash }));
+      return;
+    }
+    if (this.#incoming.has(f.hash) || this.s.hooks.isFetching(f.hash, peer.peerId)) return nack('busy');
+    if (policy.acceptObject && (await policy.acceptObject(f.hash, f.size, peer)) !== undefined) return nack('refused');
+    if (!this.s.hooks.claimFetch(f.hash, peer.peerId)) return nack('busy');
+    await this.start(f.hash, f.size);
+  }
+
+  async onData(f: ObjDataFrame): Promise<void> {
+    const inc = this.#incoming.get(f.hash);
+    if (!inc) {
+      this.s.abuse('unexpected', 'object data we did not ask for');
+      return;
+    }
+    if (f.offset !== inc.offset || (inc.total !== undefined && f.total !== inc.total)) {
+      this.s.abuse('unexpected', 'object data out of order');
+      return;
+    }
+    if (f.total > this.s.deps.config.maxObjectBytes) {
+      this.s.abuse('oversized', 'object larger than allowed');
+      this.#fail(f.hash, 'too-large');
+      return;
+    }
+    inc.total = f.total;
+    const end = f.offset + f.bytes.length;
+    const { partials } = this.s.deps;
+    try {
+      let whole: Uint8Array | undefined;
+      if (inc.from === 0 && f.offset === 0 && end === f.total) {
+        whole = f.bytes; // one frame: no need to touch the partial store
+      } else {
+        await partials.append(f.hash, f.offset, f.bytes);
+        inc.offset = end;
+        this.s.hooks.pullProgress(this.s.remote.peerId, f.hash, end);
+        if (end < f.total) {
+          this.#arm(f.hash, inc);
+          return;
+        }
+        whole = await partials.read(f.hash);
+      }
+      await this.#complete(f.hash, whole);
+    } catch (e) {
+      this.s.deps.log.warn('storing object failed', { hash: f.hash.slice(0, 12), error: describeError(e) });
+      this.s.outbox.control(() => this.s.outbox.send({ type: 'obj-nack', hash: f.hash, reason: 'refused' }));
+      this.#fail(f.hash, 'storage');
+    }
+  }
+
+  async #complete(hash: ObjectHash, whole: Uint8Array | undefined): Promise<void> {
+    const { crypto, objects, partials, acks } = this.s.deps;
+    const inc = this.#incoming.get(hash);
+    if (!inc) return;
+    if (!whole || (await crypto.hash(whole)) !== hash) {
+      await partials.drop(hash);
+      this.s.abuse('bad-hash', `object ${hash.slice(0, 12)} does not match its hash`);
+      this.s.outbox.control(() => this.s.outbox.send({ type: 'obj-nack', hash, reason: 'corrupt' }));
+      this.#fail(hash, 'corrupt');
+      return;
+    }
+    await objects.put(hash, whole);
+    await partials.drop(hash);
+    this.#clear(hash);
+    await acks.add(this.s.remote.peerId, [hash]);
+    this.s.outbox.control(() => this.s.outbox.send({ type: 'obj-ack', hash }));
+    this.s.hooks.pullDone(this.s.remote.peerId, hash, whole.length);
+  }
+
+  /** The sender could not serve our want. */
+  async onNack(f: ObjNackFrame): Promise<void> {
+    if (f.reason === 'corrupt') await this.s.deps.partials.drop(f.hash); // our prefix disagrees with its object
+    if (f.reason === 'not-found') await this.s.deps.acks.remove(this.s.remote.peerId, [f.hash]);
+    const reason: PullFailure = f.reason === 'refused' ? 'busy' : f.reason;
+    this.#fail(f.hash, reason);
+  }
+
+  /** The session closed: every fetch goes back to the engine (partials stay for a resume). */
+  abortAll(): void {
+    for (const hash of [...this.#incoming.keys()]) this.#fail(hash, 'closed');
+  }
+
+  #arm(hash: ObjectHash, inc: Incoming): void {
+    const { clock, config } = this.s.deps;
+    if (inc.timer !== undefined) clock.clearTimeout(inc.timer);
+    inc.timer = clock.setTimeout(() => {
+      if (this.#incoming.get(hash) === inc) this.#fail(hash, 'stalled');
+    }, config.transferStallMs);
+  }
+
+  #clear(hash: ObjectHash): void {
+    const inc = this.#incoming.get(hash);
+    if (inc?.timer !== undefined) this.s.deps.clock.clearTimeout(inc.timer);
+    this.#incoming.delete(hash);
+  }
+
+  #fail(hash: ObjectHash, reason: PullFailure): void {
+    if (!this.#incoming.has(hash)) return;
+    this.#clear(hash);
+    this.s.hooks.pullFailed(this.s.remote.peerId, hash, reason);
+  }
+}

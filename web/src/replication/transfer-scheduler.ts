@@ -1,0 +1,237 @@
+/**
+ * Turns knowledge into transfers: objects a peer holds and our policy wants become pull jobs;
+ * local objects the push policy assigns to a peer become push jobs; ready jobs start on open
+ * sessions within the concurrency limits; failures retry with backoff, and a pull that failed
+ * at one peer (corrupt, missing, stalled) moves at once to another peer that holds the object.
+ * One fetch per object at a time, across all sessions.
+ */
+import { describeError } from '../core/errors.ts';
+import type { ObjectHash, PeerId } from '../core/ids.ts';
+import { pullJobId, pushJobId, type JobQueue } from './job-queue.ts';
+import type { RemotePeer, TransferJob } from './ports.ts';
+import type { Session } from './session.ts';
+import type { EngineDeps, PullFailure } from './session-core.ts';
+
+export interface SchedulerContext {
+  deps: EngineDeps;
+  queue: JobQueue;
+  session(peer: PeerId): Session | undefined;
+  sessions(): Session[];
+  onObject(hash: ObjectHash, from: PeerId): void;
+  onAck(hash: ObjectHash, peer: PeerId): void;
+}
+
+const BUSY_RETRY_MS = 2_000;
+
+export class TransferScheduler {
+  #fetching = new Map<ObjectHash, PeerId>();
+  #running = new Set<string>();
+  #again = new Set<string>();
+  #wakeTimer: unknown;
+  #wakeAt: number | undefined;
+  #stopped = false;
+
+  constructor(private readonly c: SchedulerContext) {}
+
+  isFetching(hash: ObjectHash, except: PeerId): boolean {
+    const p = this.#fetching.get(hash);
+    return p !== undefined && p !== except;
+  }
+
+  claimFetch(hash: ObjectHash, peer: PeerId): boolean {
+    if (this.#fetching.has(hash)) return false;
+    this.#fetching.set(hash, peer);
+    return true;
+  }
+
+  async objectsSeen(peer: RemotePeer, objects: Array<{ hash: ObjectHash; size: number }>): Promise<void> {
+    const { deps, queue } = this.c;
+    for (const o of objects) {
+      if (o.size <= 0 || o.size > deps.config.maxObjectBytes) continue;
+      if (await deps.objects.has(o.hash)) continue;
+      if (!(await deps.policy.wantObject(o.hash, o.size, peer))) continue;
+      const job = queue.get(pullJobId(o.hash));
+      if (!job) await queue.enqueue('pull', peer.peerId, o.hash, o.size);
+      else if (job.state !== 'sending' && !this.c.session(job.peer)?.ready) await queue.reassign(job, peer.peerId);
+    }
+    this.schedule(peer.peerId);
+  }
+
+  pullDone(peer: PeerId, hash: ObjectHash): void {
+    if (this.#fetching.get(hash) === peer) this.#fetching.delete(hash);
+    const job = this.c.queue.get(pullJobId(hash));
+    this.#guard('finishing a pull', async () => {
+      if (job) await this.c.queue.done(job);
+      this.c.onObject(hash, peer);
+      this.schedule(peer);
+    });
+  }
+
+  pullFailed(peer: PeerId, hash: ObjectHash, reason: PullFailure): void {
+    if (this.#fetching.get(hash) === peer) this.#fetching.delete(hash);
+    const job = this.c.queue.get(pullJobId(hash));
+    this.#guard('handling a failed pull', async () => {
+      // No job, or a job of another source: this was an offer we accepted, the pusher keeps the job.
+      if (!job || job.peer !== peer || job.state !== 'sending') return;
+      if (reason === 'closed' || reason === 'busy') {
+        await this.c.queue.requeue(job, reason === 'busy' ? BUSY_RETRY_MS : 0);
+      } else {
+        const blame = reason === 'storage' ? undefined : peer;
+        await this.c.queue.fail(job, reason, blame);
+        this.c.deps.log.warn('object transfer failed', { peer, hash: hash.slice(0, 12), reason, attempts: job.attempts });
+      }
+      if (reason !== 'storage' && reason !== 'too-large') await this.#failover(job, peer);
+      this.#armWake();
+      this.scheduleAll();
+    });
+  }
+
+  pullProgress(peer: PeerId, hash: ObjectHash, bytesDone: number): void {
+    const job = this.c.queue.get(pullJobId(hash));
+    if (job && job.peer === peer) this.c.queue.progress(job, bytesDone);
+  }
+
+  acked(peer: PeerId, hash: ObjectHash): void {
+    const job = this.c.queue.get(pushJobId(peer, hash));
+    this.#guard('finishing a push', async () => {
+      if (job) await this.c.queue.done(job);
+      this.c.onAck(hash, peer);
+      this.schedule(peer);
+    });
+  }
+
+  offerNacked(peer: PeerId, hash: ObjectHash, reason: string): void {
+    const job = this.c.queue.get(pushJobId(peer, hash));
+    if (!job) return;
+    this.#guard('handling a refused offer', async () => {
+      if (reason === 'closed') await this.c.queue.requeue(job);
+      else if (reason === 'busy') await this.c.queue.requeue(job, BUSY_RETRY_MS);
+      else await this.c.queue.fail(job, reason);
+      this.#armWake();
+      this.schedule(peer);
+    });
+  }
+
+  /** A session closed: its queued pulls move to open peers that hold the objects. */
+  sessionClosed(peer: PeerId): void {
+    this.#guard('moving jobs off a closed session', async () => {
+      for (const job of this.c.queue.forPeer(peer)) {
+        if (job.dir === 'pull' && job.state !== 'sending') await this.#failover(job, peer);
+      }
+      this.scheduleAll();
+    });
+  }
+
+  scheduleAll(): void {
+    for (const s of this.c.sessions()) if (s.state === 'open') this.schedule(s.remote.peerId);
+  }
+
+  /** Starts ready jobs on the peer's session, coalescing concurrent requests. */
+  schedule(peer: PeerId): void {
+    this.#serial(`pump:${peer}`, () => this.#pump(peer));
+  }
+
+  /** Finds local objects to offer this peer, from a per-peer cursor over our inventory. */
+  pushScan(peer: PeerId): void {
+    this.#serial(`push:${peer}`, () => this.#pushScan(peer));
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#wakeTimer !== undefined) this.c.deps.clock.clearTimeout(this.#wakeTimer);
+  }
+
+  async #pump(peer: PeerId): Promise<void> {
+    const s = this.c.session(peer);
+    if (!s || !s.ready || s.state !== 'open') return;
+    const { deps, queue } = this.c;
+    while (s.state === 'open' && s.receiver.active < deps.config.maxConcurrentPulls) {
+      const [job] = queue.next(peer, 'pull', 1, (j) => this.#fetching.has(j.hash));
+      if (!job) break;
+      if (await deps.objects.has(job.hash)) {
+        await queue.done(job);
+        continue;
+      }
+      if (!this.claimFetch(job.hash, peer)) continue;
+      await queue.start(job);
+      await s.receiver.start(job.hash, job.size);
+    }
+    while (s.state === 'open' && s.sender.offering < deps.config.maxConcurrentPushes) {
+      const [job] = queue.next(peer, 'push', 1);
+      if (!job) break;
+      if (await deps.acks.has(peer, job.hash)) {
+        await queue.done(job);
+        continue;
+      }
+      await queue.start(job);
+      s.sender.offer(job.hash, job.size);
+    }
+  }
+
+  async #pushScan(peer: PeerId): Promise<void> {
+    const { deps, queue } = this.c;
+    const s = this.c.session(peer);
+    const pushObject = deps.policy.pushObject?.bind(deps.policy);
+    if (!pushObject || !s?.ready) return;
+    const key = `push-cursor/${peer}`;
+    const saved = (await deps.kv.get(key)) as { inventoryId?: unknown; seq?: unknown } | undefined;
+    const id = await deps.objects.inventoryId();
+    let after = saved?.inventoryId === id && typeof saved.seq === 'number' ? saved.seq : 0;
+    for (;;) {
+      const page = await deps.objects.inventorySince(after, 2048);
+      for (const e of page) {
+        if (!e.gone && !(await deps.acks.has(peer, e.hash)) && (await pushObject(e.hash, e.size, s.remote))) {
+          await queue.enqueue('push', peer, e.hash, e.size);
+        }
+        after = e.seq;
+      }
+      if (page.length < 2048) break;
+    }
+    await deps.kv.set(key, { inventoryId: id, seq: after });
+    this.schedule(peer);
+  }
+
+  /** Moves a pull to another ready peer that holds the object, if there is one. */
+  async #failover(job: TransferJob, from: PeerId): Promise<void> {
+    if (this.c.queue.get(job.id) !== job || job.state === 'sending') return;
+    const holders = await this.c.deps.acks.peersWith(job.hash);
+    const ready = holders.filter((p) => p !== from && this.c.session(p)?.ready);
+    const fresh = ready.filter((p) => !job.failedPeers.includes(p));
+    const to = fresh[0] ?? (job.state === 'queued' ? ready[0] : undefined);
+    if (to) await this.c.queue.reassign(job, to);
+  }
+
+  #armWake(): void {
+    const at = this.c.queue.nextWake();
+    if (at === undefined || this.#stopped || (this.#wakeAt !== undefined && this.#wakeAt <= at)) return;
+    const { clock } = this.c.deps;
+    if (this.#wakeTimer !== undefined) clock.clearTimeout(this.#wakeTimer);
+    this.#wakeAt = at;
+    this.#wakeTimer = clock.setTimeout(() => {
+      this.#wakeAt = undefined;
+      this.#wakeTimer = undefined;
+      this.scheduleAll();
+      this.#armWake();
+    }, Math.max(0, at - clock.now()));
+  }
+
+  /** Runs `fn` with at most one instance per key; a request while running runs it once more. */
+  #serial(key: string, fn: () => Promise<void>): void {
+    if (this.#stopped) return;
+    if (this.#running.has(key)) {
+      this.#again.add(key);
+      return;
+    }
+    this.#running.add(key);
+    void fn()
+      .catch((e: unknown) => this.c.deps.log.warn('scheduling failed', { key, error: describeError(e) }))
+      .finally(() => {
+        this.#running.delete(key);
+        if (this.#again.delete(key)) this.#serial(key, fn);
+      });
+  }
+
+  #guard(what: string, fn: () => Promise<void>): void {
+    void fn().catch((e: unknown) => this.c.deps.log.warn(`${what} failed`, { error: describeError(e) }));
+  }
+}

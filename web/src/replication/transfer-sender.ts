@@ -1,0 +1,104 @@
+/**
+ * Sending objects to one peer: answers wants with obj-data ranges (≤ DATA_CHUNK_BYTES each,
+ * from the wanted offset, through the outbox's bulk lane so control frames are not held up),
+ * and offers objects for push jobs, waiting for the peer's ack or nack.
+ */
+import { describeError } from '../core/errors.ts';
+import type { ObjectHash } from '../core/ids.ts';
+import type { Frame, ObjAckFrame, ObjNackFrame, ObjWantFrame } from './frames.ts';
+import { DATA_CHUNK_BYTES } from './limits.ts';
+import type { SessionCore } from './session-core.ts';
+
+export class TransferSender {
+  /** Wanted objects queued or streaming, with a token so a replaced stream cannot unlist its successor. */
+  #serving = new Map<ObjectHash, number>();
+  #token = 0;
+  #offers = new Map<ObjectHash, unknown>();
+
+  constructor(private readonly s: SessionCore) {}
+
+  get offering(): number {
+    return this.#offers.size;
+  }
+
+  onWant(f: ObjWantFrame): void {
+    if (!this.#serving.has(f.hash) && this.#serving.size >= this.s.deps.config.maxServingStreams) {
+      this.s.outbox.control(() => this.s.outbox.send({ type: 'obj-nack', hash: f.hash, reason: 'busy' }));
+      return;
+    }
+    const token = ++this.#token;
+    this.#serving.set(f.hash, token);
+    this.s.outbox.bulk(`obj:${f.hash}`, this.#stream(f.hash, f.offset, token));
+  }
+
+  /** Loads the object only when its turn comes, so queued wants hold no memory. */
+  async *#stream(hash: ObjectHash, offset: number, token: number): AsyncGenerator<Frame> {
+    try {
+      let bytes: Uint8Array | undefined;
+      try {
+        bytes = await this.s.deps.objects.get(hash);
+      } catch (e) {
+        this.s.deps.log.warn('reading object failed', { hash: hash.slice(0, 12), error: describeError(e) });
+      }
+      if (!bytes) {
+        yield { type: 'obj-nack', hash, reason: 'not-found' };
+        return;
+      }
+      if (offset >= bytes.length) {
+        yield { type: 'obj-nack', hash, reason: 'corrupt' }; // the peer's prefix cannot be of this object
+        return;
+      }
+      for (let off = offset; off < bytes.length; off += DATA_CHUNK_BYTES) {
+        yield { type: 'obj-data', hash, offset: off, total: bytes.length, bytes: bytes.subarray(off, off + DATA_CHUNK_BYTES) };
+      }
+    } finally {
+      if (this.#serving.get(hash) === token) this.#serving.delete(hash);
+    }
+  }
+
+  /** Offers a local object (push job); the engine hears back through acked/offerNacked. */
+  offer(hash: ObjectHash, size: number): void {
+    const { clock, config } = this.s.deps;
+    const prev = this.#offers.get(hash);
+    if (prev !== undefined) clock.clearTimeout(prev);
+    // The peer answers at once (ack/nack/want) and then streams: allow for a slow transfer.
+    this.#offers.set(hash, clock.setTimeout(() => this.#settle(hash, 'timeout'), config.transferStallMs * 4));
+    this.s.outbox.control(() => this.s.outbox.send({ type: 'obj-offer', hash, size }));
+  }
+
+  async onAck(f: ObjAckFrame): Promise<void> {
+    await this.s.deps.acks.add(this.s.remote.peerId, [f.hash]);
+    this.#clear(f.hash);
+    this.s.hooks.acked(this.s.remote.peerId, f.hash);
+  }
+
+  async onNack(f: ObjNackFrame): Promise<void> {
+    if (f.reason === 'corrupt') await this.#selfCheck(f.hash);
+    this.#settle(f.hash, f.reason);
+  }
+
+  /** Offers die with the session; the engine requeues their jobs. */
+  abortAll(): void {
+    for (const hash of [...this.#offers.keys()]) this.#settle(hash, 'closed');
+  }
+
+  #clear(hash: ObjectHash): void {
+    const t = this.#offers.get(hash);
+    if (t !== undefined) this.s.deps.clock.clearTimeout(t);
+    this.#offers.delete(hash);
+  }
+
+  #settle(hash: ObjectHash, reason: string): void {
+    if (!this.#offers.has(hash)) return;
+    this.#clear(hash);
+    this.s.hooks.offerNacked(this.s.remote.peerId, hash, reason);
+  }
+
+  /** A peer says what we sent does not hash right: if our own copy rotted, say so loudly. */
+  async #selfCheck(hash: ObjectHash): Promise<void> {
+    const bytes = await this.s.deps.objects.get(hash);
+    if (bytes && (await this.s.deps.crypto.hash(bytes)) !== hash) {
+      this.s.deps.log.warn('local copy of an object is corrupt', { hash: hash.slice(0, 12) });
+    }
+  }
+}
