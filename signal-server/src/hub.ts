@@ -13,9 +13,10 @@ import { performance } from 'node:perf_hooks';
 import { isPeerId } from '../../web/src/core/ids.ts';
 import {
   CloseCode, SIGNAL_PROTOCOL, parseClientMessage,
-  type ErrorCode, type JoinMsg, type RelayOut, type ServerMessage, type SignalLimits, type SignalOut,
+  type ErrorCode, type JoinMsg, type ServerMessage, type SignalLimits,
 } from '../../web/src/core/signal-messages.ts';
 import { SendResult, type Conn, type PeerSocket } from './conn.ts';
+import { forwardFrame, matchFastForward } from './fast-frame.ts';
 import { makeNonce, roomPublicKey, verifyJoin } from './join-auth.ts';
 import type { Limits } from './limits.ts';
 import type { Logger } from './log.ts';
@@ -142,6 +143,12 @@ export class Hub {
     }
   }
 
+  /** The socket layer found `conn` over its backpressure limit after the fact: close it (4009). */
+  slowConsumer(conn: Conn): void {
+    this.kicks.push(conn);
+    this.flushKicks();
+  }
+
   /** Closes every connection with 1001 (going away). */
   shutdown(): void {
     const n = this.conns.size;
@@ -164,6 +171,11 @@ export class Hub {
     this.metrics.bytesReceived += bytes;
     if (!conn.msgs.take(1, now)) return this.refuse(conn, CloseCode.RateLimited, 'rate-limit');
     if (text === undefined) return this.bad(conn, 'bad-message', 'binary frames are not part of the protocol');
+    const fast = matchFastForward(text);
+    if (fast) {
+      if (!conn.room || conn.peer === undefined) return this.bad(conn, 'not-joined', 'join a room first');
+      return this.forward(conn, now, conn.room, conn.peer, fast.type, fast.to, fast.data, true);
+    }
     const msg = parseClientMessage(text, this.limits.maxFrame);
     if (!msg) return this.bad(conn, 'bad-message', 'malformed or unknown message');
     if (msg.type === 'join') return this.join(conn, msg);
@@ -172,10 +184,8 @@ export class Hub {
     if (!room || conn.peer === undefined) return this.bad(conn, 'not-joined', 'join a room first');
     switch (msg.type) {
       case 'signal':
-        return this.signal(conn, room, conn.peer, msg);
       case 'relay':
-        if (!conn.relayBytes.take(msg.data.length, now)) return this.refuse(conn, CloseCode.RateLimited, 'relay-rate-limit');
-        return this.relay(conn, room, conn.peer, msg);
+        return this.forward(conn, now, room, conn.peer, msg.type, msg.to, msg.data, false);
       case 'turn':
         if (!this.turn) return this.error(conn, 'turn-disabled', 'this server has no TURN service configured');
         this.metrics.turnIssued++;
@@ -212,26 +222,25 @@ export class Hub {
     for (const c of joined.peers.values()) if (c !== conn) this.deliver(c, note);
   }
 
-  private signal(conn: Conn, room: Room, from: string, msg: SignalOut): void {
-    if (msg.data.length > this.limits.maxSignalData) {
+  /**
+   * `signal` (to one peer, or without `to` to the whole room) and `relay` (to one peer, with its
+   * own byte budget). `raw` means `data` came from the fast path and needs no JSON escaping.
+   */
+  private forward(conn: Conn, now: number, room: Room, from: string, type: 'signal' | 'relay',
+    to: string | undefined, data: string, raw: boolean): void {
+    if (type === 'relay') {
+      if (!conn.relayBytes.take(data.length, now)) return this.refuse(conn, CloseCode.RateLimited, 'relay-rate-limit');
+    } else if (data.length > this.limits.maxSignalData) {
       return this.bad(conn, 'too-large', `signal data over ${this.limits.maxSignalData} characters`);
     }
-    const out = JSON.stringify({ type: 'signal', from, data: msg.data } satisfies ServerMessage);
-    if (msg.to === undefined) {
+    const out = raw ? forwardFrame(type, from, data) : JSON.stringify({ type, from, data } satisfies ServerMessage);
+    if (to === undefined) {
       for (const c of room.peers.values()) if (c !== conn && this.deliver(c, out)) this.metrics.delivered.broadcast++;
       return;
     }
-    const target = room.peers.get(msg.to);
-    if (!target || target === conn) return this.unknownPeer(conn, msg.to);
-    if (this.deliver(target, out)) this.metrics.delivered.signal++;
-  }
-
-  private relay(conn: Conn, room: Room, from: string, msg: RelayOut): void {
-    const target = room.peers.get(msg.to);
-    if (!target || target === conn) return this.unknownPeer(conn, msg.to);
-    if (this.deliver(target, JSON.stringify({ type: 'relay', from, data: msg.data } satisfies ServerMessage))) {
-      this.metrics.delivered.relay++;
-    }
+    const target = room.peers.get(to);
+    if (!target || target === conn) return this.unknownPeer(conn, to);
+    if (this.deliver(target, out)) this.metrics.delivered[type]++;
   }
 
   // ── helpers ────────────────────────────────────────────────────────────────

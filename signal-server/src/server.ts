@@ -2,8 +2,9 @@
  * startSignalServer: wires the protocol hub (hub.ts) and the HTTP routes (http.ts) onto a
  * native uWebSockets.js app. WebSockets live at `/signal`. See docs/signal-server.md.
  */
-import type { TemplatedApp, WebSocket, us_listen_socket } from 'uWebSockets.js';
-import { SendResult, type Conn, type PeerSocket } from './conn.ts';
+import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import type { Conn } from './conn.ts';
+import { CorkedSender, type CorkedSocket } from './corked-sender.ts';
 import { registerHttp } from './http.ts';
 import { Hub } from './hub.ts';
 import { resolveLimits, type Limits } from './limits.ts';
@@ -38,6 +39,7 @@ export interface SignalServer {
 
 interface UserData {
   conn: Conn;
+  socket?: CorkedSocket;
 }
 
 export async function startSignalServer(options: SignalServerOptions = {}): Promise<SignalServer> {
@@ -50,11 +52,13 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
   const host = options.host ?? '127.0.0.1';
   const trustProxy = options.trustProxy ?? false;
 
+  const sender = new CorkedSender(limits.maxBackpressure, (e) => log('error', { where: 'send', error: String(e) }));
   const app = uWS.App();
   app.ws<UserData>('/signal', {
     compression: uWS.DISABLED, // payloads are ciphertext: compression would only cost memory
     maxPayloadLength: limits.maxFrame,
-    maxBackpressure: limits.maxBackpressure,
+    // CorkedSender enforces maxBackpressure before queuing; uWS gets headroom for the batch in flight.
+    maxBackpressure: limits.maxBackpressure + 2 * limits.maxFrame,
     closeOnBackpressureLimit: 0, // the hub closes slow consumers itself, with code 4009
     // The hub enforces the exact idle timeout with its own pings; uWS's timer (8–960 s,
     // 4 s granularity) is the backstop for TCP connections that vanished silently.
@@ -81,13 +85,21 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
         res.writeStatus('500 Internal Server Error').end();
       }
     },
-    open: (ws) => hub.open(ws.getUserData().conn, peerSocket(ws)),
+    open: (ws) => {
+      const data = ws.getUserData();
+      data.socket = sender.socket(ws, () => hub.slowConsumer(data.conn));
+      hub.open(data.conn, data.socket);
+    },
     message: (ws, message, isBinary) => {
       // toString() copies out of uWS's buffer, which is only valid during this callback.
       hub.message(ws.getUserData().conn, isBinary ? undefined : Buffer.from(message).toString('utf8'), message.byteLength);
     },
     pong: (ws) => hub.pong(ws.getUserData().conn),
-    close: (ws, _code, message) => hub.closed(ws.getUserData().conn, Buffer.from(message).toString('utf8')),
+    close: (ws, _code, message) => {
+      const data = ws.getUserData();
+      data.socket?.closed();
+      hub.closed(data.conn, Buffer.from(message).toString('utf8'));
+    },
   });
   registerHttp(app, { site, metricsText: () => metrics.render(hub.gauges()), log });
 
@@ -124,17 +136,5 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
       })();
       return closing;
     },
-  };
-}
-
-function peerSocket(ws: WebSocket<UserData>): PeerSocket {
-  return {
-    send: (text) => {
-      const r = ws.send(text, false, false);
-      // uWS: 1 sent, 0 queued (backpressure), 2 dropped over maxBackpressure.
-      return r === 2 ? SendResult.Dropped : r === 0 ? SendResult.Buffered : SendResult.Sent;
-    },
-    end: (code, reason) => ws.end(code, reason),
-    ping: () => void ws.ping(),
   };
 }
