@@ -3,7 +3,7 @@
  * Chromium, and the steps of the restart, crash and persistence tests. Driven by
  * e2e/storage.spec.ts through window.fvStorage; every function returns plain data.
  */
-import type { SuiteCase } from '../../web/src/core/assert-suite.ts';
+import { runCases, type CaseResult } from './run-cases.ts';
 import type { AlbumId, ObjectHash, PhotoId } from '../../web/src/core/ids.ts';
 import { hashObject } from '../../web/src/crypto/stream.ts';
 import { commitPhoto, stageObjects, type ObjectToStage } from '../../web/src/storage/commit.ts';
@@ -17,22 +17,6 @@ import { opfsObjectExists, opfsTempNames, tamperIdbObject, tamperOpfsObject } fr
 
 const MiB = 1024 * 1024;
 const album = 'album-harness' as AlbumId;
-
-interface CaseResult { name: string; ok: boolean; ms: number; error?: string }
-
-async function runCases(cases: SuiteCase[]): Promise<CaseResult[]> {
-  const results: CaseResult[] = [];
-  for (const c of cases) {
-    const t0 = performance.now();
-    try {
-      await c.run();
-      results.push({ name: c.name, ok: true, ms: Math.round(performance.now() - t0) });
-    } catch (e) {
-      results.push({ name: c.name, ok: false, ms: Math.round(performance.now() - t0), error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
-    }
-  }
-  return results;
-}
 
 /** Opens a store and insists it really is `kind`: a silent fallback would test the wrong thing. */
 async function open(name: string, kind: StoreKind, extra?: { quotaBytes?: number; sweep?: boolean }): Promise<ObjectStore> {
@@ -62,7 +46,7 @@ async function makeObjects(count: number, size: number): Promise<ObjectToStage[]
 
 function photoOf(id: string, objs: ObjectToStage[]): PhotoRecord {
   const [manifest, thumb, meta, ...chunks] = objs.map((o) => o.hash);
-  return { id: id as PhotoId, album, state: 'active', objects: { manifest: manifest!, thumb: thumb!, meta: meta!, chunks }, addedAt: Date.now() };
+  return { id: id as PhotoId, album, state: 'active', objects: { manifest: manifest!, thumb: thumb!, meta: meta!, chunks }, addedAt: Date.now(), fileId: new Uint8Array(16), wrappedKey: new Uint8Array(66), epoch: 0 };
 }
 
 /** Fingerprint of bytes, so Node can compare without shipping megabytes through evaluate. */

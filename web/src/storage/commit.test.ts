@@ -25,7 +25,7 @@ async function photoObjects(count: number) {
 
 function photoOf(id: string, objs: { hash: ObjectHash }[]): PhotoRecord {
   const [manifest, thumb, meta, ...chunks] = objs.map((o) => o.hash);
-  return { id: id as PhotoId, album, state: 'active', objects: { manifest: manifest!, thumb: thumb!, meta: meta!, chunks }, addedAt: 1 };
+  return { id: id as PhotoId, album, state: 'active', objects: { manifest: manifest!, thumb: thumb!, meta: meta!, chunks }, addedAt: 1, fileId: new Uint8Array(16), wrappedKey: new Uint8Array(66), epoch: 0 };
 }
 
 async function setup(quotaBytes?: number) {

@@ -44,6 +44,11 @@ export interface PhotoRecord {
   state: PhotoState;
   objects: PhotoObjects;
   addedAt: number;
+  /** Random per-file id bound into every chunk's nonce and AAD. */
+  fileId: Uint8Array;
+  /** The file key wrapped by the album key of `epoch` (opaque to storage). */
+  wrappedKey: Uint8Array;
+  epoch: number;
 }
 
 export interface OpRecord {

@@ -1,0 +1,170 @@
+/**
+ * The ingest pipeline: picked files → encrypted objects → a visible photo. Per file: policy
+ * check, content-dedup tag (member-only key), thumbnail and EXIF, chunked encryption streamed from
+ * the File (never the whole file in memory), every object staged, then one commit that makes the
+ * photo visible and records its op. A crash anywhere before the commit leaves only pending
+ * objects, which the next start sweeps. A bad file fails alone; the batch goes on.
+ */
+import { toBase64Url, toHex, utf8 } from '../core/bytes.ts';
+import { Emitter } from '../core/emitter.ts';
+import { describeError, isPolicyError, isQuotaError } from '../core/errors.ts';
+import type { AlbumId, ObjectHash, PhotoId } from '../core/ids.ts';
+import type { CryptoApi } from '../crypto/api-types.ts';
+import { commitPhoto, stageObjects } from '../storage/commit.ts';
+import type { VaultIndex } from '../storage/index-db.ts';
+import type { PhotoRecord } from '../storage/index-schema.ts';
+import type { ObjectStore } from '../storage/object-store.ts';
+import { checkMedia, DEFAULT_MEDIA_POLICY, type MediaPolicy } from './media/media-policy.ts';
+import type { PhotoExif } from './media/exif.ts';
+import type { Thumbnail } from './media/thumbnail.ts';
+
+export interface MediaPort {
+  thumbnail(blob: Blob, mime: string): Promise<Thumbnail | undefined>;
+  exif(blob: Blob): Promise<PhotoExif>;
+}
+
+export interface IngestAlbum {
+  id: AlbumId;
+  /** Raw 16-byte album id (what the crypto layer binds). */
+  rawId: Uint8Array;
+  key: Uint8Array;
+  epoch: number;
+}
+
+export interface AddPhotoOp {
+  t: 'photo.add';
+  photo: PhotoId;
+  fileId: string;
+  key: string;
+  epoch: number;
+  manifest: ObjectHash;
+  thumb: ObjectHash;
+  meta: ObjectHash;
+  chunks: ObjectHash[];
+}
+
+export interface IngestDeps {
+  crypto: CryptoApi;
+  store: ObjectStore;
+  index: VaultIndex;
+  media: MediaPort;
+  dedupKey: Uint8Array;
+  policy?: MediaPolicy;
+  /** Records the album op (signs, seals, appends to the log) once the photo is committed. */
+  recordOp(album: IngestAlbum, op: AddPhotoOp): Promise<void>;
+}
+
+export type FileOutcome =
+  | { name: string; status: 'added'; photo: PhotoId }
+  | { name: string; status: 'duplicate'; photo: PhotoId }
+  | { name: string; status: 'refused'; reason: string }
+  | { name: string; status: 'failed'; reason: string; retryable: boolean };
+
+export interface IngestProgress {
+  file: number;
+  name: string;
+  fileBytesDone: number;
+  fileBytes: number;
+  batchBytesDone: number;
+  batchBytes: number;
+  filesDone: number;
+  files: number;
+}
+
+export interface IngestEvents extends Record<string, unknown> {
+  progress: IngestProgress;
+  file: FileOutcome & { file: number };
+}
+
+// A tiny grey JPEG-free placeholder: a photo we cannot decode still gets a (sealed) thumb object,
+// so every photo has the same shape and the relay learns nothing from a missing thumbnail.
+const NO_THUMB = utf8('{"placeholder":true}');
+
+const dedupKeyOf = (album: AlbumId, tag: Uint8Array) => `dedup:${album}:${toHex(tag)}`;
+
+export class Ingest extends Emitter<IngestEvents> {
+  readonly #d: IngestDeps;
+  constructor(deps: IngestDeps) {
+    super();
+    this.#d = deps;
+  }
+
+  async addFiles(album: IngestAlbum, files: File[]): Promise<FileOutcome[]> {
+    const batchBytes = files.reduce((n, f) => n + f.size, 0);
+    let batchDone = 0;
+    const out: FileOutcome[] = [];
+    for (const [i, file] of files.entries()) {
+      const report = (fileBytesDone: number) =>
+        this.emit('progress', {
+          file: i, name: file.name, fileBytesDone, fileBytes: file.size,
+          batchBytesDone: batchDone + fileBytesDone, batchBytes, filesDone: i, files: files.length,
+        });
+      const outcome = await this.#one(album, file, report);
+      batchDone += file.size;
+      report(file.size);
+      out.push(outcome);
+      this.emit('file', { ...outcome, file: i });
+    }
+    return out;
+  }
+
+  async #one(album: IngestAlbum, file: File, report: (n: number) => void): Promise<FileOutcome> {
+    const { crypto, store, index } = this.#d;
+    let mime: string;
+    try {
+      mime = checkMedia(file, this.#d.policy ?? DEFAULT_MEDIA_POLICY);
+    } catch (e) {
+      if (isPolicyError(e)) return { name: file.name, status: 'refused', reason: (e as Error).message };
+      throw e;
+    }
+    try {
+      const tag = await crypto.contentTag(this.#d.dedupKey, file);
+      const existing = await index.getSetting<PhotoId>(dedupKeyOf(album.id, tag));
+      if (existing) {
+        const rec = await index.get('photos', existing);
+        if (rec?.state === 'active') return { name: file.name, status: 'duplicate', photo: existing };
+      }
+      const [fileId, fileKey] = await Promise.all([crypto.newFileId(), crypto.newFileKey()]);
+      const [thumb, exif] = await Promise.all([this.#d.media.thumbnail(file, mime), this.#d.media.exif(file)]);
+
+      const chunks: ObjectHash[] = [];
+      let done = 0;
+      for await (const c of crypto.encryptStream(fileKey, fileId, file)) {
+        await stageObjects(store, [{ hash: c.hash, bytes: c.ciphertext }]);
+        chunks.push(c.hash);
+        done = Math.min(file.size, done + (c.last ? file.size - done : 1 << 20));
+        report(done);
+      }
+      const manifestBytes = await crypto.sealManifest(fileKey, { fileId, size: file.size, chunks });
+      const metaBytes = await crypto.sealMetadata(fileKey, {
+        name: file.name, mime, size: file.size,
+        ...(exif.takenAt ? { takenAt: exif.takenAt } : file.lastModified ? { takenAt: new Date(file.lastModified).toISOString() } : {}),
+        ...(thumb ? { width: thumb.sourceWidth, height: thumb.sourceHeight } : {}),
+        exif: { ...exif },
+        contentTag: toHex(tag),
+      });
+      const thumbBytes = await crypto.sealObject(fileKey, 'thumbnail', thumb?.bytes ?? NO_THUMB);
+      const [manifest, meta, thumbHash] = await Promise.all([manifestBytes, metaBytes, thumbBytes].map((b) => crypto.hashObject(b)));
+      await stageObjects(store, [
+        { hash: manifest!, bytes: manifestBytes }, { hash: meta!, bytes: metaBytes }, { hash: thumbHash!, bytes: thumbBytes },
+      ]);
+      const wrappedKey = await crypto.wrapFileKey(album.key, album.epoch, fileId, fileKey);
+      const photo = toBase64Url(fileId) as PhotoId;
+      const record: PhotoRecord = {
+        id: photo, album: album.id, state: 'active', addedAt: Date.now(), fileId, wrappedKey, epoch: album.epoch,
+        objects: { manifest: manifest!, thumb: thumbHash!, meta: meta!, chunks },
+      };
+      await commitPhoto(index, record);
+      await index.setSetting(dedupKeyOf(album.id, tag), photo);
+      await this.#d.recordOp(album, {
+        t: 'photo.add', photo, fileId: toBase64Url(fileId), key: toBase64Url(wrappedKey), epoch: album.epoch,
+        manifest: manifest!, thumb: thumbHash!, meta: meta!, chunks,
+      });
+      return { name: file.name, status: 'added', photo };
+    } catch (e) {
+      // Whatever was staged stays pending and is swept; the photo never became visible.
+      if (isQuotaError(e)) return { name: file.name, status: 'failed', reason: `Not enough space: ${(e as Error).message}`, retryable: false };
+      return { name: file.name, status: 'failed', reason: describeError(e), retryable: true };
+    }
+  }
+}
