@@ -63,7 +63,8 @@ export class Handshake {
 
   /** Feeds one handshake frame (with its raw bytes); says what happened. */
   async onFrame(frame: Frame, raw: Uint8Array): Promise<HandshakeOutcome> {
-    if (this.#done) return this.#refuse('protocol-error', 'handshake frame after the handshake');
+    // After an outcome, stay silent: answering a refusal with a refusal would never end.
+    if (this.#done) return { kind: 'continue' };
     switch (frame.type) {
       case 'hello':
         return this.#onHello(frame, raw);

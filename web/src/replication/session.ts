@@ -164,7 +164,7 @@ export class Session implements SessionCore {
   }
 
   async #handle(f: Frame, raw: Uint8Array): Promise<void> {
-    if (this.state === 'closed') return;
+    if (this.state === 'closed' || this.refusal) return;
     if (this.state === 'handshaking') {
       if (!HANDSHAKE_FRAMES.has(f.type)) return this.abuse('unexpected', `${f.type} before the handshake completed`);
       if (f.type === 'bye') return void this.transport.close(`peer said bye: ${f.reason}`);

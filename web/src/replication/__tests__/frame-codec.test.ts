@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { decodeFrame, encodeFrame } from '../frame-codec.ts';
+import { FRAME_CODES } from '../frames.ts';
+import { MAX_FRAME_BYTES } from '../limits.ts';
+import { Rng } from './rng.ts';
+import { randomHash as hash, sampleFrames } from './sample-frames.ts';
+
+describe('frame codec', () => {
+  it('round-trips every frame type', () => {
+    const frames = sampleFrames();
+    expect(new Set(frames.map((f) => f.type))).toEqual(new Set(Object.keys(FRAME_CODES)));
+    for (const f of frames) {
+      const d = decodeFrame(encodeFrame(f));
+      expect(d.ok, f.type).toBe(true);
+      if (d.ok) expect(d.frame).toEqual(f);
+    }
+  });
+
+  it('refuses to encode a frame over the limit, and decodes a full-size data frame', () => {
+    const h = hash();
+    const big = { type: 'obj-data', hash: h, offset: 0, total: MAX_FRAME_BYTES, bytes: new Uint8Array(MAX_FRAME_BYTES) } as const;
+    expect(() => encodeFrame(big)).toThrow(RangeError);
+    const ok = { ...big, bytes: new Uint8Array(MAX_FRAME_BYTES - 128) };
+    expect(decodeFrame(encodeFrame(ok)).ok).toBe(true);
+  });
+
+  it('names what is wrong: empty, oversized, unknown type, malformed, trailing bytes', () => {
+    expect(decodeFrame(new Uint8Array(0))).toMatchObject({ ok: false, error: 'empty' });
+    expect(decodeFrame(new Uint8Array(MAX_FRAME_BYTES + 1))).toMatchObject({ ok: false, error: 'oversized' });
+    expect(decodeFrame(new Uint8Array([200]))).toMatchObject({ ok: false, error: 'unknown-type' });
+    expect(decodeFrame(new Uint8Array([FRAME_CODES.hello, 0]))).toMatchObject({ ok: false, error: 'malformed' });
+    const ack = encodeFrame({ type: 'obj-ack', hash: hash() });
+    expect(decodeFrame(new Uint8Array([...ack, 0]))).toMatchObject({ ok: false, error: 'malformed' });
+    // A data range that runs past the object's end.
+    const bad = encodeFrame({ type: 'obj-data', hash: hash(), offset: 0, total: 5, bytes: new Uint8Array(5) });
+    bad[bad.length - 7] = 4; // total := 4 (layout: … total, length, 5 bytes)
+    expect(decodeFrame(bad)).toMatchObject({ ok: false, error: 'malformed' });
+  });
+
+  it('fuzz: random bytes and mutated valid frames never throw', () => {
+    const fz = new Rng(20240601);
+    const valid = sampleFrames().map(encodeFrame);
+    let rejected = 0;
+    let accepted = 0;
+    for (let i = 0; i < 30_000; i++) {
+      let input: Uint8Array;
+      const mode = fz.int(4);
+      if (mode === 0) {
+        input = fz.bytes(1 + fz.int(300));
+        if (fz.int(2) === 0) input[0] = fz.pick(Object.values(FRAME_CODES)); // a known type with garbage after
+      } else {
+        input = fz.pick(valid).slice();
+        if (mode === 1) for (let k = 0; k < 1 + fz.int(4); k++) input[fz.int(input.length)] = fz.int(256);
+        else if (mode === 2) input = input.subarray(0, fz.int(input.length));
+        else input = new Uint8Array([...input, ...fz.bytes(1 + fz.int(8))]);
+      }
+      const d = decodeFrame(input);
+      if (d.ok) accepted++;
+      else rejected++;
+    }
+    expect(rejected).toBeGreaterThan(10_000);
+    expect(accepted).toBeGreaterThan(100); // mutations inside payload bytes stay valid frames
+  });
+});
