@@ -214,6 +214,14 @@ test('refuses to start, with a clear message, when it cannot run', async () => {
   expect(unwritable.code).toBe(1);
   expect(unwritable.out).toMatch(/cannot create the data dir/);
 
+  // A build whose relay.html lacks the fvRelay API (stale or wrong web dir): exit 1, saying so.
+  const staleWeb = join(tmp, 'stale-web');
+  await mkdir(staleWeb);
+  await writeFile(join(staleWeb, 'relay.html'), '<!doctype html><title>old build</title>');
+  const stale = await runCli([...args('data-stale'), '--web-dir', staleWeb], { RELAY_INVITE: relayInvite });
+  expect(stale.code).toBe(1);
+  expect(stale.out).toMatch(/did not provide window\.fvRelay.*npm run build/);
+
   const noStatus = await runCli(['status', '--port', String(p.port)]);
   expect(noStatus.code).toBe(2);
   expect(noStatus.out).toMatch(/no relay answering/);

@@ -43,7 +43,7 @@ export interface BrowserSnapshot {
   statusAt: number | null;
 }
 
-// A browser that stayed healthy this long has its restart backoff reset.
+// A browser that ran this long counts as stable: its next restart comes without backoff.
 const STABLE_MS = 120_000;
 
 export class BrowserSupervisor {
@@ -61,6 +61,8 @@ export class BrowserSupervisor {
   #statusAt: number | null = null;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #wake: (() => void) | undefined;
+  /** A restart's launch in flight; stop() waits for it so no browser is left behind. */
+  #launching: Promise<void> | undefined;
 
   constructor(opts: SupervisorOptions) {
     this.#o = { startTimeoutMs: 60_000, backoffMinMs: 1000, backoffMaxMs: 60_000, ...opts };
@@ -106,6 +108,7 @@ export class BrowserSupervisor {
     this.#state = 'stopping';
     clearTimeout(this.#timer);
     this.#wake?.();
+    await this.#launching?.catch((e: unknown) => this.#o.log.debug('launch-during-stop-failed', { error: errorText(e) }));
     const cur = this.#current;
     if (!cur) {
       this.#state = 'stopped';
@@ -172,7 +175,6 @@ export class BrowserSupervisor {
       if (gen === this.#generation && this.#state === 'running') this.#restart(`page not answering: ${errorText(e)}`);
       return;
     }
-    if (this.#startedAt !== null && Date.now() - this.#startedAt > STABLE_MS) this.#failures = 0;
     this.#schedule();
   }
 
@@ -181,6 +183,10 @@ export class BrowserSupervisor {
     clearTimeout(this.#timer);
     this.#restarts++;
     this.#lastRestartReason = reason;
+    // A browser that dies soon after starting backs off further each time; one that ran
+    // for a while is restarted at once.
+    const upMs = this.#startedAt === null ? 0 : Date.now() - this.#startedAt;
+    this.#failures = upMs < STABLE_MS ? this.#failures + 1 : 0;
     this.#o.log.warn('browser-restart', { reason, restarts: this.#restarts, pid: this.#current?.pid ?? null });
     void this.#restartLoop();
   }
@@ -191,12 +197,12 @@ export class BrowserSupervisor {
     this.#status = null; // not ready until the new page answers
     if (old) await this.#teardown(old);
     while (this.#state === 'restarting') {
-      const delay = Math.min(this.#o.backoffMaxMs, this.#o.backoffMinMs * 2 ** this.#failures);
-      await this.#sleep(delay);
+      await this.#sleep(this.#delay());
       if (this.#state !== 'restarting') return;
       try {
-        await this.#launch();
-        if (this.#state !== 'restarting') return; // stop() came in meanwhile; it tears down
+        this.#launching = this.#launch();
+        await this.#launching;
+        if (this.#state !== 'restarting') return; // stop() came in meanwhile and closes this browser
         this.#state = 'running';
         this.#lastError = null;
         this.#schedule();
@@ -204,9 +210,16 @@ export class BrowserSupervisor {
       } catch (e) {
         this.#failures++;
         this.#lastError = errorText(e);
-        this.#o.log.error('browser-start-failed', { error: this.#lastError, retryInMs: Math.min(this.#o.backoffMaxMs, this.#o.backoffMinMs * 2 ** this.#failures) });
+        this.#o.log.error('browser-start-failed', { error: this.#lastError, retryInMs: this.#delay() });
+      } finally {
+        this.#launching = undefined;
       }
     }
+  }
+
+  /** Restart delay: backoffMin for a first failure after a stable run, doubling to backoffMax. */
+  #delay(): number {
+    return Math.min(this.#o.backoffMaxMs, this.#o.backoffMinMs * 2 ** Math.max(0, this.#failures - 1));
   }
 
   #sleep(ms: number): Promise<void> {
@@ -224,6 +237,10 @@ export class BrowserSupervisor {
 
   /** Closes the browser; kills it if closing hangs (a hung renderer, a wedged CDP pipe). */
   async #teardown(cur: LaunchedPage): Promise<void> {
+    if (cur.exited()) {
+      this.#o.log.info('browser-gone', { pid: cur.pid });
+      return;
+    }
     try {
       await withTimeout(cur.context.close(), 10_000, 'closing the browser');
       this.#o.log.info('browser-closed', { pid: cur.pid });

@@ -15,6 +15,8 @@ export interface LaunchedPage {
   /** The browser's main process, from CDP; null if this Chromium does not say. */
   pid: number | null;
   storagePersisted: boolean | null;
+  /** True once the browser is gone (closed, crashed or killed): nothing left to close. */
+  exited(): boolean;
 }
 
 interface LaunchOptions {
@@ -55,6 +57,10 @@ export async function launchRelayPage(o: LaunchPageOptions): Promise<LaunchedPag
     handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
     timeout: o.timeoutMs,
   });
+  let exited = false;
+  context.once('close', () => {
+    exited = true;
+  });
   try {
     const pid = await grantAndIdentify(context, o.origin, o.log);
     const page = context.pages()[0] ?? (await context.newPage());
@@ -74,7 +80,7 @@ export async function launchRelayPage(o: LaunchPageOptions): Promise<LaunchedPag
     });
     if (storagePersisted === false) o.log.warn('storage-not-persistent', { note: 'the browser may evict the relay\'s data under disk pressure' });
     await withTimeout(page.evaluate((cfg) => (window as RelayWindow).fvRelay!.start(cfg), o.pageConfig), o.timeoutMs, 'fvRelay.start()');
-    return { context, page, pid, storagePersisted };
+    return { context, page, pid, storagePersisted, exited: () => exited };
   } catch (e) {
     await withTimeout(context.close(), 10_000, 'closing the browser').catch((e2: unknown) => {
       o.log.warn('browser-close-failed', { error: errorText(e2) });
