@@ -6,7 +6,7 @@
 import type { IDBPTransaction } from 'idb';
 import type { ObjectHash } from '../core/ids.ts';
 import { checkQuota, toStorageError } from './quota.ts';
-import type { IndexDb, IndexSchema } from './index-schema.ts';
+import type { IndexDb, IndexSchema, InventoryRecord } from './index-schema.ts';
 import {
   emptyTotals, pendingRecord, removable, retally, withState,
   type CatalogTotals, type ObjectCatalog, type ObjectRecord, type ObjectState,
@@ -17,7 +17,9 @@ const PAGE = 500;
 const ALL_AFTER: [] = [];
 
 /** A readwrite transaction that covers the catalog (and possibly more, e.g. photos). */
-export type CatalogTx<Extra extends 'photos' = never> = IDBPTransaction<IndexSchema, ('objects' | 'meta' | Extra)[], 'readwrite'>;
+export type CatalogTx<Extra extends 'photos' = never> = IDBPTransaction<IndexSchema, ('objects' | 'meta' | 'inventory' | Extra)[], 'readwrite'>;
+/** The stores every catalog change touches. */
+export const CATALOG_STORES = ['objects', 'meta', 'inventory'] as const;
 
 export async function readTotals<E extends 'photos'>(tx: CatalogTx<E>): Promise<CatalogTotals> {
   return ((await tx.objectStore('meta').get(TOTALS_KEY)) as CatalogTotals | undefined) ?? emptyTotals();
@@ -28,6 +30,12 @@ export async function writeRecord<E extends 'photos'>(
   tx: CatalogTx<E>, totals: CatalogTotals, before: ObjectRecord | undefined, after: ObjectRecord | undefined,
 ): Promise<CatalogTotals> {
   const next = retally(totals, before, after);
+  const wasComplete = before?.state === 'complete';
+  const isComplete = after?.state === 'complete';
+  if (wasComplete !== isComplete) {
+    const r = (after ?? before)!;
+    await tx.objectStore('inventory').add({ hash: r.hash, size: r.size, gone: wasComplete } as InventoryRecord);
+  }
   if (after) await tx.objectStore('objects').put(after);
   else if (before) await tx.objectStore('objects').delete(before.hash);
   await tx.objectStore('meta').put(next, TOTALS_KEY);
@@ -91,7 +99,7 @@ export class IdbCatalog implements ObjectCatalog {
 
   private async change<T>(what: string, body: (tx: CatalogTx) => Promise<T>): Promise<T> {
     return this.run(what, async () => {
-      const tx = this.db.transaction(['objects', 'meta'], 'readwrite');
+      const tx = this.db.transaction([...CATALOG_STORES], 'readwrite');
       try {
         const result = await body(tx);
         await tx.done;

@@ -6,7 +6,7 @@
  */
 import { StorageError } from '../core/errors.ts';
 import type { ObjectHash } from '../core/ids.ts';
-import { abortQuietly, readTotals, writeRecord } from './catalog-idb.ts';
+import { CATALOG_STORES, abortQuietly, readTotals, writeRecord } from './catalog-idb.ts';
 import type { VaultIndex } from './index-db.ts';
 import type { PhotoObjects, PhotoRecord } from './index-schema.ts';
 import type { ObjectStore } from './object-store.ts';
@@ -45,7 +45,7 @@ export async function stageObjects(store: ObjectStore, objects: ObjectToStage[])
  * Call it after stageObjects has resolved. The store must keep its catalog in this index.
  */
 export async function commitPhoto(index: VaultIndex, photo: PhotoRecord): Promise<'committed' | 'exists'> {
-  const tx = index.db.transaction(['photos', 'objects', 'meta'], 'readwrite');
+  const tx = index.db.transaction(['photos', ...CATALOG_STORES], 'readwrite');
   try {
     if (await tx.objectStore('photos').get(photo.id)) {
       await tx.done;

@@ -3,6 +3,7 @@ import 'fake-indexeddb/auto';
 import { openDB } from 'idb';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AlbumId, MemberId, ObjectHash, PeerId, PhotoId } from '../core/ids.ts';
+import { IdbReplicationStores } from './replication-stores.ts';
 import { openIndex, type VaultIndex } from './index-db.ts';
 import { INDEX_VERSION, type OpRecord } from './index-schema.ts';
 import { storageNames } from './layout.ts';
@@ -22,18 +23,17 @@ const album = 'album-1' as AlbumId;
 const alice = 'alice' as MemberId;
 const bob = 'bob' as MemberId;
 const op = (author: MemberId, seq: number, a: AlbumId = album): OpRecord =>
-  ({ album: a, author, seq, ciphertext: new Uint8Array([seq]), signature: new Uint8Array(64), receivedAt: 0 });
+  ({ log: a, author, seq, lamport: seq, ciphertext: new Uint8Array([seq]), signature: new Uint8Array(64) });
 
 describe('index schema', () => {
   it('version 1 has every store and index', async () => {
     const { index } = await fresh();
     expect(index.db.version).toBe(INDEX_VERSION);
     expect([...index.db.objectStoreNames].sort()).toEqual(
-      ['acks', 'albums', 'jobs', 'members', 'meta', 'objects', 'ops', 'peers', 'photos', 'vault'],
+      ['acks', 'albums', 'inventory', 'jobs', 'members', 'meta', 'objects', 'ops', 'peers', 'photos', 'vault'],
     );
     const tx = index.db.transaction(['photos', 'jobs', 'acks', 'objects']);
     expect([...tx.objectStore('photos').indexNames]).toEqual(['byAlbum']);
-    expect([...tx.objectStore('jobs').indexNames]).toEqual(['due']);
     expect([...tx.objectStore('acks').indexNames]).toEqual(['byPeer']);
     expect([...tx.objectStore('objects').indexNames]).toEqual(['byState']);
   });
@@ -54,31 +54,40 @@ describe('index schema', () => {
 });
 
 describe('index queries', () => {
-  it('ops: what a peer is missing, and the version vector entry', async () => {
+  it('ops: appends must follow, what a peer is missing, the version vector', async () => {
     const { index } = await fresh();
-    for (const seq of [1, 2, 3, 10]) await index.put('ops', op(alice, seq));
-    await index.put('ops', op(bob, 7));
-    await index.put('ops', op(alice, 99, 'album-2' as AlbumId));
-    expect((await index.opsAfter(album, alice, 2)).map((o) => o.seq)).toEqual([3, 10]);
-    expect((await index.opsAfter(album, alice, 0, 2)).map((o) => o.seq)).toEqual([1, 2]);
-    expect(await index.lastSeq(album, alice)).toBe(10);
-    expect(await index.lastSeq(album, bob)).toBe(7);
-    expect(await index.lastSeq(album, 'carol' as MemberId)).toBe(0);
+    const stores = new IdbReplicationStores(index);
+    for (const seq of [1, 2, 3]) await stores.opAppend(op(alice, seq));
+    await stores.opAppend(op(bob, 1));
+    await stores.opAppend(op(alice, 1, 'album-2' as AlbumId));
+    await expect(stores.opAppend(op(alice, 5))).rejects.toMatchObject({ name: 'StorageError' });
+    await expect(stores.opAppend(op(alice, 3))).rejects.toMatchObject({ name: 'StorageError' });
+    expect((await stores.opsSince(album, alice, 1, 10)).map((o) => o.seq)).toEqual([2, 3]);
+    expect((await stores.opsSince(album, alice, 0, 2)).map((o) => o.seq)).toEqual([1, 2]);
+    expect((await stores.opGet(album, bob, 1))?.seq).toBe(1);
+    const v = await stores.opVector();
+    expect(v.get(album)?.get(alice)).toBe(3);
+    expect(v.get(album)?.get(bob)).toBe(1);
+    expect(v.get('album-2')?.get(alice)).toBe(1);
   });
 
-  it('jobs: due ones for a peer, oldest first, backoff respected', async () => {
+  it('jobs persist by id; acks answer who holds what', async () => {
     const { index } = await fresh();
+    const stores = new IdbReplicationStores(index);
     const peer = 'peer-aaaa' as PeerId;
-    const job = (c: string, state: 'queued' | 'sending' | 'done' | 'failed', nextAttemptAt: number, p = peer) =>
-      index.put('jobs', { peer: p, hash: h(c), state, attempts: 0, nextAttemptAt, updatedAt: 0 });
-    await job('1', 'queued', 50);
-    await job('2', 'failed', 10);
-    await job('3', 'failed', 500);
-    await job('4', 'done', 0);
-    await job('5', 'sending', 0);
-    await job('6', 'queued', 0, 'peer-bbbb' as PeerId);
-    expect((await index.dueJobs(peer, 100)).map((j) => j.hash)).toEqual([h('2'), h('1')]);
-    expect((await index.dueJobs(peer, 1000, 1)).map((j) => j.hash)).toEqual([h('2')]);
+    await stores.jobPut({ id: `pull:${h('1')}`, peer, hash: h('1'), state: 'queued', attempts: 0 });
+    await stores.jobPut({ id: `pull:${h('1')}`, peer, hash: h('1'), state: 'failed', attempts: 1 });
+    await stores.jobPut({ id: `push:${peer}:${h('2')}`, peer, hash: h('2'), state: 'done', attempts: 0 });
+    expect((await stores.jobsAll()).map((j) => [j.id.slice(0, 4), j.state])).toEqual([['pull', 'failed'], ['push', 'done']]);
+    await stores.jobDelete(`pull:${h('1')}`);
+    expect(await stores.jobsAll()).toHaveLength(1);
+    await stores.ackAdd('relay-home1' as PeerId, [h('a'), h('b')]);
+    await stores.ackAdd('relay-home2' as PeerId, [h('a')]);
+    expect(await stores.ackPeersWith(h('a'))).toEqual(['relay-home1', 'relay-home2']);
+    expect(await stores.ackHas('relay-home2' as PeerId, h('b'))).toBe(false);
+    expect((await stores.ackList('relay-home1' as PeerId)).sort()).toEqual([h('a'), h('b')]);
+    await stores.ackRemove('relay-home1' as PeerId, [h('a')]);
+    expect(await stores.ackPeersWith(h('a'))).toEqual(['relay-home2']);
   });
 
   it('acks and photos by album', async () => {

@@ -70,32 +70,6 @@ export class VaultIndex {
     });
   }
 
-  /** An author's ops in an album with seq > afterSeq, in seq order (what a peer is missing). */
-  async opsAfter(album: AlbumId, author: MemberId, afterSeq: number, limit?: number): Promise<OpRecord[]> {
-    const range = IDBKeyRange.bound([album, author, afterSeq], [album, author, Infinity], true, false);
-    return this.run('index read ops', () => this.db.getAll('ops', range, limit));
-  }
-
-  /** The highest seq stored for an author in an album, 0 if none: one entry of a version vector. */
-  async lastSeq(album: AlbumId, author: MemberId): Promise<number> {
-    const range = IDBKeyRange.bound([album, author, -Infinity], [album, author, Infinity]);
-    return this.run('index read ops', async () => {
-      const cursor = await this.db.transaction('ops').store.openCursor(range, 'prev');
-      return cursor?.value.seq ?? 0;
-    });
-  }
-
-  /** Jobs for a peer that may run now: queued, or failed with their backoff over; oldest first. */
-  async dueJobs(peer: PeerId, now: number, limit = 100): Promise<JobRecord[]> {
-    return this.run('index read jobs', async () => {
-      const tx = this.db.transaction('jobs');
-      const due = (state: 'queued' | 'failed') =>
-        tx.store.index('due').getAll(IDBKeyRange.bound([peer, state, -Infinity], [peer, state, now]), limit);
-      const [queued, failed] = await Promise.all([due('queued'), due('failed')]);
-      return [...queued, ...failed].sort((a, b) => a.nextAttemptAt - b.nextAttemptAt).slice(0, limit);
-    });
-  }
-
   /** Which peers acked an object. */
   async acksFor(hash: ObjectHash): Promise<AckRecord[]> {
     return this.run('index read acks', () => this.db.getAll('acks', IDBKeyRange.bound([hash], [hash, ALL_AFTER])));

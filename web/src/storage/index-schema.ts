@@ -51,13 +51,16 @@ export interface PhotoRecord {
   epoch: number;
 }
 
+/** A signed, encrypted op as replication moves it (web/src/replication/ports.ts OpEnvelope). */
 export interface OpRecord {
-  album: AlbumId;
-  author: MemberId;
+  /** 'vault' or an album id. */
+  log: string;
+  /** base64url Ed25519 public key of the authoring device. */
+  author: string;
   seq: number;
+  lamport: number;
   ciphertext: Uint8Array;
   signature: Uint8Array;
-  receivedAt: number;
 }
 
 export interface PeerRecord {
@@ -71,15 +74,24 @@ export interface PeerRecord {
 
 export type JobState = 'queued' | 'sending' | 'done' | 'failed';
 
-/** A replication job: send one object to one peer. */
+/** A replication transfer job (web/src/replication/ports.ts TransferJob); other fields are opaque here. */
 export interface JobRecord {
+  id: string;
   peer: PeerId;
   hash: ObjectHash;
   state: JobState;
-  attempts: number;
-  /** Epoch ms before which a failed job is not retried (backoff). */
-  nextAttemptAt: number;
-  updatedAt: number;
+  [field: string]: unknown;
+}
+
+/**
+ * One line of the append-only inventory log: an object became complete (or stopped being so:
+ * `gone`). Peers sync these lines from a cursor, so reconnect traffic grows with the difference.
+ */
+export interface InventoryRecord {
+  seq: number;
+  hash: ObjectHash;
+  size: number;
+  gone: boolean;
 }
 
 /** A peer confirmed it stored an object (acks from relays make "backed up on N homes"). */
@@ -95,9 +107,10 @@ export interface IndexSchema extends DBSchema {
   members: { key: MemberId; value: MemberRecord };
   albums: { key: AlbumId; value: AlbumRecord };
   photos: { key: PhotoId; value: PhotoRecord; indexes: { byAlbum: [AlbumId, PhotoId] } };
-  ops: { key: [AlbumId, MemberId, number]; value: OpRecord };
+  ops: { key: [string, string, number]; value: OpRecord };
   peers: { key: PeerId; value: PeerRecord };
-  jobs: { key: [PeerId, ObjectHash]; value: JobRecord; indexes: { due: [PeerId, JobState, number] } };
+  jobs: { key: string; value: JobRecord };
+  inventory: { key: number; value: InventoryRecord };
   acks: { key: [ObjectHash, PeerId]; value: AckRecord; indexes: { byPeer: PeerId } };
   /** The object catalog (catalog-idb.ts): one record per stored object. */
   objects: { key: ObjectHash; value: ObjectRecord; indexes: { byState: [string, ObjectHash] } };
@@ -114,9 +127,10 @@ function createV1(db: IndexDb): void {
   db.createObjectStore('members', { keyPath: 'id' });
   db.createObjectStore('albums', { keyPath: 'id' });
   db.createObjectStore('photos', { keyPath: 'id' }).createIndex('byAlbum', ['album', 'id']);
-  db.createObjectStore('ops', { keyPath: ['album', 'author', 'seq'] });
+  db.createObjectStore('ops', { keyPath: ['log', 'author', 'seq'] });
   db.createObjectStore('peers', { keyPath: 'id' });
-  db.createObjectStore('jobs', { keyPath: ['peer', 'hash'] }).createIndex('due', ['peer', 'state', 'nextAttemptAt']);
+  db.createObjectStore('jobs', { keyPath: 'id' });
+  db.createObjectStore('inventory', { keyPath: 'seq', autoIncrement: true });
   db.createObjectStore('acks', { keyPath: ['hash', 'peer'] }).createIndex('byPeer', 'peer');
   db.createObjectStore('objects', { keyPath: 'hash' }).createIndex('byState', ['state', 'hash']);
   db.createObjectStore('meta');

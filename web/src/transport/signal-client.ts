@@ -37,7 +37,8 @@ export interface SignalEvents extends Record<string, unknown> {
   error: { code: string; message: string };
 }
 
-const FATAL_CLOSE_CODES = new Set([4001, 4008]);
+// 4001 bad room key, 4008 protocol mismatch, 4006 another connection took this peer id (reconnecting would evict it in turn).
+const FATAL_CLOSE_CODES = new Set([4001, 4006, 4008]);
 
 export class SignalClient extends Emitter<SignalEvents> {
   readonly opts: Required<Omit<SignalClientOptions, 'WebSocketImpl'>> & { WebSocketImpl: typeof WebSocket };

@@ -1,0 +1,136 @@
+/**
+ * The index's stores in the shapes replication needs (web/src/replication/ports.ts): the
+ * inventory log (appended by the catalog in the same transaction that completes an object), the
+ * op log keyed [log, author, seq], transfer jobs, acks, and small settings. Structural types
+ * only: storage knows bytes and keys, replication gives them meaning (layers: CONVENTIONS.md).
+ */
+import { toBase64Url } from '../core/bytes.ts';
+import { StorageError } from '../core/errors.ts';
+import type { ObjectHash, PeerId } from '../core/ids.ts';
+import type { VaultIndex } from './index-db.ts';
+import type { InventoryRecord, JobRecord, OpRecord } from './index-schema.ts';
+import { abortQuietly } from './catalog-idb.ts';
+import { toStorageError } from './quota.ts';
+
+const INVENTORY_ID = 'inventory.id';
+const ALL_AFTER: [] = [];
+
+export class IdbReplicationStores {
+  readonly #index: VaultIndex;
+  constructor(index: VaultIndex) {
+    this.#index = index;
+  }
+
+  get #db() {
+    return this.#index.db;
+  }
+
+  async #run<T>(what: string, op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (e) {
+      throw toStorageError(e, what);
+    }
+  }
+
+  // ── inventory ──────────────────────────────────────────────────────────────────────────
+
+  /** A random id for this log, made once; a wiped store gets a new one (peers reset cursors). */
+  inventoryId(): Promise<string> {
+    return this.#run('inventory id', async () => {
+      const tx = this.#db.transaction('meta', 'readwrite');
+      let id = (await tx.store.get(INVENTORY_ID)) as string | undefined;
+      if (!id) {
+        id = toBase64Url(crypto.getRandomValues(new Uint8Array(12)));
+        await tx.store.put(id, INVENTORY_ID);
+      }
+      await tx.done;
+      return id;
+    });
+  }
+
+  inventorySince(after: number, limit: number): Promise<InventoryRecord[]> {
+    return this.#run('inventory read', () => this.#db.getAll('inventory', IDBKeyRange.lowerBound(after, true), limit));
+  }
+
+  // ── ops ────────────────────────────────────────────────────────────────────────────────
+
+  /** log → author → highest contiguous seq (appends are contiguous, so the last one). */
+  opVector(): Promise<Map<string, Map<string, number>>> {
+    return this.#run('op vector', async () => {
+      const v = new Map<string, Map<string, number>>();
+      let cursor = await this.#db.transaction('ops').store.openKeyCursor();
+      while (cursor) {
+        const [log, author, seq] = cursor.key;
+        let m = v.get(log);
+        if (!m) v.set(log, (m = new Map()));
+        m.set(author, Math.max(m.get(author) ?? 0, seq));
+        cursor = await cursor.continue();
+      }
+      return v;
+    });
+  }
+
+  opGet(log: string, author: string, seq: number): Promise<OpRecord | undefined> {
+    return this.#run('op read', () => this.#db.get('ops', [log, author, seq]));
+  }
+
+  opsSince(log: string, author: string, after: number, limit: number): Promise<OpRecord[]> {
+    return this.#run('op read', () => this.#db.getAll('ops', IDBKeyRange.bound([log, author, after], [log, author, Infinity], true, false), limit));
+  }
+
+  /** Appends an op whose seq is exactly the held max + 1 (checked in the same transaction). */
+  opAppend(op: OpRecord): Promise<void> {
+    return this.#run('op append', async () => {
+      const tx = this.#db.transaction('ops', 'readwrite');
+      const last = await tx.store.openKeyCursor(IDBKeyRange.bound([op.log, op.author, 0], [op.log, op.author, Infinity]), 'prev');
+      const held = last ? last.key[2] : 0;
+      if (op.seq !== held + 1) {
+        abortQuietly(tx);
+        throw new StorageError(`op ${op.log}/${op.author.slice(0, 8)}#${op.seq} does not follow #${held}`);
+      }
+      await tx.store.add(op);
+      await tx.done;
+    });
+  }
+
+  // ── jobs ───────────────────────────────────────────────────────────────────────────────
+
+  jobsAll(): Promise<JobRecord[]> {
+    return this.#run('jobs read', () => this.#db.getAll('jobs'));
+  }
+  async jobPut(job: JobRecord): Promise<void> {
+    await this.#run('job write', () => this.#db.put('jobs', job));
+  }
+  async jobDelete(id: string): Promise<void> {
+    await this.#run('job delete', () => this.#db.delete('jobs', id));
+  }
+
+  // ── acks ───────────────────────────────────────────────────────────────────────────────
+
+  async ackAdd(peer: PeerId, hashes: ObjectHash[]): Promise<void> {
+    await this.#run('ack write', async () => {
+      const tx = this.#db.transaction('acks', 'readwrite');
+      const at = Date.now();
+      await Promise.all(hashes.map((hash) => tx.store.put({ hash, peer, at })));
+      await tx.done;
+    });
+  }
+  async ackRemove(peer: PeerId, hashes: ObjectHash[]): Promise<void> {
+    await this.#run('ack delete', async () => {
+      const tx = this.#db.transaction('acks', 'readwrite');
+      await Promise.all(hashes.map((hash) => tx.store.delete([hash, peer])));
+      await tx.done;
+    });
+  }
+  ackHas(peer: PeerId, hash: ObjectHash): Promise<boolean> {
+    return this.#run('ack read', async () => (await this.#db.count('acks', [hash, peer])) > 0);
+  }
+  ackPeersWith(hash: ObjectHash): Promise<PeerId[]> {
+    return this.#run('ack read', async () =>
+      (await this.#db.getAllKeys('acks', IDBKeyRange.bound([hash], [hash, ALL_AFTER]))).map((k) => k[1]));
+  }
+  ackList(peer: PeerId): Promise<ObjectHash[]> {
+    return this.#run('ack read', async () => (await this.#db.getAllFromIndex('acks', 'byPeer', peer)).map((a) => a.hash));
+  }
+}
