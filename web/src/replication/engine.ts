@@ -85,6 +85,8 @@ export interface EngineEvents extends Record<string, unknown> {
   ack: { hash: ObjectHash; peer: PeerId };
   job: TransferJob;
   abuse: { peerId: string; kind: AbuseKind; detail: string; disconnected: boolean };
+  /** A peer found our stored copy corrupt (bit rot): the vault should evict it and fetch it again. */
+  'local-corrupt': { hash: ObjectHash };
 }
 
 export class ReplicationEngine extends Emitter<EngineEvents> implements SessionOwner {
@@ -251,6 +253,10 @@ export class ReplicationEngine extends Emitter<EngineEvents> implements SessionO
 
   offerNacked(peer: PeerId, hash: ObjectHash, reason: string): void {
     this.#scheduler.offerNacked(peer, hash, reason);
+  }
+
+  localCorrupt(hash: ObjectHash): void {
+    this.emit('local-corrupt', { hash });
   }
 
   isFetching(hash: ObjectHash, except: PeerId): boolean {

@@ -79,6 +79,8 @@ export interface EngineHooks {
   acked(peer: PeerId, hash: ObjectHash): void;
   /** The peer answered our offer with a nack. */
   offerNacked(peer: PeerId, hash: ObjectHash, reason: string): void;
+  /** Our own stored copy of `hash` does not match its hash (found when a peer reported it). */
+  localCorrupt(hash: ObjectHash): void;
   /** Another session is fetching this object right now. */
   isFetching(hash: ObjectHash, except: PeerId): boolean;
   /** Claims the right to fetch `hash` from `peer` (false if someone else holds it). */

@@ -99,6 +99,7 @@ export class TransferSender {
     const bytes = await this.s.deps.objects.get(hash);
     if (bytes && (await this.s.deps.crypto.hash(bytes)) !== hash) {
       this.s.deps.log.warn('local copy of an object is corrupt', { hash: hash.slice(0, 12) });
+      this.s.hooks.localCorrupt(hash);
     }
   }
 }

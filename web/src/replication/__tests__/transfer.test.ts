@@ -1,0 +1,179 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { equalBytes } from '../../core/bytes.ts';
+import { FRAME_CODES } from '../frames.ts';
+import { DATA_CHUNK_BYTES } from '../limits.ts';
+import { verifyOpSignature } from '../op-envelope.ts';
+import type { Session } from '../session.ts';
+import {
+  Directory, addObjects, closeAll, link, makeNode, makeObject, settle, waitFor, type TestNode,
+} from './harness.ts';
+import { blake3Hex } from './noble-crypto.ts';
+import { Rng } from './rng.ts';
+
+let nodes: TestNode[] = [];
+afterEach(async () => {
+  await closeAll(nodes);
+  nodes = [];
+});
+
+/** Every stored object matches its address: nothing corrupt was ever stored. */
+function expectIntact(n: TestNode): void {
+  for (const [hash, bytes] of n.objects.objects) expect(blake3Hex(bytes), `object ${hash.slice(0, 8)} at ${n.name}`).toBe(hash);
+}
+
+const dataBytesIn = (s: Session): number => s.received.byType['obj-data'] ?? 0;
+
+describe('object transfers', () => {
+  it('resumes after cuts at random byte offsets, never re-sends stored objects, never stores a corrupt one', async () => {
+    const objs = [makeObject(10, 1_300_000), makeObject(11, 600_000), ...Array.from({ length: 12 }, (_, i) => makeObject(20 + i, 1 + i * 9000))];
+    const total = objs.reduce((n, o) => n + o.bytes.length, 0);
+    const frames = objs.reduce((n, o) => n + Math.ceil(o.bytes.length / DATA_CHUNK_BYTES), 0);
+    for (let seed = 1; seed <= 12; seed++) {
+      const rng = new Rng(seed);
+      const dir = new Directory();
+      const alice = makeNode('alice', { dir });
+      const relay = makeNode('relay', { dir, role: 'relay' });
+      nodes = [alice, relay];
+      await addObjects(alice, objs);
+      let delivered = 0;
+      let cuts = 0;
+      while (relay.objects.objects.size < objs.length) {
+        expect(cuts, `seed ${seed}: too many reconnects`).toBeLessThan(60);
+        const l = link(alice, relay);
+        l.pair.cutAt(rng.int(total / 3), 'a->b');
+        await waitFor(() => l.pair.a.closed || relay.objects.objects.size === objs.length, 'cut or done');
+        await waitFor(() => l.b.state === 'closed' || relay.objects.objects.size === objs.length, 'settled');
+        delivered += dataBytesIn(l.b);
+        l.pair.cut('next round');
+        await waitFor(() => l.b.state === 'closed', 'closed');
+        cuts++;
+        expectIntact(relay);
+      }
+      // Each delivered data frame was used once: payload ≈ the objects, plus headers.
+      expect(delivered, `seed ${seed}`).toBeLessThanOrEqual(total + frames * 64);
+      expect(relay.engine.jobs(), `seed ${seed}`).toEqual([]);
+      for (const o of objs) expect(equalBytes(relay.objects.objects.get(o.hash)!, o.bytes)).toBe(true);
+      expect(relay.partials.parts.size).toBe(0);
+      await closeAll(nodes);
+    }
+  });
+
+  it('resumes a partial large object after a restart of the receiving engine, from its offset', async () => {
+    const dir = new Directory();
+    const alice = makeNode('alice', { dir });
+    let relay = makeNode('relay', { dir, role: 'relay' });
+    nodes = [alice, relay];
+    const big = makeObject(5, 5 * DATA_CHUNK_BYTES + 1234);
+    await addObjects(alice, [big]);
+    const l1 = link(alice, relay);
+    l1.pair.cutAt(3 * DATA_CHUNK_BYTES, 'a->b');
+    await waitFor(() => l1.b.state === 'closed', 'cut');
+    const have = await relay.partials.size(big.hash);
+    expect(have).toBeGreaterThan(0);
+    expect(have % DATA_CHUNK_BYTES).toBe(0);
+    expect([...relay.jobs.jobs.values()].map((j) => j.state)).toEqual(['queued']);
+    // The app restarts: a new engine over the same stores.
+    await relay.engine.close();
+    const { objects, ops, jobs, acks, kv, partials } = relay;
+    relay = makeNode('relay', { dir, role: 'relay', stores: { objects, ops, jobs, acks, kv, partials } });
+    nodes = [alice, relay];
+    await relay.engine.start();
+    expect(relay.engine.jobs().map((j) => j.hash)).toEqual([big.hash]);
+    const l2 = link(alice, relay);
+    await waitFor(() => relay.objects.objects.has(big.hash), 'resumed');
+    expect(equalBytes(relay.objects.objects.get(big.hash)!, big.bytes)).toBe(true);
+    expect(dataBytesIn(l2.b)).toBeLessThan(big.bytes.length - have + 6 * 64);
+    expect(l2.b.outbox.sentFrames['obj-want']).toBe(1);
+  });
+
+  it('fetches from another peer when one serves a corrupt copy, and counts it', async () => {
+    const dir = new Directory();
+    const alice = makeNode('alice', { dir });
+    const bob = makeNode('bob', { dir });
+    const relay = makeNode('relay', { dir, role: 'relay' });
+    nodes = [alice, bob, relay];
+    const obj = makeObject(7, 400_000);
+    await addObjects(alice, [obj]);
+    await addObjects(bob, [obj]);
+    alice.objects.corrupt(obj.hash, 123_456); // bit rot on alice's disk
+    const abuse: string[] = [];
+    relay.engine.on('abuse', (e) => abuse.push(`${e.peerId}:${e.kind}`));
+    const rotten: string[] = [];
+    alice.engine.on('local-corrupt', (e) => rotten.push(e.hash));
+    link(alice, relay);
+    link(bob, relay, { latencyMs: 40 }); // bob's inventory arrives later: the job goes to alice first
+    await waitFor(() => relay.objects.objects.has(obj.hash), 'object fetched');
+    expect(equalBytes(relay.objects.objects.get(obj.hash)!, obj.bytes)).toBe(true);
+    expect(abuse).toContain(`${alice.peerId}:bad-hash`);
+    // The relay's nack tells alice her copy rotted, so her vault layer can replace it.
+    expect(rotten).toContain(obj.hash);
+    expectIntact(relay);
+    await settle(nodes);
+    expect(relay.engine.jobs()).toEqual([]);
+    expect((await relay.engine.backedUpOn(obj.hash)).peers.sort()).toEqual([alice.peerId, bob.peerId].sort());
+  });
+
+  it('detects object bytes tampered in transit and fetches again', async () => {
+    const dir = new Directory();
+    const alice = makeNode('alice', { dir });
+    const relay = makeNode('relay', { dir, role: 'relay' });
+    nodes = [alice, relay];
+    const obj = makeObject(8, 300_000);
+    await addObjects(alice, [obj]);
+    let tampered = 0;
+    link(alice, relay, {
+      tap: (f) => {
+        if (f[0] !== FRAME_CODES['obj-data'] || tampered > 0) return f;
+        tampered++;
+        const out = f.slice();
+        out[out.length - 10]! ^= 0x80;
+        return out;
+      },
+    });
+    await waitFor(() => relay.objects.objects.has(obj.hash), 'refetched');
+    expect(tampered).toBe(1);
+    expect(equalBytes(relay.objects.objects.get(obj.hash)!, obj.bytes)).toBe(true);
+  });
+
+  it('drops an op whose signature was tampered in transit, and gets it intact later', async () => {
+    const dir = new Directory();
+    const alice = makeNode('alice', { dir });
+    const bob = makeNode('bob', { dir });
+    nodes = [alice, bob];
+    await alice.write('album', { kind: 'add', set: 'photos', element: 'p' });
+    await alice.write('album', { kind: 'add', set: 'photos', element: 'q' });
+    const abuse: string[] = [];
+    bob.engine.on('abuse', (e) => abuse.push(e.kind));
+    const l1 = link(alice, bob, {
+      tap: (f) => {
+        if (f[0] !== FRAME_CODES['op-batch']) return f;
+        const out = f.slice();
+        out[out.length - 1]! ^= 1; // last byte: the last op's signature
+        return out;
+      },
+    });
+    await waitFor(() => abuse.includes('bad-signature'), 'bad signature counted');
+    await settle(nodes);
+    expect(bob.ops.all()).toHaveLength(1); // the first op; the second (and nothing after it) was dropped
+    l1.pair.cut();
+    link(alice, bob);
+    await waitFor(() => bob.ops.all().length === 2, 'op arrives intact');
+    for (const op of bob.ops.all()) expect(await verifyOpSignature(bob.crypto, op)).toBe(true);
+  });
+
+  it('pushes by policy, and records acks as "backed up on N homes"', async () => {
+    const dir = new Directory();
+    const phone = makeNode('phone', { dir, push: (_h, _s, to) => to.role === 'relay' });
+    const home1 = makeNode('home1', { dir, role: 'relay', want: () => false }); // only takes what is pushed
+    const home2 = makeNode('home2', { dir, role: 'relay', want: () => false });
+    nodes = [phone, home1, home2];
+    const objs = [makeObject(1, 1000), makeObject(2, 300_000)];
+    await addObjects(phone, objs);
+    link(phone, home1);
+    link(phone, home2);
+    await waitFor(() => objs.every((o) => home1.objects.objects.has(o.hash) && home2.objects.objects.has(o.hash)), 'pushed');
+    await settle(nodes);
+    for (const o of objs) expect((await phone.engine.backedUpOn(o.hash)).relays.sort()).toEqual([home1.peerId, home2.peerId].sort());
+    expect(phone.engine.jobs()).toEqual([]);
+  });
+});
