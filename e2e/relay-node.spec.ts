@@ -16,7 +16,9 @@ import { freePort, repoRoot, spawnUntil, startSignalServer, type Running, type S
 // The fake page: counts its starts in localStorage (so a restart on the same profile and origin
 // sees the earlier ones), hangs its main thread when hang.json says so, and logs the invite as a
 // console error so the test can check relay-node redacts it.
-const FAKE_RELAY_HTML = `<!doctype html><meta charset="utf-8"><title>fake relay</title><script>
+// It is a separate script file because the page server sends the app's CSP (no inline script).
+const FAKE_RELAY_HTML = '<!doctype html><meta charset="utf-8"><title>fake relay</title><script src="/fake-relay.js"></script>';
+const FAKE_RELAY_JS = `
 let config = null, starts = 0;
 window.fvRelay = {
   async start(cfg) {
@@ -37,7 +39,7 @@ window.fvRelay = {
   async selfCheck({ sample }) { return { checked: Math.min(sample, starts), corrupt: [] }; },
   async stop() { console.warn('fake relay page: stop called'); },
 };
-</script>`;
+`;
 
 const bytes = (b: number): Uint8Array => new Uint8Array(32).fill(b);
 const relayInvite = encodeInvite({ kind: 'relay', vaultSecret: bytes(7), inviter: bytes(8) });
@@ -56,6 +58,7 @@ test.beforeAll(async () => {
   webDir = join(tmp, 'web');
   await mkdir(webDir);
   await writeFile(join(webDir, 'relay.html'), FAKE_RELAY_HTML);
+  await writeFile(join(webDir, 'fake-relay.js'), FAKE_RELAY_JS);
   await writeFile(join(webDir, 'hang.json'), '{"hang": false}');
   signal = await startSignalServer();
 });

@@ -2,7 +2,7 @@
  * `relay-node` (npm run relay -- …): the composition root. Checks everything that can be
  * checked before a browser starts (settings, invite, browser, data dir and its origin),
  * then serves the relay page, starts the status endpoint and the supervised browser, and
- * shuts down cleanly on SIGTERM/SIGINT. Exit codes: 0 clean stop, 1 cannot run, 2 bad usage.
+ * shuts down cleanly on SIGTERM/SIGINT/SIGHUP. Exit codes: 0 clean stop, 1 cannot run, 2 bad usage.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -25,6 +25,7 @@ import { buildStatus } from './status-report.ts';
 import { startStatusServer } from './status-server.ts';
 import { RELAY_NODE_VERSION } from './version.ts';
 
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
 const defaultWebDir = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 async function main(argv: string[]): Promise<number> {
@@ -138,9 +139,9 @@ async function run(config: RelayConfig, log: Logger): Promise<number> {
     cleanups.push(() => statusServer.close());
 
     // Signals are handled from here on, also while the browser is still starting.
+    // SIGHUP too: a closed terminal must not leave a browser without its supervisor.
     const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-      process.once('SIGINT', () => resolve('SIGINT'));
+      for (const sig of STOP_SIGNALS) process.once(sig, () => resolve(sig));
     });
     const started = supervisor.start();
     const first = await Promise.race([started.then(() => 'started' as const), stopRequested]);
@@ -162,8 +163,7 @@ async function run(config: RelayConfig, log: Logger): Promise<number> {
       log.warn('forced-exit', { note: 'second signal during shutdown' });
       process.exit(1);
     };
-    process.once('SIGTERM', force);
-    process.once('SIGINT', force);
+    for (const sig of STOP_SIGNALS) process.once(sig, force);
     await supervisor.stop();
     await cleanup();
     log.info('stopped');

@@ -2,7 +2,8 @@
  * Serves the built web app (web/dist) on 127.0.0.1 so the relay's Chromium can load
  * relay.html from a fixed origin. Only files under the root are served: the path is
  * decoded, normalised and checked to stay inside, symlinks included. Requests whose Host
- * is not loopback are refused, so a web page cannot reach it through DNS rebinding.
+ * is not loopback are refused, so a web page cannot reach it through DNS rebinding. HTML
+ * carries the app's Content-Security-Policy.
  */
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
@@ -25,6 +26,23 @@ const MIME: Record<string, string> = {
   '.ico': 'image/x-icon',
   '.txt': 'text/plain; charset=utf-8',
 };
+
+/**
+ * The same policy the signal server sends with the app's HTML (signal-server/src/static.ts):
+ * the relay page handles data from other peers, so no inline or foreign script may run in it.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "connect-src 'self' ws: wss:",
+  "img-src 'self' blob: data:",
+  "worker-src 'self' blob:",
+  "style-src 'self' 'unsafe-inline'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'self'",
+].join('; ');
 
 export function mimeType(path: string): string {
   return MIME[extname(path).toLowerCase()] ?? 'application/octet-stream';
@@ -91,12 +109,15 @@ async function serve(root: string, req: IncomingMessage, res: ServerResponse): P
   if (!real || (real !== root && !real.startsWith(root + sep))) return notFound(res);
   const st = await stat(real);
   if (!st.isFile()) return notFound(res);
+  const type = mimeType(real);
   res.writeHead(200, {
-    'Content-Type': mimeType(real),
+    'Content-Type': type,
     'Content-Length': st.size,
     // The page is rebuilt in place on update; revalidate so a restart picks up the new build.
     'Cache-Control': 'no-cache',
     'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    ...(type.startsWith('text/html') ? { 'Content-Security-Policy': CONTENT_SECURITY_POLICY } : {}),
   });
   if (req.method === 'HEAD') {
     res.end();

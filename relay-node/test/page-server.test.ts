@@ -26,12 +26,12 @@ describe('resolveUnder', () => {
 });
 
 /** Raw GET, so paths are sent exactly as written (fetch would normalise "..") */
-function get(port: number, path: string, host = `127.0.0.1:${port}`): Promise<{ status: number; type: string | undefined; body: string }> {
+function get(port: number, path: string, host = `127.0.0.1:${port}`): Promise<{ status: number; type: string | undefined; csp: string | undefined; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, headers: { host } }, (res) => {
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], csp: res.headers['content-security-policy'] as string | undefined, body }));
     });
     req.on('error', reject);
     req.end();
@@ -58,7 +58,9 @@ describe('page server', () => {
   });
 
   it('serves the built files with their types', async () => {
-    expect(await get(port, '/relay.html')).toMatchObject({ status: 200, type: 'text/html; charset=utf-8', body: '<!doctype html>relay' });
+    const page = await get(port, '/relay.html');
+    expect(page).toMatchObject({ status: 200, type: 'text/html; charset=utf-8', body: '<!doctype html>relay' });
+    expect(page.csp).toMatch(/script-src 'self' 'wasm-unsafe-eval'/);
     expect(await get(port, '/')).toMatchObject({ status: 200, body: '<!doctype html>relay' });
     expect(await get(port, '/assets/x.wasm')).toMatchObject({ status: 200, type: 'application/wasm' });
     expect(await get(port, '/missing.js')).toMatchObject({ status: 404 });
