@@ -15,6 +15,7 @@ import { relayChromiumArgs } from './chromium-args.ts';
 import { resolveConfig, resolveStatusPort, type ConfigContext, type RelayConfig } from './config.ts';
 import { DataDirError, openDataDir } from './data-dir.ts';
 import { findBrowser } from './find-browser.ts';
+import { RelayPageError } from './launch-page.ts';
 import { errorText, makeLogger, type Logger } from './log.ts';
 import { PortInUseError } from './loopback.ts';
 import { startPageServer } from './page-server.ts';
@@ -58,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     // Refusals carry a message written for the operator; the stack is for --log-level debug.
     log.error('cannot-start', { error: errorText(e) });
-    if (e instanceof Error && !(e instanceof DataDirError || e instanceof PortInUseError)) log.debug('cannot-start-stack', { stack: e.stack });
+    if (e instanceof Error && !(e instanceof DataDirError || e instanceof PortInUseError || e instanceof RelayPageError)) log.debug('cannot-start-stack', { stack: e.stack });
     return 1;
   }
 }
