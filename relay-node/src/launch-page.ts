@@ -1,7 +1,8 @@
 /**
  * One launch of the relay's browser: Chromium on the persistent profile, persistent storage
  * granted for the page origin (so the browser never evicts the relay's data), relay.html
- * loaded, `fvRelay.start(config)` called. The page's console errors go to the log.
+ * loaded, `fvRelay.start(config)` called. The page's console goes to the log (errors as
+ * errors, warnings as warnings, info and log as info, the rest at debug).
  * On any failure the half-started browser is closed before the error is rethrown.
  */
 import type { BrowserContext, Page } from 'playwright-core';
@@ -114,8 +115,10 @@ function forwardConsole(page: Page, log: Logger): void {
   page.on('console', (m) => {
     const type = m.type();
     const fields = { text: m.text(), at: m.location().url ? `${m.location().url}:${m.location().lineNumber}` : undefined };
+    // The page's own event log (peers joining, refusals) comes as console.info: keep it at info.
     if (type === 'error') log.error('page-console', fields);
     else if (type === 'warning') log.warn('page-console', fields);
+    else if (type === 'info' || type === 'log') log.info('page-console', fields);
     else log.debug('page-console', { ...fields, type });
   });
   page.on('pageerror', (e) => log.error('page-error', { error: e.message }));

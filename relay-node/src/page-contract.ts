@@ -33,6 +33,8 @@ export interface RelayStatus {
   /** signal connection state */
   signal: string;
   corrupt: number;
+  /** Objects refused because the quota was reached (optional in the contract). */
+  refusedForQuota?: number;
   version: string;
 }
 
@@ -75,6 +77,7 @@ export function sanitizeStatus(v: unknown): RelayStatus {
     lastSyncAt: numOrNull(o.lastSyncAt),
     signal: str(o.signal, 40) || 'unknown',
     corrupt: num(o.corrupt),
+    refusedForQuota: num(o.refusedForQuota),
     version: str(o.version, 60),
   };
 }

@@ -28,7 +28,7 @@ export function formatStatus(r: StatusReport, now: number = Date.now()): string 
   const stored = r.objects === null ? 'unknown'
     : `${r.objects.toLocaleString('en-US')} objects, ${formatBytes(r.bytes ?? 0)}` +
       (r.quotaBytes ? ` of ${formatBytes(r.quotaBytes)} quota (${(((r.bytes ?? 0) / r.quotaBytes) * 100).toFixed(1)}%)` : ' (no quota)');
-  row('stored', stored);
+  row('stored', stored + (r.refusedForQuota ? `; FULL: ${r.refusedForQuota} objects refused for the quota` : ''));
   row('queue', r.queueDepth === null ? 'unknown' : `${r.queueDepth} job${r.queueDepth === 1 ? '' : 's'}; last sync ${ago(r.lastSyncAt, now)}`);
   const reach = r.signal.serverReachable === null ? '' : r.signal.serverReachable ? ', server reachable' : `, server UNREACHABLE${r.signal.error ? ` (${r.signal.error})` : ''}`;
   row('signal', `${r.signal.state} ${r.signal.url}${reach}`);

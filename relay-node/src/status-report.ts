@@ -1,7 +1,8 @@
 /**
  * The JSON behind /status and /healthz, assembled from what each part knows. Pure, so the
  * health rule is tested: healthy = the browser is running and its page answered
- * `fvRelay.status()` recently with ready = true. Times are Unix milliseconds, as in the page.
+ * `fvRelay.status()` recently with ready = true (the page is ready once it has joined its
+ * signaling room). Times are Unix milliseconds, as in the page.
  */
 import type { BrowserSnapshot } from './browser-supervisor.ts';
 import type { RelayPeerStatus } from './page-contract.ts';
@@ -26,6 +27,7 @@ export interface StatusReport {
   queueDepth: number | null;
   lastSyncAt: number | null;
   corrupt: number | null;
+  refusedForQuota: number | null;
   signal: { url: string; state: string; serverReachable: boolean | null; lastCheckAt: number | null; error: string | null };
   browser: {
     state: string; pid: number | null; restarts: number; startedAt: number | null;
@@ -59,7 +61,7 @@ export function buildStatus(i: StatusInputs): StatusReport {
   const problem =
     i.browser.state !== 'running' ? `browser is ${i.browser.state}${i.browser.lastError ? ` (${i.browser.lastError})` : ''}`
       : !s || !fresh ? 'the relay page has not answered recently'
-        : !s.ready ? 'the relay page is not ready yet'
+        : !s.ready ? `the relay page is not ready (signal: ${s.signal})`
           : null;
   return {
     ok: problem === null,
@@ -78,6 +80,7 @@ export function buildStatus(i: StatusInputs): StatusReport {
     queueDepth: s?.queueDepth ?? null,
     lastSyncAt: s?.lastSyncAt ?? null,
     corrupt: s?.corrupt ?? null,
+    refusedForQuota: s?.refusedForQuota ?? null,
     signal: {
       url: i.signalUrl,
       state: s?.signal ?? 'unknown',

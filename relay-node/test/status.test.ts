@@ -32,7 +32,7 @@ describe('status report', () => {
   it('is unhealthy while restarting, when the answer is stale, or when the page is not ready', () => {
     expect(buildStatus(inputs({ browser: browser({ state: 'restarting', status: null }) })).problem).toMatch(/browser is restarting/);
     expect(buildStatus(inputs({ browser: browser({ statusAt: now - 120_000 }) })).problem).toMatch(/not answered recently/);
-    expect(buildStatus(inputs({ browser: browser({ status: { ...page, ready: false } }) })).problem).toMatch(/not ready/);
+    expect(buildStatus(inputs({ browser: browser({ status: { ...page, ready: false, signal: 'connecting' } }) })).problem).toMatch(/not ready \(signal: connecting\)/);
   });
 
   it('prints for a person', () => {
