@@ -16,6 +16,8 @@ import { DigestAccumulator, bucketOf, presentInBuckets, type DigestSnapshot } fr
 import type { SessionCore } from './session-core.ts';
 
 const ENTRIES_PER_FRAME = 4096;
+/** An honest peer asks once per connection and per resync; more is a cost attack (a full stream each). */
+const MAX_REQUESTS_PER_MINUTE = 12;
 
 interface Cursor {
   inventoryId: string;
@@ -33,6 +35,7 @@ export class InventorySync {
   #sentUpTo = -1;
   #announceQueued = false;
   #bucketListRequests = 0;
+  #requestTimes: number[] = [];
   // Learning the peer's inventory.
   #cursor: Cursor | undefined;
   #pending: Map<number, Map<ObjectHash, number>> | undefined;
@@ -60,6 +63,12 @@ export class InventorySync {
   // ── serving ───────────────────────────────────────────────────────────────────────────
 
   onSince(f: InvSinceFrame): void {
+    const now = this.s.deps.clock.now();
+    this.#requestTimes = [...this.#requestTimes.filter((t) => now - t < 60_000), now];
+    if (this.#requestTimes.length > MAX_REQUESTS_PER_MINUTE) {
+      this.s.abuse('unexpected', 'inventory requested too often');
+      return;
+    }
     this.s.outbox.control(async () => {
       const snap = await this.s.deps.digest.advance();
       if (f.digestOnly || f.inventoryId !== snap.inventoryId) {

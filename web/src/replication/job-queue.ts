@@ -61,6 +61,7 @@ export class JobQueue {
       failedPeers: [], bytesDone: 0, createdAt: now, updatedAt: now,
     };
     this.#index(job);
+    this.onChange({ ...job });
     await this.#save(job);
     return job;
   }
