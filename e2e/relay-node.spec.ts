@@ -82,7 +82,7 @@ function relayArgs(dataDir: string, p: Ports, extra: string[] = []): string[] {
 }
 
 function startRelay(dataDir: string, p: Ports, extra: string[] = []): Promise<Running> {
-  return spawnUntil(process.execPath, relayArgs(dataDir, p, extra), / INFO ready /, { env: { RELAY_INVITE: relayInvite }, timeoutMs: 60_000 });
+  return spawnUntil(process.execPath, relayArgs(dataDir, p, extra), / INFO running status=/, { env: { RELAY_INVITE: relayInvite }, timeoutMs: 60_000 });
 }
 
 /** Runs the CLI to its exit. */
@@ -183,7 +183,7 @@ test('keeps running when the signal server is unreachable', async () => {
   const closed = await freePort();
   const relay = await spawnUntil(process.execPath, [
     ...relayArgs(join(tmp, 'data-nosignal'), p).map((a) => (a === signal.wsUrl ? `ws://127.0.0.1:${closed}/signal` : a)),
-  ], / INFO ready /, { env: { RELAY_INVITE: relayInvite }, timeoutMs: 60_000 });
+  ], / INFO running status=/, { env: { RELAY_INVITE: relayInvite }, timeoutMs: 60_000 });
   try {
     expect(relay.output()).toMatch(/WARN signal-server-unreachable .*relay keeps running and retries/);
     const s = await status(p.port);

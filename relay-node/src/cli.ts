@@ -155,7 +155,7 @@ async function run(config: RelayConfig, log: Logger): Promise<number> {
         run: (n) => supervisor.selfCheck(n, 5 * 60_000),
       });
       cleanups.push(() => selfCheck?.stop());
-      log.info('ready', { status: `${statusServer.url}/status`, pid: supervisor.snapshot().pid });
+      log.info('running', { status: `${statusServer.url}/status`, pid: supervisor.snapshot().pid });
       const sig = await stopRequested;
       log.info('shutdown', { signal: sig });
     }
