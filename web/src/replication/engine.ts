@@ -3,91 +3,23 @@
  * (ports.ts) and hand it every PeerTransport that opens; it authenticates the peer, syncs ops
  * and inventories, runs transfer jobs, and reports through events. docs/replication.md.
  */
+export { DEFAULT_CONFIG, type EngineEvents, type PeerStatus, type ReplicationEngineOptions } from './engine-api.ts';
 import { toBase64Url } from '../core/bytes.ts';
 import { Emitter } from '../core/emitter.ts';
 import type { ObjectHash, PeerId } from '../core/ids.ts';
-import type { PeerTransport, TransportKind } from '../transport/peer-transport.ts';
-import { DEFAULT_ABUSE_LIMITS, type AbuseKind } from './abuse-meter.ts';
-import type { RefusalReason } from './frames.ts';
-import { DEFAULT_HEARTBEAT } from './heartbeat.ts';
+import type { PeerTransport } from '../transport/peer-transport.ts';
+import type { AbuseKind } from './abuse-meter.ts';
+import { DEFAULT_CONFIG, type EngineEvents, type PeerStatus, type ReplicationEngineOptions } from './engine-api.ts';
 import { InventoryDigest } from './inventory-digest.ts';
-import { JobQueue, type JobStats } from './job-queue.ts';
-import { DEFAULT_MAX_OBJECT_BYTES } from './limits.ts';
+import { JobQueue } from './job-queue.ts';
 import { MemoryPartialStore } from './memory-ports.ts';
 import { OpIngest } from './op-ingest.ts';
 import {
-  consoleLogger, systemClock,
-  type AckStore, type Clock, type JobStore, type KeyValueStore, type LocalIdentity, type Logger, type ObjectStorePort,
-  type OpEnvelope, type OpStore, type PartialStore, type PeerRole, type RemotePeer, type ReplicationCrypto,
-  type ReplicationPolicy, type TransferJob, type VersionVector,
+  consoleLogger, systemClock, type OpEnvelope, type PeerRole, type RemotePeer, type TransferJob, type VersionVector,
 } from './ports.ts';
-import type { EngineDeps, IngestResult, PullFailure, ReplicationConfig } from './session-core.ts';
-import { Session, type Refusal, type SessionOwner, type SessionState } from './session.ts';
+import type { EngineDeps, IngestResult, PullFailure } from './session-core.ts';
+import { Session, type Refusal, type SessionOwner } from './session.ts';
 import { TransferScheduler } from './transfer-scheduler.ts';
-
-export const DEFAULT_CONFIG: ReplicationConfig = {
-  heartbeat: DEFAULT_HEARTBEAT,
-  handshakeTimeoutMs: 10_000,
-  abuse: DEFAULT_ABUSE_LIMITS,
-  maxObjectBytes: DEFAULT_MAX_OBJECT_BYTES,
-  maxConcurrentPulls: 8,
-  maxConcurrentPushes: 8,
-  transferStallMs: 30_000,
-  maxServingStreams: 64,
-  maxInboundQueueBytes: 64 * 1024 * 1024,
-  resyncIntervalMs: 10 * 60_000,
-  backoff: { baseMs: 1_000, maxMs: 10 * 60_000 },
-  maxBucketListRequests: 3,
-};
-
-export interface ReplicationEngineOptions {
-  local: LocalIdentity;
-  /** HKDF(vault secret) for the peer handshake MAC. */
-  handshakeKey: Uint8Array;
-  crypto: ReplicationCrypto;
-  objects: ObjectStorePort;
-  /** Where prefixes of large objects wait for a resume; in memory if omitted. */
-  partials?: PartialStore;
-  ops: OpStore;
-  jobs: JobStore;
-  acks: AckStore;
-  kv: KeyValueStore;
-  policy: ReplicationPolicy;
-  clock?: Clock;
-  log?: Logger;
-  random?: () => number;
-  config?: Partial<ReplicationConfig>;
-}
-
-export interface PeerStatus {
-  peerId: string | undefined;
-  role: PeerRole | undefined;
-  transport: TransportKind;
-  state: SessionState;
-  /** Inventories exchanged: transfers running. */
-  ready: boolean;
-  bytesIn: number;
-  bytesOut: number;
-  abuse: Partial<Record<AbuseKind, number>>;
-  jobs: JobStats;
-  closeReason?: string;
-  refusal?: { by: 'local' | 'remote'; reason: RefusalReason; detail: string };
-}
-
-export interface EngineEvents extends Record<string, unknown> {
-  'peer-open': PeerStatus;
-  'peer-refused': { peerId: string | undefined; by: 'local' | 'remote'; reason: RefusalReason; detail: string };
-  'peer-closed': { peerId: string | undefined; reason: string };
-  /** New ops stored (decrypt and apply them in the vault layer). */
-  ops: { ops: OpEnvelope[]; from: PeerId | 'local' };
-  object: { hash: ObjectHash; from: PeerId };
-  /** `peer` holds `hash` (it acked our transfer or offer). */
-  ack: { hash: ObjectHash; peer: PeerId };
-  job: TransferJob;
-  abuse: { peerId: string; kind: AbuseKind; detail: string; disconnected: boolean };
-  /** A peer found our stored copy corrupt (bit rot): the vault should evict it and fetch it again. */
-  'local-corrupt': { hash: ObjectHash };
-}
 
 export class ReplicationEngine extends Emitter<EngineEvents> implements SessionOwner {
   readonly deps: EngineDeps;
@@ -153,6 +85,14 @@ export class ReplicationEngine extends Emitter<EngineEvents> implements SessionO
       s.inventory.announce();
       this.#scheduler.pushScan(s.remote.peerId);
     }
+  }
+
+  /**
+   * Fetches an object on demand (e.g. an original evicted to save space) from a peer known to
+   * hold it; listen for `object`. 'unavailable': no known peer holds it yet (not an error).
+   */
+  fetch(hash: ObjectHash, size = this.deps.config.maxObjectBytes): Promise<'present' | 'queued' | 'unavailable'> {
+    return this.#scheduler.fetch(hash, size);
   }
 
   peers(): PeerStatus[] {

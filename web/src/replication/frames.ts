@@ -20,7 +20,7 @@ export type FrameType = keyof typeof FRAME_CODES;
 
 export const REFUSAL_REASONS = [
   'version-mismatch', 'wrong-vault-secret', 'fingerprint-mismatch', 'bad-signature',
-  'unknown-device', 'revoked-device', 'peer-id-mismatch', 'self', 'protocol-error', 'timeout', 'banned',
+  'unknown-device', 'revoked-device', 'peer-id-mismatch', 'self', 'protocol-error', 'timeout',
 ] as const;
 /** Why a handshake failed; shown in the UI and logged on both sides. */
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];

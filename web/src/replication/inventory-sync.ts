@@ -20,14 +20,17 @@ const ENTRIES_PER_FRAME = 4096;
 const MAX_REQUESTS_PER_MINUTE = 12;
 
 interface Cursor {
+  /** The peer's inventory log, and how far into it we have read. */
   inventoryId: string;
   seq: number;
+  /** OUR inventory id when this was saved: if our store was reset since, relearn the peer. */
+  local: string;
 }
 
 function parseCursor(x: unknown): Cursor | undefined {
   const c = x as Partial<Cursor> | undefined;
-  return c && typeof c.inventoryId === 'string' && Number.isSafeInteger(c.seq) && c.seq! >= 0
-    ? { inventoryId: c.inventoryId, seq: c.seq! } : undefined;
+  return c && typeof c.inventoryId === 'string' && typeof c.local === 'string' && Number.isSafeInteger(c.seq) && c.seq! >= 0
+    ? { inventoryId: c.inventoryId, seq: c.seq!, local: c.local } : undefined;
 }
 
 export class InventorySync {
@@ -38,6 +41,7 @@ export class InventorySync {
   #requestTimes: number[] = [];
   // Learning the peer's inventory.
   #cursor: Cursor | undefined;
+  #local = '';
   #pending: Map<number, Map<ObjectHash, number>> | undefined;
   /** What we believed the peer held, per bucket, when its listings started (one scan). */
   #beliefByBucket: Map<number, ObjectHash[]> | undefined;
@@ -52,7 +56,17 @@ export class InventorySync {
 
   /** Asks the peer for its inventory after our cursor (or only a digest, without one). */
   async request(): Promise<void> {
-    this.#cursor ??= parseCursor(await this.s.deps.kv.get(this.#key));
+    const { objects, kv, acks, log } = this.s.deps;
+    this.#local = await objects.inventoryId();
+    this.#cursor ??= parseCursor(await kv.get(this.#key));
+    if (this.#cursor && this.#cursor.local !== this.#local) {
+      // Our store was reset (wiped browser storage): we only fetch what we learn of, so forget
+      // what we knew of this peer and relearn all of it (a digest round and full listings).
+      log.warn('local store was reset since the last sync: relearning the peer inventory', { peer: this.s.remote.peerId });
+      const believed = await acks.list(this.s.remote.peerId);
+      if (believed.length > 0) await acks.remove(this.s.remote.peerId, believed);
+      this.#cursor = undefined;
+    }
     this.#reconciled = false; // each round may reconcile once
     const c = this.#cursor;
     this.s.outbox.control(() => this.s.outbox.send({
@@ -161,7 +175,7 @@ export class InventorySync {
   }
 
   async onEnd(f: InvEndFrame): Promise<void> {
-    await this.#setCursor({ inventoryId: f.inventoryId, seq: f.head });
+    await this.#setCursor({ inventoryId: f.inventoryId, seq: f.head, local: this.#local });
     const belief = DigestAccumulator.of(await this.s.deps.acks.list(this.s.remote.peerId));
     if (belief.count === f.count && equalBytes(belief.xor, f.xor)) return this.#markReady();
     if (this.#reconciled) {
@@ -173,7 +187,7 @@ export class InventorySync {
   }
 
   async onBuckets(f: InvBucketsFrame): Promise<void> {
-    await this.#setCursor({ inventoryId: f.inventoryId, seq: f.head });
+    await this.#setCursor({ inventoryId: f.inventoryId, seq: f.head, local: this.#local });
     const belief = DigestAccumulator.of(await this.s.deps.acks.list(this.s.remote.peerId));
     const differ: number[] = [];
     for (let i = 0; i < BUCKETS; i++) {

@@ -57,6 +57,20 @@ export class TransferScheduler {
     this.schedule(peer.peerId);
   }
 
+  /** On-demand fetch (an evicted original): queue a pull from a peer known to hold it. */
+  async fetch(hash: ObjectHash, size: number): Promise<'present' | 'queued' | 'unavailable'> {
+    const { deps, queue } = this.c;
+    if (await deps.objects.has(hash)) return 'present';
+    const holders = await deps.acks.peersWith(hash);
+    const peer = holders.find((p) => this.c.session(p)?.ready) ?? holders[0];
+    if (peer === undefined) return 'unavailable'; // a state: no known peer holds it (yet)
+    const job = queue.get(pullJobId(hash)) ?? (await queue.enqueue('pull', peer, hash, size));
+    if (job.state !== 'sending' && job.peer !== peer && this.c.session(peer)?.ready) await queue.reassign(job, peer);
+    else if (job.state === 'failed') await queue.requeue(job);
+    this.schedule(job.peer);
+    return 'queued';
+  }
+
   pullDone(peer: PeerId, hash: ObjectHash): void {
     if (this.#fetching.get(hash) === peer) this.#fetching.delete(hash);
     const job = this.c.queue.get(pullJobId(hash));

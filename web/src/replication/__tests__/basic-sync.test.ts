@@ -46,4 +46,47 @@ describe('replication between two peers', () => {
     await addObjects(a, [obj]);
     await waitFor(() => b.objects.objects.has(obj.hash) && b.ops.all().length === 1, 'live sync');
   });
+
+  it('learns evictions, and notices a wiped peer store and refills it', async () => {
+    const dir = new Directory();
+    const a = makeNode('alice', { dir });
+    const relay = makeNode('relay', { dir, role: 'relay' });
+    nodes = [a, relay];
+    const objs = Array.from({ length: 20 }, (_, i) => makeObject(100 + i, 500 + i));
+    await addObjects(a, objs);
+    const l1 = link(a, relay);
+    await waitFor(() => relay.objects.objects.size === 20, 'relay has all');
+    await settle(nodes);
+    a.objects.evict(objs[0]!.hash); // "save space": alice drops a copy the relay holds
+    a.engine.objectsChanged();
+    await waitFor(async () => !(await relay.acks.has(a.peerId, objs[0]!.hash)), 'eviction learned');
+    l1.pair.cut();
+    await waitFor(() => l1.b.state === 'closed', 'closed');
+
+    a.objects.wipe(); // the browser lost alice's storage: a new, empty inventory
+    const l2 = link(a, relay);
+    await waitFor(() => a.objects.objects.size === 20, 'alice refilled from the relay');
+    await settle(nodes);
+    expect(l2.b.received.byType['inv-buckets']).toBeGreaterThan(0); // the relay noticed via the digest path
+    expect((await relay.acks.list(a.peerId)).length).toBe(20);
+    for (const o of objs) expect(equalBytes(a.objects.objects.get(o.hash)!, o.bytes)).toBe(true);
+  });
+
+  it('fetches an evicted original on demand from a peer that holds it', async () => {
+    const dir = new Directory();
+    const phone = makeNode('phone', { dir });
+    const relay = makeNode('relay', { dir, role: 'relay' });
+    nodes = [phone, relay];
+    const original = makeObject(9, 900_000);
+    await addObjects(phone, [original]);
+    link(phone, relay);
+    await waitFor(async () => (await phone.engine.backedUpOn(original.hash)).relays.length === 1, 'backed up');
+    phone.objects.evict(original.hash); // "save space": acked by a relay, so it may go
+    phone.engine.objectsChanged();
+    expect(await phone.engine.fetch(makeObject(10, 5).hash)).toBe('unavailable');
+    expect(await phone.engine.fetch(original.hash, original.bytes.length)).toBe('queued');
+    await waitFor(() => phone.objects.objects.has(original.hash), 'fetched again');
+    expect(equalBytes(phone.objects.objects.get(original.hash)!, original.bytes)).toBe(true);
+    expect(await phone.engine.fetch(original.hash)).toBe('present');
+  });
 });
