@@ -1,0 +1,97 @@
+/**
+ * Vault harness: a family device driven by the browser suites (window.fvVault). It uses the real
+ * vault layer as the app does (crypto worker, media worker, OPFS, replication over WebRTC).
+ */
+import { startCryptoWorker } from '../../web/src/crypto/client.ts';
+import type { PhotoId } from '../../web/src/core/ids.ts';
+import { MediaClient } from '../../web/src/vault/media/media-client.ts';
+import { createVault, joinVault, unlockVault, type VaultEnv } from '../../web/src/vault/vault-setup.ts';
+import type { VaultSession } from '../../web/src/vault/vault-session.ts';
+import { makeJpeg, sha256Hex } from './photos.ts';
+
+let env: VaultEnv;
+let s: VaultSession | undefined;
+let album = '';
+const sent = new Map<string, string>(); // photo id → SHA-256 of the original added here
+
+function setEnv(signalUrl: string, iceTransportPolicy: RTCIceTransportPolicy = 'all') {
+  env = { crypto: startCryptoWorker(), media: new MediaClient(), signalUrl, iceTransportPolicy, weakKdfForTests: true };
+}
+
+/** A restored device learns its album from the replicated vault log. */
+function currentAlbum(): string {
+  album ||= [...s!.albumKeys.keys()][0] ?? '';
+  return album;
+}
+
+const api = {
+  async create(o: { signalUrl: string; passphrase: string; relay?: boolean }) {
+    setEnv(o.signalUrl, o.relay ? 'relay' : 'all');
+    const r = await createVault(env, { name: 'Ada', passphrase: o.passphrase });
+    s = r.session;
+    album = r.album;
+    return { vaultId: s.keys.vaultId, album, recoveryPhrase: r.recoveryPhrase, relayInvite: await s.relayInvite(), memberInvite: await s.memberInvite() };
+  },
+  async join(o: { signalUrl: string; invite: string; passphrase: string; restore: boolean; relay?: boolean }) {
+    setEnv(o.signalUrl, o.relay ? 'relay' : 'all');
+    const r = await joinVault(env, { invite: o.invite, passphrase: o.passphrase, name: 'Ada', restore: o.restore });
+    s = r.session;
+    return { vaultId: s.keys.vaultId };
+  },
+  async unlock(o: { signalUrl: string; vaultId: string; passphrase: string }) {
+    setEnv(o.signalUrl);
+    s = await unlockVault(env, o.vaultId, { passphrase: o.passphrase });
+    album = [...s.albumKeys.keys()][0] ?? '';
+    return { albums: [...s.albumKeys.keys()] };
+  },
+  async addGenerated(o: { from: number; count: number; width?: number; height?: number }) {
+    const files: File[] = [];
+    for (let i = o.from; i < o.from + o.count; i++) files.push(await makeJpeg(i, o.width, o.height));
+    const out = await s!.addFiles(album, files);
+    for (const [i, r] of out.entries()) if (r.status === 'added') sent.set(r.photo, await sha256Hex(files[i]!));
+    return out;
+  },
+  async addFixture(url: string, name: string) {
+    const blob = await (await fetch(url)).blob();
+    return s!.addFiles(album, [new File([blob], name, { type: blob.type })]);
+  },
+  sentHashes: () => Object.fromEntries(sent),
+  albums: () => [...s!.albumKeys.keys()],
+  photoIds: () => s!.photos(currentAlbum()).map((p) => p.photo),
+  /** How many photos have their thumbnail and every original part on this device. */
+  async complete() {
+    currentAlbum();
+    let thumbs = 0;
+    let originals = 0;
+    for (const p of s!.photos(album)) {
+      if (await s!.store.has(p.thumb)) thumbs++;
+      let all = true;
+      for (const h of p.chunks) if (!(await s!.store.has(h))) all = false;
+      if (all) originals++;
+    }
+    return { photos: s!.photos(album).length, thumbs, originals };
+  },
+  async originalHash(photo: string) {
+    return sha256Hex(await s!.original(album, photo as PhotoId));
+  },
+  async thumbnailSize(photo: string) {
+    return (await s!.thumbnail(album, photo as PhotoId))?.size ?? 0;
+  },
+  async metadata(photo: string) {
+    return s!.metadata(album, photo as PhotoId);
+  },
+  async backedUpOn(photo: string) {
+    return s!.backedUpOn(album, photo as PhotoId);
+  },
+  peers: () => s!.node.engine.peers().map((p) => ({ peerId: p.peerId, role: p.role, transport: p.transport, state: p.state, refusal: p.refusal })),
+  jobs: () => s!.node.engine.jobs().map((j) => ({ state: j.state, dir: j.dir })),
+  async stat() {
+    return s!.store.stat();
+  },
+  async stop() {
+    await s?.stop();
+    s = undefined;
+  },
+};
+
+Object.assign(window, { fvVault: api });

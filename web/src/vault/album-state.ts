@@ -1,0 +1,55 @@
+/**
+ * An album as seen by a member: the CRDT state of its decrypted ops (photos as an add-wins set,
+ * the name as a last-writer-wins register) plus each photo's immutable descriptor (its wrapped
+ * file key and object hashes), which arrives with the op that adds it.
+ */
+import { fromUtf8, utf8 } from '../core/bytes.ts';
+import type { ObjectHash, PhotoId } from '../core/ids.ts';
+import { applyOp, emptyState, members, parseCrdtBody, register, type CrdtBody, type CrdtState } from '../replication/crdt.ts';
+import type { AddPhotoOp } from './ingest.ts';
+
+export interface AlbumOpPayload {
+  body: CrdtBody;
+  photo?: AddPhotoOp;
+}
+
+export const PHOTOS = 'photos';
+export const NAME = 'name';
+
+export class AlbumState {
+  crdt: CrdtState = emptyState();
+  readonly descriptors = new Map<PhotoId, AddPhotoOp>();
+
+  apply(author: string, seq: number, lamport: number, payload: AlbumOpPayload): void {
+    if (payload.photo) this.descriptors.set(payload.photo.photo, payload.photo);
+    this.crdt = applyOp(this.crdt, { author, seq, lamport, body: payload.body });
+  }
+
+  get name(): string {
+    const n = register(this.crdt, NAME);
+    return typeof n === 'string' ? n : 'Untitled album';
+  }
+
+  /** Photos in the album whose descriptor we have, newest first by the op that added them. */
+  photos(): AddPhotoOp[] {
+    return members(this.crdt, PHOTOS)
+      .map((id) => this.descriptors.get(id as PhotoId))
+      .filter((d): d is AddPhotoOp => d !== undefined);
+  }
+
+  hashesOf(photo: PhotoId): ObjectHash[] {
+    const d = this.descriptors.get(photo);
+    return d ? [d.manifest, d.thumb, d.meta, ...d.chunks] : [];
+  }
+}
+
+export const encodePayload = (p: AlbumOpPayload): Uint8Array => utf8(JSON.stringify(p));
+
+export function decodePayload(bytes: Uint8Array): AlbumOpPayload | undefined {
+  const x = JSON.parse(fromUtf8(bytes)) as { body?: unknown; photo?: AddPhotoOp };
+  const body = parseCrdtBody(x.body);
+  if (!body) return undefined;
+  const p = x.photo;
+  if (p !== undefined && (p.t !== 'photo.add' || typeof p.photo !== 'string' || !Array.isArray(p.chunks))) return undefined;
+  return p ? { body, photo: p } : { body };
+}

@@ -1,0 +1,158 @@
+/**
+ * Wires one node (a family device or the relay page) into its vault's replication: the signal
+ * client (room join signed with the vault's room key), the dialer (WebRTC / TURN / fallback,
+ * signaling sealed with the room key) and the replication engine over this device's storage.
+ * The same function serves both composition roots; only the policy and role differ.
+ */
+import { fromBase64Url, toBase64Url } from '../core/bytes.ts';
+import type { ObjectHash, PeerId } from '../core/ids.ts';
+import type { CryptoApi, VaultKeys } from '../crypto/api-types.ts';
+import { ReplicationEngine, type ReplicationEngineOptions } from '../replication/engine.ts';
+import type {
+  AckStore, InventoryEntry, JobStore, KeyValueStore, ObjectStorePort, OpEnvelope, OpStore, PeerRole,
+  ReplicationCrypto, ReplicationPolicy, TransferJob,
+} from '../replication/ports.ts';
+import type { VaultIndex } from '../storage/index-db.ts';
+import type { ObjectStore } from '../storage/object-store.ts';
+import { IdbReplicationStores } from '../storage/replication-stores.ts';
+import { Dialer } from '../transport/dialer.ts';
+import { SignalClient } from '../transport/signal-client.ts';
+
+/** Context string for device signatures in the replication protocol (handshake, ops). */
+const DEVICE_SIG_CONTEXT = 'family-vault/replication/v1';
+
+export interface ReplicationNodeOptions {
+  role: PeerRole;
+  peerId: PeerId;
+  keys: VaultKeys;
+  /** This device's Ed25519 key pair (signs handshakes and ops). */
+  device: { secretKey: Uint8Array; publicKey: Uint8Array };
+  signalUrl: string;
+  crypto: CryptoApi;
+  store: ObjectStore;
+  index: VaultIndex;
+  policy: ReplicationPolicy;
+  /** 'relay' forces TURN (privacy setting, tests). */
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  iceTimeoutMs?: number;
+  engineConfig?: ReplicationEngineOptions['config'];
+  log?: (line: string) => void;
+}
+
+export interface ReplicationNode {
+  engine: ReplicationEngine;
+  signal: SignalClient;
+  dialer: Dialer;
+  stores: IdbReplicationStores;
+  stop(): Promise<void>;
+}
+
+export function replicationCrypto(crypto: CryptoApi, device: { secretKey: Uint8Array }): ReplicationCrypto {
+  return {
+    hash: (b) => crypto.hashObject(b),
+    hmac: (key, data) => crypto.handshakeMac(key, data),
+    sign: (data) => crypto.signDetached(device.secretKey, DEVICE_SIG_CONTEXT, data),
+    verify: (pub, data, sig) => crypto.verifyDetached(pub, DEVICE_SIG_CONTEXT, data, sig).catch(() => false),
+    randomBytes: (n) => globalThis.crypto.getRandomValues(new Uint8Array(n)),
+  };
+}
+
+export function objectPort(store: ObjectStore, stores: IdbReplicationStores): ObjectStorePort {
+  return {
+    has: (h) => store.has(h),
+    get: (h) => store.get(h),
+    getRange: (h, o, l) => store.getRange(h, o, l),
+    put: async (h, b) => {
+      await store.put(h, b);
+    },
+    inventoryId: () => stores.inventoryId(),
+    inventorySince: (after, limit) => stores.inventorySince(after, limit) as Promise<InventoryEntry[]>,
+  };
+}
+
+export function opPort(stores: IdbReplicationStores): OpStore {
+  return {
+    vector: () => stores.opVector(),
+    get: (log, author, seq) => stores.opGet(log, author, seq),
+    since: (log, author, after, limit) => stores.opsSince(log, author, after, limit),
+    append: (op: OpEnvelope) => stores.opAppend(op),
+  };
+}
+
+export function jobPort(stores: IdbReplicationStores): JobStore {
+  return {
+    loadAll: async () => (await stores.jobsAll()) as unknown as TransferJob[],
+    put: (job) => stores.jobPut(job as unknown as Parameters<IdbReplicationStores['jobPut']>[0]),
+    delete: (id) => stores.jobDelete(id),
+  };
+}
+
+export function ackPort(stores: IdbReplicationStores): AckStore {
+  return {
+    add: (p, hs) => stores.ackAdd(p, hs),
+    remove: (p, hs) => stores.ackRemove(p, hs),
+    has: (p, h) => stores.ackHas(p, h),
+    peersWith: (h) => stores.ackPeersWith(h),
+    list: (p) => stores.ackList(p),
+  };
+}
+
+export function kvPort(index: VaultIndex): KeyValueStore {
+  return {
+    get: (k) => index.getSetting(`repl:${k}`),
+    set: (k, v) => index.setSetting(`repl:${k}`, v),
+  };
+}
+
+export async function startReplicationNode(o: ReplicationNodeOptions): Promise<ReplicationNode> {
+  const log = o.log ?? ((l: string) => console.info(l));
+  const stores = new IdbReplicationStores(o.index);
+  const engine = new ReplicationEngine({
+    local: { peerId: o.peerId, role: o.role, deviceKey: o.device.publicKey },
+    handshakeKey: o.keys.handshakeKey,
+    crypto: replicationCrypto(o.crypto, o.device),
+    objects: objectPort(o.store, stores),
+    ops: opPort(stores),
+    jobs: jobPort(stores),
+    acks: ackPort(stores),
+    kv: kvPort(o.index),
+    policy: o.policy,
+    ...(o.engineConfig ? { config: o.engineConfig } : {}),
+    log: {
+      info: (msg, fields) => log(`replication: ${msg}${fields ? ' ' + JSON.stringify(fields) : ''}`),
+      warn: (msg, fields) => log(`replication WARN: ${msg}${fields ? ' ' + JSON.stringify(fields) : ''}`),
+    },
+  });
+  await engine.start();
+  const { keys, crypto, peerId } = o;
+  const signal = new SignalClient({
+    url: o.signalUrl, room: keys.roomId, peer: peerId,
+    signJoin: (nonce) => crypto.signJoin(keys.roomSecretKey, nonce, keys.roomId, peerId),
+  });
+  const dialer = new Dialer({
+    signal, selfId: peerId,
+    seal: (to, payload) => crypto.sealSignal(keys.roomKey, peerId, to, payload),
+    open: (from, data) => crypto.openSignal(keys.roomKey, from, peerId, data),
+    ...(o.iceTransportPolicy ? { iceTransportPolicy: o.iceTransportPolicy } : {}),
+    ...(o.iceTimeoutMs ? { iceTimeoutMs: o.iceTimeoutMs } : {}),
+    onTransport: (remote, transport) => engine.connect(transport, { expectedPeer: remote as PeerId }),
+    log,
+  });
+  signal.start();
+  return {
+    engine, signal, dialer, stores,
+    stop: async () => {
+      dialer.stop();
+      signal.stop();
+      await engine.close();
+    },
+  };
+}
+
+/** The device key pair stored as base64url strings in settings. */
+export const encodeKeyPair = (k: { secretKey: Uint8Array; publicKey: Uint8Array }) =>
+  ({ secretKey: toBase64Url(k.secretKey), publicKey: toBase64Url(k.publicKey) });
+export const decodeKeyPair = (k: { secretKey: string; publicKey: string }) =>
+  ({ secretKey: fromBase64Url(k.secretKey), publicKey: fromBase64Url(k.publicKey) });
+
+export type { ObjectHash };

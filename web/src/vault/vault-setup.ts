@@ -1,0 +1,181 @@
+/**
+ * Creating, joining and unlocking a vault on this device. What stays on disk: the passphrase-
+ * encrypted key bundle, the device secrets sealed to the member's identity, and ciphertext. A
+ * member restores on a new device with an invite (vault + member secret) and the passphrase:
+ * the key bundle replicates like any object, so any relay can hand it over.
+ */
+import { toBase64Url } from '../core/bytes.ts';
+import { DecryptError, StorageError } from '../core/errors.ts';
+import type { ObjectHash } from '../core/ids.ts';
+import type { CryptoApi, Identity } from '../crypto/api-types.ts';
+import { openIndex, type VaultIndex } from '../storage/index-db.ts';
+import { openObjectStore } from '../storage/open-store.ts';
+import { requestPersistence } from '../storage/quota.ts';
+import { openDeviceSecrets, sealDeviceSecrets, type DeviceSecrets, type SealedDeviceSecrets } from './device-secrets.ts';
+import type { MediaPort } from './ingest.ts';
+import { VaultSession } from './vault-session.ts';
+
+export interface VaultEnv {
+  crypto: CryptoApi;
+  media: MediaPort;
+  /** ws(s)://…/signal */
+  signalUrl: string;
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  /** Tests only: Argon2 parameters below the floor so suites run fast. */
+  weakKdfForTests?: boolean;
+}
+
+export interface KnownVault {
+  vaultId: string;
+  name: string;
+}
+
+const REGISTRY = 'fv.vaults';
+
+/** Vaults set up on this device (names and ids only: nothing secret). */
+export function knownVaults(): KnownVault[] {
+  try {
+    return JSON.parse(localStorage.getItem(REGISTRY) ?? '[]') as KnownVault[];
+  } catch (e) {
+    console.warn('vault registry unreadable; starting empty', e);
+    return [];
+  }
+}
+function remember(v: KnownVault) {
+  localStorage.setItem(REGISTRY, JSON.stringify([...knownVaults().filter((k) => k.vaultId !== v.vaultId), v]));
+}
+
+const randomPeerId = () => toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
+
+async function openStorage(env: VaultEnv, vaultId: string) {
+  const index = await openIndex(vaultId);
+  const store = await openObjectStore({ name: vaultId, hash: (b) => env.crypto.hashObject(b), index });
+  await requestPersistence();
+  return { index, store };
+}
+
+async function keep(env: VaultEnv, index: VaultIndex, id: Identity, bundle: Uint8Array, secrets: DeviceSecrets, name: string) {
+  const sealed = await sealDeviceSecrets(env.crypto, id, secrets);
+  await index.setSetting('member.bundle', bundle);
+  await index.setSetting('member.secrets', sealed);
+  await index.setSetting('member.name', name);
+}
+
+async function session(env: VaultEnv, id: Identity, secrets: DeviceSecrets, storage: { index: VaultIndex; store: Awaited<ReturnType<typeof openObjectStore>> }, name: string) {
+  const keys = await env.crypto.deriveVaultKeys(secrets.vaultSecret);
+  const s = new VaultSession({
+    crypto: env.crypto, media: env.media, identity: id, secrets, keys, index: storage.index, store: storage.store,
+    signalUrl: env.signalUrl, name, ...(env.iceTransportPolicy ? { iceTransportPolicy: env.iceTransportPolicy } : {}),
+  });
+  await s.start();
+  return s;
+}
+
+async function newDeviceSecrets(env: VaultEnv, vaultSecret: Uint8Array, memberSecret: Uint8Array): Promise<DeviceSecrets> {
+  return { vaultSecret, memberSecret, device: await env.crypto.newSigningKey(), peerId: randomPeerId() };
+}
+
+/** A new vault with its first member (this person) and a first album. */
+export async function createVault(env: VaultEnv, o: { name: string; passphrase: string; albumName?: string }) {
+  const { crypto } = env;
+  const id = await crypto.createIdentity();
+  const { bundle, recoveryPhrase } = await crypto.createKeyBundle(id, o.passphrase, env.weakKdfForTests ? { params: { memory: 1024, iterations: 1, parallelism: 1 }, allowBelowFloor: true } : undefined);
+  const secrets = await newDeviceSecrets(env, await crypto.newVaultSecret(), await crypto.newMemberSecret());
+  const keys = await crypto.deriveVaultKeys(secrets.vaultSecret);
+  const storage = await openStorage(env, keys.vaultId);
+  await keep(env, storage.index, id, bundle, secrets, o.name);
+  const s = await session(env, id, secrets, storage, o.name);
+  await publishMember(s, bundle, o.name);
+  const album = await s.createAlbum(o.albumName ?? 'Family');
+  remember({ vaultId: keys.vaultId, name: o.name });
+  return { session: s, recoveryPhrase, album };
+}
+
+async function publishMember(s: VaultSession, bundle: Uint8Array, name: string) {
+  const hash = await s.crypto.hashObject(bundle);
+  await s.store.put(hash, bundle);
+  await s.appendVaultEntry({ t: 'member', identity: toBase64Url(await s.crypto.encodePublicIdentity(s.identity)), bundle: hash, name });
+  s.node.engine.objectsChanged();
+}
+
+/** Unlocks a vault already set up on this device. Wrong passphrase: DecryptError. */
+export async function unlockVault(env: VaultEnv, vaultId: string, secret: { passphrase: string } | { recoveryPhrase: string }) {
+  const storage = await openStorage(env, vaultId);
+  const bundle = await storage.index.getSetting<Uint8Array>('member.bundle');
+  const sealed = await storage.index.getSetting<SealedDeviceSecrets>('member.secrets');
+  const name = (await storage.index.getSetting<string>('member.name')) ?? 'me';
+  if (!bundle || !sealed) {
+    await storage.store.close();
+    storage.index.close();
+    throw new StorageError('this vault is not fully set up on this device');
+  }
+  try {
+    const id = 'passphrase' in secret
+      ? await env.crypto.unlockWithPassphrase(bundle, secret.passphrase)
+      : await env.crypto.unlockWithRecovery(bundle, secret.recoveryPhrase);
+    const secrets = await openDeviceSecrets(env.crypto, id, sealed);
+    return await session(env, id, secrets, storage, name);
+  } catch (e) {
+    await storage.store.close();
+    storage.index.close();
+    throw e;
+  }
+}
+
+/**
+ * Joins with a member invite. `restore`: this member already exists (a new phone): the key
+ * bundle is fetched from the vault's peers and unlocked with the passphrase. Otherwise a new
+ * member identity is made; an existing member then shares albums with it.
+ */
+export async function joinVault(env: VaultEnv, o: { invite: string; passphrase: string; name: string; restore: boolean; timeoutMs?: number }) {
+  const { crypto } = env;
+  const inv = await crypto.parseInvite(o.invite);
+  if (inv.kind !== 'member') throw new RangeError('this is a relay invite: use it on the relay node, not in the app');
+  const keys = await crypto.deriveVaultKeys(inv.vaultSecret);
+  const storage = await openStorage(env, keys.vaultId);
+  const secrets = await newDeviceSecrets(env, inv.vaultSecret, inv.memberSecret);
+  if (!o.restore) {
+    const id = await crypto.createIdentity();
+    const { bundle, recoveryPhrase } = await crypto.createKeyBundle(id, o.passphrase);
+    await keep(env, storage.index, id, bundle, secrets, o.name);
+    const s = await session(env, id, secrets, storage, o.name);
+    await publishMember(s, bundle, o.name);
+    remember({ vaultId: keys.vaultId, name: o.name });
+    return { session: s, recoveryPhrase };
+  }
+  // Restore: replicate as a keyless node until a bundle in the directory opens with the passphrase.
+  const id = await findIdentity(env, storage, secrets, o.passphrase, o.timeoutMs ?? 60_000);
+  const bundle = (await storage.index.getSetting<Uint8Array>('restore.bundle'))!;
+  await keep(env, storage.index, id, bundle, secrets, o.name);
+  remember({ vaultId: keys.vaultId, name: o.name });
+  return { session: await session(env, id, secrets, storage, o.name), recoveryPhrase: undefined };
+}
+
+async function findIdentity(env: VaultEnv, storage: { index: VaultIndex; store: Awaited<ReturnType<typeof openObjectStore>> }, secrets: DeviceSecrets, passphrase: string, timeoutMs: number): Promise<Identity> {
+  // A throwaway identity lets the session run (and read the vault log) before we know who we are.
+  const probe = await env.crypto.createIdentity();
+  const s = await session(env, probe, secrets, storage, 'restoring');
+  const tried = new Set<ObjectHash>();
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (Date.now() < deadline) {
+      for (const m of s.directory.values()) {
+        if (tried.has(m.bundle)) continue;
+        const bundle = await s.store.get(m.bundle);
+        if (!bundle) continue;
+        tried.add(m.bundle);
+        try {
+          const id = await env.crypto.unlockWithPassphrase(bundle, passphrase);
+          await storage.index.setSetting('restore.bundle', bundle);
+          return id;
+        } catch (e) {
+          if (!(e instanceof DecryptError) && (e as Error).name !== 'DecryptError') throw e;
+        }
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    throw new DecryptError(tried.size ? 'the passphrase opens none of this vault\'s key bundles' : 'no key bundle arrived from the vault\'s devices and relays in time');
+  } finally {
+    await s.node.stop();
+  }
+}
