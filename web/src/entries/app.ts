@@ -1,8 +1,14 @@
-/** Composition root of the family app. */
+/** Composition root of the family app: workers, the controller, the service worker. */
 import '../ui/fv-app.ts';
+import { startCryptoWorker } from '../crypto/client.ts';
+import { AppController } from '../vault/app-controller.ts';
+import { MediaClient } from '../vault/media/media-client.ts';
 import { registerServiceWorker } from './register-sw.ts';
 
 const app = document.querySelector('fv-app');
+const signalUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/signal`;
+if (app) app.app = new AppController(startCryptoWorker(), new MediaClient(), signalUrl);
+
 const sw = import.meta.env.PROD
   ? registerServiceWorker('/sw.js', () => {
       if (app) app.updateReady = true;

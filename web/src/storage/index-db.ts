@@ -5,12 +5,12 @@
  * store, so the generic writers exclude those stores.
  */
 import { openDB, type StoreKey, type StoreValue } from 'idb';
-import type { AlbumId, MemberId, ObjectHash, PeerId, PhotoId } from '../core/ids.ts';
+import type { AlbumId, ObjectHash, PhotoId } from '../core/ids.ts';
 import { storageNames } from './layout.ts';
 import { toStorageError } from './quota.ts';
 import {
   INDEX_VERSION, upgradeIndex,
-  type AckRecord, type IndexDb, type IndexSchema, type JobRecord, type OpRecord, type PhotoRecord, type PhotoState,
+  type AckRecord, type IndexDb, type IndexSchema, type PhotoRecord, type PhotoState,
 } from './index-schema.ts';
 
 /** Stores that other layers read through `get`/`all`. */

@@ -1,38 +1,90 @@
 import { LitElement, css, html } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { AppController } from '../vault/app-controller.ts';
 import './fv-update-prompt.ts';
+import './fv-welcome.ts';
+import './fv-unlock.ts';
+import './fv-photos.ts';
+import './fv-devices.ts';
+import './fv-storage.ts';
+import { shared } from './styles.ts';
 
-/** The family app's root element. Screens are added by the vault issues; this is the shell. */
+type Tab = 'photos' | 'devices' | 'storage';
+
+/** The family app's root element: the shell, and the screen the controller is on. */
 @customElement('fv-app')
 export class FvApp extends LitElement {
+  @property({ attribute: false }) app: AppController | undefined;
   /** 'online' | 'offline', shown so a family member knows why nothing syncs. */
   @property() network: 'online' | 'offline' = navigator.onLine ? 'online' : 'offline';
   @property({ type: Boolean }) updateReady = false;
+  @state() tab: Tab = 'photos';
+  @state() screen = '';
+  #off: (() => void) | undefined;
 
-  static override styles = css`
+  static override styles = [shared, css`
     :host { display: block; min-height: 100vh; }
-    header { display: flex; align-items: center; gap: 0.75rem; padding: 1rem; background: #2f5d50; color: #fff; }
+    header { display: flex; align-items: center; gap: 0.75rem; padding: 0.75rem 1rem; background: #2f5d50; color: #fff; }
     header img { width: 2rem; height: 2rem; }
     h1 { font-size: 1.25rem; margin: 0; flex: 1; }
     .net { font-size: 0.85rem; opacity: 0.9; }
     main { padding: 1rem; max-width: 60rem; margin: 0 auto; }
-  `;
+    nav { display: flex; gap: 0.25rem; margin-bottom: 0.5rem; }
+    nav button[aria-current='page'] { background: #1f2a27; }
+  `];
 
   override connectedCallback() {
     super.connectedCallback();
     addEventListener('online', this.#onNetwork);
     addEventListener('offline', this.#onNetwork);
   }
-
   override disconnectedCallback() {
     removeEventListener('online', this.#onNetwork);
     removeEventListener('offline', this.#onNetwork);
+    this.#off?.();
     super.disconnectedCallback();
+  }
+  override willUpdate(changed: Map<string, unknown>) {
+    if (changed.has('app') && this.app) {
+      this.#off?.();
+      this.#off = this.app.on('screen', (s) => {
+        this.app!.screen = s;
+        this.screen = s;
+      });
+      this.screen = this.app.screen;
+    }
   }
 
   #onNetwork = () => {
     this.network = navigator.onLine ? 'online' : 'offline';
   };
+
+  #body() {
+    const app = this.app;
+    if (!app) return html`<p>Starting…</p>`;
+    const invite = location.hash.startsWith('#join=') ? location.hash.slice(1) : '';
+    if (invite && !app.session) return html`<fv-welcome .app=${app} .invite=${invite}></fv-welcome>`;
+    switch (this.screen) {
+      case 'welcome':
+        return html`<fv-welcome .app=${app}></fv-welcome>`;
+      case 'unlock':
+        return html`<fv-unlock .app=${app}></fv-unlock>`;
+      case 'recovery':
+        return html`<section class="card" id="recovery">
+          <h2>Write down your recovery phrase</h2>
+          <p>If you forget your passphrase, these 24 words are the only way back into your vault. Keep them on paper, somewhere safe. They are shown once.</p>
+          <p id="recovery-phrase" style="font-family:monospace;font-size:1.1rem">${app.recoveryPhrase}</p>
+          <button id="recovery-done" @click=${() => app.recoveryNoted()}>I wrote it down</button>
+        </section>`;
+      default:
+        return html`
+          <nav>
+            ${(['photos', 'devices', 'storage'] as Tab[]).map((t) => html`<button id="tab-${t}" aria-current=${this.tab === t ? 'page' : 'false'} @click=${() => (this.tab = t)}>${{ photos: 'Photos', devices: 'Devices & homes', storage: 'Storage' }[t]}</button>`)}
+            <button class="quiet" id="lock" @click=${() => void app.lock()}>Lock</button>
+          </nav>
+          ${this.tab === 'photos' ? html`<fv-photos .app=${app}></fv-photos>` : this.tab === 'devices' ? html`<fv-devices .app=${app}></fv-devices>` : html`<fv-storage .app=${app}></fv-storage>`}`;
+    }
+  }
 
   override render() {
     return html`
@@ -42,8 +94,8 @@ export class FvApp extends LitElement {
         <span class="net" id="network">${this.network === 'online' ? 'Online' : 'Offline: changes stay on this device'}</span>
       </header>
       <main id="main">
-        <slot></slot>
-        <p id="shell-ready">Your photos are encrypted on this device before they go anywhere.</p>
+        ${this.#body()}
+        <p id="shell-ready" class="muted">Your photos are encrypted on this device before they go anywhere.</p>
       </main>
       <fv-update-prompt ?open=${this.updateReady}></fv-update-prompt>
     `;

@@ -1,0 +1,71 @@
+/**
+ * The family app as a person uses it, in Chromium against the real signal server: create a vault,
+ * see the recovery phrase, add photos with the picker (a JPEG with EXIF, a HEIC, a file that is
+ * not a photo), see thumbnails, open the viewer, lock, fail with a wrong passphrase, unlock again.
+ */
+import { test, expect } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { launchChromium } from './support/chromium.ts';
+import { startSignalServer, type SignalServer } from './support/processes.ts';
+
+let server: SignalServer | undefined;
+test.afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+});
+
+test('create a vault, add photos, view, lock and unlock', async () => {
+  server = await startSignalServer(['--static', 'web/dist']);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 900, height: 900 } });
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    await page.goto(server.url);
+    await page.locator('#name').fill('Ada');
+    await page.locator('#pass').fill('correct horse battery');
+    await page.locator('#pass2').fill('correct horse battery');
+    await page.locator('#create-btn').click();
+    const phrase = page.locator('#recovery-phrase');
+    await expect(phrase).toBeVisible({ timeout: 30_000 });
+    expect((await phrase.textContent())!.trim().split(/\s+/)).toHaveLength(24);
+    await page.locator('#recovery-done').click();
+
+    const file = (p: string, mimeType: string) => ({ name: p.split('/').pop()!, mimeType, buffer: readFileSync(p) });
+    await page.locator('#picker').setInputFiles([
+      file('e2e/fixtures/beach.jpg', 'image/jpeg'), file('e2e/fixtures/beach.heic', 'image/heic'),
+      { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a photo') },
+    ]);
+    await expect(page.locator('#count')).toHaveText('2 photos', { timeout: 30_000 });
+    await expect(page.locator('#outcomes')).toContainText('notes.txt');
+    await expect(page.locator('fv-grid img')).toHaveCount(2, { timeout: 30_000 });
+    // The same photo again is recognised, not stored twice.
+    await page.locator('#picker').setInputFiles(['e2e/fixtures/beach.jpg']);
+    await expect(page.locator('#outcomes')).toContainText('already in this album');
+    await expect(page.locator('#count')).toHaveText('2 photos');
+
+    await page.locator('fv-grid button.cell').first().click();
+    await expect(page.locator('#viewer-img')).toBeVisible();
+    await expect(page.locator('#viewer-info')).toContainText('backed up on 0 homes');
+    await page.screenshot({ path: 'test-results/app-viewer.png' });
+    await page.getByRole('button', { name: 'Close' }).click();
+
+    await page.locator('#tab-devices').click();
+    await page.locator('#make-relay-invite').click();
+    await expect(page.locator('#relay-invite')).toHaveValue(/^fv\./);
+    await page.locator('#tab-storage').click();
+    await expect(page.locator('#only-copy')).toContainText('2 photos exist only on this device');
+    await page.locator('#tab-photos').click();
+
+    await page.locator('#lock').click();
+    await page.locator('#secret').fill('wrong passphrase');
+    await page.locator('#unlock-btn').click();
+    await expect(page.locator('fv-unlock .error')).toContainText('does not open', { timeout: 30_000 });
+    await page.locator('#secret').fill('correct horse battery');
+    await page.locator('#unlock-btn').click();
+    await expect(page.locator('#count')).toHaveText('2 photos', { timeout: 30_000 });
+    await expect(page.locator('fv-grid img')).toHaveCount(2, { timeout: 30_000 });
+    await page.screenshot({ path: 'test-results/app-grid.png' });
+  } finally {
+    await browser.close();
+  }
+});

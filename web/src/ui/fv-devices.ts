@@ -1,0 +1,66 @@
+import { LitElement, html } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { AppController } from '../vault/app-controller.ts';
+import { shared } from './styles.ts';
+
+/** Devices & homes: each connected peer, how it is reached, transfers, and the invites. */
+@customElement('fv-devices')
+export class FvDevices extends LitElement {
+  static override styles = shared;
+  @property({ attribute: false }) app!: AppController;
+  @state() tick = 0;
+  @state() relayInvite = '';
+  @state() memberLink = '';
+  #off: (() => void) | undefined;
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  override connectedCallback() {
+    super.connectedCallback();
+    this.#off = this.app.session!.on('status', () => this.tick++);
+    this.#timer = setInterval(() => this.tick++, 2000);
+  }
+  override disconnectedCallback() {
+    this.#off?.();
+    clearInterval(this.#timer);
+    super.disconnectedCallback();
+  }
+
+  override render() {
+    const s = this.app.session!;
+    const peers = s.node.engine.peers().filter((p) => p.peerId);
+    const jobs = s.node.engine.jobs();
+    const active = jobs.filter((j) => j.state === 'queued' || j.state === 'sending');
+    const failed = jobs.filter((j) => j.state === 'failed');
+    const transportName = { direct: 'direct', turn: 'through TURN', fallback: 'through the server (fallback)', memory: 'in memory' } as const;
+    return html`
+      <section class="card">
+        <h2>Devices &amp; homes</h2>
+        <p class="muted">Signal server: <span id="signal-state">${s.node.signal.state}</span> · this device: ${s.peerId.slice(0, 8)}</p>
+        ${peers.length === 0 ? html`<p id="no-peers">No other device or home relay is connected right now. Photos wait here and sync when one is.</p>` : ''}
+        <ul id="peers">${peers.map((p) => html`<li>
+          <strong>${p.role === 'relay' ? 'Home relay' : 'Family device'}</strong> ${p.peerId!.slice(0, 8)} ·
+          <span class="transport">${transportName[p.transport]}</span> · ${p.state}
+          ${p.refusal ? html`<span class="error"> · refused (${p.refusal.by}): ${p.refusal.detail || p.refusal.reason}</span>` : ''}
+          · ${p.jobs.queued + p.jobs.sending ? `${p.jobs.queued + p.jobs.sending} transfers to go` : 'in sync'}${p.jobs.failed ? html`, <span class="error">${p.jobs.failed} failed</span>` : ''}
+        </li>`)}</ul>
+        <p id="queue">${active.length ? `${active.length} transfers in progress` : 'Nothing waiting to transfer.'}</p>
+        ${failed.length ? html`<p class="error" id="failures">${failed.length} transfers failed; last reason: ${failed[failed.length - 1]?.lastError ?? 'unknown'}. They are retried automatically.</p>` : ''}
+      </section>
+      <section class="card">
+        <h3>Add a home relay</h3>
+        <p class="muted">A relay keeps an encrypted copy of every photo at home. It cannot see any photo. Make a relay invite and give it to the relay node (<code>npm run relay -- --invite-file FILE …</code>).</p>
+        <button id="make-relay-invite" @click=${async () => (this.relayInvite = await s.relayInvite())}>Make relay invite</button>
+        ${this.relayInvite ? html`<p><textarea id="relay-invite" rows="3" readonly .value=${this.relayInvite}></textarea></p>` : ''}
+      </section>
+      <section class="card">
+        <h3>Invite family or your other devices</h3>
+        <p class="muted">The invite travels in the link's #fragment, which browsers never send to a server. Share it only with family.</p>
+        <button id="make-member-invite" @click=${async () => (this.memberLink = `${location.origin}/#join=${await s.memberInvite()}`)}>Make invite link</button>
+        ${this.memberLink ? html`<p><textarea id="member-invite" rows="3" readonly .value=${this.memberLink}></textarea></p>` : ''}
+      </section>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap { 'fv-devices': FvDevices }
+}

@@ -1,0 +1,155 @@
+import { LitElement, css, html } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { PhotoId } from '../core/ids.ts';
+import type { AppController } from '../vault/app-controller.ts';
+import type { FileOutcome, IngestProgress } from '../vault/ingest.ts';
+import './fv-grid.ts';
+import { errorText, shared } from './styles.ts';
+import { ThumbCache } from './thumb-cache.ts';
+
+function outcomeText(o: FileOutcome): string {
+  if (o.status === 'duplicate') return 'already in this album';
+  if (o.status === 'refused' || o.status === 'failed') return o.reason;
+  return 'added';
+}
+
+/** An album: add photos (picker, drag and drop, paste, share target), the grid, the viewer. */
+@customElement('fv-photos')
+export class FvPhotos extends LitElement {
+  @property({ attribute: false }) app!: AppController;
+  @state() progress: IngestProgress | undefined;
+  @state() outcomes: FileOutcome[] = [];
+  @state() open: string | undefined;
+  @state() openUrl: string | undefined;
+  @state() openInfo = '';
+  @state() dragging = false;
+  @state() version = 0;
+  cache = new ThumbCache((id) => this.app.session!.thumbnail(this.app.album, id as PhotoId));
+  #offs: Array<() => void> = [];
+
+  static override styles = [shared, css`
+    .drop { border: 2px dashed #b9b1a3; border-radius: 1rem; padding: 1rem; text-align: center; }
+    .drop.over { border-color: #2f5d50; background: #eef4f1; }
+    progress { width: 100%; }
+    .viewer { position: fixed; inset: 0; background: rgb(0 0 0 / 0.9); color: #fff; display: flex; flex-direction: column; z-index: 5; }
+    .viewer img { flex: 1; min-height: 0; object-fit: contain; width: 100%; }
+    .viewer .row { padding: 0.75rem; }
+    ul.outcomes { padding-left: 1.2rem; }
+  `];
+
+  override connectedCallback() {
+    super.connectedCallback();
+    const s = this.app.session!;
+    this.#offs.push(
+      s.on('changed', () => this.version++),
+      s.ingest.on('progress', (p) => (this.progress = p)),
+    );
+    addEventListener('paste', this.#onPaste);
+    void this.#takeShared();
+  }
+  override disconnectedCallback() {
+    this.#offs.forEach((f) => f());
+    removeEventListener('paste', this.#onPaste);
+    this.cache.clear();
+    super.disconnectedCallback();
+  }
+
+  async add(files: File[]) {
+    if (!files.length) return;
+    this.outcomes = [];
+    try {
+      this.outcomes = await this.app.session!.addFiles(this.app.album, files);
+    } catch (e) {
+      this.outcomes = [{ name: 'upload', status: 'failed', reason: errorText(e), retryable: true }];
+    }
+    this.progress = undefined;
+    this.version++;
+  }
+
+  #onPaste = (e: ClipboardEvent) => {
+    const files = [...(e.clipboardData?.files ?? [])];
+    if (files.length) void this.add(files);
+  };
+
+  /** Files shared to the installed app (the service worker parked them in a cache). */
+  async #takeShared() {
+    if (!new URLSearchParams(location.search).has('shared') || !('caches' in globalThis)) return;
+    const cache = await caches.open('fv-share-target');
+    const files: File[] = [];
+    for (const req of await cache.keys()) {
+      const res = await cache.match(req);
+      if (!res) continue;
+      const blob = await res.blob();
+      files.push(new File([blob], decodeURIComponent(res.headers.get('x-file-name') ?? 'shared'), { type: blob.type }));
+      await cache.delete(req);
+    }
+    history.replaceState(null, '', location.pathname);
+    await this.add(files);
+  }
+
+  async #show(id: string) {
+    this.open = id;
+    const s = this.app.session!;
+    const meta = await s.metadata(this.app.album, id as PhotoId).catch(() => undefined);
+    const homes = await s.backedUpOn(this.app.album, id as PhotoId);
+    this.openInfo = `${meta?.name ?? ''}${meta?.takenAt ? ` · ${new Date(meta.takenAt).toLocaleString()}` : ''} · backed up on ${homes} home${homes === 1 ? '' : 's'}`;
+    try {
+      const file = await s.original(this.app.album, id as PhotoId);
+      this.openUrl = URL.createObjectURL(file);
+    } catch (e) {
+      this.openUrl = await this.cache.get(id);
+      this.openInfo += ` · ${errorText(e)}`;
+    }
+  }
+
+  #close() {
+    if (this.openUrl?.startsWith('blob:') && !this.cache.peek(this.open ?? '')) URL.revokeObjectURL(this.openUrl);
+    this.open = undefined;
+    this.openUrl = undefined;
+  }
+
+  async #delete() {
+    if (!this.open || !confirm('Delete this photo for the whole family?')) return;
+    await this.app.session!.removePhoto(this.app.album, this.open as PhotoId);
+    this.#close();
+  }
+
+  override render() {
+    const s = this.app.session!;
+    const ids = s.photos(this.app.album).map((p) => p.photo).reverse();
+    const album = s.albums.get(this.app.album);
+    const p = this.progress;
+    return html`
+      <div class="row"><h2 id="album-name">${album?.name ?? 'Photos'}</h2><span class="muted" id="count">${ids.length} photos</span></div>
+      <div class="drop ${this.dragging ? 'over' : ''}"
+        @dragover=${(e: DragEvent) => { e.preventDefault(); this.dragging = true; }}
+        @dragleave=${() => (this.dragging = false)}
+        @drop=${(e: DragEvent) => { e.preventDefault(); this.dragging = false; void this.add([...(e.dataTransfer?.files ?? [])]); }}>
+        <label class="row" style="justify-content:center">
+          <input id="picker" type="file" multiple accept="image/*,video/*" hidden
+            @change=${(e: Event) => { const i = e.target as HTMLInputElement; void this.add([...(i.files ?? [])]); i.value = ''; }} />
+          <button @click=${() => (this.renderRoot.querySelector('#picker') as HTMLInputElement).click()}>Add photos</button>
+          <span class="muted">or drop or paste them here</span>
+        </label>
+        ${p ? html`<p role="status" id="progress">Encrypting ${p.name} (${p.filesDone + 1} of ${p.files})</p>
+          <progress max=${p.batchBytes} value=${p.batchBytesDone}></progress>` : ''}
+        ${this.outcomes.some((o) => o.status !== 'added') ? html`<ul class="outcomes" id="outcomes">${this.outcomes.filter((o) => o.status !== 'added').map((o) =>
+          html`<li>${o.name}: ${outcomeText(o)}</li>`)}</ul>` : ''}
+      </div>
+      <fv-grid .ids=${ids} .cache=${this.cache} data-version=${this.version} @open-photo=${(e: CustomEvent<string>) => void this.#show(e.detail)}></fv-grid>
+      ${this.open ? html`<div class="viewer" role="dialog" aria-label="Photo">
+        ${this.openUrl ? html`<img id="viewer-img" src=${this.openUrl} alt="" />` : html`<p>Decrypting…</p>`}
+        <p class="muted" style="color:#ddd;padding:0 .75rem" id="viewer-info">${this.openInfo}</p>
+        <div class="row">
+          ${this.openUrl ? html`<a href=${this.openUrl} download><button>Download original</button></a>` : ''}
+          <button class="danger" @click=${this.#delete}>Delete</button>
+          <button class="quiet" @click=${this.#close}>Close</button>
+        </div>
+      </div>` : ''}
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap { 'fv-photos': FvPhotos }
+}

@@ -1,0 +1,64 @@
+import { LitElement, html } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { AppController } from '../vault/app-controller.ts';
+import { shared } from './styles.ts';
+
+const fmt = (n: number | undefined) => (n === undefined ? '?' : n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : `${(n / 1e6).toFixed(1)} MB`);
+
+/** Storage: what this browser holds, whether it may evict it, and the originals setting. */
+@customElement('fv-storage')
+export class FvStorage extends LitElement {
+  static override styles = shared;
+  @property({ attribute: false }) app!: AppController;
+  @state() info = '';
+  @state() persisted = false;
+  @state() onlyCopy = 0;
+  @state() note = '';
+
+  override connectedCallback() {
+    super.connectedCallback();
+    void this.#refresh();
+  }
+
+  async #refresh() {
+    const u = await this.app.usage();
+    this.persisted = u.browser.persisted;
+    this.info = `${u.store?.count ?? 0} encrypted objects, ${fmt(u.store?.bytes)} · this site uses ${fmt(u.browser.usage)} of ${fmt(u.browser.quota)} the browser allows`;
+    const s = this.app.session!;
+    let only = 0;
+    for (const p of s.photos(this.app.album)) if ((await s.backedUpOn(this.app.album, p.photo)) === 0) only++;
+    this.onlyCopy = only;
+  }
+
+  override render() {
+    const s = this.app.session!.settings;
+    return html`<section class="card">
+      <h2>Storage</h2>
+      <p id="usage">${this.info}</p>
+      <p id="persisted">${this.persisted ? 'This browser will keep the vault even when space runs low.' : html`<span class="error">This browser may clear the vault when space runs low.</span> Install the app (Add to Home Screen) to make it keep it.`}</p>
+      ${this.onlyCopy ? html`<p class="error" id="only-copy">${this.onlyCopy} photo${this.onlyCopy === 1 ? '' : 's'} exist only on this device: connect a home relay so they are not lost with it.</p>` : ''}
+      <h3>Originals on this device</h3>
+      <label><input type="radio" name="orig" ?checked=${s.originals === 'all'} @change=${() => this.#set({ originals: 'all', k: s.k })} /> Keep all originals</label>
+      <label><input type="radio" name="orig" ?checked=${s.originals === 'save-space'} @change=${() => this.#set({ originals: 'save-space', k: s.k })} /> Save space: keep thumbnails, fetch originals when opened</label>
+      <label for="k">Free an original only once this many homes hold it</label>
+      <input id="k" type="text" inputmode="numeric" .value=${String(s.k)} @change=${(e: Event) => this.#set({ originals: s.originals, k: Math.max(1, Number((e.target as HTMLInputElement).value) || 2) })} />
+      <p class="row"><button id="free" ?disabled=${s.originals !== 'save-space'} @click=${this.#free}>Free up space now</button></p>
+      ${this.note ? html`<p role="status">${this.note}</p>` : ''}
+    </section>`;
+  }
+
+  async #set(next: { originals: 'all' | 'save-space'; k: number }) {
+    await this.app.session!.setSettings(next);
+    this.requestUpdate();
+  }
+
+  #free = async () => {
+    const r = await this.app.session!.evictBackedUpOriginals();
+    this.note = `Freed ${r.evicted} parts of originals; ${r.kept} stay until enough homes hold them.`;
+    await this.#refresh();
+  };
+}
+
+declare global {
+  interface HTMLElementTagNameMap { 'fv-storage': FvStorage }
+}

@@ -1,0 +1,81 @@
+/**
+ * What the family app's screens talk to: which vault is open, the flows to create, join and
+ * unlock one, and the open session. The UI layer imports only this (and core), never storage
+ * or crypto directly.
+ */
+import { Emitter } from '../core/emitter.ts';
+import type { CryptoApi } from '../crypto/api-types.ts';
+import { usage, type Usage } from '../storage/quota.ts';
+import type { MediaPort } from './ingest.ts';
+import { createVault, joinVault, knownVaults, unlockVault, type KnownVault, type VaultEnv } from './vault-setup.ts';
+import type { VaultSession } from './vault-session.ts';
+
+export type AppScreen = 'welcome' | 'unlock' | 'recovery' | 'vault';
+
+export interface AppEvents extends Record<string, unknown> {
+  screen: AppScreen;
+}
+
+export class AppController extends Emitter<AppEvents> {
+  readonly env: VaultEnv;
+  session: VaultSession | undefined;
+  /** Shown once after creating a vault. */
+  recoveryPhrase: string | undefined;
+  screen: AppScreen;
+  album = '';
+
+  constructor(crypto: CryptoApi, media: MediaPort, signalUrl: string) {
+    super();
+    this.env = { crypto, media, signalUrl };
+    this.screen = knownVaults().length ? 'unlock' : 'welcome';
+  }
+
+  known(): KnownVault[] {
+    return knownVaults();
+  }
+
+  #go(s: AppScreen) {
+    this.screen = s;
+    this.emit('screen', s);
+  }
+
+  #opened(s: VaultSession) {
+    this.session = s;
+    this.album = [...s.albumKeys.keys()][0] ?? '';
+  }
+
+  async create(name: string, passphrase: string): Promise<void> {
+    const r = await createVault(this.env, { name, passphrase });
+    this.#opened(r.session);
+    this.album = r.album;
+    this.recoveryPhrase = r.recoveryPhrase;
+    this.#go('recovery');
+  }
+
+  async join(invite: string, passphrase: string, name: string, restore: boolean): Promise<void> {
+    const r = await joinVault(this.env, { invite, passphrase, name, restore });
+    this.#opened(r.session);
+    this.recoveryPhrase = r.recoveryPhrase;
+    this.#go(r.recoveryPhrase ? 'recovery' : 'vault');
+  }
+
+  async unlock(vaultId: string, secret: { passphrase: string } | { recoveryPhrase: string }): Promise<void> {
+    this.#opened(await unlockVault(this.env, vaultId, secret));
+    this.#go('vault');
+  }
+
+  recoveryNoted(): void {
+    this.recoveryPhrase = undefined;
+    this.#go('vault');
+  }
+
+  async lock(): Promise<void> {
+    await this.session?.stop();
+    this.session = undefined;
+    this.#go('unlock');
+  }
+
+  async usage(): Promise<Usage> {
+    return usage(this.session?.store);
+  }
+}
