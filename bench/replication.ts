@@ -1,0 +1,50 @@
+/**
+ * replication: throughput of replicating FV_BENCH_MIB (default 256) MiB of chunk-sized objects
+ * (1 MiB + 18 B, like encrypted chunks) between two separate Chromium processes on loopback,
+ * through the real signal server, WebRTC (direct) and the ReplicationEngine over OPFS, versus
+ * a bare simple-peer data-channel blast of the same size in messages of the protocol's frame
+ * size (256 KiB) between the same two processes, first 8 MiB excluded (SCTP ramp-up).
+ * The blast runs before and after the replication; the baseline is their mean.
+ */
+import { harnessServer, writeResult } from './support/harness.ts';
+import { bareBlast, FRAME_BYTES, replicationRun, round, type BlastRun } from './support/replication.ts';
+
+const mib = Number(process.env.FV_BENCH_MIB ?? 256);
+const engineConfig = process.env.FV_BENCH_ENGINE_CONFIG ? JSON.parse(process.env.FV_BENCH_ENGINE_CONFIG) as Record<string, unknown> : undefined;
+const server = await harnessServer();
+try {
+  const blasts: BlastRun[] = [];
+  const blast = async (s: Parameters<typeof bareBlast>[0], r: Parameters<typeof bareBlast>[1]) => {
+    const b = await bareBlast(s, r, { mib, warmMiB: 8, messageBytes: FRAME_BYTES });
+    console.error(`[replication] bare blast: ${round(b.mibPerSec)} MiB/s (${b.path})`);
+    blasts.push(b);
+  };
+  const run = await replicationRun(server, { mib, relay: false, before: blast, alsoWith: blast, ...(engineConfig ? { engineConfig } : {}) });
+  console.error(`[replication] replication: ${round(run.mibPerSec)} MiB/s over ${run.transport}`);
+  const baseline = blasts.reduce((n, b) => n + b.mibPerSec, 0) / blasts.length;
+  writeResult({
+    name: 'replication',
+    figure: round(run.mibPerSec),
+    baseline: round(baseline),
+    ratio: round(run.mibPerSec / baseline, 3),
+    unit: 'MiB/s',
+    goal: '>= 0.8',
+    notes: {
+      what: `${run.objects} objects of ${run.objectBytes} B (${mib} MiB) put into the sender's OPFS store, pulled by a relay-policy receiver ` +
+        'into its OPFS store; figure = bytes / (session open → last object stored at the receiver); two separate Chromium processes, ' +
+        `persistent profiles, loopback, transport ${run.transport}. Baseline: bare simple-peer data channel, same processes, ${FRAME_BYTES} B messages, ` +
+        `4 MiB high-water, ${mib} MiB after 8 MiB warm-up, mean of a blast before and one after the replication.`,
+      blastsMiBps: blasts.map((b) => round(b.mibPerSec)),
+      blastPath: blasts[0]?.path,
+      replicationSteadyMiBps: round(run.mibPerSecSteady),
+      replicationFromJoinMiBps: round(run.mibPerSecFromJoin),
+      connectMs: run.connectMs,
+      replicationMs: run.totalMs,
+      senderFillMs: run.fillMs,
+      wireOverhead: round(run.receiverBytesIn > 0 ? run.senderBytesOut / (run.objects * run.objectBytes) : 0, 4),
+      ...(engineConfig ? { engineConfig } : {}),
+    },
+  });
+} finally {
+  await server.stop();
+}
