@@ -3,12 +3,14 @@
  * starts `window.fvRelay`, and watches it. If Chromium exits or crashes, or the page stops
  * answering a periodic `fvRelay.status()` within the timeout, it is torn down and started again
  * with exponential backoff; the page's replication core resumes from its stored queue.
- * `stop()` lets queued writes finish (`fvRelay.stop()`) before closing the browser.
+ * Before each launch, a browser left on the profile by an earlier relay-node is dealt with
+ * (stale-browser.ts). `stop()` lets queued writes finish (`fvRelay.stop()`) before closing the browser.
  */
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { launchRelayPage, type LaunchedPage } from './launch-page.ts';
 import { errorText, type Logger } from './log.ts';
 import { sanitizeSelfCheck, sanitizeStatus, type RelayPageConfig, type RelayStatus, type RelayWindow, type SelfCheckResult } from './page-contract.ts';
+import { releaseStaleBrowser } from './stale-browser.ts';
 import { withTimeout } from './timeout.ts';
 
 export interface SupervisorOptions {
@@ -126,6 +128,8 @@ export class BrowserSupervisor {
 
   async #launch(): Promise<void> {
     const gen = ++this.#generation;
+    // A browser that outlived an earlier relay-node (kill -9) would keep the profile locked.
+    await releaseStaleBrowser(this.#o.profileDir, { log: this.#o.log });
     const launched = await launchRelayPage({
       launch: (dir, options) => chromium.launchPersistentContext(dir, options),
       executablePath: this.#o.executablePath, profileDir: this.#o.profileDir, args: this.#o.args,

@@ -23,6 +23,7 @@ import { scheduleSelfCheck } from './self-check.ts';
 import { watchSignalServer } from './signal-check.ts';
 import { statusCommand } from './status-command.ts';
 import { buildStatus } from './status-report.ts';
+import { StaleProfileError } from './stale-browser.ts';
 import { startStatusServer } from './status-server.ts';
 import { RELAY_NODE_VERSION } from './version.ts';
 
@@ -59,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     // Refusals carry a message written for the operator; the stack is for --log-level debug.
     log.error('cannot-start', { error: errorText(e) });
-    if (e instanceof Error && !(e instanceof DataDirError || e instanceof PortInUseError || e instanceof RelayPageError)) log.debug('cannot-start-stack', { stack: e.stack });
+    if (e instanceof Error && !(e instanceof DataDirError || e instanceof PortInUseError || e instanceof RelayPageError || e instanceof StaleProfileError)) log.debug('cannot-start-stack', { stack: e.stack });
     return 1;
   }
 }
