@@ -6,11 +6,12 @@
  * in an in-memory profile is much slower and is not what users have.
  */
 import { test, expect, type BrowserContext, type Page } from '@playwright/test';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium, launchPersistentChromium } from './support/chromium.ts';
 import { startSignalServer, type SignalServer } from './support/processes.ts';
+import { chromiumPids } from './support/kill-profile.ts';
 
 let server: SignalServer;
 const dirs: string[] = [];
@@ -38,16 +39,6 @@ async function harness(context: BrowserContext): Promise<Page> {
   return page;
 }
 
-/** PIDs of the Chromium processes using `userDataDir` (the browser process and its children). */
-async function chromiumPids(userDataDir: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.split('\0').includes(`--user-data-dir=${userDataDir}`)) pids.push(Number(entry));
-  }
-  return pids;
-}
 
 for (const kind of ['opfs', 'idb'] as const) {
   test(`object store acceptance suite on ${kind}`, async () => {

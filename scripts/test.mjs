@@ -17,7 +17,7 @@ if (!only || only === 'check') {
   failed += run('npx', ['eslint', '.']) === 0 ? 0 : 1;
 }
 if (!only || only === 'unit') {
-  failed += run('npx', ['vitest', 'run']) === 0 ? 0 : 1;
+  failed += run('npx', ['vitest', 'run', '--project', 'unit']) === 0 ? 0 : 1;
   // Unit tests that start coturn belong inside the namespace too.
   failed += run('node', ['scripts/netns.mjs', 'npx', 'vitest', 'run', '--project', 'netns']) === 0 ? 0 : 1;
 }

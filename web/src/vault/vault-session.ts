@@ -279,9 +279,7 @@ export class VaultSession extends Emitter<VaultEvents> {
     if (!d) throw new StorageError('no such photo');
     const fileKey = await this.#fileKey(album, d);
     const meta = await this.metadata(album, photo);
-    const missing: ObjectHash[] = [];
-    for (const h of d.chunks) if (!(await this.store.has(h))) missing.push(h);
-    if (missing.length) throw new StorageError(`the original is not on this device yet (${missing.length} of ${d.chunks.length} parts missing)`, { retryable: true });
+    await this.#fetchMissing(d.chunks);
     const store = this.store;
     async function* chunks() {
       for (const h of d!.chunks) yield (await store.get(h))!;
@@ -289,6 +287,37 @@ export class VaultSession extends Emitter<VaultEvents> {
     const parts: Uint8Array<ArrayBuffer>[] = [];
     for await (const p of this.crypto.decryptStream(fileKey, fromBase64Url(d.fileId), chunks(), { hashes: d.chunks })) parts.push(p as Uint8Array<ArrayBuffer>);
     return new File(parts, meta?.name ?? `${photo}.bin`, { type: meta?.mime ?? 'application/octet-stream' });
+  }
+
+  /**
+   * Brings objects that are not on this device (a "save space" original, a photo still syncing)
+   * from whichever peer holds them; fails with a retryable error if none answers in time.
+   */
+  async #fetchMissing(hashes: ObjectHash[], timeoutMs = 60_000): Promise<void> {
+    const missing = new Set<ObjectHash>();
+    for (const h of hashes) if (!(await this.store.has(h))) missing.add(h);
+    if (missing.size === 0) return;
+    const arrived = new Promise<void>((resolve) => {
+      const off = this.node.engine.on('object', ({ hash }) => {
+        missing.delete(hash);
+        if (missing.size === 0) {
+          off();
+          resolve();
+        }
+      });
+    });
+    const results = await Promise.all([...missing].map((h) => this.node.engine.fetch(h)));
+    for (const [i, h] of [...missing].entries()) if (results[i] === 'present') missing.delete(h);
+    if (missing.size === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StorageError(`the original is not on this device and no connected device or home sent it (${missing.size} of ${hashes.length} parts missing)`, { retryable: true })), timeoutMs);
+    });
+    try {
+      await Promise.race([arrived, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Relays that hold every object of the photo ("backed up on N homes"). */

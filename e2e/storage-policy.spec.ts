@@ -1,0 +1,100 @@
+/**
+ * Storage policy and crash safety at the vault level, in Chromium:
+ * - "save space" evicts an original only once K home relays hold it, and the original comes
+ *   back on demand from a relay when opened;
+ * - a browser killed in the middle of an upload leaves no half photo: after restart every
+ *   visible photo opens, and the interrupted one's objects are swept.
+ */
+import { test, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launchChromium, launchPersistentChromium } from './support/chromium.ts';
+import { startSignalServer, type SignalServer } from './support/processes.ts';
+import { killProfile } from './support/kill-profile.ts';
+
+let server: SignalServer;
+const closers: Array<() => Promise<unknown>> = [];
+
+test.beforeAll(async () => {
+  server = await startSignalServer(['--static', 'e2e/harness/dist']);
+});
+test.afterAll(async () => {
+  for (const c of closers.splice(0).reverse()) await c().catch(() => undefined);
+  await server?.stop();
+});
+
+const v = (page: Page, fn: string, arg?: unknown) => page.evaluate(([f, a]) => (window as any).fvVault[f as string](a), [fn, arg] as const);
+
+async function page(browser: Browser | BrowserContext, path: string, global: string): Promise<Page> {
+  const p = await browser.newPage();
+  p.on('pageerror', (e) => console.error(`[${path}] page error:`, e.message));
+  await p.goto(`${server.url}/${path}`);
+  await p.waitForFunction((g) => g in window, global);
+  return p;
+}
+
+async function relay(name: string, invite: string): Promise<Page> {
+  const b = await launchChromium();
+  closers.push(() => b.close());
+  const p = await page(b, 'relay.html', 'fvRelay');
+  await p.evaluate((cfg) => (window as any).fvRelay.start(cfg), {
+    signalUrl: server.wsUrl, invite, name, quotaBytes: null, peerId: `relay${name}xxxxxxxx`, testLoopback: true,
+  });
+  return p;
+}
+
+test('save space evicts an original only after K relays hold it, and fetches it back on demand', async () => {
+  test.setTimeout(180_000);
+  const b = await launchChromium();
+  closers.push(() => b.close());
+  const a = await page(b, 'vault.html', 'fvVault');
+  const created = await v(a, 'create', { signalUrl: server.wsUrl, passphrase: 'pw' });
+  await v(a, 'addGenerated', { from: 0, count: 3 });
+  await v(a, 'setSettings', { originals: 'save-space', k: 2 });
+  const ids: string[] = await v(a, 'photoIds');
+  const hashes: Record<string, string> = await v(a, 'sentHashes');
+
+  await relay('Oak', created.relayInvite);
+  await expect.poll(async () => Promise.all(ids.map((id) => v(a, 'backedUpOn', id))), { timeout: 60_000 }).toEqual([1, 1, 1]);
+  expect((await v(a, 'evict')).evicted).toBe(0);
+  expect((await v(a, 'complete')).originals).toBe(3);
+
+  await relay('Elm', created.relayInvite);
+  await expect.poll(async () => Promise.all(ids.map((id) => v(a, 'backedUpOn', id))), { timeout: 60_000 }).toEqual([2, 2, 2]);
+  const r = await v(a, 'evict');
+  expect(r.evicted).toBeGreaterThanOrEqual(3);
+  expect(await v(a, 'complete')).toEqual({ photos: 3, thumbs: 3, originals: 0 });
+  // Opening a photo brings the original back from a home, intact.
+  expect(await v(a, 'originalHash', ids[0])).toBe(hashes[ids[0]!]);
+});
+
+test('a browser killed mid-upload leaves no half photo; orphans are swept on restart', async () => {
+  test.setTimeout(180_000);
+  const dir = mkdtempSync(join(tmpdir(), 'fv-crash-'));
+  try {
+    let ctx = await launchPersistentChromium(dir);
+    let p = await page(ctx, 'vault.html', 'fvVault');
+    const created = await v(p, 'create', { signalUrl: server.wsUrl, passphrase: 'pw' });
+    await v(p, 'addGenerated', { from: 0, count: 2 });
+    // Start a large upload (8 photos of ~2 MiB each) and kill the browser while it runs.
+    void p.evaluate(() => (window as any).fvVault.addGenerated({ from: 100, count: 8, width: 2400, height: 1800 })).catch(() => undefined);
+    await expect.poll(() => p.evaluate(() => (window as any).fvVault.stat().then((s: { pendingCount: number }) => s.pendingCount)), { timeout: 60_000, intervals: [50] }).toBeGreaterThan(0);
+    expect(await killProfile(dir)).toBeGreaterThan(0);
+    await ctx.close().catch((e: Error) => console.log(`closing the killed browser: ${e.message}`));
+
+    ctx = await launchPersistentChromium(dir);
+    closers.push(() => ctx.close());
+    p = await page(ctx, 'vault.html', 'fvVault');
+    await v(p, 'unlock', { signalUrl: server.wsUrl, vaultId: created.vaultId, passphrase: 'pw' });
+    const stat = await v(p, 'stat');
+    expect(stat.pendingCount).toBe(0);
+    const done = await v(p, 'complete');
+    expect(done.photos).toBeGreaterThanOrEqual(2);
+    expect(done.photos).toBeLessThan(10);
+    expect(done.originals).toBe(done.photos);
+    for (const id of await v(p, 'photoIds')) expect((await v(p, 'originalHash', id)).length).toBe(64);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
