@@ -25,9 +25,9 @@ function currentAlbum(): string {
 }
 
 const api = {
-  async create(o: { signalUrl: string; passphrase: string; relay?: boolean }) {
+  async create(o: { signalUrl: string; passphrase: string; relay?: boolean; name?: string; albumName?: string }) {
     setEnv(o.signalUrl, o.relay ? 'relay' : 'all');
-    const r = await createVault(env, { name: 'Ada', passphrase: o.passphrase });
+    const r = await createVault(env, { name: o.name ?? 'Ada', passphrase: o.passphrase, ...(o.albumName ? { albumName: o.albumName } : {}) });
     s = r.session;
     album = r.album;
     return { vaultId: s.keys.vaultId, album, recoveryPhrase: r.recoveryPhrase, relayInvite: await s.relayInvite(), memberInvite: await s.memberInvite() };
@@ -44,9 +44,9 @@ const api = {
     album = [...s.albumKeys.keys()][0] ?? '';
     return { albums: [...s.albumKeys.keys()] };
   },
-  async addGenerated(o: { from: number; count: number; width?: number; height?: number }) {
+  async addGenerated(o: { from: number; count: number; width?: number; height?: number; quality?: number }) {
     const files: File[] = [];
-    for (let i = o.from; i < o.from + o.count; i++) files.push(await makeJpeg(i, o.width, o.height));
+    for (let i = o.from; i < o.from + o.count; i++) files.push(await makeJpeg(i, o.width, o.height, o.quality));
     const out = await s!.addFiles(album, files);
     for (const [i, r] of out.entries()) if (r.status === 'added') sent.set(r.photo, await sha256Hex(files[i]!));
     return out;
@@ -84,10 +84,28 @@ const api = {
     return s!.backedUpOn(album, photo as PhotoId);
   },
   peers: () => s!.node.engine.peers().map((p) => ({ peerId: p.peerId, role: p.role, transport: p.transport, state: p.state, refusal: p.refusal })),
-  jobs: () => s!.node.engine.jobs().map((j) => ({ state: j.state, dir: j.dir })),
+  /** Transfer jobs; a failed one carries its reason (lastError) and when it is retried. */
+  jobs: () => s!.node.engine.jobs().map((j) => ({
+    state: j.state, dir: j.dir, peer: j.peer, hash: j.hash.slice(0, 12), size: j.size, attempts: j.attempts,
+    ...(j.lastError ? { lastError: j.lastError } : {}), nextAttemptAt: j.nextAttemptAt,
+  })),
+  /** The relays (homes) that hold every object of the photo: what "backed up on N homes" counts. */
+  async homesOf(photo: string) {
+    const hashes = s!.albums.get(currentAlbum())?.hashesOf(photo as PhotoId) ?? [];
+    let common: Set<string> | undefined;
+    for (const h of hashes) {
+      const { relays } = await s!.node.engine.backedUpOn(h);
+      common = new Set(relays.filter((r) => !common || common.has(r)));
+    }
+    return [...(common ?? [])].sort();
+  },
   async stat() {
     return s!.store.stat();
   },
+  async setSettings(o: { originals: 'all' | 'save-space'; k: number }) {
+    await s!.setSettings(o);
+  },
+  evict: () => s!.evictBackedUpOriginals(),
   async stop() {
     await s?.stop();
     s = undefined;
