@@ -6,7 +6,11 @@
  */
 import { test, expect, type Browser, type Page } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
-import { launchChromium } from './support/chromium.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launchChromium, launchPersistentChromium } from './support/chromium.ts';
+import { killProfile } from './support/kill-profile.ts';
 import { startSignalServer, type SignalServer } from './support/processes.ts';
 import { startCoturn } from './support/coturn.ts';
 
@@ -67,3 +71,39 @@ for (const relay of [false, true]) {
     await Promise.all(browsers.splice(0).map((br) => br.close()));
   });
 }
+
+test('a transfer cut mid-way (receiving browser killed) resumes after restart, nothing corrupt', async () => {
+  test.setTimeout(240_000);
+  const a = await device('A');
+  const created = await v(a, 'create', { signalUrl: server.wsUrl, passphrase: 'pw' });
+  await v(a, 'addGenerated', { from: 0, count: 24, width: 2000, height: 1500 });
+  const sent: Record<string, string> = await v(a, 'sentHashes');
+
+  const dir = mkdtempSync(join(tmpdir(), 'fv-resume-'));
+  try {
+    let ctx = await launchPersistentChromium(dir);
+    let b = await ctx.newPage();
+    await b.goto(`${server.url}/vault.html`);
+    await b.waitForFunction(() => 'fvVault' in window);
+    const joined = await v(b, 'join', { signalUrl: server.wsUrl, invite: created.memberInvite, passphrase: 'pw', restore: true });
+    // Cut once some originals have arrived but not all.
+    await expect.poll(async () => (await v(b, 'complete')).originals, { timeout: 120_000, intervals: [100] }).toBeGreaterThan(2);
+    const before = await v(b, 'complete');
+    expect(before.originals).toBeLessThan(24);
+    expect(await killProfile(dir)).toBeGreaterThan(0);
+    await ctx.close().catch((e: Error) => console.log(`closing the killed browser: ${e.message}`));
+
+    ctx = await launchPersistentChromium(dir);
+    b = await ctx.newPage();
+    await b.goto(`${server.url}/vault.html`);
+    await b.waitForFunction(() => 'fvVault' in window);
+    await v(b, 'unlock', { signalUrl: server.wsUrl, vaultId: joined.vaultId, passphrase: 'pw' });
+    await expect.poll(() => v(b, 'complete'), { timeout: 180_000, intervals: [500] }).toEqual({ photos: 24, thumbs: 24, originals: 24 });
+    for (const [photo, hash] of Object.entries(sent)) expect(await v(b, 'originalHash', photo)).toBe(hash);
+    expect((await v(b, 'stat')).corruptCount).toBe(0);
+    await ctx.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await Promise.all(browsers.splice(0).map((br) => br.close()));
+  }
+});

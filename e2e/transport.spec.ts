@@ -49,3 +49,15 @@ for (const mode of modes) {
     await page.close();
   });
 }
+
+test('a DTLS man-in-the-middle (forged remote fingerprint) is refused by both sides before any data', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${withTurn.url}/transport.html`);
+  await page.waitForFunction(() => 'fvTransport' in window);
+  const refusals = await page.evaluate((o) => (window as any).fvTransport.mitm(o), { url: withTurn.wsUrl, iceTransportPolicy: 'all' });
+  expect(refusals.length, JSON.stringify(refusals)).toBeGreaterThanOrEqual(1);
+  for (const r of refusals) expect(r.reason).toBe('fingerprint-mismatch');
+  // The side that saw the forged certificate refuses locally.
+  expect(refusals.some((r: { by: string }) => r.by.startsWith('mitmB') && r.by.endsWith(':local'))).toBe(true);
+  await page.close();
+});

@@ -10,6 +10,11 @@ import { Dialer, type DialerOptions } from '../../web/src/transport/dialer.ts';
 import { SignalClient } from '../../web/src/transport/signal-client.ts';
 import { runTransportTests } from '../../web/src/transport/peer-transport.acceptance.ts';
 import type { PeerTransport, TransportPair } from '../../web/src/transport/peer-transport.ts';
+import type { PeerId } from '../../web/src/core/ids.ts';
+import { directApi } from '../../web/src/crypto/api.ts';
+import { ReplicationEngine } from '../../web/src/replication/engine.ts';
+import { MemoryAckStore, MemoryJobStore, MemoryKeyValueStore, MemoryObjectStore, MemoryOpStore } from '../../web/src/replication/memory-ports.ts';
+import { replicationCrypto } from '../../web/src/vault/replication-node.ts';
 
 interface PairOptions {
   url: string;
@@ -79,4 +84,43 @@ async function run(o: PairOptions & { only?: string }): Promise<Array<{ name: st
   return results;
 }
 
-Object.assign(window, { fvTransport: { run, log, fromHex } });
+/**
+ * A DTLS man-in-the-middle, as each side would see it: the data channel works, but the remote
+ * certificate fingerprint is the attacker's, not the peer's. Both replication engines must
+ * refuse the handshake ('fingerprint-mismatch') and exchange nothing.
+ */
+async function mitm(o: PairOptions): Promise<Array<{ by: string; reason: string }>> {
+  const pair = await makePair(o);
+  const forged = 'sha-256 ' + Array.from({ length: 32 }, () => 'AB').join(':');
+  const b = new Proxy(pair.b, {
+    get: (t, k) => {
+      if (k === 'remoteFingerprint') return forged;
+      const v = Reflect.get(t, k, t) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v; // private fields need the real `this`
+    },
+  }) as PeerTransport;
+  const vaultKeys = deriveVaultKeys(newVaultSecret());
+  const refusals: Array<{ by: string; reason: string }> = [];
+  const engines = await Promise.all(['mitmA0000000000', 'mitmB0000000000'].map(async (peerId) => {
+    const device = await directApi.newSigningKey();
+    const engine = new ReplicationEngine({
+      local: { peerId: peerId as PeerId, role: 'member', deviceKey: device.publicKey },
+      handshakeKey: vaultKeys.handshakeKey,
+      crypto: replicationCrypto(directApi, device),
+      objects: new MemoryObjectStore(), ops: new MemoryOpStore(), jobs: new MemoryJobStore(), acks: new MemoryAckStore(), kv: new MemoryKeyValueStore(),
+      policy: { authorizePeer: () => 'ok', isAuthorAllowed: () => true, wantObject: () => true },
+    });
+    await engine.start();
+    engine.on('peer-refused', (r) => refusals.push({ by: `${peerId}:${r.by}`, reason: r.reason }));
+    return engine;
+  }));
+  engines[0]!.connect(pair.a);
+  engines[1]!.connect(b);
+  const t0 = Date.now();
+  while (refusals.length < 2 && Date.now() - t0 < 15_000) await new Promise((r) => setTimeout(r, 50));
+  await Promise.all(engines.map((e) => e.close()));
+  await pair.dispose();
+  return refusals;
+}
+
+Object.assign(window, { fvTransport: { run, mitm, log, fromHex } });
