@@ -21,6 +21,7 @@ interface Incoming {
 
 export class TransferReceiver {
   #incoming = new Map<ObjectHash, Incoming>();
+  #closed = false;
 
   constructor(private readonly s: SessionCore) {}
 
@@ -39,6 +40,11 @@ export class TransferReceiver {
     if (offset >= size) {
       await partials.drop(hash); // a prefix as long as the object cannot be right
       offset = 0;
+    }
+    if (this.#closed) {
+      // The session closed while we looked: hand the fetch back at once.
+      this.s.hooks.pullFailed(this.s.remote.peerId, hash, 'closed');
+      return;
     }
     const inc: Incoming = { size, offset, from: offset, total: undefined, timer: undefined };
     this.#incoming.set(hash, inc);
@@ -133,6 +139,7 @@ export class TransferReceiver {
 
   /** The session closed: every fetch goes back to the engine (partials stay for a resume). */
   abortAll(): void {
+    this.#closed = true;
     for (const hash of [...this.#incoming.keys()]) this.#fail(hash, 'closed');
   }
 

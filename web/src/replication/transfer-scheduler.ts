@@ -22,6 +22,7 @@ export interface SchedulerContext {
 }
 
 const BUSY_RETRY_MS = 2_000;
+const WAKE_SLACK_MS = 5;
 
 export class TransferScheduler {
   #fetching = new Map<ObjectHash, PeerId>();
@@ -52,7 +53,9 @@ export class TransferScheduler {
       if (!(await deps.policy.wantObject(o.hash, o.size, peer))) continue;
       const job = queue.get(pullJobId(o.hash));
       if (!job) await queue.enqueue('pull', peer.peerId, o.hash, o.size);
-      else if (job.state !== 'sending' && !this.c.session(job.peer)?.ready) await queue.reassign(job, peer.peerId);
+      else if (job.state === 'sending' || job.peer === peer.peerId || job.failedPeers.includes(peer.peerId)) continue;
+      // A new holder takes over a job whose source is gone or has already failed it.
+      else if (!this.c.session(job.peer)?.ready || job.failedPeers.includes(job.peer)) await queue.reassign(job, peer.peerId);
     }
     this.schedule(peer.peerId);
   }
@@ -221,12 +224,14 @@ export class TransferScheduler {
     const { clock } = this.c.deps;
     if (this.#wakeTimer !== undefined) clock.clearTimeout(this.#wakeTimer);
     this.#wakeAt = at;
+    // A few ms late on purpose: timers may fire slightly early, and a job not yet due when the
+    // timer fires would otherwise wait for some unrelated event.
     this.#wakeTimer = clock.setTimeout(() => {
       this.#wakeAt = undefined;
       this.#wakeTimer = undefined;
       this.scheduleAll();
       this.#armWake();
-    }, Math.max(0, at - clock.now()));
+    }, Math.max(0, at - clock.now()) + WAKE_SLACK_MS);
   }
 
   /** Runs `fn` with at most one instance per key; a request while running runs it once more. */

@@ -14,6 +14,7 @@ export class TransferSender {
   #serving = new Map<ObjectHash, number>();
   #token = 0;
   #offers = new Map<ObjectHash, unknown>();
+  #closed = false;
 
   constructor(private readonly s: SessionCore) {}
 
@@ -58,6 +59,10 @@ export class TransferSender {
 
   /** Offers a local object (push job); the engine hears back through acked/offerNacked. */
   offer(hash: ObjectHash, size: number): void {
+    if (this.#closed) {
+      this.s.hooks.offerNacked(this.s.remote.peerId, hash, 'closed');
+      return;
+    }
     const { clock, config } = this.s.deps;
     const prev = this.#offers.get(hash);
     if (prev !== undefined) clock.clearTimeout(prev);
@@ -79,6 +84,7 @@ export class TransferSender {
 
   /** Offers die with the session; the engine requeues their jobs. */
   abortAll(): void {
+    this.#closed = true;
     for (const hash of [...this.#offers.keys()]) this.#settle(hash, 'closed');
   }
 

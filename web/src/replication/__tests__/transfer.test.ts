@@ -176,4 +176,38 @@ describe('object transfers', () => {
     for (const o of objs) expect((await phone.engine.backedUpOn(o.hash)).relays.sort()).toEqual([home1.peerId, home2.peerId].sort());
     expect(phone.engine.jobs()).toEqual([]);
   });
+
+  it('random bit flips in transit (any frame, any layer) never put a corrupt object or a bad op in a store', async () => {
+    const dir = new Directory();
+    const cfg = { transferStallMs: 300 };
+    const alice = makeNode('alice', { dir, config: cfg });
+    const relay = makeNode('relay', { dir, role: 'relay', config: cfg });
+    nodes = [alice, relay];
+    const objs = [makeObject(40, 700_000), ...Array.from({ length: 30 }, (_, i) => makeObject(50 + i, 100 + i * 500))];
+    await addObjects(alice, objs);
+    for (let i = 0; i < 20; i++) await alice.write(`album-${i % 3}`, { kind: 'add', set: 'photos', element: `p${i}` });
+    const rng = new Rng(99);
+    let flips = 0;
+    for (let round = 0; round < 6; round++) {
+      const l = link(alice, relay, {
+        tap: (f) => {
+          if (rng.int(20) !== 0) return f;
+          flips++;
+          const out = f.slice();
+          out[rng.int(out.length)]! ^= 1 << rng.int(8);
+          return out;
+        },
+      });
+      await new Promise((r) => setTimeout(r, 150));
+      l.pair.cut('round over');
+      await waitFor(() => l.a.state === 'closed' && l.b.state === 'closed', 'closed');
+      expectIntact(relay);
+      for (const op of relay.ops.all()) expect(await verifyOpSignature(relay.crypto, op)).toBe(true);
+    }
+    expect(flips).toBeGreaterThan(5);
+    const clean = link(alice, relay);
+    await waitFor(() => relay.objects.objects.size === objs.length && relay.ops.all().length === 20, 'clean sync completes');
+    expectIntact(relay);
+    void clean;
+  });
 });
