@@ -37,6 +37,9 @@ export class ReplicationEngine extends Emitter<EngineEvents> implements SessionO
     const clock = opts.clock ?? systemClock;
     const log = opts.log ?? consoleLogger;
     const config = { ...DEFAULT_CONFIG, ...opts.config };
+    if (opts.config?.maxInboundQueueBytes === undefined) {
+      config.maxInboundQueueBytes = config.maxConcurrentPulls * config.maxObjectBytes + 16 * 1024 * 1024;
+    }
     this.deps = {
       crypto: opts.crypto, objects: opts.objects, partials: opts.partials ?? new MemoryPartialStore(), ops: opts.ops,
       acks: opts.acks, kv: opts.kv, policy: opts.policy, clock, log, config,

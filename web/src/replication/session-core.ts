@@ -28,7 +28,7 @@ export interface ReplicationConfig {
   transferStallMs: number;
   /** Object streams we queue for one peer; more wants are answered 'busy'. */
   maxServingStreams: number;
-  /** Frames received but not yet processed; a peer past this is flooding us. */
+  /** Frames received but not yet processed; a peer past this is flooding us. Default: pulls × max object + 16 MiB. */
   maxInboundQueueBytes: number;
   /** Periodic op-vector exchange and inventory digest check on an open session. */
   resyncIntervalMs: number;

@@ -64,6 +64,8 @@ export class TransferReceiver {
       this.s.outbox.control(() => this.s.outbox.send({ type: 'obj-ack', hash: f.hash }));
       return;
     }
+    // Bounded like our own pulls, so the data in flight to us stays within maxInboundQueueBytes.
+    if (this.#incoming.size >= config.maxConcurrentPulls) return nack('busy');
     if (this.#incoming.has(f.hash) || this.s.hooks.isFetching(f.hash, peer.peerId)) return nack('busy');
     if (policy.acceptObject && (await policy.acceptObject(f.hash, f.size, peer)) !== undefined) return nack('refused');
     if (!this.s.hooks.claimFetch(f.hash, peer.peerId)) return nack('busy');
