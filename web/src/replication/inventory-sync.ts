@@ -105,10 +105,12 @@ export class InventorySync {
   }
 
   onBucketsReq(): void {
+    if (this.#sentUpTo < 0) return this.s.abuse('unexpected', 'bucket digests before an inventory request');
     this.s.outbox.control(async () => this.#sendBuckets(await this.s.deps.digest.advance(), true));
   }
 
   onBucketListReq(f: InvBucketListReqFrame): void {
+    if (this.#sentUpTo < 0) return this.s.abuse('unexpected', 'bucket listing before an inventory request');
     if (++this.#bucketListRequests > this.s.deps.config.maxBucketListRequests) {
       this.s.abuse('flood', 'too many bucket listings');
       return;
