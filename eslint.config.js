@@ -43,7 +43,7 @@ const layerRules = layers.map((layer) => {
 });
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'bench/results/**', 'test-results/**', 'public/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', 'bench/results/**', 'test-results/**', 'public/**', '.tmp/**', '.demo/**', '.relay-data/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
