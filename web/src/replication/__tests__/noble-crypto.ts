@@ -4,7 +4,6 @@
  * under __tests__ and is never imported by source. The app composes ReplicationCrypto from
  * web/src/crypto instead.
  */
-/* eslint-disable no-restricted-imports -- test support may use @noble directly (see above) */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { blake3 } from '@noble/hashes/blake3.js';
 import { hmac } from '@noble/hashes/hmac.js';
