@@ -8,7 +8,6 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { blake3 } from '@noble/hashes/blake3.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-/* eslint-enable no-restricted-imports */
 import { toBase64Url, toHex, utf8 } from '../../core/bytes.ts';
 import type { ObjectHash } from '../../core/ids.ts';
 import type { ReplicationCrypto } from '../ports.ts';
