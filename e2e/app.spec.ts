@@ -69,3 +69,48 @@ test('create a vault, add photos, view, lock and unlock', async () => {
     await browser.close();
   }
 });
+
+test('a new family member joins from an invite link and sees the album once the safety words match', async () => {
+  test.setTimeout(180_000);
+  server = await startSignalServer(['--static', 'web/dist']);
+  const browsers = [await launchChromium(), await launchChromium()];
+  try {
+    const [a, b] = await Promise.all(browsers.map((br) => br.newPage({ viewport: { width: 900, height: 1000 } })));
+    await a!.goto(server.url);
+    await a!.locator('#name').fill('Ada');
+    await a!.locator('#pass').fill('correct horse battery');
+    await a!.locator('#pass2').fill('correct horse battery');
+    await a!.locator('#create-btn').click();
+    await a!.locator('#recovery-done').click({ timeout: 30_000 });
+    await a!.locator('#picker').setInputFiles([{ name: 'beach.jpg', mimeType: 'image/jpeg', buffer: readFileSync('e2e/fixtures/beach.jpg') }]);
+    await expect(a!.locator('#count')).toHaveText('1 photos', { timeout: 30_000 });
+    await a!.locator('#tab-devices').click();
+    await a!.locator('#make-member-invite').click();
+    const link = await a!.locator('#member-invite').inputValue();
+    expect(new URL(link).hash).toMatch(/^#join=fv\./);
+
+    await b!.goto(link);
+    await b!.locator('#jname').fill('Grandpa');
+    await b!.locator('#jpass').fill('another good passphrase');
+    await b!.locator('#join-btn').click();
+    await b!.locator('#recovery-done').click({ timeout: 30_000 });
+    expect(new URL(b!.url()).hash).toBe(''); // the invite does not linger in the address bar
+    await expect(b!.locator('#no-album')).toBeVisible();
+
+    // Both screens show the same safety words for Grandpa.
+    await b!.locator('#tab-devices').click();
+    const onB = (await b!.locator('#members li', { hasText: 'Grandpa' }).locator('.words').textContent())!;
+    const rowOnA = a!.locator('#members li', { hasText: 'Grandpa' });
+    await expect(rowOnA).toBeVisible({ timeout: 60_000 });
+    expect(await rowOnA.locator('.words').textContent()).toBe(onB);
+    expect(onB.split(' ')).toHaveLength(8);
+    await rowOnA.locator('button.share').click();
+    await expect(rowOnA).toContainText('albums shared');
+
+    await b!.locator('#tab-photos').click();
+    await expect(b!.locator('#count')).toHaveText('1 photos', { timeout: 60_000 });
+    await expect(b!.locator('fv-grid img')).toHaveCount(1, { timeout: 60_000 });
+  } finally {
+    await Promise.all(browsers.map((br) => br.close()));
+  }
+});

@@ -11,6 +11,7 @@ export class FvDevices extends LitElement {
   @state() tick = 0;
   @state() relayInvite = '';
   @state() memberLink = '';
+  @state() members: Awaited<ReturnType<NonNullable<AppController['session']>['members']>> = [];
   #off: (() => void) | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
 
@@ -18,9 +19,22 @@ export class FvDevices extends LitElement {
     super.connectedCallback();
     this.#off = this.app.session!.on('status', () => this.tick++);
     this.#timer = setInterval(() => this.tick++, 2000);
+    void this.#loadMembers();
+    this.#offs.push(this.app.session!.on('changed', () => void this.#loadMembers()));
+  }
+
+  #offs: Array<() => void> = [];
+  async #loadMembers() {
+    this.members = await this.app.session!.members();
+  }
+
+  async #share(identity: string) {
+    await this.app.session!.shareAlbumsWith(identity);
+    await this.#loadMembers();
   }
   override disconnectedCallback() {
     this.#off?.();
+    this.#offs.forEach((f) => f());
     clearInterval(this.#timer);
     super.disconnectedCallback();
   }
@@ -45,6 +59,16 @@ export class FvDevices extends LitElement {
         </li>`)}</ul>
         <p id="queue">${active.length ? `${active.length} transfers in progress` : 'Nothing waiting to transfer.'}</p>
         ${failed.length ? html`<p class="error" id="failures">${failed.length} transfers failed; last reason: ${failed[failed.length - 1]?.lastError ?? 'unknown'}. They are retried automatically.</p>` : ''}
+      </section>
+      <section class="card">
+        <h3>Family members</h3>
+        <p class="muted">Before sharing, read the safety words aloud with the person (on the phone or in person). If they match on both screens, nobody swapped their key.</p>
+        <ul id="members">${this.members.map((m) => html`<li>
+          <strong>${m.name}</strong>${m.me ? ' (you)' : ''} · <span class="words">${m.words.join(' ')}</span>
+          ${m.me ? '' : m.albums < (this.app.session?.albumKeys.size ?? 0)
+            ? html`<button class="share" @click=${() => void this.#share(m.identity)}>Words match: share my albums</button>`
+            : html` · albums shared`}
+        </li>`)}</ul>
       </section>
       <section class="card">
         <h3>Add a home relay</h3>

@@ -116,6 +116,11 @@ export class FvPhotos extends LitElement {
 
   override render() {
     const s = this.app.session!;
+    this.app.album ||= [...s.albumKeys.keys()][0] ?? '';
+    if (!this.app.album) {
+      return html`<section class="card" id="no-album"><h2>Almost there</h2>
+        <p>Ask a family member to share the albums with you: on their Devices &amp; homes page, you both read the safety words of your name aloud, and if they match, they press Share.</p></section>`;
+    }
     const ids = s.photos(this.app.album).map((p) => p.photo).reverse();
     const album = s.albums.get(this.app.album);
     const p = this.progress;

@@ -68,6 +68,8 @@ export class VaultSession extends Emitter<VaultEvents> {
   readonly #author: string;
   #logKey!: Uint8Array;
   #pending: OpEnvelope[] = [];
+  /** album → X25519 public keys (base64url) its key has been sealed to. */
+  #sharedWith = new Map<string, Set<string>>();
   #ingest!: Ingest;
 
   constructor(o: SessionOptions) {
@@ -165,7 +167,11 @@ export class VaultSession extends Emitter<VaultEvents> {
   async #applyVault(e: VaultLogEntry): Promise<void> {
     if (e.t === 'member') {
       this.directory.set(e.identity, { identity: e.identity, bundle: e.bundle, name: e.name });
-    } else if (e.t === 'album.key' && e.to === toBase64Url(this.identity.boxPublic)) {
+    } else if (e.t === 'album.key') {
+      let set = this.#sharedWith.get(e.album);
+      if (!set) this.#sharedWith.set(e.album, (set = new Set()));
+      set.add(e.to);
+      if (e.to !== toBase64Url(this.identity.boxPublic)) return;
       const cur = this.albumKeys.get(e.album);
       if (cur && cur.epoch >= e.epoch) return;
       const opened = await this.crypto.openAlbumKey(this.identity.boxSecret, fromBase64Url(e.sealed));
@@ -355,6 +361,36 @@ export class VaultSession extends Emitter<VaultEvents> {
       }
     }
     return { evicted, kept };
+  }
+
+  /** Family members in the directory, with the safety words two people compare before sharing. */
+  async members(): Promise<Array<{ identity: string; name: string; words: string[]; me: boolean; albums: number }>> {
+    const mine = toBase64Url(await this.crypto.encodePublicIdentity(this.identity));
+    const out = [];
+    for (const m of this.directory.values()) {
+      const pub = await this.crypto.decodePublicIdentity(fromBase64Url(m.identity));
+      const box = toBase64Url(pub.boxPublic);
+      out.push({
+        identity: m.identity, name: m.name, words: await this.crypto.safetyWords(pub), me: m.identity === mine,
+        albums: [...this.albumKeys.keys()].filter((a) => this.#sharedWith.get(a)?.has(box)).length,
+      });
+    }
+    return out;
+  }
+
+  /** Seals every album key this device holds to a member (after the safety words matched). */
+  async shareAlbumsWith(identity: string): Promise<number> {
+    const pub = await this.crypto.decodePublicIdentity(fromBase64Url(identity));
+    const to = toBase64Url(pub.boxPublic);
+    let n = 0;
+    for (const [album, k] of this.albumKeys) {
+      if (this.#sharedWith.get(album)?.has(to)) continue;
+      const sealed = await this.crypto.sealAlbumKey(pub.boxPublic, k.key, fromBase64Url(album), k.epoch);
+      await this.appendVaultEntry({ t: 'album.key', album, epoch: k.epoch, to, sealed: toBase64Url(sealed) });
+      n++;
+    }
+    this.emit('changed', undefined);
+    return n;
   }
 
   photos(album: string): AddPhotoOp[] {
