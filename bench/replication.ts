@@ -11,16 +11,20 @@ import { bareBlast, FRAME_BYTES, replicationRun, round, type BlastRun } from './
 
 const mib = Number(process.env.FV_BENCH_MIB ?? 256);
 const engineConfig = process.env.FV_BENCH_ENGINE_CONFIG ? JSON.parse(process.env.FV_BENCH_ENGINE_CONFIG) as Record<string, unknown> : undefined;
+/** Profiling knob: FV_BENCH_STORE=memory|idb to see what the OPFS store costs. */
+const store = (process.env.FV_BENCH_STORE ?? 'opfs') as 'opfs' | 'idb' | 'memory';
 const server = await harnessServer();
 try {
   const blasts: BlastRun[] = [];
   const blast = async (s: Parameters<typeof bareBlast>[0], r: Parameters<typeof bareBlast>[1]) => {
     const b = await bareBlast(s, r, { mib, warmMiB: 8, messageBytes: FRAME_BYTES });
-    console.error(`[replication] bare blast: ${round(b.mibPerSec)} MiB/s (${b.path})`);
+    console.error(`[replication] bare blast: ${round(b.mibPerSec)} MiB/s (${b.path}); CPU ms/MiB sender ${b.cpu.senderMsPerMiB}, receiver ${b.cpu.receiverMsPerMiB}`);
+    if (process.env.FV_BENCH_VERBOSE) console.error(JSON.stringify(b.cpu, null, 1));
     blasts.push(b);
   };
-  const run = await replicationRun(server, { mib, relay: false, before: blast, alsoWith: blast, ...(engineConfig ? { engineConfig } : {}) });
-  console.error(`[replication] replication: ${round(run.mibPerSec)} MiB/s over ${run.transport}`);
+  const run = await replicationRun(server, { mib, relay: false, store, before: blast, alsoWith: blast, ...(engineConfig ? { engineConfig } : {}) });
+  console.error(`[replication] replication: ${round(run.mibPerSec)} MiB/s over ${run.transport}; CPU ms/MiB sender ${run.cpu.senderMsPerMiB}, receiver ${run.cpu.receiverMsPerMiB}; sender buffer ${JSON.stringify(run.senderBuffer)}`);
+  if (process.env.FV_BENCH_VERBOSE) console.error(JSON.stringify(run.cpu, null, 1));
   const baseline = blasts.reduce((n, b) => n + b.mibPerSec, 0) / blasts.length;
   writeResult({
     name: 'replication',
@@ -41,8 +45,14 @@ try {
       connectMs: run.connectMs,
       replicationMs: run.totalMs,
       senderFillMs: run.fillMs,
+      senderBuffer: run.senderBuffer,
+      cpuMsPerMiB: {
+        replication: { sender: run.cpu.senderMsPerMiB, receiver: run.cpu.receiverMsPerMiB },
+        blast: blasts.map((b) => ({ sender: b.cpu.senderMsPerMiB, receiver: b.cpu.receiverMsPerMiB })),
+      },
       wireOverhead: round(run.receiverBytesIn > 0 ? run.senderBytesOut / (run.objects * run.objectBytes) : 0, 4),
       ...(engineConfig ? { engineConfig } : {}),
+      ...(store !== 'opfs' ? { store } : {}),
     },
   });
 } finally {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launchPersistentChromium } from '../../e2e/support/chromium.ts';
 import type { SignalServer } from '../../e2e/support/processes.ts';
+import { cpuDiff, cpuSnapshot } from './proc-cpu.ts';
 
 export const MiB = 1024 * 1024;
 /** An encrypted 1 MiB chunk's envelope: [ver][alg][1 MiB ciphertext][16-byte tag]. */
@@ -68,6 +69,30 @@ export interface ReplicationRun {
   transport: string;
   senderBytesOut: number;
   receiverBytesIn: number;
+  /** Share of 20 ms samples of the sender's transport with < 256 KiB buffered (starved) / > 2 MiB (channel-bound). */
+  senderBuffer: { starved: number; full: number };
+  cpu: CpuUse;
+}
+
+export interface CpuUse {
+  /** CPU ms per MiB moved, per browser. */
+  senderMsPerMiB: number;
+  receiverMsPerMiB: number;
+  sender: ReturnType<typeof cpuDiff>;
+  receiver: ReturnType<typeof cpuDiff>;
+}
+
+function cpuMeter(sender: Device, receiver: Device): (mib: number) => CpuUse {
+  const s0 = cpuSnapshot(sender.dir);
+  const r0 = cpuSnapshot(receiver.dir);
+  return (mib) => {
+    const sender_ = cpuDiff(s0, cpuSnapshot(sender.dir));
+    const receiver_ = cpuDiff(r0, cpuSnapshot(receiver.dir));
+    return {
+      senderMsPerMiB: Math.round(sender_.totalMs / mib), receiverMsPerMiB: Math.round(receiver_.totalMs / mib),
+      sender: sender_, receiver: receiver_,
+    };
+  };
 }
 
 export interface ReplicationOptions {
@@ -76,6 +101,8 @@ export interface ReplicationOptions {
   warmObjects?: number;
   timeoutMs?: number;
   engineConfig?: Record<string, unknown>;
+  /** Object store backend of both devices (default 'opfs', as the app picks). */
+  store?: 'opfs' | 'idb' | 'memory';
   /** Called with each device pair before they are closed (e.g. to run a blast in them). */
   alsoWith?: (sender: Device, receiver: Device) => Promise<void>;
   /** Called before the replication, with both devices loaded but idle. */
@@ -95,9 +122,10 @@ export async function replicationRun(server: SignalServer, o: ReplicationOptions
   const receiver = await launchDevice(server, 'receiver');
   try {
     if (o.before) await o.before(sender, receiver);
-    const common = { signalUrl: server.wsUrl, vaultSecretHex: secret, relay: o.relay, ...(o.engineConfig ? { engineConfig: o.engineConfig } : {}) };
+    const common = { signalUrl: server.wsUrl, vaultSecretHex: secret, relay: o.relay, store: o.store ?? 'opfs', ...(o.engineConfig ? { engineConfig: o.engineConfig } : {}) };
     await call(sender, 'start', { ...common, role: 'member' });
     const filled = await call<{ hashes: string[]; ms: number }>(sender, 'fill', { count, size: CHUNK_OBJECT_BYTES });
+    const cpu = cpuMeter(sender, receiver);
     await call(receiver, 'start', { ...common, role: 'relay' });
     await call(receiver, 'expectObjects', { count, size: CHUNK_OBJECT_BYTES, warmObjects, hashes: filled.hashes });
     const deadline = Date.now() + (o.timeoutMs ?? 240_000);
@@ -116,9 +144,10 @@ export async function replicationRun(server: SignalServer, o: ReplicationOptions
       }
       await new Promise((r) => setTimeout(r, 100));
     }
+    const bytes = count * CHUNK_OBJECT_BYTES;
+    const cpuUse = cpu(bytes / MiB);
     const sst = await call(sender, 'status');
     const p = st.progress;
-    const bytes = count * CHUNK_OBJECT_BYTES;
     const run: ReplicationRun = {
       objects: count,
       objectBytes: CHUNK_OBJECT_BYTES,
@@ -131,6 +160,8 @@ export async function replicationRun(server: SignalServer, o: ReplicationOptions
       transport: st.peers.find((x: { state: string }) => x.state === 'open')?.transport ?? 'unknown',
       senderBytesOut: sst.peers.reduce((n: number, x: { bytesOut: number }) => n + x.bytesOut, 0),
       receiverBytesIn: st.peers.reduce((n: number, x: { bytesIn: number }) => n + x.bytesIn, 0),
+      senderBuffer: { starved: round(sst.buffered.low / Math.max(1, sst.buffered.samples)), full: round(sst.buffered.high / Math.max(1, sst.buffered.samples)) },
+      cpu: cpuUse,
     };
     if (o.alsoWith) await o.alsoWith(sender, receiver);
     await Promise.all([call(sender, 'stop'), call(receiver, 'stop')]).catch(() => undefined);
@@ -146,6 +177,7 @@ export interface BlastRun {
   warmBytes: number;
   messageBytes: number;
   path: string;
+  cpu: CpuUse;
 }
 
 /**
@@ -161,6 +193,7 @@ export async function bareBlast(sender: Device, receiver: Device, o: { mib: numb
   const warmBytes = o.warmMiB * MiB;
   const total = warmBytes + o.mib * MiB;
   await call(receiver, 'blastExpect', warmBytes);
+  const cpu = cpuMeter(sender, receiver);
   await call(sender, 'blastSend', { bytes: total, messageBytes: o.messageBytes, highWater: HIGH_WATER });
   const deadline = Date.now() + 240_000;
   let st: any;
@@ -170,11 +203,12 @@ export async function bareBlast(sender: Device, receiver: Device, o: { mib: numb
     if (Date.now() > deadline) throw new Error(`blast timed out: ${JSON.stringify(st)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+  const cpuUse = cpu(total / MiB);
   const path = await call<{ kind: string; protocol: string }>(sender, 'blastPath');
   await Promise.all([call(sender, 'blastClose'), call(receiver, 'blastClose')]);
   return {
     mibPerSec: (st.bytes - st.bytesAtWarm) / MiB / ((st.tLast - st.tWarm) / 1000),
-    bytes: st.bytes, warmBytes, messageBytes: o.messageBytes, path: `${path.kind}/${path.protocol}`,
+    bytes: st.bytes, warmBytes, messageBytes: o.messageBytes, path: `${path.kind}/${path.protocol}`, cpu: cpuUse,
   };
 }
 

@@ -15,6 +15,7 @@ import type { PeerRole, ReplicationPolicy } from '../../web/src/replication/port
 import { openIndex, type VaultIndex } from '../../web/src/storage/index-db.ts';
 import type { ObjectStore, StoreKind } from '../../web/src/storage/object-store.ts';
 import { openObjectStore } from '../../web/src/storage/open-store.ts';
+import type { PeerTransport } from '../../web/src/transport/peer-transport.ts';
 import { SimplePeer, type SignalData, type SimplePeerInstance } from '../../web/src/transport/simple-peer.ts';
 import { selectedPath } from '../../web/src/transport/webrtc-transport.ts';
 import { startReplicationNode, type ReplicationNode } from '../../web/src/vault/replication-node.ts';
@@ -47,6 +48,9 @@ let expect = { objects: Infinity, warmObjects: 8 };
 const progress: Progress = { objects: 0, bytes: 0, tStart: 0, tOpen: undefined, tWarm: undefined, tDone: undefined };
 const logLines: string[] = [];
 const sizes = new Map<ObjectHash, number>();
+const transports: PeerTransport[] = [];
+const buffered = { samples: 0, low: 0, high: 0 };
+let sampler: ReturnType<typeof setInterval> | undefined;
 
 async function start(o: StartOptions): Promise<{ peerId: string; store: StoreKind }> {
   crypto = startCryptoWorker();
@@ -68,6 +72,21 @@ async function start(o: StartOptions): Promise<{ peerId: string; store: StoreKin
       if (logLines.length < 500) logLines.push(l);
     },
   });
+  // Watch the transports' send buffers: empty means the sender has nothing queued (starved),
+  // near the high-water mark means the data channel is the bottleneck.
+  const engine = node.engine;
+  const connect = engine.connect.bind(engine);
+  engine.connect = (t, opts) => {
+    transports.push(t);
+    return connect(t, opts);
+  };
+  sampler = setInterval(() => {
+    const t = transports.find((x) => !x.closed);
+    if (!t || progress.tOpen === undefined || progress.tDone !== undefined) return;
+    buffered.samples++;
+    if (t.bufferedAmount < 256 * 1024) buffered.low++;
+    else if (t.bufferedAmount > t.highWaterMark / 2) buffered.high++;
+  }, 20);
   node.engine.on('peer-open', () => {
     progress.tOpen ??= performance.now();
   });
@@ -106,6 +125,7 @@ function status() {
     progress: { ...progress },
     peers: node?.engine.peers().map((p) => ({ peerId: p.peerId, role: p.role, transport: p.transport, state: p.state, ready: p.ready, bytesIn: p.bytesIn, bytesOut: p.bytesOut, jobs: p.jobs })) ?? [],
     jobs: node?.engine.jobs().length ?? 0,
+    buffered: { ...buffered },
   };
 }
 
@@ -115,6 +135,7 @@ async function path() {
 }
 
 async function stop(): Promise<void> {
+  clearInterval(sampler);
   await node?.stop();
   await store?.close();
   index?.close();
