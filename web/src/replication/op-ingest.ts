@@ -11,7 +11,8 @@ import type { IngestResult } from './session-core.ts';
 import { vvCopy, vvGet, vvSet } from './version-vector.ts';
 
 export class OpIngest {
-  #vv: VersionVector | undefined;
+  /** Loaded once; a shared promise, so two first callers cannot install two vectors. */
+  #vv: Promise<VersionVector> | undefined;
   #chain: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -31,8 +32,11 @@ export class OpIngest {
     return run;
   }
 
-  async #load(): Promise<VersionVector> {
-    this.#vv ??= await this.store.vector();
+  #load(): Promise<VersionVector> {
+    this.#vv ??= this.store.vector().catch((e: unknown) => {
+      this.#vv = undefined; // a failed read is retried by the next caller
+      throw e;
+    });
     return this.#vv;
   }
 

@@ -1,0 +1,52 @@
+/**
+ * OpIngest loads the version vector lazily. Two first callers at once (a session asking for the
+ * local vector while another session's batch is being ingested, as when a relay opens sessions
+ * to two peers at the same moment) must not leave a stale vector behind: a stale vector makes
+ * the gate append an op the store already holds (StorageError "does not follow") and defer all
+ * later ops of that stream as gaps, so the node stops taking that author's ops until restart.
+ * Found by e2e/relay-e2e.spec.ts (a second relay joining a vault whose member and first relay
+ * were both online).
+ */
+import { describe, expect, it } from 'vitest';
+import { OpIngest } from '../op-ingest.ts';
+import type { OpEnvelope, OpStore, ReplicationCrypto, ReplicationPolicy, VersionVector } from '../ports.ts';
+
+const AUTHOR = 'A'.repeat(43);
+const op = (seq: number): OpEnvelope => ({ log: 'vault', author: AUTHOR, seq, lamport: seq, ciphertext: new Uint8Array([seq]), signature: new Uint8Array(64).fill(seq) });
+
+/** Like IdbReplicationStores: append refuses anything but held + 1; the first vector() read is slow. */
+function store(): OpStore {
+  const ops = new Map<number, OpEnvelope>();
+  let reads = 0;
+  return {
+    async vector() {
+      const snapshot: VersionVector = new Map([['vault', new Map([[AUTHOR, ops.size]])]]);
+      if (reads++ === 0) await new Promise((r) => setTimeout(r, 30));
+      return snapshot;
+    },
+    get: async (_l, _a, seq) => ops.get(seq),
+    since: async (_l, _a, after, limit) => [...ops.values()].filter((o) => o.seq > after).slice(0, limit),
+    async append(o) {
+      if (o.seq !== ops.size + 1) throw new Error(`op ${o.log}#${o.seq} does not follow #${ops.size}`);
+      ops.set(o.seq, o);
+    },
+  };
+}
+
+const crypto = { verify: async () => true } as unknown as ReplicationCrypto;
+const policy = { isAuthorAllowed: () => true } as unknown as ReplicationPolicy;
+
+describe('op ingest', () => {
+  it('keeps one version vector when the first vector() and the first ingest race', async () => {
+    const ingest = new OpIngest(store(), crypto, policy);
+    const vector = ingest.vector(); // session 1 asks for our vector (slow first read)
+    const first = await ingest.ingest([op(1), op(2)]); // session 2 delivers ops meanwhile
+    expect(first.accepted).toHaveLength(2);
+    await vector;
+    // Session 1's peer sends the same ops, then the next one.
+    const again = await ingest.ingest([op(1), op(2), op(3)]);
+    expect(again.rejected.map((r) => r.reason)).toEqual(['duplicate', 'duplicate']);
+    expect(again.accepted.map((o) => o.seq)).toEqual([3]);
+    expect((await ingest.vector()).get('vault')?.get(AUTHOR)).toBe(3);
+  });
+});
