@@ -91,18 +91,51 @@ function photo(i: number): File {
   return new File([base.slice(0, 2), com, base.slice(2)], `IMG_${String(i).padStart(4, '0')}.jpg`, { type: 'image/jpeg', lastModified: Date.UTC(2024, 6, 1) + i * 60_000 });
 }
 
+/** Wall time spent in each awaited call the pipeline makes (sequential per file, so they add up). */
+const stageMs: Record<string, number> = {};
+function timed<T extends object>(label: string, target: T, methods: string[]): T {
+  return new Proxy(target, {
+    get(t, prop, recv) {
+      const v = Reflect.get(t, prop, recv) as unknown;
+      if (typeof v !== 'function' || !methods.includes(String(prop))) return typeof v === 'function' ? v.bind(t) : v;
+      const key = `${label}.${String(prop)}`;
+      if (String(prop) === 'encryptStream') {
+        return async function* (...args: unknown[]) {
+          const t0 = performance.now();
+          try {
+            // Time between chunks includes the caller's staging; subtracted below by the store's own timer.
+            yield* (v as (...a: unknown[]) => AsyncGenerator<unknown>).apply(t, args);
+          } finally {
+            stageMs[key] = (stageMs[key] ?? 0) + performance.now() - t0;
+          }
+        };
+      }
+      return async (...args: unknown[]) => {
+        const t0 = performance.now();
+        try {
+          return await (v as (...a: unknown[]) => Promise<unknown>).apply(t, args);
+        } finally {
+          stageMs[key] = (stageMs[key] ?? 0) + performance.now() - t0;
+        }
+      };
+    },
+  });
+}
+
 async function ingestRun(o: { kind: StoreKind; photos: number }) {
   crypto ??= startCryptoWorker();
   media ??= new MediaClient();
-  const c = crypto;
+  for (const k of Object.keys(stageMs)) delete stageMs[k];
+  const c = timed('crypto', crypto, ['contentTag', 'encryptStream', 'sealManifest', 'sealMetadata', 'sealObject', 'hashObject', 'wrapFileKey', 'newFileId', 'newFileKey']);
+  const m = timed('media', media, ['thumbnail', 'exif']);
   const name = `bench-ingest-${o.kind}-${toBase64Url(randomBytes(6))}`;
   const index = await openIndex(name);
-  const store = await openObjectStore({ name, hash: (b) => c.hashObject(b), index, preferred: o.kind });
+  const store = timed('store', await openObjectStore({ name, hash: (b) => crypto!.hashObject(b), index, preferred: o.kind }), ['put']);
   if (store.kind !== o.kind) throw new Error(`asked for ${o.kind}, got ${store.kind}`);
   const rawId = await c.newAlbumId();
   const target: IngestAlbum = { id: toBase64Url(rawId) as AlbumId, rawId, key: await c.newAlbumKey(), epoch: 0 };
   // recordOp: the vault session signs, seals and appends an album op here; not part of this measure.
-  const ingest = new Ingest({ crypto: c, store, index, media, dedupKey: randomBytes(32), recordOp: async () => undefined });
+  const ingest = new Ingest({ crypto: c, store, index, media: m, dedupKey: randomBytes(32), recordOp: async () => undefined });
   const files = Array.from({ length: o.photos }, (_, i) => photo(i));
   const bytes = files.reduce((n, f) => n + f.size, 0);
   const perFile: number[] = [];
@@ -122,6 +155,7 @@ async function ingestRun(o: { kind: StoreKind; photos: number }) {
   const failed = out.filter((r) => r.status !== 'added');
   return {
     kind: o.kind, ms, bytes, photos: o.photos, added: o.photos - failed.length,
+    stageMsPerPhoto: Object.fromEntries(Object.entries(stageMs).map(([k, v]) => [k, Math.round((v / o.photos) * 10) / 10])),
     failed: failed.slice(0, 3), storedBytes: stat.bytes, storedObjects: stat.count,
     perPhotoMs: { mean: ms / o.photos, p50: perFile[Math.floor(perFile.length / 2)] ?? 0, p90: perFile[Math.floor(perFile.length * 0.9)] ?? 0, max: perFile[perFile.length - 1] ?? 0 },
   };
