@@ -83,7 +83,7 @@ const api = {
   async backedUpOn(photo: string) {
     return s!.backedUpOn(album, photo as PhotoId);
   },
-  peers: () => s!.node.engine.peers().map((p) => ({ peerId: p.peerId, role: p.role, transport: p.transport, state: p.state, refusal: p.refusal })),
+  peers: () => s!.node.engine.peers().map((p) => ({ peerId: p.peerId, role: p.role, transport: p.transport, state: p.state, refusal: p.refusal, bytesIn: p.bytesIn, bytesOut: p.bytesOut })),
   /** Transfer jobs; a failed one carries its reason (lastError) and when it is retried. */
   jobs: () => s!.node.engine.jobs().map((j) => ({
     state: j.state, dir: j.dir, peer: j.peer, hash: j.hash.slice(0, 12), size: j.size, attempts: j.attempts,

@@ -1,5 +1,5 @@
-import { defineConfig } from 'vite';
-import { readdirSync } from 'node:fs';
+import { defineConfig, type Plugin } from 'vite';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { nodeShims } from '../../vite.shims.ts';
 
@@ -9,6 +9,15 @@ import { nodeShims } from '../../vite.shims.ts';
  */
 const root = fileURLToPath(new URL('.', import.meta.url));
 const pages = readdirSync(root).filter((f) => f.endsWith('.html'));
+const fixtures = fileURLToPath(new URL('../fixtures', import.meta.url));
+
+/** e2e/fixtures/* is served at /fixtures/* (real photos with EXIF, for fvVault.addFixture). */
+const fixturesPlugin: Plugin = {
+  name: 'fv-fixtures',
+  generateBundle() {
+    for (const f of readdirSync(fixtures)) this.emitFile({ type: 'asset', fileName: `fixtures/${f}`, source: readFileSync(`${fixtures}/${f}`) });
+  },
+};
 
 export default defineConfig({
   root,
@@ -21,6 +30,7 @@ export default defineConfig({
     sourcemap: true,
     rollupOptions: { input: Object.fromEntries(pages.map((p) => [p.replace('.html', ''), `${root}/${p}`])) },
   },
+  plugins: [fixturesPlugin],
   worker: { format: 'es' },
   server: { fs: { allow: [fileURLToPath(new URL('../..', import.meta.url))] } },
 });

@@ -250,7 +250,9 @@ export class BrowserSupervisor {
       this.#o.log.info('browser-closed', { pid: cur.pid });
       return;
     } catch (e) {
-      this.#o.log.warn('browser-close-failed', { pid: cur.pid, error: errorText(e) });
+      // A browser killed from outside may close its page before Playwright notices the exit.
+      if (cur.exited() || /has been closed/.test(errorText(e))) this.#o.log.info('browser-gone', { pid: cur.pid });
+      else this.#o.log.warn('browser-close-failed', { pid: cur.pid, error: errorText(e) });
     }
     if (cur.pid === null) return;
     try {

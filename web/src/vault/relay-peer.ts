@@ -59,7 +59,19 @@ export async function startRelayPeer(crypto: CryptoApi, cfg: RelayPageConfig, lo
   const peerId = (cfg.peerId ?? (await index.getSetting<string>('relay.peerId'))) as PeerId;
   await index.setSetting('relay.peerId', peerId);
 
-  let refusedForQuota = 0;
+  // Objects refused because the quota is reached (distinct hashes; retries count once).
+  const refused = new Set<string>();
+  const refuse = async (hash: string, size: number): Promise<string | undefined> => {
+    if (!cfg.quotaBytes) return undefined;
+    const s = await store.stat();
+    if (s.bytes + s.pendingBytes + size <= cfg.quotaBytes) return undefined;
+    const reason = `relay ${cfg.name} is full (quota ${cfg.quotaBytes} bytes, ${s.bytes} stored)`;
+    if (!refused.has(hash)) {
+      refused.add(hash);
+      log(`relay: ${reason}: refused an object of ${size} bytes; nothing stored was touched, and it is fetched again later in case space was freed`);
+    }
+    return reason;
+  };
   const lastSync = new Map<string, number>();
   const policy: ReplicationPolicy = {
     // The handshake MAC already proved the vault secret; a relay serves every holder of it.
@@ -67,13 +79,8 @@ export async function startRelayPeer(crypto: CryptoApi, cfg: RelayPageConfig, lo
     // A relay cannot read album member lists; it checks signatures and order, members check the rest.
     isAuthorAllowed: () => true,
     wantObject: () => true,
-    acceptObject: async (_hash, size) => {
-      if (!cfg.quotaBytes) return undefined;
-      const s = await store.stat();
-      if (s.bytes + s.pendingBytes + size <= cfg.quotaBytes) return undefined;
-      refusedForQuota++;
-      return `relay ${cfg.name} is full (quota ${cfg.quotaBytes} bytes)`;
-    },
+    // Offers (pushes) are refused before any byte moves.
+    acceptObject: (hash, size) => refuse(hash, size),
   };
   const node: ReplicationNode = await startReplicationNode({
     role: 'relay', peerId, keys, device: decodeKeyPair(device), signalUrl: cfg.signalUrl, crypto, store, index, policy, log,
@@ -82,6 +89,11 @@ export async function startRelayPeer(crypto: CryptoApi, cfg: RelayPageConfig, lo
   node.engine.on('object', ({ from }) => touch(from));
   node.engine.on('ops', ({ from }) => from !== 'local' && touch(from));
   node.engine.on('peer-open', (p) => p.peerId && touch(p.peerId));
+  // A relay pulls what it learns of: a pull the store refused (QuotaError) fails as 'storage'
+  // and the engine retries it with backoff. Count and log the ones the quota explains.
+  node.engine.on('job', (j) => {
+    if (j.dir === 'pull' && j.state === 'failed' && j.lastError === 'storage') void refuse(j.hash, j.size);
+  });
   node.engine.on('peer-refused', (r) => log(`relay: peer ${r.peerId ?? '?'} refused (${r.by}): ${r.reason} ${r.detail}`));
 
   return {
@@ -99,7 +111,7 @@ export async function startRelayPeer(crypto: CryptoApi, cfg: RelayPageConfig, lo
         lastSyncAt: times.length ? Math.max(...times) : null,
         signal: node.signal.state,
         corrupt: s.corruptCount,
-        refusedForQuota,
+        refusedForQuota: refused.size,
         version: RELAY_VERSION,
       };
     },
