@@ -6,6 +6,7 @@
  * two sides' random session ids, which the replication handshake signs like DTLS fingerprints.
  */
 import { TransportError, describeError } from '../core/errors.ts';
+import { TransportListeners } from './transport-listeners.ts';
 import { MAX_FRAME_BYTES, type PeerTransport, type TransportCloseInfo } from './peer-transport.ts';
 
 export interface FallbackLink {
@@ -36,11 +37,8 @@ export class FallbackTransport implements PeerTransport {
   #queue: Uint8Array[] = [];
   #pumping = false;
   #inbound: Promise<void> = Promise.resolve();
-  #messageFns = new Set<(f: Uint8Array) => void>();
-  #closeFns = new Set<(i: TransportCloseInfo) => void>();
+  readonly #listeners = new TransportListeners('fallback-transport');
   #drainFns: Array<() => void> = [];
-  #early: Uint8Array[] = [];
-  #closeInfo: TransportCloseInfo | undefined;
 
   constructor(link: FallbackLink, opts: FallbackOptions) {
     this.#link = link;
@@ -84,44 +82,23 @@ export class FallbackTransport implements PeerTransport {
         console.warn(`fallback: dropped a frame that did not open (${describeError(e)})`);
         return;
       }
-      if (this.#messageFns.size === 0) this.#early.push(frame);
-      else for (const fn of this.#messageFns) this.#deliver(fn, frame);
+      this.#listeners.deliver(frame);
     });
   }
 
   onMessage(fn: (frame: Uint8Array) => void): () => void {
-    this.#messageFns.add(fn);
-    if (this.#early.length) {
-      const early = this.#early.splice(0);
-      queueMicrotask(() => early.forEach((f) => this.#deliver(fn, f)));
-    }
-    return () => this.#messageFns.delete(fn);
+    return this.#listeners.onMessage(fn);
   }
 
   onClose(fn: (info: TransportCloseInfo) => void): () => void {
-    if (this.#closeInfo) {
-      const info = this.#closeInfo;
-      queueMicrotask(() => fn(info));
-      return () => undefined;
-    }
-    this.#closeFns.add(fn);
-    return () => this.#closeFns.delete(fn);
+    return this.#listeners.onClose(fn);
   }
 
   close(reason = 'closed locally', remote = false): void {
-    if (this.#closeInfo) return;
+    if (!this.#listeners.close({ reason, remote })) return;
     this.closed = true;
     this.#queue = [];
     this.bufferedAmount = 0;
-    this.#closeInfo = { reason, remote };
-    for (const fn of this.#closeFns) {
-      try {
-        fn(this.#closeInfo);
-      } catch (e) {
-        console.error('fallback transport: close listener threw', e);
-      }
-    }
-    this.#closeFns.clear();
     if (!remote) this.#link.closed(reason);
   }
 
@@ -145,14 +122,6 @@ export class FallbackTransport implements PeerTransport {
       this.close(`fallback send failed: ${describeError(e)}`);
     } finally {
       this.#pumping = false;
-    }
-  }
-
-  #deliver(fn: (f: Uint8Array) => void, frame: Uint8Array) {
-    try {
-      fn(frame);
-    } catch (e) {
-      console.error('fallback transport: frame listener threw', e);
     }
   }
 }

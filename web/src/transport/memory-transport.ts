@@ -6,6 +6,7 @@
  * (tamper/MITM tests), and per-side fingerprints (make them differ to simulate a MITM).
  */
 import { TransportError } from '../core/errors.ts';
+import { TransportListeners } from './transport-listeners.ts';
 import {
   MAX_FRAME_BYTES,
   type PeerTransport, type TransportCloseInfo, type TransportKind, type TransportPair,
@@ -54,10 +55,7 @@ export class MemoryTransport implements PeerTransport {
   readonly highWaterMark: number;
   bufferedAmount = 0;
   closed = false;
-  #messageFns = new Set<(f: Uint8Array) => void>();
-  #closeFns = new Set<(i: TransportCloseInfo) => void>();
-  #closeInfo: TransportCloseInfo | undefined;
-  #early: Uint8Array[] = [];
+  readonly #listeners = new TransportListeners('memory-transport');
   #drainWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
   /** Set by the pair: hands a frame (or a close) to the link. */
   _enqueue: (item: Uint8Array | { close: string }) => void = () => undefined;
@@ -85,23 +83,11 @@ export class MemoryTransport implements PeerTransport {
   }
 
   onMessage(fn: (frame: Uint8Array) => void): () => void {
-    this.#messageFns.add(fn);
-    if (this.#early.length > 0) {
-      const early = this.#early;
-      this.#early = [];
-      macrotask(() => { for (const f of early) this._deliver(f); });
-    }
-    return () => this.#messageFns.delete(fn);
+    return this.#listeners.onMessage(fn);
   }
 
   onClose(fn: (info: TransportCloseInfo) => void): () => void {
-    if (this.#closeInfo) {
-      const info = this.#closeInfo;
-      macrotask(() => fn(info));
-      return () => undefined;
-    }
-    this.#closeFns.add(fn);
-    return () => this.#closeFns.delete(fn);
+    return this.#listeners.onClose(fn);
   }
 
   close(reason = 'closed'): void {
@@ -112,19 +98,7 @@ export class MemoryTransport implements PeerTransport {
 
   /** @internal the link hands over one frame. */
   _deliver(frame: Uint8Array): void {
-    if (this.closed) return;
-    if (this.#messageFns.size === 0) {
-      this.#early.push(frame);
-      return;
-    }
-    for (const fn of [...this.#messageFns]) {
-      try {
-        fn(frame);
-      } catch (e) {
-        // A listener bug must not break the link for the other listeners; report it loudly.
-        console.error('memory-transport: message listener threw', e);
-      }
-    }
+    this.#listeners.deliver(frame);
   }
 
   /** @internal bytes left the send buffer. */
@@ -141,20 +115,10 @@ export class MemoryTransport implements PeerTransport {
   _closed(info: TransportCloseInfo): void {
     if (this.closed) return;
     this.closed = true;
-    this.#closeInfo = info;
-    this.#early = [];
     const waiters = this.#drainWaiters;
     this.#drainWaiters = [];
     for (const w of waiters) w.reject(new TransportError(`transport closed: ${info.reason}`));
-    const fns = [...this.#closeFns];
-    this.#closeFns.clear();
-    for (const fn of fns) {
-      try {
-        fn(info);
-      } catch (e) {
-        console.error('memory-transport: close listener threw', e);
-      }
-    }
+    this.#listeners.close(info);
   }
 }
 

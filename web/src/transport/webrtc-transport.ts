@@ -5,6 +5,7 @@
  * actually used, so the replication handshake can detect a signaling server that swapped them.
  */
 import { TransportError } from '../core/errors.ts';
+import { TransportListeners } from './transport-listeners.ts';
 import { MAX_FRAME_BYTES, type PeerTransport, type TransportCloseInfo, type TransportKind } from './peer-transport.ts';
 import type { SimplePeerInstance } from './simple-peer.ts';
 
@@ -49,10 +50,7 @@ export class WebRtcTransport implements PeerTransport {
   closed = false;
   readonly #peer: SimplePeerInstance;
   readonly #channel: RTCDataChannel;
-  #messageFns = new Set<(f: Uint8Array) => void>();
-  #closeFns = new Set<(i: TransportCloseInfo) => void>();
-  #early: Uint8Array[] = [];
-  #closeInfo: TransportCloseInfo | undefined;
+  readonly #listeners = new TransportListeners('webrtc-transport');
 
   /** Wraps a peer that has emitted 'connect'. */
   constructor(peer: SimplePeerInstance, kind: 'direct' | 'turn') {
@@ -65,9 +63,7 @@ export class WebRtcTransport implements PeerTransport {
     this.remoteFingerprint = sdpFingerprint(internals._pc.remoteDescription?.sdp);
     peer.on('data', (data: Uint8Array) => {
       // simple-peer hands over a Buffer; give the layers above a plain view of the same bytes.
-      const frame = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-      if (this.#messageFns.size === 0) this.#early.push(frame);
-      else for (const fn of this.#messageFns) this.#deliver(fn, frame);
+      this.#listeners.deliver(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     });
     peer.on('close', () => this.#finish({ reason: 'peer connection closed', remote: true }));
     peer.on('error', (e: Error) => this.#finish({ reason: `peer connection failed: ${e.message}`, remote: true }));
@@ -106,22 +102,11 @@ export class WebRtcTransport implements PeerTransport {
   }
 
   onMessage(fn: (frame: Uint8Array) => void): () => void {
-    this.#messageFns.add(fn);
-    if (this.#early.length) {
-      const early = this.#early.splice(0);
-      queueMicrotask(() => early.forEach((f) => this.#deliver(fn, f)));
-    }
-    return () => this.#messageFns.delete(fn);
+    return this.#listeners.onMessage(fn);
   }
 
   onClose(fn: (info: TransportCloseInfo) => void): () => void {
-    if (this.#closeInfo) {
-      const info = this.#closeInfo;
-      queueMicrotask(() => fn(info));
-      return () => undefined;
-    }
-    this.#closeFns.add(fn);
-    return () => this.#closeFns.delete(fn);
+    return this.#listeners.onClose(fn);
   }
 
   close(reason = 'closed locally'): void {
@@ -130,25 +115,7 @@ export class WebRtcTransport implements PeerTransport {
     this.#peer.destroy();
   }
 
-  #deliver(fn: (f: Uint8Array) => void, frame: Uint8Array) {
-    try {
-      fn(frame);
-    } catch (e) {
-      console.error('webrtc transport: frame listener threw', e);
-    }
-  }
-
   #finish(info: TransportCloseInfo) {
-    if (this.#closeInfo) return;
-    this.closed = true;
-    this.#closeInfo = info;
-    for (const fn of this.#closeFns) {
-      try {
-        fn(info);
-      } catch (e) {
-        console.error('webrtc transport: close listener threw', e);
-      }
-    }
-    this.#closeFns.clear();
+    if (this.#listeners.close(info)) this.closed = true;
   }
 }
