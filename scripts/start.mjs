@@ -1,32 +1,75 @@
 #!/usr/bin/env node
-// `npm start`: builds the PWA if needed, then starts the signal server serving it on
-// http://127.0.0.1:8080 (PORT to change). Ctrl-C stops everything.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, statSync, readdirSync } from 'node:fs';
+// `npm start`: builds the web app if needed, starts the signal server serving it on
+// http://localhost:8080, and, once this computer has a relay invite, a home relay node for that
+// vault (its data in ~/.family-vault/relay). Ctrl-C stops everything. `npm start -- --help`.
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { buildIfNeeded, Services, tsNode } from './lib/services.mjs';
 
-const port = process.env.PORT ?? '8080';
+const port = Number(process.env.PORT ?? 8080);
+const relayDir = process.env.FV_RELAY_DIR ?? join(homedir(), '.family-vault', 'relay');
+const inviteFile = join(relayDir, 'invite');
+const tilde = (p) => (p.startsWith(homedir() + '/') ? `~${p.slice(homedir().length)}` : p);
 
-function newest(dir) {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  console.log(`npm start: the Family Vault app and signal server on this computer, plus a home relay once you have one.
+
+  Starts the signal server on http://localhost:${port} (PORT=…), serving the built app (built first
+  when web/ changed). Open that address in a browser on THIS computer (http:// works only on
+  localhost; phones need HTTPS: see docs/signal-server.md).
+
+  A home relay (an always-on encrypted copy of every photo) starts too when this computer has a
+  relay invite: RELAY_INVITE in the environment, or the file ${tilde(inviteFile)}
+  (FV_RELAY_DIR=… to use another directory). Make the invite in the app: Devices & homes →
+  Make relay invite. Without one, npm start prints the command to run the relay yourself.
+  Other RELAY_* settings (RELAY_NAME, RELAY_QUOTA, …) reach the relay: see docs/relay.md.
+
+  Ctrl-C stops everything (the relay finishes queued writes first; Ctrl-C again forces).`);
+  process.exit(0);
+}
+
+buildIfNeeded();
+const services = new Services();
+const signalWs = `ws://127.0.0.1:${port}/signal`;
+const appUrl = `http://localhost:${port}`;
+const relayCmd = `npm run relay -- --data ${tilde(relayDir)} --signal ${signalWs} --invite-file ${tilde(inviteFile)}`;
+
+try {
+  const [cmd, args] = tsNode('signal-server/src/cli.ts');
+  await services.start('signal', cmd, [...args, '--host', '127.0.0.1', '--port', String(port), '--static', 'web/dist'], { ready: /listening on /i });
+} catch (e) {
+  console.error(`\nThe signal server did not start (${e.message}). Is port ${port} in use? Try PORT=8081 npm start.`);
+  await services.stopAll(1);
+}
+
+const hasInvite = Boolean(process.env.RELAY_INVITE) || existsSync(inviteFile);
+if (hasInvite) {
+  const [cmd, args] = tsNode('relay-node/src/cli.ts');
+  // relay-node reads RELAY_INVITE itself; the file is the fallback (it refuses both at once).
+  const inviteArgs = process.env.RELAY_INVITE ? [] : ['--invite-file', inviteFile];
+  try {
+    await services.start('relay', cmd, [...args, '--data', relayDir, '--signal', signalWs, ...inviteArgs], { ready: / INFO running status=/ });
+  } catch (e) {
+    console.error(`\nThe home relay did not start (${e.message}); its messages are above. The app keeps running.`);
+    console.error(`Fix what it says, then restart npm start, or run the relay yourself:\n  ${relayCmd}\n`);
   }
-  return t;
-}
-const built = existsSync('web/dist/index.html') ? statSync('web/dist/index.html').mtimeMs : 0;
-if (built < Math.max(newest('web/src'), newest('public'))) {
-  console.log('Building the PWA…');
-  const r = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
-  if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
-const children = [];
-const signal = spawn(process.execPath, ['--import', 'tsx', 'signal-server/src/cli.ts', '--port', port, '--static', 'web/dist'], { stdio: 'inherit' });
-children.push(signal);
-signal.on('exit', (code) => {
-  for (const c of children) if (c !== signal) c.kill('SIGTERM');
-  process.exit(code ?? 0);
-});
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => children.forEach((c) => c.kill('SIGTERM')));
+console.log(`
+  ┌──────────────────────────────────────────────────────────────
+  │  Family Vault is running:  ${appUrl}
+  │  (open it in a browser on this computer; Ctrl-C stops everything)
+  └──────────────────────────────────────────────────────────────`);
+if (!hasInvite) {
+  console.log(`
+  No home relay on this computer yet. To keep an encrypted copy of your photos here:
+    1. open ${appUrl}, create your vault, then Devices & homes → Make relay invite;
+    2. save the invite where only you can read it:
+         mkdir -p ${tilde(relayDir)} && (umask 077 && cat > ${tilde(inviteFile)})    # paste, Enter, Ctrl-D
+    3. restart npm start (it starts the relay when that file exists), or run the relay yourself:
+         ${relayCmd}
+`);
+} else {
+  console.log(`  Home relay data: ${tilde(relayDir)}   status: npm run relay -- status\n`);
+}
