@@ -13,6 +13,10 @@ const mib = Number(process.env.FV_BENCH_MIB ?? 256);
 const engineConfig = process.env.FV_BENCH_ENGINE_CONFIG ? JSON.parse(process.env.FV_BENCH_ENGINE_CONFIG) as Record<string, unknown> : undefined;
 /** Profiling knob: FV_BENCH_STORE=memory|idb to see what the OPFS store costs. */
 const store = (process.env.FV_BENCH_STORE ?? 'opfs') as 'opfs' | 'idb' | 'memory';
+/** Profiling knob: FV_BENCH_WHATIF=memoHash,trustReads (see e2e/harness/bench-replication.ts). */
+const whatIf = process.env.FV_BENCH_WHATIF
+  ? Object.fromEntries(process.env.FV_BENCH_WHATIF.split(',').map((k) => [k.trim(), true])) as { memoHash?: boolean; trustReads?: boolean }
+  : undefined;
 const server = await harnessServer();
 try {
   const blasts: BlastRun[] = [];
@@ -22,7 +26,7 @@ try {
     if (process.env.FV_BENCH_VERBOSE) console.error(JSON.stringify(b.cpu, null, 1));
     blasts.push(b);
   };
-  const run = await replicationRun(server, { mib, relay: false, store, before: blast, alsoWith: blast, ...(engineConfig ? { engineConfig } : {}) });
+  const run = await replicationRun(server, { mib, relay: false, store, ...(whatIf ? { whatIf } : {}), before: blast, alsoWith: blast, ...(engineConfig ? { engineConfig } : {}) });
   console.error(`[replication] replication: ${round(run.mibPerSec)} MiB/s over ${run.transport}; CPU ms/MiB sender ${run.cpu.senderMsPerMiB}, receiver ${run.cpu.receiverMsPerMiB}; sender buffer ${JSON.stringify(run.senderBuffer)}`);
   if (process.env.FV_BENCH_VERBOSE) console.error(JSON.stringify(run.cpu, null, 1));
   const baseline = blasts.reduce((n, b) => n + b.mibPerSec, 0) / blasts.length;
@@ -53,6 +57,7 @@ try {
       wireOverhead: round(run.receiverBytesIn > 0 ? run.senderBytesOut / (run.objects * run.objectBytes) : 0, 4),
       ...(engineConfig ? { engineConfig } : {}),
       ...(store !== 'opfs' ? { store } : {}),
+      ...(whatIf ? { whatIf } : {}),
     },
   });
 } finally {

@@ -103,10 +103,14 @@ export interface ReplicationOptions {
   engineConfig?: Record<string, unknown>;
   /** Object store backend of both devices (default 'opfs', as the app picks). */
   store?: 'opfs' | 'idb' | 'memory';
+  /** Profiling what-ifs of the harness page (see e2e/harness/bench-replication.ts). */
+  whatIf?: { memoHash?: boolean; trustReads?: boolean };
   /** Called with each device pair before they are closed (e.g. to run a blast in them). */
   alsoWith?: (sender: Device, receiver: Device) => Promise<void>;
   /** Called before the replication, with both devices loaded but idle. */
   before?: (sender: Device, receiver: Device) => Promise<void>;
+  /** Called once the sender's store is filled, just before the receiver starts (profiling). */
+  atStart?: (sender: Device, receiver: Device) => Promise<void>;
 }
 
 /**
@@ -122,9 +126,10 @@ export async function replicationRun(server: SignalServer, o: ReplicationOptions
   const receiver = await launchDevice(server, 'receiver');
   try {
     if (o.before) await o.before(sender, receiver);
-    const common = { signalUrl: server.wsUrl, vaultSecretHex: secret, relay: o.relay, store: o.store ?? 'opfs', ...(o.engineConfig ? { engineConfig: o.engineConfig } : {}) };
+    const common = { signalUrl: server.wsUrl, vaultSecretHex: secret, relay: o.relay, store: o.store ?? 'opfs', ...(o.whatIf ? { whatIf: o.whatIf } : {}), ...(o.engineConfig ? { engineConfig: o.engineConfig } : {}) };
     await call(sender, 'start', { ...common, role: 'member' });
     const filled = await call<{ hashes: string[]; ms: number }>(sender, 'fill', { count, size: CHUNK_OBJECT_BYTES });
+    if (o.atStart) await o.atStart(sender, receiver);
     const cpu = cpuMeter(sender, receiver);
     await call(receiver, 'start', { ...common, role: 'relay' });
     await call(receiver, 'expectObjects', { count, size: CHUNK_OBJECT_BYTES, warmObjects, hashes: filled.hashes });

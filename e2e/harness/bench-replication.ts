@@ -28,6 +28,14 @@ interface StartOptions {
   relay: boolean;
   store?: StoreKind;
   engineConfig?: ReplicationEngineOptions['config'];
+  /**
+   * Profiling what-ifs, off by default (never in the figure unless asked for):
+   * memoHash — the store reuses the hash replication just computed for the same bytes (the receiver
+   *   verifies an arrived object, then store.put verifies it again);
+   * trustReads — the sender serves objects without re-verifying them on every read (the receiver
+   *   verifies anyway).
+   */
+  whatIf?: { memoHash?: boolean; trustReads?: boolean };
 }
 
 interface Progress {
@@ -58,14 +66,32 @@ async function start(o: StartOptions): Promise<{ peerId: string; store: StoreKin
   const name = `${keys.vaultId}-${o.role}`;
   index = await openIndex(name);
   const c = crypto;
-  store = await openObjectStore({ name, hash: (b) => c.hashObject(b), index, preferred: o.store ?? 'opfs' });
+  const memo = new WeakMap<Uint8Array, ObjectHash>();
+  const storeHash = o.whatIf?.memoHash ? async (b: Uint8Array) => memo.get(b) ?? c.hashObject(b) : (b: Uint8Array) => c.hashObject(b);
+  store = await openObjectStore({ name, hash: storeHash, index, preferred: o.store ?? 'opfs' });
+  const s = store;
+  const nodeCrypto: CryptoClient = o.whatIf?.memoHash
+    ? { ...c, hashObject: async (b: Uint8Array) => { const h = await c.hashObject(b); memo.set(b, h); return h; } }
+    : c;
+  const nodeStore: ObjectStore = o.whatIf?.trustReads
+    ? new Proxy(s, {
+      get: (t, prop) => {
+        if (prop === 'get') {
+          const backend = (t as unknown as { backend: { read(h: ObjectHash): Promise<Uint8Array | undefined> } }).backend;
+          return async (h: ObjectHash) => ((await t.has(h)) ? backend.read(h) : undefined);
+        }
+        const v = Reflect.get(t, prop) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+      },
+    })
+    : s;
   const device = await crypto.newSigningKey();
   const peerId = toBase64Url(globalThis.crypto.getRandomValues(new Uint8Array(16))) as PeerId;
   // Like the relay page: authenticated by the handshake MAC, wants everything.
   const policy: ReplicationPolicy = { authorizePeer: () => 'ok', isAuthorAllowed: () => true, wantObject: () => true };
   progress.tStart = performance.now();
   node = await startReplicationNode({
-    role: o.role, peerId, keys, device, signalUrl: o.signalUrl, crypto, store, index, policy,
+    role: o.role, peerId, keys, device, signalUrl: o.signalUrl, crypto: nodeCrypto, store: nodeStore, index, policy,
     ...(o.relay ? { iceTransportPolicy: 'relay' as const } : {}),
     ...(o.engineConfig ? { engineConfig: o.engineConfig } : {}),
     log: (l) => {
