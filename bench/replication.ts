@@ -22,12 +22,12 @@ try {
   const blasts: BlastRun[] = [];
   const blast = async (s: Parameters<typeof bareBlast>[0], r: Parameters<typeof bareBlast>[1]) => {
     const b = await bareBlast(s, r, { mib, warmMiB: 8, messageBytes: FRAME_BYTES });
-    console.error(`[replication] bare blast: ${round(b.mibPerSec)} MiB/s (${b.path}); CPU ms/MiB sender ${b.cpu.senderMsPerMiB}, receiver ${b.cpu.receiverMsPerMiB}`);
+    console.error(`[replication] bare blast: ${round(b.mibPerSec)} MiB/s (${b.path}); CPU ms/MiB sender ${b.cpu.senderMsPerMiB}, receiver ${b.cpu.receiverMsPerMiB}; UDP ${JSON.stringify(b.cpu.udp)}`);
     if (process.env.FV_BENCH_VERBOSE) console.error(JSON.stringify(b.cpu, null, 1));
     blasts.push(b);
   };
   const run = await replicationRun(server, { mib, relay: false, store, ...(whatIf ? { whatIf } : {}), before: blast, alsoWith: blast, ...(engineConfig ? { engineConfig } : {}) });
-  console.error(`[replication] replication: ${round(run.mibPerSec)} MiB/s over ${run.transport}; CPU ms/MiB sender ${run.cpu.senderMsPerMiB}, receiver ${run.cpu.receiverMsPerMiB}; sender buffer ${JSON.stringify(run.senderBuffer)}`);
+  console.error(`[replication] replication: ${round(run.mibPerSec)} MiB/s over ${run.transport}; CPU ms/MiB sender ${run.cpu.senderMsPerMiB}, receiver ${run.cpu.receiverMsPerMiB}; UDP ${JSON.stringify(run.cpu.udp)}; sender buffer ${JSON.stringify(run.senderBuffer)}`);
   if (process.env.FV_BENCH_VERBOSE) console.error(JSON.stringify(run.cpu, null, 1));
   const baseline = blasts.reduce((n, b) => n + b.mibPerSec, 0) / blasts.length;
   writeResult({
@@ -54,6 +54,7 @@ try {
         replication: { sender: run.cpu.senderMsPerMiB, receiver: run.cpu.receiverMsPerMiB },
         blast: blasts.map((b) => ({ sender: b.cpu.senderMsPerMiB, receiver: b.cpu.receiverMsPerMiB })),
       },
+      udpDrops: { replication: run.cpu.udp.rcvbufErrors, blasts: blasts.map((b) => b.cpu.udp.rcvbufErrors) },
       wireOverhead: round(run.receiverBytesIn > 0 ? run.senderBytesOut / (run.objects * run.objectBytes) : 0, 4),
       ...(engineConfig ? { engineConfig } : {}),
       ...(store !== 'opfs' ? { store } : {}),

@@ -98,3 +98,23 @@ export function cpuDiff(before: CpuSnapshot, after: CpuSnapshot, minMs = 200): {
   if (other) byThread.other = other;
   return { totalMs: total, byThread };
 }
+
+/** UDP counters of this network namespace (/proc/net/snmp): drops show up as RcvbufErrors. */
+export function udpCounters(): Record<string, number> {
+  try {
+    const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+    const names = lines[0]!.split(/\s+/).slice(1);
+    const values = lines[1]!.split(/\s+/).slice(1).map(Number);
+    return Object.fromEntries(names.map((n, i) => [n, values[i] ?? 0]));
+  } catch {
+    return {};
+  }
+}
+
+export function udpDiff(before: Record<string, number>, after: Record<string, number>): { datagrams: number; rcvbufErrors: number; inErrors: number } {
+  return {
+    datagrams: (after.InDatagrams ?? 0) - (before.InDatagrams ?? 0),
+    rcvbufErrors: (after.RcvbufErrors ?? 0) - (before.RcvbufErrors ?? 0),
+    inErrors: (after.InErrors ?? 0) - (before.InErrors ?? 0),
+  };
+}

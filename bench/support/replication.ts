@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launchPersistentChromium } from '../../e2e/support/chromium.ts';
 import type { SignalServer } from '../../e2e/support/processes.ts';
-import { cpuDiff, cpuSnapshot } from './proc-cpu.ts';
+import { cpuDiff, cpuSnapshot, udpCounters, udpDiff } from './proc-cpu.ts';
 
 export const MiB = 1024 * 1024;
 /** An encrypted 1 MiB chunk's envelope: [ver][alg][1 MiB ciphertext][16-byte tag]. */
@@ -80,17 +80,20 @@ export interface CpuUse {
   receiverMsPerMiB: number;
   sender: ReturnType<typeof cpuDiff>;
   receiver: ReturnType<typeof cpuDiff>;
+  /** UDP datagrams and drops (socket buffer overflows) in this namespace meanwhile. */
+  udp: ReturnType<typeof udpDiff>;
 }
 
 function cpuMeter(sender: Device, receiver: Device): (mib: number) => CpuUse {
   const s0 = cpuSnapshot(sender.dir);
   const r0 = cpuSnapshot(receiver.dir);
+  const u0 = udpCounters();
   return (mib) => {
     const sender_ = cpuDiff(s0, cpuSnapshot(sender.dir));
     const receiver_ = cpuDiff(r0, cpuSnapshot(receiver.dir));
     return {
       senderMsPerMiB: Math.round(sender_.totalMs / mib), receiverMsPerMiB: Math.round(receiver_.totalMs / mib),
-      sender: sender_, receiver: receiver_,
+      sender: sender_, receiver: receiver_, udp: udpDiff(u0, udpCounters()),
     };
   };
 }
