@@ -34,9 +34,12 @@ export async function launchDevice(server: SignalServer, name: string): Promise<
   const dir = mkdtempSync(join(tmpdir(), `fv-bench-${name}-`));
   const context = await launchPersistentChromium(dir);
   const page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (e) => console.error(`[${name}] page error:`, e.message));
+  // Closing the blast's data channel reports an 'User-Initiated Abort' error: expected.
+  page.on('pageerror', (e) => {
+    if (!e.message.includes('User-Initiated Abort')) console.error(`[${name}] page error:`, e.message);
+  });
   page.on('console', (m) => {
-    if (m.type() === 'error') console.error(`[${name}]`, m.text());
+    if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) console.error(`[${name}]`, m.text());
   });
   await page.goto(`${server.url}/bench-replication.html`);
   await page.waitForFunction(() => 'fvBenchRepl' in window);
