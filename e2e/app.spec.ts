@@ -56,6 +56,14 @@ test('create a vault, add photos, view, lock and unlock', async () => {
     await expect(page.locator('#only-copy')).toContainText('2 photos exist only on this device');
     await page.locator('#tab-photos').click();
 
+    // A second album: starts empty; the first keeps its photos.
+    page.once('dialog', (d) => void d.accept('Holidays'));
+    await page.locator('#new-album').click();
+    await expect(page.locator('#album-name')).toHaveText('Holidays', { timeout: 30_000 });
+    await expect(page.locator('#count')).toHaveText('0 photos');
+    await page.locator('#album').selectOption({ label: 'Family' });
+    await expect(page.locator('#count')).toHaveText('2 photos');
+
     await page.locator('#lock').click();
     await page.locator('#secret').fill('wrong passphrase');
     await page.locator('#unlock-btn').click();

@@ -66,7 +66,8 @@ const api = {
     for (const p of s!.photos(album)) {
       if (await s!.store.has(p.thumb)) thumbs++;
       let all = true;
-      for (const h of p.chunks) if (!(await s!.store.has(h))) all = false;
+      const chunks = (await s!.store.has(p.manifest)) ? await s!.chunksOf(album, p.photo) : [undefined];
+      for (const h of chunks) if (!h || !(await s!.store.has(h))) all = false;
       if (all) originals++;
     }
     return { photos: s!.photos(album).length, thumbs, originals };
@@ -91,7 +92,7 @@ const api = {
   })),
   /** The relays (homes) that hold every object of the photo: what "backed up on N homes" counts. */
   async homesOf(photo: string) {
-    const hashes = s!.albums.get(currentAlbum())?.hashesOf(photo as PhotoId) ?? [];
+    const hashes = [...(s!.albums.get(currentAlbum())?.smallHashesOf(photo as PhotoId) ?? []), ...(await s!.chunksOf(currentAlbum(), photo as PhotoId))];
     let common: Set<string> | undefined;
     for (const h of hashes) {
       const { relays } = await s!.node.engine.backedUpOn(h);

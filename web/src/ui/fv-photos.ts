@@ -87,6 +87,14 @@ export class FvPhotos extends LitElement {
     await this.add(files);
   }
 
+  #newAlbum = async () => {
+    const name = prompt('Name of the new album', 'Holidays')?.trim();
+    if (!name) return;
+    this.app.album = await this.app.session!.createAlbum(name);
+    this.cache.clear();
+    this.version++;
+  };
+
   async #show(id: string) {
     this.open = id;
     const s = this.app.session!;
@@ -119,13 +127,20 @@ export class FvPhotos extends LitElement {
     this.app.album ||= [...s.albumKeys.keys()][0] ?? '';
     if (!this.app.album) {
       return html`<section class="card" id="no-album"><h2>Almost there</h2>
-        <p>Ask a family member to share the albums with you: on their Devices &amp; homes page, you both read the safety words of your name aloud, and if they match, they press Share.</p></section>`;
+        <p>Ask a family member to share the albums with you: on their Devices &amp; homes page, you both read the safety words of your name aloud, and if they match, they press Share.</p>
+        <p>Or start an album of your own: <button id="new-album" @click=${this.#newAlbum}>New album</button></p></section>`;
     }
     const ids = s.photos(this.app.album).map((p) => p.photo).reverse();
     const album = s.albums.get(this.app.album);
     const p = this.progress;
     return html`
-      <div class="row"><h2 id="album-name">${album?.name ?? 'Photos'}</h2><span class="muted" id="count">${ids.length} photos</span></div>
+      <div class="row">
+        <h2 id="album-name">${album?.name ?? 'Photos'}</h2><span class="muted" id="count">${ids.length} photos</span>
+        ${s.albumKeys.size > 1 ? html`<select id="album" aria-label="Album" @change=${(e: Event) => { this.app.album = (e.target as HTMLSelectElement).value; this.cache.clear(); this.version++; }}>
+          ${[...s.albumKeys.keys()].map((a) => html`<option value=${a} ?selected=${a === this.app.album}>${s.albums.get(a)?.name ?? a}</option>`)}
+        </select>` : ''}
+        <button class="quiet" id="new-album" @click=${this.#newAlbum}>New album</button>
+      </div>
       <div class="drop ${this.dragging ? 'over' : ''}"
         @dragover=${(e: DragEvent) => { e.preventDefault(); this.dragging = true; }}
         @dragleave=${() => (this.dragging = false)}

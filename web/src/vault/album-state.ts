@@ -37,9 +37,10 @@ export class AlbumState {
       .filter((d): d is AddPhotoOp => d !== undefined);
   }
 
-  hashesOf(photo: PhotoId): ObjectHash[] {
+  /** The photo's small objects; its chunks are listed in the (sealed) manifest. */
+  smallHashesOf(photo: PhotoId): ObjectHash[] {
     const d = this.descriptors.get(photo);
-    return d ? [d.manifest, d.thumb, d.meta, ...d.chunks] : [];
+    return d ? [d.manifest, d.thumb, d.meta] : [];
   }
 }
 
@@ -50,6 +51,6 @@ export function decodePayload(bytes: Uint8Array): AlbumOpPayload | undefined {
   const body = parseCrdtBody(x.body);
   if (!body) return undefined;
   const p = x.photo;
-  if (p !== undefined && (p.t !== 'photo.add' || typeof p.photo !== 'string' || !Array.isArray(p.chunks))) return undefined;
+  if (p !== undefined && (p.t !== 'photo.add' || typeof p.photo !== 'string' || typeof p.manifest !== 'string')) return undefined;
   return p ? { body, photo: p } : { body };
 }

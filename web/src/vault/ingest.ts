@@ -37,10 +37,10 @@ export interface AddPhotoOp {
   fileId: string;
   key: string;
   epoch: number;
+  /** The sealed manifest lists the chunks, so the op stays small whatever the file's size. */
   manifest: ObjectHash;
   thumb: ObjectHash;
   meta: ObjectHash;
-  chunks: ObjectHash[];
 }
 
 export interface IngestDeps {
@@ -158,7 +158,7 @@ export class Ingest extends Emitter<IngestEvents> {
       await index.setSetting(dedupKeyOf(album.id, tag), photo);
       await this.#d.recordOp(album, {
         t: 'photo.add', photo, fileId: toBase64Url(fileId), key: toBase64Url(wrappedKey), epoch: album.epoch,
-        manifest: manifest!, thumb: thumbHash!, meta: meta!, chunks,
+        manifest: manifest!, thumb: thumbHash!, meta: meta!,
       });
       return { name: file.name, status: 'added', photo };
     } catch (e) {

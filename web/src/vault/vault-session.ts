@@ -70,6 +70,8 @@ export class VaultSession extends Emitter<VaultEvents> {
   #pending: OpEnvelope[] = [];
   /** album → X25519 public keys (base64url) its key has been sealed to. */
   #sharedWith = new Map<string, Set<string>>();
+  /** photo → its chunk hashes, read from the sealed manifest once. */
+  #chunkLists = new Map<PhotoId, ObjectHash[]>();
   #ingest!: Ingest;
 
   constructor(o: SessionOptions) {
@@ -110,6 +112,7 @@ export class VaultSession extends Emitter<VaultEvents> {
     });
     // Everything stored so far, then whatever arrives.
     await this.#applyAll();
+    await this.#recordMissingOps();
     // Local ops are applied by #append itself (awaited), so only remote ones come through here.
     this.node.engine.on('ops', ({ ops, from }) => {
       if (from !== 'local') void this.#apply(ops).then(() => this.emit('changed', undefined));
@@ -125,6 +128,22 @@ export class VaultSession extends Emitter<VaultEvents> {
   }
 
   // ── ops ──────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * A photo committed here whose op was never recorded (the app closed between the two) gets its
+   * op now: the commit is the durable fact, the op only announces it.
+   */
+  async #recordMissingOps(): Promise<void> {
+    for (const [album, k] of this.albumKeys) {
+      for (const rec of await this.index.photosInAlbum(album as AlbumId)) {
+        if (rec.state !== 'active' || this.albums.get(album)?.descriptors.has(rec.id)) continue;
+        await this.#recordPhoto({ id: album as AlbumId, rawId: fromBase64Url(album), key: k.key, epoch: k.epoch }, {
+          t: 'photo.add', photo: rec.id, fileId: toBase64Url(rec.fileId), key: toBase64Url(rec.wrappedKey), epoch: rec.epoch,
+          manifest: rec.objects.manifest, thumb: rec.objects.thumb, meta: rec.objects.meta,
+        });
+      }
+    }
+  }
 
   async #applyAll(): Promise<void> {
     const v = await this.node.stores.opVector();
@@ -285,13 +304,14 @@ export class VaultSession extends Emitter<VaultEvents> {
     if (!d) throw new StorageError('no such photo');
     const fileKey = await this.#fileKey(album, d);
     const meta = await this.metadata(album, photo);
-    await this.#fetchMissing(d.chunks);
+    const list = await this.chunksOf(album, photo);
+    await this.#fetchMissing(list);
     const store = this.store;
     async function* chunks() {
-      for (const h of d!.chunks) yield (await store.get(h))!;
+      for (const h of list) yield (await store.get(h))!;
     }
     const parts: Uint8Array<ArrayBuffer>[] = [];
-    for await (const p of this.crypto.decryptStream(fileKey, fromBase64Url(d.fileId), chunks(), { hashes: d.chunks })) parts.push(p as Uint8Array<ArrayBuffer>);
+    for await (const p of this.crypto.decryptStream(fileKey, fromBase64Url(d.fileId), chunks(), { hashes: list })) parts.push(p as Uint8Array<ArrayBuffer>);
     return new File(parts, meta?.name ?? `${photo}.bin`, { type: meta?.mime ?? 'application/octet-stream' });
   }
 
@@ -326,9 +346,29 @@ export class VaultSession extends Emitter<VaultEvents> {
     }
   }
 
+  /** The chunk objects of a photo, from its manifest (fetched if needed, then remembered). */
+  async chunksOf(album: string, photo: PhotoId): Promise<ObjectHash[]> {
+    const cached = this.#chunkLists.get(photo);
+    if (cached) return cached;
+    const d = this.albums.get(album)?.descriptors.get(photo);
+    if (!d) throw new StorageError('no such photo');
+    await this.#fetchMissing([d.manifest]);
+    const m = await this.crypto.openManifest(await this.#fileKey(album, d), fromBase64Url(d.fileId), (await this.store.get(d.manifest))!);
+    this.#chunkLists.set(photo, m.chunks);
+    return m.chunks;
+  }
+
+  /** Every object of a photo, or only its small ones while the manifest has not arrived. */
+  async #hashesOf(album: string, photo: PhotoId): Promise<ObjectHash[]> {
+    const small = this.albums.get(album)?.smallHashesOf(photo) ?? [];
+    const d = this.albums.get(album)?.descriptors.get(photo);
+    if (!d || !(await this.store.has(d.manifest))) return small;
+    return [...small, ...(await this.chunksOf(album, photo))];
+  }
+
   /** Relays that hold every object of the photo ("backed up on N homes"). */
   async backedUpOn(album: string, photo: PhotoId): Promise<number> {
-    const hashes = this.albums.get(album)?.hashesOf(photo) ?? [];
+    const hashes = await this.#hashesOf(album, photo);
     let common: Set<PeerId> | undefined;
     for (const h of hashes) {
       const { relays } = await this.node.engine.backedUpOn(h);
@@ -348,9 +388,9 @@ export class VaultSession extends Emitter<VaultEvents> {
     let evicted = 0;
     let kept = 0;
     if (this.settings.originals !== 'save-space') return { evicted, kept };
-    for (const a of this.albums.values()) {
+    for (const [albumId, a] of this.albums) {
       for (const d of a.photos()) {
-        for (const h of d.chunks) {
+        for (const h of await this.chunksOf(albumId, d.photo)) {
           if (!(await this.store.has(h))) continue;
           const { relays } = await this.node.engine.backedUpOn(h);
           if (relays.length >= this.settings.k) {
