@@ -140,10 +140,9 @@ if (fromApp) {
     ${memberLink}
 
   Choose a name and a passphrase, leave "I already use this vault on another device" unticked, and
-  Join: you are the vault's first member, and both homes keep an encrypted copy of your key bundle
-  (Devices & homes shows them). The vault starts with no album: this version of the app has no
-  "New album" button yet, so to add photos and watch "backed up on 2 homes", create a vault in the
-  app instead and run:  npm run demo -- --invite-file FILE   (FILE = its relay invite).
+  Join: you are the vault's first member (write down the recovery phrase it shows). The vault has
+  no album yet: press "New album", add photos, and open one: it says "backed up on 2 homes" once
+  Oak and Pine both hold it (Devices & homes lists them). Both keep ciphertext only.
 `);
 }
 console.log('  Ctrl-C stops everything.\n');
