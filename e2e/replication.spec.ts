@@ -107,3 +107,34 @@ test('a transfer cut mid-way (receiving browser killed) resumes after restart, n
     await Promise.all(browsers.splice(0).map((br) => br.close()));
   }
 });
+
+test('when ICE cannot connect, photos replicate through the WebSocket fallback (ciphertext via the server)', async () => {
+  test.setTimeout(180_000);
+  const noTurn = await startSignalServer(['--static', 'e2e/harness/dist']);
+  try {
+    const open = async (name: string) => {
+      const browser = await launchChromium();
+      browsers.push(browser);
+      const page = await browser.newPage();
+      page.on('pageerror', (e) => console.error(`[${name}] page error:`, e.message));
+      await page.goto(`${noTurn.url}/vault.html`);
+      await page.waitForFunction(() => 'fvVault' in window);
+      return page;
+    };
+    // Relay-only ICE with no TURN server: no candidate at all, so the dialer falls back.
+    const opts = { signalUrl: noTurn.wsUrl, relay: true, iceTimeoutMs: 1500 };
+    const a = await open('A');
+    const created = await v(a, 'create', { ...opts, passphrase: 'pw' });
+    await v(a, 'addGenerated', { from: 0, count: 3, width: 320, height: 240 });
+    const b = await open('B');
+    await v(b, 'join', { ...opts, invite: created.memberInvite, passphrase: 'pw', restore: true });
+    await expect.poll(() => v(b, 'complete'), { timeout: 120_000, intervals: [500] }).toEqual({ photos: 3, thumbs: 3, originals: 3 });
+    const sent: Record<string, string> = await v(a, 'sentHashes');
+    for (const [photo, hash] of Object.entries(sent)) expect(await v(b, 'originalHash', photo)).toBe(hash);
+    // ICE has no candidate here, so nothing but the fallback could have carried the photos.
+    await expect.poll(async () => (await v(b, 'peers')).map((p: { transport: string }) => p.transport), { timeout: 30_000 }).toContain('fallback');
+  } finally {
+    await Promise.all(browsers.splice(0).map((br) => br.close()));
+    await noTurn.stop();
+  }
+});

@@ -14,8 +14,8 @@ let s: VaultSession | undefined;
 let album = '';
 const sent = new Map<string, string>(); // photo id → SHA-256 of the original added here
 
-function setEnv(signalUrl: string, iceTransportPolicy: RTCIceTransportPolicy = 'all') {
-  env = { crypto: startCryptoWorker(), media: new MediaClient(), signalUrl, iceTransportPolicy, weakKdfForTests: true };
+function setEnv(signalUrl: string, iceTransportPolicy: RTCIceTransportPolicy = 'all', iceTimeoutMs?: number) {
+  env = { crypto: startCryptoWorker(), media: new MediaClient(), signalUrl, iceTransportPolicy, weakKdfForTests: true, ...(iceTimeoutMs ? { iceTimeoutMs } : {}) };
 }
 
 /** A restored device learns its album from the replicated vault log. */
@@ -25,15 +25,15 @@ function currentAlbum(): string {
 }
 
 const api = {
-  async create(o: { signalUrl: string; passphrase: string; relay?: boolean; name?: string; albumName?: string }) {
-    setEnv(o.signalUrl, o.relay ? 'relay' : 'all');
+  async create(o: { signalUrl: string; passphrase: string; relay?: boolean; name?: string; albumName?: string; iceTimeoutMs?: number }) {
+    setEnv(o.signalUrl, o.relay ? 'relay' : 'all', o.iceTimeoutMs);
     const r = await createVault(env, { name: o.name ?? 'Ada', passphrase: o.passphrase, ...(o.albumName ? { albumName: o.albumName } : {}) });
     s = r.session;
     album = r.album;
     return { vaultId: s.keys.vaultId, album, recoveryPhrase: r.recoveryPhrase, relayInvite: await s.relayInvite(), memberInvite: await s.memberInvite() };
   },
-  async join(o: { signalUrl: string; invite: string; passphrase: string; restore: boolean; relay?: boolean }) {
-    setEnv(o.signalUrl, o.relay ? 'relay' : 'all');
+  async join(o: { signalUrl: string; invite: string; passphrase: string; restore: boolean; relay?: boolean; iceTimeoutMs?: number }) {
+    setEnv(o.signalUrl, o.relay ? 'relay' : 'all', o.iceTimeoutMs);
     const r = await joinVault(env, { invite: o.invite, passphrase: o.passphrase, name: 'Ada', restore: o.restore });
     s = r.session;
     return { vaultId: s.keys.vaultId };

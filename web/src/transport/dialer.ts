@@ -45,6 +45,9 @@ interface PeerSlot {
   /** The WebRTC attempt in flight (initiator or responder side). */
   attempt?: { session: string; peer: SimplePeerInstance; timer?: ReturnType<typeof setTimeout> };
   fallbackSession?: string;
+  /** Fallback frames that arrived before the 'ack' that sets up our side (the other side's
+   * handshake can overtake its own ack: they travel as separate server messages). */
+  earlyRelay?: string[];
   backoff: number;
   retryTimer?: ReturnType<typeof setTimeout>;
   upgradeTimer?: ReturnType<typeof setInterval>;
@@ -72,10 +75,7 @@ export class Dialer {
       s.on('peer-joined', (p) => this.#seen(p)),
       s.on('peer-left', (p) => this.#drop(p, 'peer left the room')),
       s.on('signal', ({ from, data }) => this.#enqueue(from, data)),
-      s.on('relay', ({ from, data }) => {
-        const t = this.#peers.get(from)?.transport;
-        if (t instanceof FallbackTransport) t.receive(data);
-      }),
+      s.on('relay', ({ from, data }) => this.#onRelay(from, data)),
     );
   }
 
@@ -120,6 +120,14 @@ export class Dialer {
   async #send(peer: string, msg: Msg): Promise<void> {
     const sealed = await this.#o.seal(peer, utf8(JSON.stringify(msg)));
     if (!this.#o.signal.signal(sealed, peer)) this.#o.log(`dialer: could not signal ${peer} (not connected)`);
+  }
+
+  #onRelay(from: string, data: string) {
+    const slot = this.#peers.get(from);
+    const t = slot?.transport;
+    if (t instanceof FallbackTransport) return t.receive(data);
+    if (slot?.fallbackSession && (slot.earlyRelay ??= []).length < 64) return void slot.earlyRelay.push(data);
+    this.#o.log(`dialer: dropped a fallback frame from ${from} (no fallback link)`);
   }
 
   /** One peer's signals are handled in order: an offer must set up the peer before its candidates. */
@@ -242,8 +250,11 @@ export class Dialer {
       closed: () => void this.#send(remote, { t: 'fbclose', s: local }),
     };
     const t = new FallbackTransport(link, { localSession: local, remoteSession, bytesPerSec: this.#o.fallbackBytesPerSec });
-    this.#adopt(remote, t);
     const slot = this.#slot(remote);
+    const early = slot.earlyRelay ?? [];
+    slot.earlyRelay = undefined;
+    this.#adopt(remote, t);
+    for (const data of early) t.receive(data);
     if (this.#isDialer(remote) && !slot.upgradeTimer) {
       slot.upgradeTimer = setInterval(() => void this.#dial(remote), this.#o.upgradeIntervalMs);
     }

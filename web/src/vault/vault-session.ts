@@ -50,6 +50,7 @@ export interface SessionOptions {
   store: ObjectStore;
   signalUrl: string;
   iceTransportPolicy?: RTCIceTransportPolicy;
+  iceTimeoutMs?: number;
   name: string;
 }
 
@@ -109,6 +110,7 @@ export class VaultSession extends Emitter<VaultEvents> {
       role: 'member', peerId: this.peerId, keys: this.keys, device: this.#o.secrets.device, signalUrl: this.#o.signalUrl,
       crypto: this.crypto, store: this.store, index: this.index, policy,
       ...(this.#o.iceTransportPolicy ? { iceTransportPolicy: this.#o.iceTransportPolicy } : {}),
+      ...(this.#o.iceTimeoutMs ? { iceTimeoutMs: this.#o.iceTimeoutMs } : {}),
     });
     // Everything stored so far, then whatever arrives.
     await this.#applyAll();

@@ -21,6 +21,8 @@ export interface VaultEnv {
   /** ws(s)://…/signal */
   signalUrl: string;
   iceTransportPolicy?: RTCIceTransportPolicy;
+  /** How long WebRTC may try before the WebSocket fallback is used (default 15 s). */
+  iceTimeoutMs?: number;
   /** Tests only: Argon2 parameters below the floor so suites run fast. */
   weakKdfForTests?: boolean;
 }
@@ -66,6 +68,7 @@ async function session(env: VaultEnv, id: Identity, secrets: DeviceSecrets, stor
   const s = new VaultSession({
     crypto: env.crypto, media: env.media, identity: id, secrets, keys, index: storage.index, store: storage.store,
     signalUrl: env.signalUrl, name, ...(env.iceTransportPolicy ? { iceTransportPolicy: env.iceTransportPolicy } : {}),
+    ...(env.iceTimeoutMs ? { iceTimeoutMs: env.iceTimeoutMs } : {}),
   });
   await s.start();
   return s;
