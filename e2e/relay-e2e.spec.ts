@@ -406,6 +406,9 @@ test('a full relay refuses more with a reason, keeps what it has, and the family
   expect(notBackedUp.length).toBeGreaterThanOrEqual(2);
   const peers: Array<{ role: string; state: string }> = await v(q.page, 'peers');
   expect(peers.some((p) => p.role === 'relay' && p.state === 'open')).toBe(true);
+  // …and it is told why: the relay announces (sealed) that it is full; the app shows this reason.
+  await expect.poll(async () => (await v(q.page, 'peerStatus'))[after.peerId], { timeout: 30_000 })
+    .toMatchObject({ name: 'Elm', full: true, reason: expect.stringContaining('Home "Elm" is full') });
   const jobs = await v(q.page, 'jobs');
   console.log(`relay-e2e: quota: Elm ${after.objects} objects, ${after.bytes} B of 3e6, refused ${after.refusedForQuota}; ` +
     `the family sent ${(resentBytes / 2 ** 20).toFixed(1)} MiB more in 6 s (refused pulls retried); family jobs ${JSON.stringify(jobs)}; ` +

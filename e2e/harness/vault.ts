@@ -107,6 +107,8 @@ const api = {
     await s!.setSettings(o);
   },
   evict: () => s!.evictBackedUpOriginals(),
+  /** What home relays announced about themselves (name, full and why). */
+  peerStatus: () => Object.fromEntries(s!.peerStatus),
   async stop() {
     await s?.stop();
     s = undefined;

@@ -17,9 +17,11 @@ import { WebRtcTransport, selectedPath } from './webrtc-transport.ts';
 export interface DialerOptions {
   signal: SignalClient;
   selfId: string;
-  /** Seal/open a signaling payload for/from one peer (room key; binds both peer ids). */
-  seal(to: string, payload: Uint8Array): Promise<string>;
-  open(from: string, data: string): Promise<Uint8Array>;
+  /** Seal/open a signaling payload for/from one peer, or the whole room with `to` null (room key; binds both ids). */
+  seal(to: string | null, payload: Uint8Array): Promise<string>;
+  open(from: string, data: string, to?: null): Promise<Uint8Array>;
+  /** A peer's self-description (name, role, "full"), sealed like all signaling. */
+  onPeerStatus?(peer: string, status: Record<string, unknown>): void;
   /** 'relay' forces TURN (tests, privacy-minded users); 'all' is normal ICE. */
   iceTransportPolicy?: RTCIceTransportPolicy;
   /** ICE servers besides the TURN credentials the signal server hands out. */
@@ -38,7 +40,8 @@ type Msg =
   | { t: 'sdp'; s: string; d: SignalData }
   | { t: 'redial' }
   | { t: 'fb'; s: string; phase: 'open' | 'ack' }
-  | { t: 'fbclose'; s: string };
+  | { t: 'fbclose'; s: string }
+  | { t: 'status'; s: Record<string, unknown> };
 
 interface PeerSlot {
   transport?: PeerTransport;
@@ -67,7 +70,8 @@ export class Dialer {
   constructor(opts: DialerOptions) {
     this.#o = {
       iceTransportPolicy: 'all', extraIceServers: [], iceTimeoutMs: 15_000, fallbackBytesPerSec: 3 * 1024 * 1024,
-      upgradeIntervalMs: 60_000, minBackoffMs: 1000, maxBackoffMs: 30_000, log: (l) => console.info(l), ...opts,
+      upgradeIntervalMs: 60_000, minBackoffMs: 1000, maxBackoffMs: 30_000, log: (l) => console.info(l),
+      onPeerStatus: () => undefined, ...opts,
     };
     const s = this.#o.signal;
     this.#offs.push(
@@ -82,6 +86,12 @@ export class Dialer {
   /** Peers with an open transport, and how each is reached. */
   connections(): Array<{ peer: string; kind: PeerTransport['kind'] }> {
     return [...this.#peers].flatMap(([peer, slot]) => (slot.transport && !slot.transport.closed ? [{ peer, kind: slot.transport.kind }] : []));
+  }
+
+  /** Tells every peer in the room how this node describes itself (sealed with the room key). */
+  async announce(status: Record<string, unknown>): Promise<void> {
+    const sealed = await this.#o.seal(null, utf8(JSON.stringify({ t: 'status', s: status })));
+    if (!this.#o.signal.signal(sealed)) this.#o.log('dialer: could not announce status (not connected)');
   }
 
   stop(): void {
@@ -145,12 +155,18 @@ export class Dialer {
   async #onSignal(from: string, data: string) {
     let msg: Msg;
     try {
-      msg = JSON.parse(fromUtf8(await this.#o.open(from, data))) as Msg;
+      // Addressed to us, or (a status) to the whole room.
+      const bytes = await this.#o.open(from, data).catch(() => this.#o.open(from, data, null));
+      msg = JSON.parse(fromUtf8(bytes)) as Msg;
     } catch (e) {
       this.#o.log(`dialer: dropped a signal from ${from} that did not open (${describeError(e)})`);
       return;
     }
     if (this.#stopped) return;
+    if (msg.t === 'status') {
+      if (typeof msg.s === 'object' && msg.s !== null) this.#o.onPeerStatus?.(from, msg.s);
+      return;
+    }
     const slot = this.#slot(from);
     if (msg.t === 'sdp' && typeof msg.s === 'string') {
       if (!slot.attempt || slot.attempt.session !== msg.s) {

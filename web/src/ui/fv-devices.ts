@@ -52,11 +52,12 @@ export class FvDevices extends LitElement {
         <p class="muted">Signal server: <span id="signal-state">${s.node.signal.state}</span> · this device: ${s.peerId.slice(0, 8)}</p>
         ${peers.length === 0 ? html`<p id="no-peers">No other device or home relay is connected right now. Photos wait here and sync when one is.</p>` : ''}
         <ul id="peers">${peers.map((p) => html`<li>
-          <strong>${p.role === 'relay' ? 'Home relay' : 'Family device'}</strong> ${p.peerId!.slice(0, 8)} ·
+          <strong>${p.role === 'relay' ? 'Home relay' : 'Family device'}</strong> ${s.peerStatus.get(p.peerId!)?.name ?? p.peerId!.slice(0, 8)} ·
           <span class="transport">${transportName[p.transport]}</span> · ${p.state}
           ${p.refusal ? html`<span class="error"> · refused (${p.refusal.by}): ${p.refusal.detail || p.refusal.reason}</span>` : ''}
           · ${p.jobs.queued + p.jobs.sending ? `${p.jobs.queued + p.jobs.sending} transfers to go` : 'in sync'}${p.jobs.failed ? html`, <span class="error">${p.jobs.failed} failed</span>` : ''}
         </li>`)}</ul>
+        ${[...s.peerStatus.values()].filter((st) => st.full).map((st) => html`<p class="error relay-full" role="alert">${st.reason ?? `Home ${st.name ?? ''} is full`}. New photos are not backed up there until it has room.</p>`)}
         <p id="queue">${active.length ? `${active.length} transfers in progress` : 'Nothing waiting to transfer.'}</p>
         ${failed.length ? html`<p class="error" id="failures">${failed.length} transfers failed; last reason: ${failed[failed.length - 1]?.lastError ?? 'unknown'}. They are retried automatically.</p>` : ''}
       </section>

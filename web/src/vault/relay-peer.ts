@@ -96,6 +96,24 @@ export async function startRelayPeer(crypto: CryptoApi, cfg: RelayPageConfig, lo
   });
   node.engine.on('peer-refused', (r) => log(`relay: peer ${r.peerId ?? '?'} refused (${r.by}): ${r.reason} ${r.detail}`));
 
+  // Tell the family's devices who this home is and whether it is full (sealed with the room key):
+  // now, every 15 s (so devices that join later learn it), and as soon as it becomes full.
+  let lastReason: string | undefined;
+  const announce = async () => {
+    const st = await store.stat();
+    // Full = it has had to refuse an object (what no longer fits), not some percentage.
+    const full = refused.size > 0;
+    const reason = full ? `Home "${cfg.name}" is full: it keeps ${st.bytes} bytes of its ${cfg.quotaBytes} byte quota and refuses new photos` : undefined;
+    lastReason = reason;
+    await node.dialer.announce({ role: 'relay', name: cfg.name, full, ...(reason ? { reason } : {}), bytes: st.bytes, quotaBytes: cfg.quotaBytes });
+  };
+  const announceSafely = () => void announce().catch((e: unknown) => log(`relay: status announce failed (${describeError(e)})`));
+  const announcer = setInterval(announceSafely, 15_000);
+  node.signal.on('joined', announceSafely);
+  node.engine.on('job', (j) => {
+    if (j.state === 'failed' && lastReason === undefined && refused.size > 0) announceSafely();
+  });
+
   return {
     async status() {
       const s = await store.stat();
@@ -138,6 +156,7 @@ export async function startRelayPeer(crypto: CryptoApi, cfg: RelayPageConfig, lo
       return { checked: picked.length, corrupt };
     },
     async stop() {
+      clearInterval(announcer);
       await node.stop();
       await store.close();
       index.close();

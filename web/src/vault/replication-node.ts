@@ -36,6 +36,7 @@ export interface ReplicationNodeOptions {
   iceTransportPolicy?: RTCIceTransportPolicy;
   iceTimeoutMs?: number;
   engineConfig?: ReplicationEngineOptions['config'];
+  onPeerStatus?(peer: string, status: Record<string, unknown>): void;
   log?: (line: string) => void;
 }
 
@@ -132,7 +133,8 @@ export async function startReplicationNode(o: ReplicationNodeOptions): Promise<R
   const dialer = new Dialer({
     signal, selfId: peerId,
     seal: (to, payload) => crypto.sealSignal(keys.roomKey, peerId, to, payload),
-    open: (from, data) => crypto.openSignal(keys.roomKey, from, peerId, data),
+    open: (from, data, to) => crypto.openSignal(keys.roomKey, from, to === null ? null : peerId, data),
+    onPeerStatus: (peer, status) => o.onPeerStatus?.(peer, status),
     ...(o.iceTransportPolicy ? { iceTransportPolicy: o.iceTransportPolicy } : {}),
     ...(o.iceTimeoutMs ? { iceTimeoutMs: o.iceTimeoutMs } : {}),
     onTransport: (remote, transport) => engine.connect(transport, { expectedPeer: remote as PeerId }),

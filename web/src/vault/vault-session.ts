@@ -64,6 +64,8 @@ export class VaultSession extends Emitter<VaultEvents> {
   readonly albumKeys = new Map<string, { key: Uint8Array; epoch: number }>();
   readonly directory = new Map<string, { identity: string; bundle: ObjectHash; name: string }>();
   node!: ReplicationNode;
+  /** What home relays say of themselves (name, full and why), by peer id. */
+  readonly peerStatus = new Map<string, { name?: string; full?: boolean; reason?: string; at: number }>();
   settings: VaultSettings = { originals: 'all', k: 2 };
   readonly #o: SessionOptions;
   readonly #author: string;
@@ -111,6 +113,15 @@ export class VaultSession extends Emitter<VaultEvents> {
       crypto: this.crypto, store: this.store, index: this.index, policy,
       ...(this.#o.iceTransportPolicy ? { iceTransportPolicy: this.#o.iceTransportPolicy } : {}),
       ...(this.#o.iceTimeoutMs ? { iceTimeoutMs: this.#o.iceTimeoutMs } : {}),
+      onPeerStatus: (peer, st) => {
+        this.peerStatus.set(peer, {
+          ...(typeof st.name === 'string' ? { name: st.name.slice(0, 64) } : {}),
+          full: st.full === true,
+          ...(typeof st.reason === 'string' ? { reason: st.reason.slice(0, 300) } : {}),
+          at: Date.now(),
+        });
+        this.emit('status', undefined);
+      },
     });
     // Everything stored so far, then whatever arrives.
     await this.#applyAll();
