@@ -3,15 +3,8 @@
  * The page is a separate program as far as Node is concerned: what it returns is checked
  * here before it reaches /status, and a page without the API fails with a clear message.
  */
-export interface RelayPageConfig {
-  /** ws(s)://…/signal */
-  signalUrl: string;
-  invite: string;
-  name: string;
-  quotaBytes: number | null;
-  peerId?: string;
-  testLoopback: boolean;
-}
+import type { RelayPageConfig } from '../../web/src/vault/relay-peer.ts';
+export type { RelayPageConfig };
 
 export interface RelayPeerStatus {
   peerId: string;

@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { extname, join, sep } from 'node:path';
 import type { Logger } from './log.ts';
 import { isLoopbackHost, listenLoopback } from './loopback.ts';
+import { CONTENT_SECURITY_POLICY } from '../../signal-server/src/static.ts';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -27,22 +28,9 @@ const MIME: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/**
- * The same policy the signal server sends with the app's HTML (signal-server/src/static.ts):
- * the relay page handles data from other peers, so no inline or foreign script may run in it.
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "connect-src 'self' ws: wss:",
-  "img-src 'self' blob: data:",
-  "worker-src 'self' blob:",
-  "style-src 'self' 'unsafe-inline'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'self'",
-].join('; ');
+// The same policy the signal server sends with the app's HTML: the relay page handles data from
+// other peers, so no inline or foreign script may run in it.
+export { CONTENT_SECURITY_POLICY };
 
 export function mimeType(path: string): string {
   return MIME[extname(path).toLowerCase()] ?? 'application/octet-stream';
