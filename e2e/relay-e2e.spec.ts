@@ -15,6 +15,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile, lstat } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium } from './support/chromium.ts';
+import { openHarnessPage, vault } from './support/harness-page.ts';
 import { freePort, repoRoot, spawnUntil, startSignalServer, type Running, type SignalServer } from './support/processes.ts';
 
 test.describe.configure({ mode: 'serial' });
@@ -143,14 +144,7 @@ class Relay {
 async function device(name: string): Promise<{ page: Page; browser: Browser }> {
   const browser = await launchChromium();
   browsers.push(browser);
-  const page = await browser.newPage();
-  page.on('pageerror', (e) => console.error(`[${name}] page error:`, e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') console.error(`[${name}]`, m.text());
-  });
-  await page.goto(`${server.url}/vault.html`);
-  await page.waitForFunction(() => 'fvVault' in window);
-  return { page, browser };
+  return { page: await openHarnessPage(browser, `${server.url}/vault.html`, 'fvVault', name), browser };
 }
 
 async function closeDevice(d: { page: Page; browser: Browser }): Promise<void> {
@@ -159,8 +153,7 @@ async function closeDevice(d: { page: Page; browser: Browser }): Promise<void> {
   browsers.splice(browsers.indexOf(d.browser), 1);
 }
 
-const v = (page: Page, fn: string, arg?: unknown): Promise<any> =>
-  page.evaluate(([f, a]) => (window as any).fvVault[f as string](a), [fn, arg] as const);
+const v = vault;
 
 async function backedUp(page: Page): Promise<number[]> {
   const ids: string[] = await v(page, 'photoIds');

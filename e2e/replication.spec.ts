@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium, launchPersistentChromium } from './support/chromium.ts';
 import { killProfile } from './support/kill-profile.ts';
+import { openHarnessPage, vault } from './support/harness-page.ts';
 import { startSignalServer, type SignalServer } from './support/processes.ts';
 import { startCoturn } from './support/coturn.ts';
 
@@ -31,20 +32,13 @@ test.afterAll(async () => {
   await turn?.stop();
 });
 
-async function device(name: string): Promise<Page> {
+async function device(name: string, on: SignalServer = server): Promise<Page> {
   const browser = await launchChromium();
   browsers.push(browser);
-  const page = await browser.newPage();
-  page.on('pageerror', (e) => console.error(`[${name}] page error:`, e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') console.error(`[${name}]`, m.text());
-  });
-  await page.goto(`${server.url}/vault.html`);
-  await page.waitForFunction(() => 'fvVault' in window);
-  return page;
+  return openHarnessPage(browser, `${on.url}/vault.html`, 'fvVault', name);
 }
 
-const v = (page: Page, fn: string, arg?: unknown) => page.evaluate(([f, a]) => (window as any).fvVault[f as string](a), [fn, arg] as const);
+const v = vault;
 
 for (const relay of [false, true]) {
   test(`${PHOTOS} photos replicate to a restored device ${relay ? 'through coturn' : 'directly'}`, async () => {
@@ -112,15 +106,7 @@ test('when ICE cannot connect, photos replicate through the WebSocket fallback (
   test.setTimeout(180_000);
   const noTurn = await startSignalServer(['--static', 'e2e/harness/dist']);
   try {
-    const open = async (name: string) => {
-      const browser = await launchChromium();
-      browsers.push(browser);
-      const page = await browser.newPage();
-      page.on('pageerror', (e) => console.error(`[${name}] page error:`, e.message));
-      await page.goto(`${noTurn.url}/vault.html`);
-      await page.waitForFunction(() => 'fvVault' in window);
-      return page;
-    };
+    const open = (name: string) => device(name, noTurn);
     // Relay-only ICE with no TURN server: no candidate at all, so the dialer falls back.
     const opts = { signalUrl: noTurn.wsUrl, relay: true, iceTimeoutMs: 1500 };
     const a = await open('A');

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { launchChromium, launchPersistentChromium } from './support/chromium.ts';
 import { startSignalServer, type SignalServer } from './support/processes.ts';
 import { killProfile } from './support/kill-profile.ts';
+import { openHarnessPage, vault } from './support/harness-page.ts';
 
 let server: SignalServer;
 const closers: Array<() => Promise<unknown>> = [];
@@ -24,15 +25,10 @@ test.afterAll(async () => {
   await server?.stop();
 });
 
-const v = (page: Page, fn: string, arg?: unknown) => page.evaluate(([f, a]) => (window as any).fvVault[f as string](a), [fn, arg] as const);
+const v = vault;
 
-async function page(browser: Browser | BrowserContext, path: string, global: string): Promise<Page> {
-  const p = await browser.newPage();
-  p.on('pageerror', (e) => console.error(`[${path}] page error:`, e.message));
-  await p.goto(`${server.url}/${path}`);
-  await p.waitForFunction((g) => g in window, global);
-  return p;
-}
+const page = (owner: Browser | BrowserContext, path: string, global: string): Promise<Page> =>
+  openHarnessPage(owner, `${server.url}/${path}`, global, path);
 
 async function relay(name: string, invite: string): Promise<Page> {
   const b = await launchChromium();
