@@ -5,7 +5,6 @@
  * forced through coturn. The test asserts which path carried the data.
  */
 import { test, expect, type Browser, type Page } from '@playwright/test';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,23 +12,21 @@ import { launchChromium, launchPersistentChromium } from './support/chromium.ts'
 import { killProfile } from './support/kill-profile.ts';
 import { openHarnessPage, vault } from './support/harness-page.ts';
 import { startSignalServer, type SignalServer } from './support/processes.ts';
-import { startCoturn } from './support/coturn.ts';
+import { startTurnStack, type TurnStack } from './support/turn-stack.ts';
 
 const PHOTOS = Number(process.env.FV_REPLICATION_PHOTOS ?? 50);
+let stack: TurnStack;
 let server: SignalServer;
-let turn: Awaited<ReturnType<typeof startCoturn>>;
 const browsers: Browser[] = [];
 
 test.beforeAll(async () => {
-  const secret = randomBytes(24).toString('hex');
-  turn = await startCoturn({ secret });
-  server = await startSignalServer(['--static', 'e2e/harness/dist', '--turn-secret', secret, '--turn-urls', `turn:127.0.0.1:${turn.port}?transport=udp`]);
+  stack = await startTurnStack();
+  server = stack.server;
 });
 
 test.afterAll(async () => {
   await Promise.all(browsers.splice(0).map((b) => b.close()));
-  await server?.stop();
-  await turn?.stop();
+  await stack?.stop();
 });
 
 async function device(name: string, on: SignalServer = server): Promise<Page> {

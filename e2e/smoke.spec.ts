@@ -5,27 +5,22 @@
 import { test, expect, type Browser, type Page } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
 import { launchChromium } from './support/chromium.ts';
-import { startSignalServer, type SignalServer } from './support/processes.ts';
-import { startCoturn } from './support/coturn.ts';
+import type { SignalServer } from './support/processes.ts';
+import { startTurnStack, type TurnStack } from './support/turn-stack.ts';
 
 const MiB = 1024 * 1024;
+let stack: TurnStack;
 let server: SignalServer;
-let turn: Awaited<ReturnType<typeof startCoturn>>;
 const browsers: Browser[] = [];
 
 test.beforeAll(async () => {
-  const secret = randomBytes(24).toString('hex');
-  turn = await startCoturn({ secret });
-  server = await startSignalServer([
-    '--static', 'e2e/harness/dist', '--turn-secret', secret,
-    '--turn-urls', `turn:127.0.0.1:${turn.port}?transport=udp`,
-  ]);
+  stack = await startTurnStack();
+  server = stack.server;
 });
 
 test.afterAll(async () => {
   await Promise.all(browsers.map((b) => b.close()));
-  await server?.stop();
-  await turn?.stop();
+  await stack?.stop();
 });
 
 async function openPeer(name: string, vaultSecretHex: string, forceRelay: boolean): Promise<Page> {

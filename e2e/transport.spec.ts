@@ -4,29 +4,26 @@
  * when ICE cannot connect. Each case asserts which kind of transport carried it.
  */
 import { test, expect, type Browser } from '@playwright/test';
-import { randomBytes } from 'node:crypto';
 import { launchChromium } from './support/chromium.ts';
 import { startSignalServer, type SignalServer } from './support/processes.ts';
-import { startCoturn } from './support/coturn.ts';
+import { startTurnStack, type TurnStack } from './support/turn-stack.ts';
 
 let browser: Browser;
+let stack: TurnStack;
 let withTurn: SignalServer;
 let noTurn: SignalServer;
-let turn: Awaited<ReturnType<typeof startCoturn>>;
 
 test.beforeAll(async () => {
-  const secret = randomBytes(24).toString('hex');
-  turn = await startCoturn({ secret });
-  withTurn = await startSignalServer(['--static', 'e2e/harness/dist', '--turn-secret', secret, '--turn-urls', `turn:127.0.0.1:${turn.port}?transport=udp`]);
+  stack = await startTurnStack();
+  withTurn = stack.server;
   noTurn = await startSignalServer(['--static', 'e2e/harness/dist']);
   browser = await launchChromium();
 });
 
 test.afterAll(async () => {
   await browser?.close();
-  await withTurn?.stop();
   await noTurn?.stop();
-  await turn?.stop();
+  await stack?.stop();
 });
 
 const modes = [
