@@ -75,6 +75,7 @@ export class VaultSession extends Emitter<VaultEvents> {
   #sharedWith = new Map<string, Set<string>>();
   /** photo → its chunk hashes, read from the sealed manifest once. */
   #chunkLists = new Map<PhotoId, ObjectHash[]>();
+  #seqs: Map<string, number> | undefined;
   #ingest!: Ingest;
 
   constructor(o: SessionOptions) {
@@ -218,9 +219,20 @@ export class VaultSession extends Emitter<VaultEvents> {
     return a;
   }
 
+  /**
+   * This device's last seq per log. Only this device writes as this author, so after one read of
+   * the stored vector the count is kept here (reading the vector scans every stored op key).
+   */
+  async #lastSeqs(): Promise<Map<string, number>> {
+    if (!this.#seqs) {
+      const v = await this.node.stores.opVector();
+      this.#seqs = new Map([...v].map(([log, authors]) => [log, authors.get(this.#author) ?? 0]));
+    }
+    return this.#seqs;
+  }
+
   async #nextSeq(log: string): Promise<number> {
-    const v = await this.node.stores.opVector();
-    return (v.get(log)?.get(this.#author) ?? 0) + 1;
+    return ((await this.#lastSeqs()).get(log) ?? 0) + 1;
   }
 
   async appendVaultEntry(e: VaultLogEntry): Promise<void> {
@@ -243,6 +255,8 @@ export class VaultSession extends Emitter<VaultEvents> {
     const op = await signOp(replicationCrypto(this.crypto, this.#o.secrets.device), { log, author: this.#author, seq, lamport, ciphertext });
     const r = await this.node.engine.addLocalOps([op]);
     if (r.rejected.length) throw new StorageError(`op refused: ${r.rejected.map((x) => x.reason).join(', ')}`);
+    const seqs = await this.#lastSeqs();
+    seqs.set(log, Math.max(seqs.get(log) ?? 0, seq));
     await this.#apply(r.accepted);
   }
 
