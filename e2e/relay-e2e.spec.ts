@@ -160,6 +160,22 @@ async function backedUp(page: Page): Promise<number[]> {
   return Promise.all(ids.map((id) => v(page, 'backedUpOn', id)));
 }
 
+/** Every photo reaches Oak; on a timeout, says which objects of which photos did not, and why. */
+async function expectAllBackedUp(page: Page, relay: Relay): Promise<void> {
+  try {
+    await expect.poll(() => backedUp(page), { timeout: 60_000, intervals: [250] }).toEqual(Array(PHOTOS).fill(1));
+  } catch (e) {
+    const ids: string[] = await v(page, 'photoIds');
+    for (const id of ids) {
+      if ((await v(page, 'backedUpOn', id)) === 1) continue;
+      console.error(`not backed up: photo ${id}: ${JSON.stringify(await v(page, 'objectsOf', id))}`);
+    }
+    console.error(`device jobs: ${JSON.stringify(await v(page, 'jobs'))}\ndevice peers: ${JSON.stringify(await v(page, 'peers'))}`);
+    console.error(`relay status: ${JSON.stringify(await relay.status())}`);
+    throw e;
+  }
+}
+
 /** Polls fast until `pred` holds, returning the value that satisfied it. */
 async function waitFor<T>(fn: () => Promise<T>, pred: (x: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -230,7 +246,7 @@ test('a relay stores every object through kill -9 of its browser and of relay-no
   expect(await processesUsing(oak.dataDir)).not.toContain(wedged);
 
   // Everything arrives; the queue drains; a self-check after the sync reads every object back.
-  await expect.poll(() => backedUp(a.page), { timeout: 60_000, intervals: [250] }).toEqual(Array(PHOTOS).fill(1));
+  await expectAllBackedUp(a.page, oak);
   totalObjects = (await v(a.page, 'stat')).count;
   const synced = Date.now();
   const final = await waitFor(() => oak.status(), (s) => s?.queueDepth === 0 && s.objects === totalObjects && s.selfCheck?.at > synced, 'a self-check after the sync', 30_000);

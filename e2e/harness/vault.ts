@@ -100,6 +100,13 @@ const api = {
     }
     return [...(common ?? [])].sort();
   },
+  /** Each object of the photo, whether this device holds it, and the relays known to hold it. */
+  async objectsOf(photo: string) {
+    const a = s!.albums.get(currentAlbum());
+    const d = a?.descriptors.get(photo as PhotoId);
+    const hashes = [...(a?.smallHashesOf(photo as PhotoId) ?? []), ...(d && (await s!.store.has(d.manifest)) ? await s!.chunksOf(currentAlbum(), photo as PhotoId) : [])];
+    return Promise.all(hashes.map(async (h) => ({ hash: h.slice(0, 12), here: await s!.store.has(h), relays: (await s!.node.engine.backedUpOn(h)).relays })));
+  },
   async stat() {
     return s!.store.stat();
   },

@@ -169,11 +169,12 @@ export class InventorySync {
     const final = new Map(fresh.map((e) => [e.hash, e]));
     const gone = [...final.values()].filter((e) => e.gone).map((e) => e.hash);
     const presentNow = [...final.values()].filter((e) => !e.gone);
+    // Jobs first, then what we learned: a browser killed in between learns it again next time.
+    await this.s.hooks.objectsSeen(peer, presentNow.map((e) => ({ hash: e.hash, size: e.size })));
     if (gone.length > 0) await this.s.deps.acks.remove(peer.peerId, gone);
     if (presentNow.length > 0) await this.s.deps.acks.add(peer.peerId, presentNow.map((e) => e.hash));
     c.seq = fresh[fresh.length - 1]!.seq;
     await this.s.deps.kv.set(this.#key, { ...c });
-    await this.s.hooks.objectsSeen(peer, presentNow.map((e) => ({ hash: e.hash, size: e.size })));
   }
 
   async onEnd(f: InvEndFrame): Promise<void> {
@@ -228,9 +229,9 @@ export class InventorySync {
     const stale = believed.filter((h) => !acc.has(h));
     const believedSet = new Set(believed);
     const added = [...acc].filter(([h]) => !believedSet.has(h)).map(([hash, size]) => ({ hash, size }));
+    await this.s.hooks.objectsSeen(peer, added); // jobs before beliefs, as in onEntries
     if (stale.length > 0) await this.s.deps.acks.remove(peer.peerId, stale);
     if (added.length > 0) await this.s.deps.acks.add(peer.peerId, added.map((o) => o.hash));
-    await this.s.hooks.objectsSeen(peer, added);
     if (this.#pending!.size === 0) {
       this.#pending = undefined;
       this.#beliefByBucket = undefined;

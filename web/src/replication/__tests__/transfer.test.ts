@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { equalBytes } from '../../core/bytes.ts';
 import { FRAME_CODES } from '../frames.ts';
 import { DATA_CHUNK_BYTES } from '../limits.ts';
+import { MemoryJobStore } from '../memory-ports.ts';
 import { verifyOpSignature } from '../op-envelope.ts';
+import type { TransferJob } from '../ports.ts';
 import type { Session } from '../session.ts';
 import {
   Directory, addObjects, closeAll, link, makeNode, makeObject, settle, waitFor, type TestNode,
@@ -15,6 +17,28 @@ afterEach(async () => {
   await closeAll(nodes);
   nodes = [];
 });
+
+/** A job store whose saves stop completing after a point, as when the browser is killed. */
+class DyingJobStore extends MemoryJobStore {
+  #left = Infinity;
+  dead = false;
+  dieAfter(saves: number): void {
+    this.#left = saves;
+  }
+  override async put(job: TransferJob): Promise<void> {
+    if (this.#left-- <= 0) {
+      this.dead = true;
+      return new Promise(() => undefined); // never settles: nothing after it runs
+    }
+    return super.put(job);
+  }
+  /** What a restart finds: the saves that completed. */
+  survivor(): MemoryJobStore {
+    const s = new MemoryJobStore();
+    for (const [id, j] of this.jobs) s.jobs.set(id, structuredClone(j));
+    return s;
+  }
+}
 
 /** Every stored object matches its address: nothing corrupt was ever stored. */
 function expectIntact(n: TestNode): void {
@@ -85,6 +109,43 @@ describe('object transfers', () => {
     expect(dataBytesIn(l2.b)).toBeLessThan(big.bytes.length - have + 6 * 64);
     expect(l2.b.outbox.sentFrames['obj-want']).toBe(1);
   });
+
+  // A browser killed while it saves the pull jobs for objects it just learned of must learn of
+  // them again after the restart: what it learned (acks, cursor) is recorded only after the jobs.
+  for (const path of ['a first sync (bucket listings)', 'a later announcement (inventory entries)'] as const) {
+    it(`loses no object when it dies while saving the jobs of ${path}`, async () => {
+      const dir = new Directory();
+      const alice = makeNode('alice', { dir });
+      const jobs = new DyingJobStore();
+      let relay = makeNode('relay', { dir, role: 'relay', stores: { jobs } });
+      nodes = [alice, relay];
+      const first = [makeObject(300, 20_000), makeObject(301, 20_000)];
+      const later = Array.from({ length: 6 }, (_, i) => makeObject(310 + i, 20_000 + i));
+      let l = link(alice, relay);
+      if (path === 'a later announcement (inventory entries)') {
+        await addObjects(alice, first);
+        await waitFor(() => relay.objects.objects.size === first.length, 'the first objects');
+        await settle(nodes);
+      } else {
+        later.unshift(...first);
+      }
+      jobs.dieAfter(2); // the third job save never completes: the browser is gone
+      await addObjects(alice, later);
+      await waitFor(() => jobs.dead, 'the crash');
+      l.pair.cut('the relay browser was killed');
+      await waitFor(() => l.b.state === 'closed', 'closed');
+      await relay.engine.close();
+      // The restart: a new engine over what reached the stores.
+      const { objects, ops, acks, kv, partials } = relay;
+      relay = makeNode('relay', { dir, role: 'relay', stores: { objects, ops, jobs: jobs.survivor(), acks, kv, partials } });
+      nodes = [alice, relay];
+      await relay.engine.start();
+      l = link(alice, relay);
+      const all = path === 'a later announcement (inventory entries)' ? [...first, ...later] : later;
+      await waitFor(() => all.every((o) => relay.objects.objects.has(o.hash)), 'every object at the relay after the restart');
+      expectIntact(relay);
+    });
+  }
 
   it('fetches from another peer when one serves a corrupt copy, and counts it', async () => {
     const dir = new Directory();
