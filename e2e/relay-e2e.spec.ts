@@ -45,7 +45,7 @@ test.afterEach(async ({}, info) => {
 
 test.afterAll(async () => {
   await Promise.all(browsers.splice(0).map((b) => b.close().catch(() => undefined)));
-  for (const r of relays) await r.stop('SIGKILL');
+  for (const r of relays) await r.stop(); // SIGTERM: relay-node closes its browser (SIGKILL after 5 s)
   await server?.stop();
   // Nothing of ours may outlive the suite: no browser on any of our profiles.
   const left = await processesUsing(tmp);
