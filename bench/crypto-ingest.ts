@@ -16,7 +16,7 @@ try {
   const r = await page.evaluate((n) => (window as any).fvCrypto.bench(n), mib);
   writeResult({
     name: 'crypto-ingest', figure: r.figure, baseline: r.baseline, ratio: r.ratio, unit: 'MB/s', goal: '>= 0.8',
-    notes: { ...r.notes, argon2MsAtDefault: r.argon2Ms, x25519SealsPerSec: r.x25519SealsPerSec, x25519OpensPerSec: r.opensPerSec, path: 'comlink worker in Chromium' },
+    notes: { ...r.notes, argon2MsAtDefault: r.argon2Ms, x25519SealsPerSec: r.x25519SealsPerSec, x25519OpensPerSec: r.opensPerSec, path: 'comlink crypto worker + sealing helpers in Chromium (the client reads, workers seal round-robin)', input: 'one Blob per run, reused across rounds: its first read also moves it into the browser\'s blob storage, as a picked File already is' },
   });
 } finally {
   await browser.close();

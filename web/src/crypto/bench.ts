@@ -11,6 +11,7 @@ import { directApi } from './api.ts';
 import type { CryptoApi } from './api-types.ts';
 import { ARGON2_DEFAULT } from './argon2-params.ts';
 import { CHUNK_SIZE } from './chunk.ts';
+import { readChunks } from './chunker.ts';
 import { aesGcmEncrypt, aesGcmKey, argon2id, blake3Fn, randomBytes } from './primitives.ts';
 
 export interface CryptoIngestResult {
@@ -28,7 +29,7 @@ export interface CryptoIngestResult {
   x25519SealsPerSec: number;
   /** openAlbumKey per second. */
   opensPerSec: number;
-  notes: { aesMBps: number; blake3MBps: number; mib: number; rounds: number; argon2: typeof ARGON2_DEFAULT; userAgent: string };
+  notes: { aesMBps: number; blake3MBps: number; readMBps: number; mib: number; rounds: number; argon2: typeof ARGON2_DEFAULT; userAgent: string };
 }
 
 export interface CryptoIngestOptions {
@@ -68,9 +69,13 @@ async function blake3Rate(mib: number, data: Uint8Array[]): Promise<number> {
   return mbps(mib * CHUNK_SIZE, now() - t);
 }
 
-async function ingestRate(api: CryptoApi, mib: number, data: Uint8Array[]): Promise<number> {
-  const parts = Array.from({ length: mib }, (_, i) => data[i % data.length]! as Uint8Array<ArrayBuffer>);
-  const blob = new Blob(parts);
+/** One Blob of `mib` MiB for F and R (a browser keeps only so much Blob data in memory). */
+function inputBlob(mib: number, data: Uint8Array[]): Blob {
+  return new Blob(Array.from({ length: mib }, (_, i) => data[i % data.length]! as Uint8Array<ArrayBuffer>));
+}
+
+async function ingestRate(api: CryptoApi, blob: Blob): Promise<number> {
+  const mib = blob.size / CHUNK_SIZE;
   const fileKey = await api.newFileKey();
   const fileId = await api.newFileId();
   let n = 0;
@@ -79,6 +84,15 @@ async function ingestRate(api: CryptoApi, mib: number, data: Uint8Array[]): Prom
   const ms = now() - t;
   if (n !== mib + 1) throw new Error(`ingest bench: expected ${mib + 1} chunks, got ${n}`);
   return mbps(blob.size, ms);
+}
+
+/** R: reading the Blob into chunks alone (the source side of F). */
+async function readRate(blob: Blob): Promise<number> {
+  const t = now();
+  let n = 0;
+  for await (const c of readChunks(blob)) n += c.data.length;
+  if (n !== blob.size) throw new Error('read bench: short read');
+  return mbps(blob.size, now() - t);
 }
 
 async function perSecond(count: number, f: (i: number) => Promise<unknown>): Promise<number> {
@@ -94,15 +108,18 @@ export async function runCryptoIngestBench(opts?: CryptoIngestOptions): Promise<
   // Warm up: wasm instantiation, JIT, WebCrypto key paths.
   await aesRate(8, data);
   await blake3Rate(8, data);
-  await ingestRate(api, 8, data);
+  await ingestRate(api, inputBlob(8, data));
 
   let A = 0;
   let B = 0;
   let F = 0;
+  let R = 0;
+  const input = inputBlob(mib, data);
   for (let r = 0; r < (opts?.rounds ?? 3); r++) {
     A = Math.max(A, await aesRate(mib, data));
     B = Math.max(B, await blake3Rate(mib, data));
-    F = Math.max(F, await ingestRate(api, mib, data));
+    F = Math.max(F, await ingestRate(api, input));
+    R = Math.max(R, await readRate(input));
   }
   const baseline = 1 / (1 / A + 1 / B);
 
@@ -130,6 +147,7 @@ export async function runCryptoIngestBench(opts?: CryptoIngestOptions): Promise<
     notes: {
       aesMBps: round(A),
       blake3MBps: round(B),
+      readMBps: round(R),
       mib,
       rounds: opts?.rounds ?? 3,
       argon2: ARGON2_DEFAULT,

@@ -13,10 +13,11 @@ import { assertBytes, concatBytes, u32be, utf8 } from '../core/bytes.ts';
 import { IntegrityError } from '../core/errors.ts';
 import { ALG, checkHeader, header } from './envelope.ts';
 import { LABEL } from './labels.ts';
+import { CHUNK_SIZE } from './chunk-size.ts';
 import { pad, unpad } from './padding.ts';
 import { aesGcmDecrypt, aesGcmEncrypt, aesGcmKey, hkdfSha256, type AeadKey } from './primitives.ts';
 
-export const CHUNK_SIZE = 1 << 20;
+export { CHUNK_SIZE };
 export const CHUNK_ENVELOPE_LENGTH = 2 + CHUNK_SIZE + 16;
 const HEAD = header(ALG.chunk);
 

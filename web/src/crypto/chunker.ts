@@ -4,7 +4,11 @@
  * shorter than CHUNK_SIZE (possibly empty), matching chunk.ts's padding rule, so a stream needs
  * no look-ahead: a full buffer is never the last chunk.
  */
-import { CHUNK_SIZE } from './chunk.ts';
+import { IntegrityError } from '../core/errors.ts';
+import { CHUNK_SIZE } from './chunk-size.ts';
+
+/** Chunks in flight in an encrypt pipeline: reading, encrypting and hashing overlap. */
+export const PIPELINE_DEPTH = 3;
 
 export type ByteSource = Blob | ReadableStream<Uint8Array>;
 export interface PlainChunk {
@@ -59,5 +63,44 @@ async function* streamChunks(stream: ReadableStream<Uint8Array>, size: number): 
     // Stopped early (consumer break or error): tell the producer; otherwise just let go.
     if (!done) await reader.cancel().catch(() => undefined); // cancel failing changes nothing for us
     reader.releaseLock();
+  }
+}
+
+/**
+ * Reads `chunks` in order and runs `work` on up to `depth` of them at once (while one is hashed,
+ * the next is read and encrypted); yields the results in order and stops after the last chunk.
+ * `work` is called in chunk order, each call after the previous one started.
+ */
+export async function* pipeline<T>(
+  chunks: AsyncGenerator<PlainChunk>, work: (c: PlainChunk) => Promise<T>, depth: number,
+): AsyncGenerator<T> {
+  let reading: Promise<unknown> = Promise.resolve();
+  let ended = false;
+  const launch = (): Promise<{ last: boolean; out: T } | undefined> => {
+    const read = reading.then(async () => {
+      if (ended) return undefined;
+      const r = await chunks.next();
+      if (r.done) return undefined;
+      ended = r.value.last;
+      return r.value;
+    });
+    reading = read;
+    // Registered on `read` before the next read is: work on chunk i starts before chunk i+1 is read.
+    const p = read.then(async (c) => (c === undefined ? undefined : { last: c.last, out: await work(c) }));
+    p.catch(() => undefined); // awaited below in order; this only stops an early "unhandled" report
+    return p;
+  };
+  const queue = Array.from({ length: depth }, launch);
+  try {
+    for (;;) {
+      const cur = await queue.shift()!;
+      if (cur === undefined) throw new IntegrityError('chunker ended without a last chunk'); // a bug, not input
+      if (!cur.last) queue.push(launch());
+      yield cur.out;
+      if (cur.last) return;
+    }
+  } finally {
+    await Promise.allSettled(queue);
+    await chunks.return(undefined);
   }
 }

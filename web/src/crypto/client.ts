@@ -1,14 +1,16 @@
 /**
  * Main-thread side of the crypto worker (ente-style trampoline): every call is forwarded through
  * comlink and only awaited here, so Argon2, X25519, AES-GCM and BLAKE3 never block the UI.
- * Imports no crypto library: the types come from api-types.ts, order checks from stream-order.ts.
+ * Imports no crypto library: the types come from api-types.ts, order checks from stream-order.ts,
+ * reading and pipelining from chunker.ts.
  * Errors are revived into their classes (DecryptError …) so callers branch as with the direct API.
  */
 import { releaseProxy, transfer, wrap, type Endpoint } from 'comlink';
 import { reviveError } from '../core/revive-error.ts';
 import type { ByteSource, CallMethod, CryptoApi, EncryptedChunk, EncryptOptions } from './api-types.ts';
+import { PIPELINE_DEPTH, pipeline, readChunks, type PlainChunk } from './chunker.ts';
 import { decryptOrdered, type ChunkSource, type DecryptOptions } from './stream-order.ts';
-import type { EncryptStep, WorkerApi } from './worker-api.ts';
+import type { WorkerApi } from './worker-api.ts';
 
 export interface CryptoClient extends CryptoApi {
   /** Releases the proxy and, for startCryptoWorker, terminates the worker. */
@@ -38,43 +40,64 @@ async function call<T>(p: Promise<T>): Promise<T> {
   }
 }
 
-const isStream = (x: unknown): x is ReadableStream<Uint8Array> =>
-  typeof x === 'object' && x !== null && typeof (x as ReadableStream).getReader === 'function';
+/** A worker that only seals chunks, started when a file is first encrypted. */
+export interface SealingHelper {
+  endpoint: Endpoint;
+  close(): void;
+}
 
-/** Wraps any comlink endpoint that exposes worker-api.ts (a Worker, a MessagePort). */
-export function createCryptoClient(endpoint: Endpoint, onClose?: () => void): CryptoClient {
+/**
+ * Wraps any comlink endpoint that exposes worker-api.ts (a Worker, a MessagePort). With
+ * `helpers`, chunks of a file are sealed round-robin by the main worker and the helpers.
+ */
+export function createCryptoClient(endpoint: Endpoint, onClose?: () => void, helpers?: () => SealingHelper[]): CryptoClient {
   const remote = wrap<WorkerApi>(endpoint);
   const client = {} as Record<string, unknown>;
   for (const name of Object.keys(CALLS) as CallMethod[]) {
     const fn = remote[name] as unknown as (...args: unknown[]) => Promise<unknown>;
     client[name] = (...args: unknown[]) => call(fn(...args));
   }
+  let started: SealingHelper[] | undefined;
+  let sealers: Array<typeof remote> | undefined;
+  let turn = 0;
 
   async function* encryptStream(fileKey: Uint8Array, fileId: Uint8Array, source: ByteSource, opts?: EncryptOptions): AsyncGenerator<EncryptedChunk> {
-    // A stream moves into the worker (transferable streams); a Blob is cloned by reference.
-    const src = isStream(source) ? transfer(source, [source]) : source;
-    const id = await call(remote.encryptOpen(fileKey, fileId, src, opts));
-    const next = (): Promise<EncryptStep> => call(remote.encryptNext(id) as Promise<EncryptStep>);
+    // Read here, seal there: each chunk moves into a worker (transferred), its ciphertext back.
+    const chunks = readChunks(source);
+    if (opts?.dedupKey !== undefined) {
+      yield* sealInOrder(chunks, fileKey, fileId, opts);
+      return;
+    }
+    // Chunks are independent: AES-GCM and BLAKE3 of several run in parallel across the workers.
+    if (!sealers) {
+      started = helpers?.() ?? [];
+      sealers = [remote, ...started.map((h) => wrap<WorkerApi>(h.endpoint))];
+    }
+    const pool = sealers;
+    let size = 0;
+    const seal = (p: PlainChunk): Promise<EncryptedChunk> => {
+      size += p.data.length;
+      const w = pool[turn++ % pool.length]!;
+      return call(w.encryptChunk(fileKey, fileId, p.index, p.last, transfer(p.data, [p.data.buffer])));
+    };
+    // One chunk in flight per worker and one more being read: memory stays a few MiB.
+    for await (const c of pipeline(chunks, seal, Math.max(PIPELINE_DEPTH, pool.length + 1))) {
+      if (c.last) c.size = size; // every chunk was handed over by now
+      yield c;
+    }
+  }
+
+  /** With a dedup tag, one worker must see every chunk in order: a sealer session there. */
+  async function* sealInOrder(chunks: AsyncGenerator<PlainChunk>, fileKey: Uint8Array, fileId: Uint8Array, opts: EncryptOptions): AsyncGenerator<EncryptedChunk> {
+    const id = await call(remote.sealerOpen(fileKey, fileId, opts));
     let finished = false;
-    let pending = next(); // one request ahead hides the round trip
     try {
-      for (;;) {
-        const r = await pending;
-        if (r.done) {
-          finished = true;
-          return;
-        }
-        if (r.value.last) finished = true;
-        else pending = next();
-        pending.catch(() => undefined); // observed on the next turn; avoid an early "unhandled" report
-        yield r.value;
-        if (r.value.last) return;
+      for await (const c of pipeline(chunks, (p) => call(remote.sealerPut(id, transfer(p, [p.data.buffer]))), PIPELINE_DEPTH)) {
+        finished = c.last;
+        yield c;
       }
     } finally {
-      if (!finished) {
-        await pending.catch(() => undefined); // its error, if any, is superseded by the one unwinding us
-        await call(remote.encryptClose(id));
-      }
+      if (!finished) await call(remote.sealerClose(id));
     }
   }
 
@@ -87,14 +110,29 @@ export function createCryptoClient(endpoint: Endpoint, onClose?: () => void): Cr
   client.encryptStream = encryptStream;
   client.decryptStream = decryptStream;
   client.close = () => {
-    remote[releaseProxy]();
+    for (const s of sealers ?? []) s[releaseProxy]();
+    if (!sealers) remote[releaseProxy]();
+    for (const h of started ?? []) h.close();
     onClose?.();
   };
   return client as unknown as CryptoClient;
 }
 
-/** Starts the dedicated crypto worker (Vite bundles worker.ts from this URL pattern). */
+function spawnWorker(name: string): Worker {
+  // The literal `new Worker(new URL(...))` is the pattern Vite bundles.
+  return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name });
+}
+
+/**
+ * Starts the dedicated crypto worker, and on the first file encryption one sealing helper per
+ * further core (up to 3): chunk encryption is the one job that scales with cores.
+ */
 export function startCryptoWorker(): CryptoClient {
-  const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'crypto' });
-  return createCryptoClient(worker, () => worker.terminate());
+  const worker = spawnWorker('crypto');
+  const cores = typeof navigator === 'undefined' ? 1 : navigator.hardwareConcurrency || 1;
+  const helpers = (): SealingHelper[] => Array.from({ length: Math.min(3, cores) }, (_, i) => {
+    const w = spawnWorker(`crypto-seal-${i + 1}`);
+    return { endpoint: w, close: () => w.terminate() };
+  });
+  return createCryptoClient(worker, () => worker.terminate(), helpers);
 }

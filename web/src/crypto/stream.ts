@@ -8,8 +8,8 @@ import { assertBytes, equalBytes, fromHex, toHex } from '../core/bytes.ts';
 import { IntegrityError } from '../core/errors.ts';
 import type { ObjectHash } from '../core/ids.ts';
 import { chunkKey, openChunk, sealChunk } from './chunk.ts';
-import { readChunks, type ByteSource, type PlainChunk } from './chunker.ts';
-import { blake3Fn, keyedBlake3 } from './primitives.ts';
+import { PIPELINE_DEPTH, pipeline, readChunks, type ByteSource, type PlainChunk } from './chunker.ts';
+import { blake3Fn, keyedBlake3, type AeadKey } from './primitives.ts';
 import { decryptOrdered, type ChunkSource, type DecryptOptions } from './stream-order.ts';
 
 export interface EncryptedChunk {
@@ -29,8 +29,6 @@ export interface EncryptOptions {
   dedupKey?: Uint8Array;
 }
 
-const PIPELINE_DEPTH = 3;
-
 export async function hashObject(bytes: Uint8Array): Promise<ObjectHash> {
   assertBytes(bytes, undefined, 'object');
   return toHex((await blake3Fn())(bytes)) as ObjectHash;
@@ -43,47 +41,56 @@ async function checkHash(bytes: Uint8Array, expected: ObjectHash, what: string):
   }
 }
 
+/**
+ * Seals the chunks of one file, given in file order: the dedup tag and the size see the
+ * plaintext at call time (in order), while the AES-GCM of one chunk may overlap the BLAKE3 of
+ * the one before. The crypto worker keeps one per file for the client's pipeline.
+ */
+export class ChunkSealer {
+  #next = 0;
+  #size = 0;
+  #ended = false;
+
+  private constructor(
+    private readonly key: AeadKey,
+    private readonly fileId: Uint8Array,
+    private readonly hash: (b: Uint8Array) => Uint8Array,
+    private readonly tagger: { update(b: Uint8Array): void; digest(): Uint8Array } | undefined,
+  ) {}
+
+  static async open(fileKey: Uint8Array, fileId: Uint8Array, opts?: EncryptOptions): Promise<ChunkSealer> {
+    const tagger = opts?.dedupKey === undefined ? undefined : await keyedBlake3(opts.dedupKey);
+    return new ChunkSealer(await chunkKey(fileKey, fileId), fileId, await blake3Fn(), tagger);
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  seal(c: PlainChunk): Promise<EncryptedChunk> {
+    if (this.#ended || c.index !== this.#next) return Promise.reject(new RangeError('chunk sealer: chunks must come once, in order'));
+    this.#next++;
+    this.#ended = c.last;
+    this.tagger?.update(c.data);
+    this.#size += c.data.length;
+    const size = this.#size;
+    const tag = c.last ? this.tagger?.digest() : undefined;
+    return sealChunk(this.key, this.fileId, c.index, c.last, c.data).then((env) => {
+      const out: EncryptedChunk = { index: c.index, last: c.last, hash: toHex(this.hash(env)) as ObjectHash, ciphertext: env };
+      if (c.last) {
+        out.size = size;
+        if (tag) out.contentTag = tag;
+      }
+      return out;
+    });
+  }
+}
+
 export async function* encryptStream(
   fileKey: Uint8Array, fileId: Uint8Array, source: ByteSource, opts?: EncryptOptions,
 ): AsyncGenerator<EncryptedChunk> {
-  const key = await chunkKey(fileKey, fileId);
-  const hash = await blake3Fn();
-  const tagger = opts?.dedupKey === undefined ? undefined : await keyedBlake3(opts.dedupKey);
-  const chunks = readChunks(source);
-  let size = 0;
-  let reading: Promise<unknown> = Promise.resolve();
-  // Reads stay sequential (one source); each read's encryption starts as soon as it lands.
-  const launch = (): Promise<{ c: PlainChunk; env: Uint8Array } | undefined> => {
-    const read = reading.then(async () => {
-      const r = await chunks.next();
-      if (r.done) return undefined;
-      tagger?.update(r.value.data); // in order: reads are chained
-      size += r.value.data.length;
-      return r.value;
-    });
-    reading = read;
-    const p = read.then(async (c) => (c === undefined ? undefined : { c, env: await sealChunk(key, fileId, c.index, c.last, c.data) }));
-    p.catch(() => undefined); // awaited below in order; this only stops an early "unhandled" report
-    return p;
-  };
-  const queue = Array.from({ length: PIPELINE_DEPTH }, launch);
-  try {
-    for (;;) {
-      const cur = await queue.shift()!;
-      if (cur === undefined) throw new IntegrityError('chunker ended without a last chunk'); // a bug, not input
-      if (!cur.c.last) queue.push(launch());
-      const out: EncryptedChunk = { index: cur.c.index, last: cur.c.last, hash: toHex(hash(cur.env)) as ObjectHash, ciphertext: cur.env };
-      if (cur.c.last) {
-        out.size = size;
-        if (tagger) out.contentTag = tagger.digest();
-      }
-      yield out;
-      if (cur.c.last) return;
-    }
-  } finally {
-    await Promise.allSettled(queue);
-    await chunks.return(undefined);
-  }
+  const sealer = await ChunkSealer.open(fileKey, fileId, opts);
+  yield* pipeline(readChunks(source), (c) => sealer.seal(c), PIPELINE_DEPTH);
 }
 
 /**

@@ -1,19 +1,19 @@
 /**
  * What the crypto worker exposes: the direct API's calls, with large results transferred
- * (not copied) back, and the encrypt stream as sessions, because an async generator cannot
- * cross postMessage. The client (client.ts) turns sessions back into an async generator.
+ * (not copied) back, and encryption as per-file sealer sessions fed chunk by chunk, because an
+ * async generator cannot cross postMessage. The client (client.ts) reads and pipelines.
  */
 import { transfer } from 'comlink';
 import { directApi } from './api.ts';
-import type { ByteSource, CallMethod, CryptoApi, EncryptedChunk, EncryptOptions } from './api-types.ts';
+import type { CallMethod, CryptoApi, EncryptedChunk, EncryptOptions } from './api-types.ts';
+import type { PlainChunk } from './chunker.ts';
+import { ChunkSealer } from './stream.ts';
 
-// The streams are left out: generators cannot be cloned (decryption is driven by the client).
-const { encryptStream, decryptStream: _notExposed, ...rest } = directApi;
+// The streams are left out: generators cannot be cloned (the client drives both directions).
+const { encryptStream: _encryptViaSealer, decryptStream: _decryptViaChunks, ...rest } = directApi;
 const calls: Pick<CryptoApi, CallMethod> = rest;
-const sessions = new Map<number, AsyncGenerator<EncryptedChunk>>();
+const sessions = new Map<number, ChunkSealer>();
 let nextSession = 1;
-
-export type EncryptStep = { done: true } | { done: false; value: EncryptedChunk };
 
 export const workerApi = {
   ...calls,
@@ -26,32 +26,32 @@ export const workerApi = {
     return transfer(pt, [pt.buffer]); // a fresh buffer from WebCrypto: nothing else holds it
   },
 
-  async encryptOpen(fileKey: Uint8Array, fileId: Uint8Array, source: ByteSource, opts?: EncryptOptions): Promise<number> {
+  /**
+   * The client reads the file on its thread and hands each chunk over (transferred, no copy):
+   * reading there, hashing here and AES-GCM on WebCrypto's thread then overlap.
+   */
+  async sealerOpen(fileKey: Uint8Array, fileId: Uint8Array, opts?: EncryptOptions): Promise<number> {
     const id = nextSession++;
-    sessions.set(id, encryptStream(fileKey, fileId, source, opts) as AsyncGenerator<EncryptedChunk>);
+    sessions.set(id, await ChunkSealer.open(fileKey, fileId, opts));
     return id;
   },
-  async encryptNext(id: number): Promise<EncryptStep> {
-    const it = sessions.get(id);
-    if (!it) throw new RangeError('encrypt session: unknown or finished');
-    let r: IteratorResult<EncryptedChunk>;
+  /** Chunks must come in file order; comlink delivers calls in the order they were made. */
+  async sealerPut(id: number, chunk: PlainChunk): Promise<EncryptedChunk> {
+    const sealer = sessions.get(id);
+    if (!sealer) throw new RangeError('encrypt session: unknown or finished');
+    const sealing = sealer.seal(chunk); // synchronously: the order of calls is the order of chunks
+    if (sealer.ended) sessions.delete(id);
+    let c: EncryptedChunk;
     try {
-      r = await it.next();
+      c = await sealing;
     } catch (e) {
       sessions.delete(id);
       throw e;
     }
-    if (r.done || r.value.last) {
-      sessions.delete(id);
-      await it.return(undefined); // lets the generator release its source
-    }
-    if (r.done) return { done: true };
-    return transfer({ done: false, value: r.value }, [r.value.ciphertext.buffer]);
+    return transfer(c, [c.ciphertext.buffer]);
   },
-  async encryptClose(id: number): Promise<void> {
-    const it = sessions.get(id);
+  sealerClose(id: number): void {
     sessions.delete(id);
-    await it?.return(undefined);
   },
 };
 export type WorkerApi = typeof workerApi;
