@@ -52,6 +52,11 @@ export interface InventoryEntry {
 export interface ObjectStorePort {
   has(hash: ObjectHash): Promise<boolean>;
   get(hash: ObjectHash): Promise<Uint8Array | undefined>;
+  /**
+   * Optional: the bytes to send to a peer, which verifies them itself, so the store may skip its
+   * own check (a corrupt copy comes back as a 'corrupt' nack; the sender then reads it with get).
+   */
+  serve?(hash: ObjectHash): Promise<Uint8Array | undefined>;
   /** Optional: read part of an object without loading it whole. */
   getRange?(hash: ObjectHash, offset: number, length: number): Promise<Uint8Array | undefined>;
   /** Stores bytes the caller has verified against `hash`. Idempotent. Durable when it resolves. */

@@ -1,6 +1,7 @@
 /**
  * Receiving objects from one peer (docs/replication.md, "Transfers"): ask from the offset of
- * any stored prefix (resume), append ranges in order to the partial store, verify BLAKE3 of the
+ * any stored prefix (resume), take ranges in order (assembled in memory; a resumed attempt
+ * appends to the partial store, and a cut one leaves its prefix there), verify BLAKE3 of the
  * whole object, store it, then ack. A wrong hash is never stored: the partial is dropped, the
  * peer is told (nack corrupt) and counted, and the engine fetches the object elsewhere.
  */
@@ -17,6 +18,11 @@ interface Incoming {
   from: number;
   total: number | undefined;
   timer: unknown;
+  /**
+   * An attempt from offset 0 assembles the object here, one copy per frame; only if the attempt
+   * is cut is the prefix handed to the partial store for a resume.
+   */
+  buf: Uint8Array | undefined;
 }
 
 export class TransferReceiver {
@@ -46,7 +52,7 @@ export class TransferReceiver {
       this.s.hooks.pullFailed(this.s.remote.peerId, hash, 'closed');
       return;
     }
-    const inc: Incoming = { size, offset, from: offset, total: undefined, timer: undefined };
+    const inc: Incoming = { size, offset, from: offset, total: undefined, timer: undefined, buf: undefined };
     this.#incoming.set(hash, inc);
     this.#arm(hash, inc);
     this.s.outbox.control(() => this.s.outbox.send({ type: 'obj-want', hash, offset }));
@@ -95,14 +101,19 @@ export class TransferReceiver {
       if (inc.from === 0 && f.offset === 0 && end === f.total) {
         whole = f.bytes; // one frame: no need to touch the partial store
       } else {
-        await partials.append(f.hash, f.offset, f.bytes);
+        if (inc.from === 0) {
+          inc.buf ??= new Uint8Array(f.total);
+          inc.buf.set(f.bytes, f.offset);
+        } else {
+          await partials.append(f.hash, f.offset, f.bytes);
+        }
         inc.offset = end;
         this.s.hooks.pullProgress(this.s.remote.peerId, f.hash, end);
         if (end < f.total) {
           this.#arm(f.hash, inc);
           return;
         }
-        whole = await partials.read(f.hash);
+        whole = inc.buf ?? (await partials.read(f.hash));
       }
       await this.#complete(f.hash, whole);
     } catch (e) {
@@ -139,17 +150,32 @@ export class TransferReceiver {
     this.#fail(f.hash, reason);
   }
 
-  /** The session closed: every fetch goes back to the engine (partials stay for a resume). */
+  /** The session closed: every fetch goes back to the engine (prefixes are kept for a resume). */
   abortAll(): void {
     this.#closed = true;
-    for (const hash of [...this.#incoming.keys()]) this.#fail(hash, 'closed');
+    for (const [hash, inc] of [...this.#incoming]) {
+      this.#keepPrefix(hash, inc);
+      this.#fail(hash, 'closed');
+    }
+  }
+
+  /** Hands what an attempt from 0 assembled in memory to the partial store, so the next one resumes. */
+  #keepPrefix(hash: ObjectHash, inc: Incoming): void {
+    if (!inc.buf || inc.offset === 0) return;
+    const prefix = inc.buf.subarray(0, inc.offset);
+    inc.buf = undefined;
+    const { partials } = this.s.deps;
+    void partials.drop(hash).then(() => partials.append(hash, 0, prefix))
+      .catch((e: unknown) => this.s.deps.log.warn('keeping a partial object failed', { hash: hash.slice(0, 12), error: describeError(e) }));
   }
 
   #arm(hash: ObjectHash, inc: Incoming): void {
     const { clock, config } = this.s.deps;
     if (inc.timer !== undefined) clock.clearTimeout(inc.timer);
     inc.timer = clock.setTimeout(() => {
-      if (this.#incoming.get(hash) === inc) this.#fail(hash, 'stalled');
+      if (this.#incoming.get(hash) !== inc) return;
+      this.#keepPrefix(hash, inc);
+      this.#fail(hash, 'stalled');
     }, config.transferStallMs);
   }
 

@@ -37,7 +37,8 @@ export class TransferSender {
     try {
       let bytes: Uint8Array | undefined;
       try {
-        bytes = await this.s.deps.objects.get(hash);
+        const { objects } = this.s.deps;
+        bytes = await (objects.serve ? objects.serve(hash) : objects.get(hash));
       } catch (e) {
         this.s.deps.log.warn('reading object failed', { hash: hash.slice(0, 12), error: describeError(e) });
       }

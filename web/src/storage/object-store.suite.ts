@@ -4,6 +4,7 @@
  * Framework-agnostic: a list of {name, run} cases using core/assert-suite.ts.
  */
 import { assertEqual, assertRejects, isRangeError, type SuiteCase } from '../core/assert-suite.ts';
+import { equalBytes } from '../core/bytes.ts';
 import { isIntegrityError, isQuotaError, isStorageError } from '../core/errors.ts';
 import type { ObjectHash } from '../core/ids.ts';
 import type { HashFn, ObjectStore } from './object-store.ts';
@@ -101,6 +102,17 @@ export function runObjectStoreTests(setup: ObjectStoreSetup): SuiteCase[] {
       assertEqual(await store.put(a.hash, a.bytes), 'stored', 'put of the good bytes');
       assertEqual(await store.get(a.hash), a.bytes, 'get after repair');
       assertEqual(await collect(store.corrupt()), [], 'corrupt list after repair');
+    })),
+
+    c('an unverified read (for a peer that verifies) returns stored bytes as they are; a verified read still condemns a corrupt copy', withStore(async (store, name) => {
+      const a = await object(64 * KiB);
+      assertEqual(await store.put(a.hash, a.bytes, { verified: true }), 'stored', 'put of bytes the caller verified');
+      assertEqual(await store.get(a.hash, { verify: false }), a.bytes, 'unverified read');
+      await setup.tamper(name, a.hash);
+      const served = await store.get(a.hash, { verify: false });
+      assertEqual(served !== undefined && served.length === a.bytes.length && !equalBytes(served, a.bytes), true, 'the corrupt copy is served as is');
+      await assertRejects(() => store.get(a.hash), isIntegrityError, 'verified read of the corrupt copy');
+      assertEqual(await store.get(a.hash, { verify: false }), undefined, 'condemned: not served any more');
     })),
 
     c('delete removes an object and only that one', withStore(async (store) => {

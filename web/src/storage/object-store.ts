@@ -20,6 +20,19 @@ export interface PutOptions {
    * complete. Pending objects of a session that ended without committing are swept.
    */
   stage?: boolean;
+  /**
+   * The caller hashed exactly these bytes against `hash` just now (replication's receiver does,
+   * before it stores): skip hashing them a second time.
+   */
+  verified?: boolean;
+}
+
+export interface GetOptions {
+  /**
+   * false: return the stored bytes without hashing them, for a reader that verifies them itself
+   * (a peer receiving them). Default true.
+   */
+  verify?: boolean;
 }
 
 /** `stored`: the bytes were written now; `present`: an identical complete object was already there. */
@@ -59,7 +72,7 @@ export interface ObjectStore {
    * stored (or still pending). On a mismatch the object is marked corrupt, its bytes are
    * dropped and IntegrityError is thrown: corrupt bytes are never returned.
    */
-  get(hash: ObjectHash): Promise<Uint8Array | undefined>;
+  get(hash: ObjectHash, options?: GetOptions): Promise<Uint8Array | undefined>;
   /**
    * `length` bytes from `offset` (clipped at the end), for resumable transfers. The whole
    * object is verified on the first range read in a session; see docs/storage.md.
