@@ -247,6 +247,7 @@ test('a relay stores every object through kill -9 of its browser and of relay-no
 
   // Everything arrives; the queue drains; a self-check after the sync reads every object back.
   await expectAllBackedUp(a.page, oak);
+  expect(await v(a.page, 'notBackedUp'), 'the Storage page: no photo only on this device').toBe(0);
   totalObjects = (await v(a.page, 'stat')).count;
   const synced = Date.now();
   const final = await waitFor(() => oak.status(), (s) => s?.queueDepth === 0 && s.objects === totalObjects && s.selfCheck?.at > synced, 'a self-check after the sync', 30_000);
@@ -413,6 +414,10 @@ test('a full relay refuses more with a reason, keeps what it has, and the family
   expect(await v(q.page, 'homesOf', kept.photo)).toEqual([after.peerId]);
   const notBackedUp = (await Promise.all(more.map((m) => v(q.page, 'backedUpOn', m.photo)))).filter((n) => n === 0);
   expect(notBackedUp.length).toBeGreaterThanOrEqual(2);
+  // The Storage page's one-pass count agrees with asking photo by photo.
+  const all: string[] = await v(q.page, 'photoIds');
+  const zero = (await Promise.all(all.map((id) => v(q.page, 'backedUpOn', id)))).filter((n) => n === 0).length;
+  expect(await v(q.page, 'notBackedUp')).toBe(zero);
   const peers: Array<{ role: string; state: string }> = await v(q.page, 'peers');
   expect(peers.some((p) => p.role === 'relay' && p.state === 'open')).toBe(true);
   // …and it is told why: the relay announces (sealed) that it is full; the app shows this reason.

@@ -81,6 +81,8 @@ const api = {
   async metadata(photo: string) {
     return s!.metadata(album, photo as PhotoId);
   },
+  /** What the Storage page counts: photos of the album no home holds whole. */
+  notBackedUp: () => s!.notBackedUp(currentAlbum()),
   async backedUpOn(photo: string) {
     return s!.backedUpOn(album, photo as PhotoId);
   },

@@ -114,6 +114,18 @@ export class ReplicationEngine extends Emitter<EngineEvents> implements SessionO
     return { peers, relays };
   }
 
+  /**
+   * What each relay is believed to hold, one read per relay: for questions about the whole
+   * library ("which photos does no home hold?") without a lookup per object.
+   */
+  async relayHoldings(): Promise<Map<PeerId, Set<ObjectHash>>> {
+    const out = new Map<PeerId, Set<ObjectHash>>();
+    for (const p of await this.deps.acks.peers()) {
+      if ((await this.#roleOf(p)) === 'relay') out.set(p, new Set(await this.deps.acks.list(p)));
+    }
+    return out;
+  }
+
   /** Closes every session and stops timers. */
   async close(): Promise<void> {
     this.#scheduler.stop();

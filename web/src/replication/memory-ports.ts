@@ -172,6 +172,10 @@ export class MemoryAckStore implements AckStore {
   async list(peer: PeerId): Promise<ObjectHash[]> {
     return [...(this.byPeer.get(peer) ?? [])];
   }
+
+  async peers(): Promise<PeerId[]> {
+    return [...this.byPeer].filter(([, set]) => set.size > 0).map(([p]) => p);
+  }
 }
 
 export class MemoryKeyValueStore implements KeyValueStore {

@@ -149,8 +149,10 @@ export interface AckStore {
   remove(peer: PeerId, hashes: ObjectHash[]): Promise<void>;
   has(peer: PeerId, hash: ObjectHash): Promise<boolean>;
   peersWith(hash: ObjectHash): Promise<PeerId[]>;
-  /** Everything believed held by `peer`: used only to check digests (rare, local). */
+  /** Everything believed held by `peer`: digest checks and whole-library questions (rare, local). */
   list(peer: PeerId): Promise<ObjectHash[]>;
+  /** Every peer believed to hold something. */
+  peers(): Promise<PeerId[]>;
 }
 
 /** Small JSON-able state: inventory cursors per peer, the peer directory. */

@@ -86,8 +86,11 @@ describe('index queries', () => {
     expect(await stores.ackPeersWith(h('a'))).toEqual(['relay-home1', 'relay-home2']);
     expect(await stores.ackHas('relay-home2' as PeerId, h('b'))).toBe(false);
     expect((await stores.ackList('relay-home1' as PeerId)).sort()).toEqual([h('a'), h('b')]);
+    expect(await stores.ackPeers()).toEqual(['relay-home1', 'relay-home2']); // each once
     await stores.ackRemove('relay-home1' as PeerId, [h('a')]);
     expect(await stores.ackPeersWith(h('a'))).toEqual(['relay-home2']);
+    await stores.ackRemove('relay-home2' as PeerId, [h('a')]);
+    expect(await stores.ackPeers()).toEqual(['relay-home1']);
   });
 
   it('acks and photos by album', async () => {

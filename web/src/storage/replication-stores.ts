@@ -130,6 +130,14 @@ export class IdbReplicationStores {
     return this.#run('ack read', async () =>
       (await this.#db.getAllKeys('acks', IDBKeyRange.bound([hash], [hash, ALL_AFTER]))).map((k) => k[1]));
   }
+  /** Distinct peers with acks: one step per peer along the byPeer index, not per ack. */
+  ackPeers(): Promise<PeerId[]> {
+    return this.#run('ack read', async () => {
+      const out: PeerId[] = [];
+      for (let c = await this.#db.transaction('acks').store.index('byPeer').openKeyCursor(null, 'nextunique'); c; c = await c.continue()) out.push(c.key);
+      return out;
+    });
+  }
   ackList(peer: PeerId): Promise<ObjectHash[]> {
     return this.#run('ack read', async () => (await this.#db.getAllFromIndex('acks', 'byPeer', peer)).map((a) => a.hash));
   }

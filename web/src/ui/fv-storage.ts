@@ -14,6 +14,7 @@ export class FvStorage extends LitElement {
   @state() persisted = false;
   @state() onlyCopy = 0;
   @state() note = '';
+  @state() checking = '';
 
   override connectedCallback() {
     super.connectedCallback();
@@ -24,10 +25,10 @@ export class FvStorage extends LitElement {
     const u = await this.app.usage();
     this.persisted = u.browser.persisted;
     this.info = `${u.store?.count ?? 0} encrypted objects, ${fmt(u.store?.bytes)} · this site uses ${fmt(u.browser.usage)} of ${fmt(u.browser.quota)} the browser allows`;
-    const s = this.app.session!;
-    let only = 0;
-    for (const p of s.photos(this.app.album)) if ((await s.backedUpOn(this.app.album, p.photo)) === 0) only++;
-    this.onlyCopy = only;
+    this.onlyCopy = await this.app.session!.notBackedUp(this.app.album, (done, total) => {
+      this.checking = `Checking which photos a home holds: ${done} of ${total}…`;
+    });
+    this.checking = '';
   }
 
   override render() {
@@ -36,6 +37,7 @@ export class FvStorage extends LitElement {
       <h2>Storage</h2>
       <p id="usage">${this.info}</p>
       <p id="persisted">${this.persisted ? 'This browser will keep the vault even when space runs low.' : html`<span class="error">This browser may clear the vault when space runs low.</span> Install the app (Add to Home Screen) to make it keep it.`}</p>
+      ${this.checking ? html`<p role="status" id="checking">${this.checking}</p>` : ''}
       ${this.onlyCopy ? html`<p class="error" id="only-copy">${this.onlyCopy} photo${this.onlyCopy === 1 ? '' : 's'} exist only on this device: connect a home relay so they are not lost with it.</p>` : ''}
       <h3>Originals on this device</h3>
       <label><input type="radio" name="orig" ?checked=${s.originals === 'all'} @change=${() => this.#set({ originals: 'all', k: s.k })} /> Keep all originals</label>

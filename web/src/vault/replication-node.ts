@@ -96,6 +96,7 @@ export function ackPort(stores: IdbReplicationStores): AckStore {
     has: (p, h) => stores.ackHas(p, h),
     peersWith: (h) => stores.ackPeersWith(h),
     list: (p) => stores.ackList(p),
+    peers: () => stores.ackPeers(),
   };
 }
 

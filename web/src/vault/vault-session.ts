@@ -405,6 +405,29 @@ export class VaultSession extends Emitter<VaultEvents> {
     return common?.size ?? 0;
   }
 
+  /**
+   * How many photos of the album no home holds whole (they exist only on devices), in one pass:
+   * each relay's holdings are read once; a photo's chunk list is read only when some home holds
+   * its small objects. `onProgress(done, total)` every 100 photos.
+   */
+  async notBackedUp(album: string, onProgress?: (done: number, total: number) => void): Promise<number> {
+    const homes = [...(await this.node.engine.relayHoldings()).values()];
+    const photos = this.photos(album);
+    if (homes.length === 0) return photos.length;
+    let only = 0;
+    for (const [i, p] of photos.entries()) {
+      const small = this.albums.get(album)?.smallHashesOf(p.photo) ?? [];
+      let holders = homes.filter((h) => small.every((x) => h.has(x)));
+      if (holders.length > 0) {
+        const chunks = await this.#hashesOf(album, p.photo);
+        holders = holders.filter((h) => chunks.every((x) => h.has(x)));
+      }
+      if (holders.length === 0) only++;
+      if ((i + 1) % 100 === 0) onProgress?.(i + 1, photos.length);
+    }
+    return only;
+  }
+
   async setSettings(s: VaultSettings): Promise<void> {
     this.settings = s;
     await this.index.setSetting('vault.settings', s);

@@ -30,6 +30,9 @@ describe('replication between two peers', () => {
     expect(a.ops.all().map((o) => fromUtf8(o.ciphertext)).sort()).toEqual(b.ops.all().map((o) => fromUtf8(o.ciphertext)).sort());
     expect(a.ops.all()).toHaveLength(2);
     expect(await a.engine.backedUpOn(large.hash)).toEqual({ peers: [b.peerId], relays: [b.peerId] });
+    // The whole-library view: the relay with what it holds; the member (a, seen from b) is no home.
+    expect(await a.engine.relayHoldings()).toEqual(new Map([[b.peerId, new Set([small.hash, large.hash])]]));
+    expect(await b.engine.relayHoldings()).toEqual(new Map());
     expect(a.engine.jobs()).toHaveLength(0);
     expect(b.engine.jobs()).toHaveLength(0);
   });
