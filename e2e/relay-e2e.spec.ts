@@ -391,12 +391,14 @@ test('a full relay refuses more with a reason, keeps what it has, and the family
 
   const more: Array<{ photo: string }> = await v(q.page, 'addGenerated', { from: 101, count: 3, ...big });
   await waitFor(() => elm.status(), (s) => s?.refusedForQuota > 0, 'a refusal for the quota', 30_000);
-  // Retries come and go (the relay pulls, its store refuses, the job backs off): nothing changes.
+  // Retries come and go (the relay asks its store before each pull; the job backs off): nothing
+  // changes, and no object is downloaded only to be refused.
   const sentTo = async (): Promise<number> => ((await v(q.page, 'peers')) as Array<{ role: string; bytesOut: number }>)
     .filter((p) => p.role === 'relay').reduce((n, p) => n + p.bytesOut, 0);
   const out0 = await sentTo();
   await new Promise((r) => setTimeout(r, 6000));
   const resentBytes = (await sentTo()) - out0;
+  expect(resentBytes, 'object bytes sent to a full relay').toBeLessThan(2 ** 20);
   const after = await elm.status();
   expect(after.bytes).toBeLessThanOrEqual(3e6);
   expect(after.objects).toBeGreaterThanOrEqual(first.objects);
@@ -425,7 +427,7 @@ test('a full relay refuses more with a reason, keeps what it has, and the family
     .toMatchObject({ name: 'Elm', full: true, reason: expect.stringContaining('Home "Elm" is full') });
   const jobs = await v(q.page, 'jobs');
   console.log(`relay-e2e: quota: Elm ${after.objects} objects, ${after.bytes} B of 3e6, refused ${after.refusedForQuota}; ` +
-    `the family sent ${(resentBytes / 2 ** 20).toFixed(1)} MiB more in 6 s (refused pulls retried); family jobs ${JSON.stringify(jobs)}; ` +
+    `the family sent ${(resentBytes / 1024).toFixed(1)} KiB more in 6 s (refusals retried before any download); family jobs ${JSON.stringify(jobs)}; ` +
     `family peers ${JSON.stringify(peers)}`);
   await closeDevice(q);
   expect(await elm.stop('SIGTERM')).toBe(0);

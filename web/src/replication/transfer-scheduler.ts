@@ -169,6 +169,13 @@ export class TransferScheduler {
         await queue.done(job);
         continue;
       }
+      // Ask before moving a byte: a full relay would download the object only to refuse it.
+      const refusal = await deps.policy.acceptObject?.(job.hash, job.size, s.remote);
+      if (refusal !== undefined) {
+        await queue.fail(job, 'storage');
+        this.#armWake();
+        continue;
+      }
       if (!this.claimFetch(job.hash, peer)) continue;
       await queue.start(job);
       await s.receiver.start(job.hash, job.size);

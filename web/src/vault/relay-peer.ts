@@ -79,7 +79,7 @@ export async function startRelayPeer(crypto: CryptoApi, cfg: RelayPageConfig, lo
     // A relay cannot read album member lists; it checks signatures and order, members check the rest.
     isAuthorAllowed: () => true,
     wantObject: () => true,
-    // Offers (pushes) are refused before any byte moves.
+    // Pulls and offers (pushes) are refused before any byte moves.
     acceptObject: (hash, size) => refuse(hash, size),
   };
   const node: ReplicationNode = await startReplicationNode({
@@ -89,8 +89,10 @@ export async function startRelayPeer(crypto: CryptoApi, cfg: RelayPageConfig, lo
   node.engine.on('object', ({ from }) => touch(from));
   node.engine.on('ops', ({ from }) => from !== 'local' && touch(from));
   node.engine.on('peer-open', (p) => p.peerId && touch(p.peerId));
-  // A relay pulls what it learns of: a pull the store refused (QuotaError) fails as 'storage'
-  // and the engine retries it with backoff. Count and log the ones the quota explains.
+  // A relay pulls what it learns of. The engine asks acceptObject before each pull, so a full
+  // relay downloads nothing; the job fails as 'storage' and is retried with backoff (up to every
+  // 10 min) in case space was freed. A store that still refuses (QuotaError) also fails 'storage'.
+  // Count and log the ones the quota explains.
   node.engine.on('job', (j) => {
     if (j.dir === 'pull' && j.state === 'failed' && j.lastError === 'storage') void refuse(j.hash, j.size);
   });

@@ -39,6 +39,8 @@ export interface NodeOptions {
   config?: Partial<ReplicationConfig>;
   want?: (hash: ObjectHash, size: number, from: RemotePeer) => boolean;
   push?: (hash: ObjectHash, size: number, to: RemotePeer) => boolean;
+  /** acceptObject: a reason string refuses (a full store). */
+  accept?: (hash: ObjectHash, size: number, from: RemotePeer) => string | undefined;
   stores?: Partial<Pick<TestNode, 'objects' | 'ops' | 'jobs' | 'acks' | 'kv' | 'partials'>>;
 }
 
@@ -80,6 +82,7 @@ export function makeNode(name: string, opts: NodeOptions = {}): TestNode {
     isAuthorAllowed: (logId, author) => dir.writers.get(logId)?.has(author) ?? true,
     wantObject: opts.want ?? (() => true),
     ...(opts.push ? { pushObject: opts.push } : {}),
+    ...(opts.accept ? { acceptObject: opts.accept } : {}),
   };
   const s = {
     objects: opts.stores?.objects ?? new MemoryObjectStore(),

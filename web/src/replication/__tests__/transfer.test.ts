@@ -147,6 +147,26 @@ describe('object transfers', () => {
     });
   }
 
+  it('a full receiver refuses a pull before any byte moves, and fetches it once space is freed', async () => {
+    const dir = new Directory();
+    const alice = makeNode('alice', { dir });
+    let full = true;
+    const relay = makeNode('relay', { dir, role: 'relay', accept: (_h, size) => (full && size > 100_000 ? 'full' : undefined) });
+    nodes = [alice, relay];
+    const small = makeObject(400, 1_000);
+    const large = makeObject(401, 500_000);
+    await addObjects(alice, [small, large]);
+    const l = link(alice, relay);
+    await waitFor(() => relay.objects.objects.has(small.hash), 'the small object');
+    await waitFor(() => relay.engine.jobs().some((j) => j.hash === large.hash && j.state === 'failed' && j.attempts >= 3), 'refusals with backoff');
+    expect(relay.engine.jobs().find((j) => j.hash === large.hash)?.lastError).toBe('storage');
+    expect(relay.objects.objects.has(large.hash)).toBe(false);
+    expect(dataBytesIn(l.b)).toBeLessThan(10_000); // the small object only: the large one never moved
+    full = false; // space was freed
+    await waitFor(() => relay.objects.objects.has(large.hash), 'the large object after space was freed', 10_000);
+    expectIntact(relay);
+  });
+
   it('fetches from another peer when one serves a corrupt copy, and counts it', async () => {
     const dir = new Directory();
     const alice = makeNode('alice', { dir });
