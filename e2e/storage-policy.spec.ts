@@ -3,7 +3,9 @@
  * - "save space" evicts an original only once K home relays hold it, and the original comes
  *   back on demand from a relay when opened;
  * - a browser killed in the middle of an upload leaves no half photo: after restart every
- *   visible photo opens, and the interrupted one's objects are swept.
+ *   visible photo opens, and the interrupted one's objects are swept;
+ * - a photo committed whose op was never recorded (the app closed in between) gets its op at
+ *   the next start, so it shows here and reaches the other devices.
  */
 import { test, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -93,4 +95,23 @@ test('a browser killed mid-upload leaves no half photo; orphans are swept on res
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a photo committed without its op (app closed in between) gets its op at the next start', async () => {
+  const b = await launchChromium();
+  closers.push(() => b.close());
+  const p = await page(b, 'vault.html', 'fvVault');
+  const created = await v(p, 'create', { signalUrl: server.wsUrl, passphrase: 'pw' });
+  await v(p, 'addGenerated', { from: 0, count: 3 });
+  const before: string[] = (await v(p, 'photoIds')).sort();
+  expect(before).toHaveLength(3);
+  expect(await v(p, 'forgetNewestAlbumOps', { vaultId: created.vaultId, count: 2 })).toBe(2);
+  await v(p, 'unlock', { signalUrl: server.wsUrl, vaultId: created.vaultId, passphrase: 'pw' });
+  expect((await v(p, 'photoIds')).sort()).toEqual(before);
+  // The ops were recorded again: a new device restored from the vault sees all three.
+  const other = await launchChromium();
+  closers.push(() => other.close());
+  const q = await page(other, 'vault.html', 'fvVault');
+  await v(q, 'join', { signalUrl: server.wsUrl, invite: created.memberInvite, passphrase: 'pw', restore: true });
+  await expect.poll(async () => ((await v(q, 'photoIds')) as string[]).sort(), { timeout: 30_000 }).toEqual(before);
 });

@@ -4,6 +4,8 @@
  */
 import { startCryptoWorker } from '../../web/src/crypto/client.ts';
 import type { PhotoId } from '../../web/src/core/ids.ts';
+import { openDB } from 'idb';
+import { storageNames } from '../../web/src/storage/layout.ts';
 import { MediaClient } from '../../web/src/vault/media/media-client.ts';
 import { createVault, joinVault, unlockVault, type VaultEnv } from '../../web/src/vault/vault-setup.ts';
 import type { VaultSession } from '../../web/src/vault/vault-session.ts';
@@ -108,6 +110,22 @@ const api = {
     const d = a?.descriptors.get(photo as PhotoId);
     const hashes = [...(a?.smallHashesOf(photo as PhotoId) ?? []), ...(d && (await s!.store.has(d.manifest)) ? await s!.chunksOf(currentAlbum(), photo as PhotoId) : [])];
     return Promise.all(hashes.map(async (h) => ({ hash: h.slice(0, 12), here: await s!.store.has(h), relays: (await s!.node.engine.backedUpOn(h)).relays })));
+  },
+  /**
+   * Test hook: deletes this device's newest `count` ops of the album log from IndexedDB, as if
+   * the app had closed after committing those photos but before recording their ops.
+   */
+  async forgetNewestAlbumOps(o: { vaultId: string; count: number }) {
+    await s?.stop();
+    s = undefined;
+    const db = await openDB(storageNames(o.vaultId).indexDb);
+    const tx = db.transaction('ops', 'readwrite');
+    const keys = (await tx.store.getAllKeys(IDBKeyRange.bound([album], [album, []]))) as Array<[string, string, number]>;
+    const newest = keys.sort((a, b) => b[2] - a[2]).slice(0, o.count);
+    for (const k of newest) await tx.store.delete(k);
+    await tx.done;
+    db.close();
+    return newest.length;
   },
   async stat() {
     return s!.store.stat();

@@ -40,6 +40,7 @@ const SPECS: Spec[] = [
   S('join-timeout', 'seconds', `close connections not joined after this long (default ${DEFAULT_LIMITS.joinTimeoutMs / 1000})`, { arg: 'SEC', limit: 'joinTimeoutMs', min: 0.2, max: 3600 }),
   S('max-backpressure', 'int', `bytes queued for a slow client before it is dropped (default ${DEFAULT_LIMITS.maxBackpressure})`, { arg: 'BYTES', limit: 'maxBackpressure', min: 1024 }),
   S('max-bad-messages', 'int', `malformed messages tolerated per connection (default ${DEFAULT_LIMITS.maxBadMessages})`, { arg: 'N', limit: 'maxBadMessages', min: 1 }),
+  S('redis', 'string', 'share rooms with other instances through this Redis (redis://host:port); see docs', { arg: 'URL' }),
   S('trust-proxy', 'bool', 'log the client IP from X-Forwarded-For (only behind your own proxy)'),
   S('help', 'bool', 'show this help'),
 ];
@@ -109,6 +110,11 @@ export function parseArgs(argv: readonly string[], ctx: ArgsEnv): ParsedArgs {
   if (raw.has('host')) options.host = raw.get('host')!;
   if (raw.has('port')) options.port = Number(raw.get('port'));
   if (raw.get('trust-proxy') === 'true') options.trustProxy = true;
+  const redis = raw.get('redis');
+  if (redis !== undefined) {
+    if (!/^rediss?:\/\/[^\s]+$/.test(redis)) return { kind: 'error', message: `--redis: expected a redis:// or rediss:// URL, got "${redis}"` };
+    options.redisUrl = redis;
+  }
 
   // Static directory.
   const staticDir = raw.get('static');

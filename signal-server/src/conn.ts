@@ -33,4 +33,6 @@ export interface Conn {
   readonly relayBytes: TokenBucket;
   /** Set once the hub let go of it (refused, or the socket closed): never send again. */
   done: boolean;
+  /** Its peer id joined on another instance (cluster): it was replaced there, not gone. */
+  movedAway?: boolean;
 }

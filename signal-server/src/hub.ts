@@ -15,6 +15,7 @@ import {
   CloseCode, SIGNAL_PROTOCOL, parseClientMessage,
   type ErrorCode, type JoinMsg, type ServerMessage, type SignalLimits,
 } from '../../web/src/core/signal-messages.ts';
+import type { BusListener, RoomBus } from './cluster.ts';
 import { SendResult, type Conn, type PeerSocket } from './conn.ts';
 import { forwardFrame, matchFastForward } from './fast-frame.ts';
 import { makeNonce, roomPublicKey, verifyJoin } from './join-auth.ts';
@@ -43,7 +44,7 @@ const UWS_CLOSE_REASONS: Record<string, { reason: string; code: number }> = {
   'Received invalid UTF-8': { reason: 'bad-utf8', code: 1007 },
 };
 
-export class Hub {
+export class Hub implements BusListener {
   readonly rooms = new Rooms();
   private readonly conns = new Set<Conn>();
   private readonly limits: Limits;
@@ -55,6 +56,8 @@ export class Hub {
   private nextId = 1;
   private readonly kicks: Conn[] = [];
   private flushing = false;
+  /** Other instances sharing rooms (Redis), when there are any. */
+  private bus: RoomBus | undefined;
 
   constructor(opts: HubOptions) {
     this.limits = opts.limits;
@@ -67,6 +70,11 @@ export class Hub {
       maxFrame: l.maxFrame, maxSignalData: l.maxSignalData,
       maxMsgsPerSec: l.maxMsgsPerSec, maxRelayBytesPerSec: l.maxRelayBytesPerSec,
     };
+  }
+
+  /** From now on rooms are shared with the other instances on `bus`. */
+  attachBus(bus: RoomBus): void {
+    this.bus = bus;
   }
 
   gauges(): Gauges {
@@ -211,15 +219,67 @@ export class Hub {
 
     const room = this.rooms.get(msg.room); // may have vanished with `old`
     if (!room && this.rooms.size >= this.limits.maxRooms) return this.refuse(conn, CloseCode.ServerFull, 'max-rooms');
-    if (room && room.peers.size >= this.limits.maxPeersPerRoom) return this.refuse(conn, CloseCode.RoomFull, 'room-full');
+    const elsewhere = this.bus?.remotePeers(msg.room).size ?? 0;
+    if (room && room.peers.size + elsewhere >= this.limits.maxPeersPerRoom) return this.refuse(conn, CloseCode.RoomFull, 'room-full');
 
     const joined = this.rooms.add(msg.room, key, msg.peer, conn);
     this.metrics.joinsTotal++;
     this.log('connect', { ip: conn.ip, conn: conn.id, room: joined.id.slice(0, 8), peer: msg.peer, peers: joined.peers.size });
-    const others = [...joined.peers.keys()].filter((p) => p !== msg.peer);
-    this.send(conn, { type: 'joined', room: joined.id, peer: msg.peer, peers: others, limits: this.announced });
-    const note = JSON.stringify({ type: 'peer-joined', peer: msg.peer } satisfies ServerMessage);
-    for (const c of joined.peers.values()) if (c !== conn) this.deliver(c, note);
+    if (!this.bus) return this.welcome(conn, joined, msg.peer, []);
+    // Shared rooms: answer once the other instances' peers are known (one Redis round trip).
+    this.bus.join(joined.id, msg.peer).then(
+      (remote) => this.guard(conn, () => {
+        if (!conn.done) this.welcome(conn, joined, msg.peer, remote);
+      }),
+      (e: unknown) => this.guard(conn, () => {
+        this.log('error', { where: 'cluster-join', conn: conn.id, error: e instanceof Error ? e.message : String(e) });
+        this.refuse(conn, 1011, 'cluster-unavailable');
+      }),
+    );
+  }
+
+  /** `joined` (local and remote peers) to the newcomer, then `peer-joined` to the local others. */
+  private welcome(conn: Conn, room: Room, peer: string, remote: string[]): void {
+    const others = [...room.peers.keys()].filter((p) => p !== peer);
+    this.send(conn, { type: 'joined', room: room.id, peer, peers: [...others, ...remote.filter((p) => !room.peers.has(p))], limits: this.announced });
+    const note = JSON.stringify({ type: 'peer-joined', peer } satisfies ServerMessage);
+    for (const c of room.peers.values()) if (c !== conn) this.deliver(c, note);
+  }
+
+  // ── other instances (cluster.ts) ───────────────────────────────────────────
+
+  remoteJoined(roomId: string, peer: string): void {
+    const room = this.rooms.get(roomId);
+    if (!room) return;
+    const old = room.peers.get(peer);
+    if (old) {
+      // The same device joined on another instance: the newer connection wins, as on one instance.
+      old.movedAway = true;
+      this.refuse(old, CloseCode.DuplicatePeer, 'replaced');
+    }
+    const note = JSON.stringify({ type: 'peer-joined', peer } satisfies ServerMessage);
+    for (const c of room.peers.values()) this.deliver(c, note);
+    this.flushKicks();
+  }
+
+  remoteLeft(roomId: string, peer: string): void {
+    const room = this.rooms.get(roomId);
+    if (!room || room.peers.has(peer)) return;
+    const note = JSON.stringify({ type: 'peer-left', peer } satisfies ServerMessage);
+    for (const c of room.peers.values()) this.deliver(c, note);
+    this.flushKicks();
+  }
+
+  remoteFrame(roomId: string, to: string | undefined, from: string, frame: string): void {
+    const room = this.rooms.get(roomId);
+    if (!room) return;
+    if (to === undefined) {
+      for (const c of room.peers.values()) if (c.peer !== from) this.deliver(c, frame);
+    } else {
+      const target = room.peers.get(to);
+      if (target) this.deliver(target, frame);
+    }
+    this.flushKicks();
   }
 
   /**
@@ -236,9 +296,15 @@ export class Hub {
     const out = raw ? forwardFrame(type, from, data) : JSON.stringify({ type, from, data } satisfies ServerMessage);
     if (to === undefined) {
       for (const c of room.peers.values()) if (c !== conn && this.deliver(c, out)) this.metrics.delivered.broadcast++;
+      if (this.bus?.remotePeers(room.id).size) this.bus.send(room.id, undefined, from, out);
       return;
     }
     const target = room.peers.get(to);
+    if (target === undefined && this.bus?.remotePeers(room.id).has(to)) {
+      this.bus.send(room.id, to, from, out); // its instance delivers it
+      this.metrics.delivered[type]++;
+      return;
+    }
     if (!target || target === conn) return this.unknownPeer(conn, to);
     if (this.deliver(target, out)) this.metrics.delivered[type]++;
   }
@@ -296,6 +362,11 @@ export class Hub {
     this.conns.delete(conn);
     const room = this.rooms.remove(conn);
     if (!room || conn.peer === undefined || room.peers.has(conn.peer)) return;
+    if (this.bus) {
+      if (!conn.movedAway) this.bus.leave(room.id, conn.peer);
+      if (room.peers.size === 0) this.bus.forget(room.id);
+    }
+    if (conn.movedAway) return; // still in the room, on another instance
     const note = JSON.stringify({ type: 'peer-left', peer: conn.peer } satisfies ServerMessage);
     for (const c of room.peers.values()) this.deliver(c, note);
   }

@@ -6,6 +6,7 @@ import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { Conn } from './conn.ts';
 import { CorkedSender, type CorkedSocket } from './corked-sender.ts';
 import { registerHttp } from './http.ts';
+import { RedisRoomBus } from './cluster.ts';
 import { Hub } from './hub.ts';
 import { resolveLimits, type Limits } from './limits.ts';
 import { makeLogger, type LogSink } from './log.ts';
@@ -27,6 +28,8 @@ export interface SignalServerOptions {
   trustProxy?: boolean;
   /** Where log lines go (default stdout); `false` silences them. */
   log?: LogSink | false;
+  /** Share rooms with the other instances on this Redis (redis://host:port); see cluster.ts. */
+  redisUrl?: string;
 }
 
 export interface SignalServer {
@@ -49,6 +52,10 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
   const log = makeLogger(options.log === false ? () => undefined : options.log);
   const site = options.staticDir ? new StaticSite(options.staticDir) : undefined;
   const hub = new Hub({ limits, turn: options.turn, metrics, log });
+  const bus = options.redisUrl
+    ? await RedisRoomBus.connect(options.redisUrl, hub, (e) => log('error', { where: 'redis', error: e instanceof Error ? e.message : String(e) }))
+    : undefined;
+  if (bus) hub.attachBus(bus);
   const host = options.host ?? '127.0.0.1';
   const trustProxy = options.trustProxy ?? false;
 
@@ -117,7 +124,7 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
   sweeper.unref();
 
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  log('listen', { url, static: site?.dir ?? 'none', files: site?.fileCount, turn: options.turn ? 'on' : 'off' });
+  log('listen', { url, static: site?.dir ?? 'none', files: site?.fileCount, turn: options.turn ? 'on' : 'off', rooms: bus ? `shared via Redis (instance ${bus.instance})` : 'this instance' });
 
   let closing: Promise<void> | undefined;
   return {
@@ -129,6 +136,7 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
         uWS.us_listen_socket_close(listenSocket); // stop accepting first
         clearInterval(sweeper);
         hub.shutdown(); // 1001 to every WebSocket
+        await bus?.close(); // our peers leave the shared rooms now
         await new Promise((r) => setTimeout(r, 100)); // let close frames reach clients
         // Drops whatever is left (keep-alive HTTP, unanswered closes). Present in uWS ≥ 20.16
         // but missing from this package's typings.

@@ -83,5 +83,12 @@ describe('parseArgs', () => {
     expect(err(['--bogus'])).toMatch(/unknown flag --bogus/);
     expect(err(['stray'])).toMatch(/unexpected argument/);
     expect(err(['--static', '/site', '--no-static'])).toMatch(/contradict/);
+    expect(err(['--redis', 'localhost:6379'])).toMatch(/--redis: expected a redis:\/\/ or rediss:\/\/ URL/);
+  });
+
+  it('shares rooms through Redis only when asked', () => {
+    expect(ok([]).redisUrl).toBeUndefined();
+    expect(ok(['--redis', 'redis://10.0.0.5:6379']).redisUrl).toBe('redis://10.0.0.5:6379');
+    expect(ok([], ctx({ env: { SIGNAL_REDIS: 'rediss://cache.example:6380' } })).redisUrl).toBe('rediss://cache.example:6380');
   });
 });
