@@ -1,6 +1,7 @@
 /**
  * A signal server in its own process for bench/signal.ts, so its CPU time and memory can be
- * measured apart from the load generator. argv[2]: 'uws' (ours) or 'ws' (baseline).
+ * measured apart from the load generator. argv[2]: 'uws' (ours) or 'ws' (baseline); argv[3]:
+ * a Redis URL to share rooms with other instances (uws only).
  * IPC: sends {ready, port}; answers 'cpu' with process.cpuUsage(), and 'mem' with the RSS after a GC
  * (run with --expose-gc).
  */
@@ -13,7 +14,7 @@ const kind = process.argv[2];
 const limits: Partial<Limits> = { maxMsgsPerSec: 1_000_000, maxConnections: 10_000, maxRooms: 10_000, idleTimeoutMs: 600_000 };
 
 const server = kind === 'uws'
-  ? await startSignalServer({ host: '127.0.0.1', port: 0, limits, log: false })
+  ? await startSignalServer({ host: '127.0.0.1', port: 0, limits, log: false, ...(process.argv[3] ? { redisUrl: process.argv[3] } : {}) })
   : await startWsSignalServer({ host: '127.0.0.1', port: 0, limits });
 
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -363,7 +363,7 @@ export class Hub implements BusListener {
     const room = this.rooms.remove(conn);
     if (!room || conn.peer === undefined || room.peers.has(conn.peer)) return;
     if (this.bus) {
-      if (!conn.movedAway) this.bus.leave(room.id, conn.peer);
+      this.bus.leave(room.id, conn.peer, conn.movedAway === true);
       if (room.peers.size === 0) this.bus.forget(room.id);
     }
     if (conn.movedAway) return; // still in the room, on another instance

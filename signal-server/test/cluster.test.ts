@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode } from '../../web/src/core/signal-messages.ts';
-import { joined, makePeerId, makeRoom, startTestServer, type TestClient, type TestServer } from './support/client.ts';
+import { RedisRoomBus } from '../src/cluster.ts';
+import { joined, makePeerId, makeRoom, sleep, startTestServer, type TestClient, type TestServer } from './support/client.ts';
 import { startRedis, type RedisProcess } from './support/redis.ts';
 
 let redis: RedisProcess;
@@ -88,6 +89,26 @@ describe('rooms shared by two instances on Redis', () => {
     expect((await a.next('peer-joined')).peer).toBe(b.peer);
     await three.close();
     expect((await a.next('peer-left')).peer).toBe(b.peer);
+  });
+
+  it('the peers of an instance that died (no goodbye) leave the other instances within the TTL', async () => {
+    const seen: string[] = [];
+    const quiet = { remoteJoined: () => undefined, remoteFrame: () => undefined };
+    const timing = { ttlMs: 400, refreshMs: 100 };
+    const alive = await RedisRoomBus.connect(redis.url, { ...quiet, remoteLeft: (_r, p) => seen.push(`left ${p}`) }, () => undefined, timing);
+    const doomed = await RedisRoomBus.connect(redis.url, { ...quiet, remoteLeft: () => undefined }, () => undefined, timing);
+    try {
+      await alive.join('room-x', 'peer-a');
+      await doomed.join('room-x', 'peer-b');
+      await expect.poll(() => alive.remotePeers('room-x').has('peer-b')).toBe(true);
+      await sleep(600); // refreshed: still there after more than one TTL
+      expect(alive.remotePeers('room-x').has('peer-b')).toBe(true);
+      doomed.crash();
+      await expect.poll(() => seen, { timeout: 3000 }).toEqual(['left peer-b']);
+      expect(alive.remotePeers('room-x').size).toBe(0);
+    } finally {
+      await alive.close();
+    }
   });
 
   it('refuses to start when Redis cannot be reached', async () => {

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 
 export interface RedisProcess {
   url: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -39,6 +40,7 @@ export async function startRedis(): Promise<RedisProcess> {
   });
   return {
     url: `redis://127.0.0.1:${port}`,
+    pid: proc.pid!,
     stop: () => new Promise<void>((resolve) => {
       if (proc.exitCode !== null) return resolve();
       proc.once('exit', () => resolve());
