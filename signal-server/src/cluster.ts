@@ -190,6 +190,7 @@ export class RedisRoomBus implements RoomBus {
         await this.sub.subscribe(channel(room));
         const now = Date.now();
         const present = await this.cmd.zrangebyscore(roomKey(room), now, '+inf');
+        if (!this.local.has(room)) return; // every local peer left meanwhile (forget ran)
         const map = this.remote.get(room) ?? new Map<string, string>();
         for (const m of present) {
           const [peer, instance] = m.split(SEP);
