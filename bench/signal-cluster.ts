@@ -8,24 +8,13 @@
  * of more machines; the notes give CPU per message for servers and Redis.
  * Writes bench/results/signal-cluster.json. Loopback only; needs redis-server.
  */
-import { readFileSync } from 'node:fs';
 import { startRedis } from '../signal-server/test/support/redis.ts';
 import { writeResult } from './support/harness.ts';
+import { processCpuUsage } from './support/proc-cpu.ts';
 import { measureRelay, startChild, type Child, type CpuSource, type RelayRun } from './support/signal-load.ts';
 
 const MESSAGES = Number(process.env.BENCH_SIGNAL_MESSAGES ?? 200_000);
 const REPEATS = Number(process.env.BENCH_SIGNAL_REPEATS ?? 3);
-const TICK_US = 1e6 / 100; // USER_HZ
-
-/** CPU of any process by pid, from /proc (for redis-server). */
-const procCpu = (pid: number): CpuSource => ({
-  cpu: async () => {
-    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-    return { user: Number(f[11]) * TICK_US, system: Number(f[12]) * TICK_US };
-  },
-});
-
 const redis = await startRedis();
 const round1 = (x: number) => Math.round(x * 10) / 10;
 try {
@@ -35,7 +24,7 @@ try {
       const children: Child[] = [];
       for (let k = 0; k < n; k++) children.push(await startChild('uws', n > 1 ? redis.url : undefined));
       try {
-        const sources: CpuSource[] = n > 1 ? [...children, procCpu(redis.pid)] : children;
+        const sources: CpuSource[] = n > 1 ? [...children, { cpu: async () => processCpuUsage(redis.pid) }] : children;
         const r = await measureRelay(children.map((c) => c.port), sources, MESSAGES, `${n} instance(s)`);
         console.error(`[signal-cluster] ${n} instance(s) run ${i + 1}: ${Math.round(r.msgsPerSec)} msgs/s, ${(1e6 / r.msgsPerCpuSec).toFixed(1)} µs server${n > 1 ? '+Redis' : ''} CPU per message`);
         runs[n === 1 ? 'one' : 'three'].push(r);

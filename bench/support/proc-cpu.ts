@@ -10,17 +10,26 @@ const TICK_MS = 10; // USER_HZ is 100 on Linux
 
 interface ProcInfo { pid: number; ppid: number; type: string }
 
-function readStat(path: string): { comm: string; ppid: number; ticks: number } | undefined {
+function readStat(path: string): { comm: string; ppid: number; ticks: number; utime: number; stime: number } | undefined {
   try {
     const s = readFileSync(path, 'utf8');
     const close = s.lastIndexOf(')');
     const comm = s.slice(s.indexOf('(') + 1, close);
     const f = s.slice(close + 2).split(' ');
     // fields after comm: state(0) ppid(1) … utime(11) stime(12)
-    return { comm, ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
+    const utime = Number(f[11]);
+    const stime = Number(f[12]);
+    return { comm, ppid: Number(f[1]), ticks: utime + stime, utime, stime };
   } catch {
     return undefined;
   }
+}
+
+/** CPU time of one process (all its threads) so far, in µs like process.cpuUsage(). */
+export function processCpuUsage(pid: number): NodeJS.CpuUsage {
+  const st = readStat(`/proc/${pid}/stat`);
+  if (!st) throw new Error(`no process ${pid}`);
+  return { user: st.utime * TICK_MS * 1000, system: st.stime * TICK_MS * 1000 };
 }
 
 function cmdline(pid: number): string {

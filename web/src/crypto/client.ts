@@ -110,8 +110,8 @@ export function createCryptoClient(endpoint: Endpoint, onClose?: () => void, hel
   client.encryptStream = encryptStream;
   client.decryptStream = decryptStream;
   client.close = () => {
-    for (const s of sealers ?? []) s[releaseProxy]();
-    if (!sealers) remote[releaseProxy]();
+    remote[releaseProxy]();
+    for (const s of sealers?.slice(1) ?? []) s[releaseProxy]();
     for (const h of started ?? []) h.close();
     onClose?.();
   };
@@ -125,7 +125,8 @@ function spawnWorker(name: string): Worker {
 
 /**
  * Starts the dedicated crypto worker, and on the first file encryption one sealing helper per
- * further core (up to 3): chunk encryption is the one job that scales with cores.
+ * core (up to 3): chunk encryption is the one job that scales with cores. (With 2 cores, 3
+ * workers beat 2 in crypto-ingest: each waits on WebCrypto's thread part of the time.)
  */
 export function startCryptoWorker(): CryptoClient {
   const worker = spawnWorker('crypto');
