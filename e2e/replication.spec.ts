@@ -70,6 +70,12 @@ test('a transfer cut mid-way (receiving browser killed) resumes after restart, n
   await v(a, 'addGenerated', { from: 0, count: 24, width: 2000, height: 1500 });
   const sent: Record<string, string> = await v(a, 'sentHashes');
 
+  // A serves a third of the originals' chunks, then holds further requests for them: the cut
+  // falls mid-transfer on a fast machine as on a slow one.
+  const chunks: number = await v(a, 'originalChunks');
+  const served = Math.floor(chunks / 3);
+  await v(a, 'holdServingAfter', served);
+
   const dir = mkdtempSync(join(tmpdir(), 'fv-resume-'));
   try {
     let ctx = await launchPersistentChromium(dir);
@@ -77,12 +83,20 @@ test('a transfer cut mid-way (receiving browser killed) resumes after restart, n
     await b.goto(`${server.url}/vault.html`);
     await b.waitForFunction(() => 'fvVault' in window);
     const joined = await v(b, 'join', { signalUrl: server.wsUrl, invite: created.memberInvite, passphrase: 'pw', restore: true });
-    // Cut once some originals have arrived but not all.
-    await expect.poll(async () => (await v(b, 'complete')).originals, { timeout: 120_000, intervals: [100] }).toBeGreaterThan(2);
+    // B stores what A let through, then waits on the held requests (which also hold back
+    // whatever B queued behind them).
+    let last = '';
+    await expect.poll(async () => {
+      const [prev, now] = [last, (last = JSON.stringify(await v(b, 'complete')))];
+      return now === prev && JSON.parse(now).originals > 0;
+    }, { timeout: 120_000, intervals: [2000] }).toBe(true);
     const before = await v(b, 'complete');
-    expect(before.originals).toBeLessThan(24);
+    expect(before.originals, 'some originals did not arrive').toBeLessThan(24);
+    // Requests for the rest are in flight, held by A: kill B with them open.
     expect(await killProfile(dir)).toBeGreaterThan(0);
     await ctx.close().catch((e: Error) => console.log(`closing the killed browser: ${e.message}`));
+    await v(a, 'releaseServing');
+    console.log(`resume: A served ${served} of ${chunks} chunks of originals before the kill (${JSON.stringify(before)})`);
 
     ctx = await launchPersistentChromium(dir);
     b = await ctx.newPage();

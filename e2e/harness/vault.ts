@@ -15,6 +15,7 @@ let env: VaultEnv;
 let s: VaultSession | undefined;
 let album = '';
 const sent = new Map<string, string>(); // photo id → SHA-256 of the original added here
+let servingGate: { release: () => void; restore: () => void } | undefined;
 
 function setEnv(signalUrl: string, iceTransportPolicy: RTCIceTransportPolicy = 'all', iceTimeoutMs?: number) {
   env = { crypto: startCryptoWorker(), media: new MediaClient(), signalUrl, iceTransportPolicy, weakKdfForTests: true, ...(iceTimeoutMs ? { iceTimeoutMs } : {}) };
@@ -24,6 +25,13 @@ function setEnv(signalUrl: string, iceTransportPolicy: RTCIceTransportPolicy = '
 function currentAlbum(): string {
   album ||= [...s!.albumKeys.keys()][0] ?? '';
   return album;
+}
+
+/** The hashes of the encrypted chunks of every original in the album. */
+async function originalChunks(): Promise<Set<string>> {
+  const chunks = new Set<string>();
+  for (const p of s!.photos(currentAlbum())) for (const h of await s!.chunksOf(album, p.photo)) chunks.add(h);
+  return chunks;
 }
 
 const api = {
@@ -129,6 +137,31 @@ const api = {
   },
   async stat() {
     return s!.store.stat();
+  },
+  /**
+   * Test hook: this device serves `count` more chunks of originals to its peers, then holds every
+   * further request for one until releaseServing(), so a test can cut a transfer at a known point
+   * whatever the machine's speed. Everything else (key bundle, thumbnails, manifests) flows.
+   * Peers' reads are the unverified store reads (ObjectStorePort.serve).
+   */
+  async holdServingAfter(count: number) {
+    const chunks = await originalChunks();
+    const store = s!.store;
+    const get = store.get.bind(store);
+    let left = count;
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    store.get = async (hash, options) => {
+      if (options?.verify === false && chunks.has(hash) && left-- <= 0) await released;
+      return get(hash, options);
+    };
+    servingGate = { release, restore: () => (store.get = get) };
+  },
+  originalChunks: async () => (await originalChunks()).size,
+  releaseServing() {
+    servingGate?.restore();
+    servingGate?.release();
+    servingGate = undefined;
   },
   async setSettings(o: { originals: 'all' | 'save-space'; k: number }) {
     await s!.setSettings(o);

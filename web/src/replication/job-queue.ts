@@ -15,13 +15,19 @@ export interface JobStats {
   failed: number;
 }
 
+/**
+ * Jobs for objects up to this size go first: thumbnails, metadata, manifests and key bundles are
+ * what a person sees (or, restoring a phone, needs) first, and they are cheap.
+ */
+export const SMALL_JOB_BYTES = 256 * 1024;
+
 export const pullJobId = (hash: ObjectHash): string => `pull:${hash}`;
 export const pushJobId = (peer: PeerId, hash: ObjectHash): string => `push:${peer}:${hash}`;
 
 export class JobQueue {
   #jobs = new Map<string, TransferJob>();
-  /** Per peer, job ids in insertion order (FIFO scheduling). */
-  #byPeer = new Map<PeerId, Set<string>>();
+  /** Per peer, job ids in insertion order: small objects' jobs, then the others. */
+  #byPeer = new Map<PeerId, { small: Set<string>; large: Set<string> }>();
 
   constructor(
     private readonly store: JobStore,
@@ -66,11 +72,14 @@ export class JobQueue {
     return job;
   }
 
-  /** Ready jobs of `peer` in FIFO order: queued, or failed whose retry time has come. */
+  /**
+   * Ready jobs of `peer` (queued, or failed whose retry time has come): small objects first,
+   * each kind in FIFO order.
+   */
   next(peer: PeerId, dir: JobDirection, limit: number, skip: (j: TransferJob) => boolean = () => false): TransferJob[] {
     const now = this.clock.now();
     const out: TransferJob[] = [];
-    for (const id of this.#byPeer.get(peer) ?? []) {
+    for (const id of this.#ids(peer)) {
       const j = this.#jobs.get(id)!;
       if (j.dir !== dir || j.state === 'sending' || j.nextAttemptAt > now || skip(j)) continue;
       out.push(j);
@@ -80,7 +89,7 @@ export class JobQueue {
   }
 
   forPeer(peer: PeerId): TransferJob[] {
-    return [...(this.#byPeer.get(peer) ?? [])].map((id) => this.#jobs.get(id)!);
+    return [...this.#ids(peer)].map((id) => this.#jobs.get(id)!);
   }
 
   list(peer?: PeerId): TransferJob[] {
@@ -152,16 +161,25 @@ export class JobQueue {
     return min;
   }
 
+  *#ids(peer: PeerId): Iterable<string> {
+    const sets = this.#byPeer.get(peer);
+    if (!sets) return;
+    yield* sets.small;
+    yield* sets.large;
+  }
+
   #index(job: TransferJob): void {
     this.#jobs.set(job.id, job);
-    let set = this.#byPeer.get(job.peer);
-    if (!set) this.#byPeer.set(job.peer, (set = new Set()));
-    set.add(job.id);
+    let sets = this.#byPeer.get(job.peer);
+    if (!sets) this.#byPeer.set(job.peer, (sets = { small: new Set(), large: new Set() }));
+    (job.size <= SMALL_JOB_BYTES ? sets.small : sets.large).add(job.id);
   }
 
   #unindex(job: TransferJob): void {
     this.#jobs.delete(job.id);
-    this.#byPeer.get(job.peer)?.delete(job.id);
+    const sets = this.#byPeer.get(job.peer);
+    sets?.small.delete(job.id);
+    sets?.large.delete(job.id);
   }
 
   async #update(job: TransferJob, patch: Partial<TransferJob>): Promise<void> {

@@ -3,6 +3,10 @@
  * strictly in FIFO order; object streams (bulk) send one frame at a time in between, so an
  * ack never waits behind a 16 MiB object. Every send respects the transport's back-pressure.
  * FIFO order of control tasks is what keeps inventory digests consistent (docs/replication.md).
+ *
+ * A stream's next frame may take a while (the object is read from disk when its turn comes):
+ * meanwhile control tasks run, and so do the next few streams (at most READ_AHEAD are being
+ * read at once, so queued streams hold no memory). The oldest stream with a frame ready sends.
  */
 import { describeError, isTransportError } from '../core/errors.ts';
 import type { PeerTransport } from '../transport/peer-transport.ts';
@@ -15,7 +19,13 @@ export type ControlTask = () => Promise<void> | void;
 interface BulkStream {
   key: string;
   frames: AsyncIterator<Frame>;
+  /** The frame being produced, and once it is, the result. */
+  pending?: Promise<void>;
+  result?: IteratorResult<Frame> | Error;
 }
+
+/** Streams whose next frame is being produced at once. */
+const READ_AHEAD = 4;
 
 export class Outbox {
   readonly sentBytes: Partial<Record<FrameType, number>> = {};
@@ -25,6 +35,8 @@ export class Outbox {
   #running = false;
   #stopped = false;
   #idleWaiters: Array<() => void> = [];
+  /** Wakes a pump that waits for a frame when a control task arrives. */
+  #wake: (() => void) | undefined;
 
   constructor(private readonly transport: PeerTransport, private readonly log: Logger) {}
 
@@ -36,6 +48,7 @@ export class Outbox {
     if (this.#stopped) return;
     this.#control.push(task);
     this.#kick();
+    this.#wake?.();
   }
 
   /** Queues an object stream; a stream with the same key replaces the queued one. */
@@ -44,6 +57,7 @@ export class Outbox {
     this.cancelBulk(key);
     this.#bulk.push({ key, frames });
     this.#kick();
+    this.#wake?.();
   }
 
   cancelBulk(key: string): void {
@@ -90,6 +104,7 @@ export class Outbox {
     this.#control = [];
     for (const b of this.#bulk) void b.frames.return?.(undefined);
     this.#bulk = [];
+    this.#wake?.();
     this.#wakeIdle();
   }
 
@@ -118,14 +133,21 @@ export class Outbox {
           await task();
           continue;
         }
-        const stream = this.#bulk[0];
-        if (!stream) break;
-        const next = await stream.frames.next();
-        if (next.done) {
-          if (this.#bulk[0] === stream) this.#bulk.shift();
+        if (this.#bulk.length === 0) break;
+        const stream = this.#readyStream();
+        if (!stream) {
+          await this.#waitForWork();
           continue;
         }
-        await this.send(next.value);
+        const result = stream.result!;
+        stream.result = undefined;
+        stream.pending = undefined;
+        if (result instanceof Error) throw result;
+        if (result.done) {
+          this.#remove(stream);
+          continue;
+        }
+        await this.send(result.value);
       } catch (e) {
         if (isTransportError(e)) {
           // The link is gone; the session's close handler cleans up and requeues jobs.
@@ -137,5 +159,31 @@ export class Outbox {
     }
     this.#running = false;
     this.#wakeIdle();
+  }
+
+  /** Starts producing the next frame of the first READ_AHEAD streams; the oldest ready one. */
+  #readyStream(): BulkStream | undefined {
+    const head = this.#bulk.slice(0, READ_AHEAD);
+    for (const b of head) {
+      if (b.pending) continue;
+      b.pending = b.frames.next().then(
+        (r) => { b.result = r; },
+        (e: unknown) => { b.result = e instanceof Error ? e : new Error(String(e)); },
+      ).finally(() => { if (this.#bulk.includes(b)) this.#wake?.(); });
+    }
+    return head.find((b) => b.result !== undefined);
+  }
+
+  /** Until a stream has a frame ready, a control task or stream arrives, or the outbox stops. */
+  async #waitForWork(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.#wake = resolve;
+    });
+    this.#wake = undefined;
+  }
+
+  #remove(stream: BulkStream): void {
+    const i = this.#bulk.indexOf(stream);
+    if (i >= 0) this.#bulk.splice(i, 1);
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ObjectHash, PeerId } from '../../core/ids.ts';
-import { JobQueue } from '../job-queue.ts';
+import { JobQueue, SMALL_JOB_BYTES } from '../job-queue.ts';
 import { MemoryJobStore } from '../memory-ports.ts';
 import type { Clock, TransferJob } from '../ports.ts';
 import {
@@ -48,6 +48,20 @@ describe('job queue', () => {
     await q.done(job);
     expect(store.jobs.size).toBe(0);
     expect(events.at(-1)).toBe('done');
+  });
+
+  it('small objects go first (thumbnails, bundles), each kind in arrival order, also after a restart', async () => {
+    const store = new MemoryJobStore();
+    const q = new JobQueue(store, fakeClock(), () => 0.5, { baseMs: 100, maxMs: 1000 }, quiet, () => undefined);
+    const h = (i: number) => i.toString(16).padStart(64, '0') as ObjectHash;
+    const sizes = [2 ** 20, 40_000, 2 ** 20, SMALL_JOB_BYTES, SMALL_JOB_BYTES + 1, 900];
+    for (const [i, size] of sizes.entries()) await q.enqueue('pull', P, h(i), size);
+    const order = (queue: JobQueue) => queue.next(P, 'pull', 10).map((j) => parseInt(j.hash, 16));
+    expect(order(q)).toEqual([1, 3, 5, 0, 2, 4]);
+    expect(q.next(P, 'pull', 2).map((j) => j.size)).toEqual([40_000, SMALL_JOB_BYTES]);
+    const again = new JobQueue(store, fakeClock(), () => 0.5, { baseMs: 100, maxMs: 1000 }, quiet, () => undefined);
+    await again.load();
+    expect(order(again)).toEqual([1, 3, 5, 0, 2, 4]);
   });
 
   it('after a restart, a job that was sending is queued again; jitter stays within ±25 %', async () => {
