@@ -250,7 +250,7 @@ test('a relay stores every object through kill -9 of its browser and of relay-no
   expect(await v(a.page, 'notBackedUp'), 'the Storage page: no photo only on this device').toBe(0);
   totalObjects = (await v(a.page, 'stat')).count;
   const synced = Date.now();
-  const final = await waitFor(() => oak.status(), (s) => s?.queueDepth === 0 && s.objects === totalObjects && s.selfCheck?.at > synced, 'a self-check after the sync', 30_000);
+  const final = await waitFor(() => oak.status(), (s) => s?.queueDepth === 0 && s.objects === totalObjects && s.selfCheck?.startedAt > synced, 'a self-check begun after the sync', 30_000);
   expect(final).toMatchObject({ ok: true, corrupt: 0, refusedForQuota: 0, selfCheck: { checked: totalObjects, corrupt: [] } });
   expect(final.peers.some((p: { role: string }) => p.role === 'member')).toBe(true);
   sent = await v(a.page, 'sentHashes');
@@ -408,7 +408,7 @@ test('a full relay refuses more with a reason, keeps what it has, and the family
 
   // Nothing stored is harmed: the first photo is still whole at Elm, and a self-check reads every object.
   const checkedAfter = Date.now();
-  const sc = await waitFor(() => elm.status(), (s) => s?.selfCheck?.at > checkedAfter, 'a self-check', 20_000);
+  const sc = await waitFor(() => elm.status(), (s) => s?.selfCheck?.startedAt > checkedAfter, 'a self-check', 20_000);
   expect(sc.selfCheck).toMatchObject({ checked: sc.objects, corrupt: [] });
 
   // The family side: the relay is connected, the first photo is on 1 home, the others on none.

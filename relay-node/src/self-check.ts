@@ -7,6 +7,9 @@ import { errorText, type Logger } from './log.ts';
 import type { SelfCheckResult } from './page-contract.ts';
 
 export interface SelfCheckRecord {
+  /** When the check began: it covers the objects stored by then. */
+  startedAt: number;
+  /** When it finished. */
   at: number;
   checked: number;
   corrupt: string[];
@@ -31,16 +34,17 @@ export function scheduleSelfCheck(o: SelfCheckOptions): SelfCheckSchedule {
   let stopped = false;
 
   const once = async (): Promise<void> => {
+    const startedAt = Date.now();
     try {
       const r = await o.run(o.sample);
-      last = { at: Date.now(), checked: r.checked, corrupt: r.corrupt, error: null };
+      last = { startedAt, at: Date.now(), checked: r.checked, corrupt: r.corrupt, error: null };
       if (r.corrupt.length > 0) {
         o.log.warn('self-check', { checked: r.checked, corrupt: r.corrupt.length, objects: r.corrupt.slice(0, 20), note: 'corrupt objects are queued for re-fetch' });
       } else {
         o.log.info('self-check', { checked: r.checked, corrupt: 0 });
       }
     } catch (e) {
-      last = { at: Date.now(), checked: 0, corrupt: [], error: errorText(e) };
+      last = { startedAt, at: Date.now(), checked: 0, corrupt: [], error: errorText(e) };
       o.log.warn('self-check-failed', { error: last.error, note: 'will try again at the next interval' });
     }
   };

@@ -19,7 +19,7 @@ const inputs = (over: Partial<StatusInputs> = {}): StatusInputs => ({
   now, startedAt: now - 3_600_000, name: 'Oak', version: '0.1.0', origin: 'http://127.0.0.1:8788', peerId: 'relaypeer',
   quotaBytes: 500e9, signalUrl: 'wss://v.example/signal', executable: '/usr/bin/chromium', browser: browser(),
   signalCheck: { url: 'https://v.example/healthz', reachable: true, lastCheckAt: now, lastError: null },
-  selfCheck: { at: now - 600_000, checked: 64, corrupt: [], error: null }, staleAfterMs: 60_000, ...over,
+  selfCheck: { startedAt: now - 601_000, at: now - 600_000, checked: 64, corrupt: [], error: null }, staleAfterMs: 60_000, ...over,
 });
 
 describe('status report', () => {
