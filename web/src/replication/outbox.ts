@@ -19,8 +19,8 @@ export type ControlTask = () => Promise<void> | void;
 interface BulkStream {
   key: string;
   frames: AsyncIterator<Frame>;
-  /** The frame being produced, and once it is, the result. */
-  pending?: Promise<void>;
+  /** Its next frame is being produced; `result` holds it once it is. */
+  reading?: boolean;
   result?: IteratorResult<Frame> | Error;
 }
 
@@ -141,7 +141,7 @@ export class Outbox {
         }
         const result = stream.result!;
         stream.result = undefined;
-        stream.pending = undefined;
+        stream.reading = false;
         if (result instanceof Error) throw result;
         if (result.done) {
           this.#remove(stream);
@@ -165,11 +165,12 @@ export class Outbox {
   #readyStream(): BulkStream | undefined {
     const head = this.#bulk.slice(0, READ_AHEAD);
     for (const b of head) {
-      if (b.pending) continue;
-      b.pending = b.frames.next().then(
+      if (b.reading) continue;
+      b.reading = true;
+      void b.frames.next().then(
         (r) => { b.result = r; },
         (e: unknown) => { b.result = e instanceof Error ? e : new Error(String(e)); },
-      ).finally(() => { if (this.#bulk.includes(b)) this.#wake?.(); });
+      ).finally(() => this.#wake?.());
     }
     return head.find((b) => b.result !== undefined);
   }
