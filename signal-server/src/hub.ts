@@ -21,7 +21,7 @@ import { forwardFrame, matchFastForward } from './fast-frame.ts';
 import { makeNonce, roomPublicKey, verifyJoin } from './join-auth.ts';
 import type { Limits } from './limits.ts';
 import type { Logger } from './log.ts';
-import type { Gauges, Metrics } from './metrics.ts';
+import type { Gauges, Metrics, RefusalReason } from './metrics.ts';
 import { Rooms, type Room } from './rooms.ts';
 import { TokenBucket } from './token-bucket.ts';
 import { makeTurnCredentials, type TurnConfig } from './turn.ts';
@@ -36,13 +36,17 @@ export interface HubOptions {
 }
 
 /**
- * uWS closes these itself, without a close frame (the client sees 1006); its reason text is how
- * we learn why. Logged with the code a close frame would have carried.
+ * uWS closes these itself, without a close frame, and reports code 1006 with its own text; that
+ * text is how we learn why. A client cannot send 1006 (uWS turns such a close frame into its own
+ * "invalid close payload"), so code 1006 plus one of these exact texts came from uWS, never from a
+ * client. A Map, not an object literal: a client's reason text such as `__proto__` must not find
+ * anything. Logged with the code a close frame would have carried.
  */
-const UWS_CLOSE_REASONS: Record<string, { reason: string; code: number }> = {
-  'Received too big message': { reason: 'too-large', code: CloseCode.TooLarge },
-  'Received invalid UTF-8': { reason: 'bad-utf8', code: 1007 },
-};
+const UWS_DROPPED = 1006;
+const UWS_CLOSE_REASONS = new Map<string, { reason: RefusalReason; code: number }>([
+  ['Received too big message', { reason: 'too-large', code: CloseCode.TooLarge }],
+  ['Received invalid UTF-8', { reason: 'bad-utf8', code: 1007 }],
+]);
 
 export class Hub implements BusListener {
   readonly rooms = new Rooms();
@@ -119,12 +123,15 @@ export class Hub implements BusListener {
     conn.pinged = false;
   }
 
-  /** The socket closed (either side). Never touches the socket again. */
-  closed(conn: Conn, reason: string): void {
+  /**
+   * The socket closed (either side), with the code and reason the socket library reports: a
+   * client's own close frame, or a close uWS made itself (1006). Never touches the socket again.
+   */
+  closed(conn: Conn, reason: string, code = 1000): void {
     conn.socket = undefined;
     this.guard(conn, () => {
       if (conn.done) return;
-      const why = UWS_CLOSE_REASONS[reason];
+      const why = code === UWS_DROPPED ? UWS_CLOSE_REASONS.get(reason) : undefined;
       if (why) {
         this.metrics.refused(why.reason);
         this.log('refuse', { ip: conn.ip, conn: conn.id, peer: conn.peer, code: why.code, reason: why.reason });
@@ -346,7 +353,7 @@ export class Hub implements BusListener {
   }
 
   /** Closes a connection for a reason the operator should see: one log line, one counter. */
-  private refuse(conn: Conn, code: number, reason: string, detail?: string): void {
+  private refuse(conn: Conn, code: number, reason: RefusalReason, detail?: string): void {
     if (conn.done) return;
     this.metrics.refused(reason);
     this.log('refuse', { ip: conn.ip, conn: conn.id, peer: conn.peer, code, reason });

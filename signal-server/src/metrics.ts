@@ -11,6 +11,18 @@ export interface Gauges {
 
 export type DeliveryKind = 'signal' | 'broadcast' | 'relay';
 
+/**
+ * Every reason the server closes or refuses a connection for. A closed set chosen by the
+ * server: no text a client sends can become a label (or break the sort when rendering).
+ */
+export const REFUSAL_REASONS = [
+  'server-shutdown', 'too-large', 'bad-utf8', 'internal-error', 'bad-input', 'bad-peer-id',
+  'bad-signature', 'bad-room-id', 'room-full', 'max-rooms', 'rate-limit', 'relay-rate-limit',
+  'byte-rate-limit', 'idle-timeout', 'replaced', 'join-timeout', 'protocol-mismatch', 'slow-consumer',
+  'cluster-unavailable', 'max-connections', 'ip-connections', 'ip-rooms', 'ip-join-rate', 'bad-origin',
+] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
 export interface MetricsSnapshot extends Gauges {
   connectionsTotal: number;
   joinsTotal: number;
@@ -32,10 +44,10 @@ export class Metrics {
   badMessages = 0;
   turnIssued = 0;
   readonly delivered: Record<DeliveryKind, number> = { signal: 0, broadcast: 0, relay: 0 };
-  /** Keyed by a fixed set of reason strings chosen by the server, never by client input. */
-  private readonly refusals = new Map<string, number>();
+  /** Keyed by REFUSAL_REASONS only, never by client input. */
+  private readonly refusals = new Map<RefusalReason, number>();
 
-  refused(reason: string): void {
+  refused(reason: RefusalReason): void {
     this.refusals.set(reason, (this.refusals.get(reason) ?? 0) + 1);
   }
 
@@ -73,7 +85,7 @@ export class Metrics {
     metric('fv_signal_bad_messages_total', 'counter', 'Malformed, unknown or out-of-order messages.', [['', this.badMessages]]);
     metric('fv_signal_turn_credentials_total', 'counter', 'TURN credentials issued.', [['', this.turnIssued]]);
     metric('fv_signal_refusals_total', 'counter', 'Connections refused or closed by the server, by reason.',
-      [...this.refusals].sort(([a], [b]) => a.localeCompare(b)).map(([r, v]) => [`{reason="${r}"}`, v]));
+      [...this.refusals].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([r, v]) => [`{reason="${r}"}`, v]));
     return out.join('\n') + '\n';
   }
 }

@@ -102,10 +102,10 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
       hub.message(ws.getUserData().conn, isBinary ? undefined : Buffer.from(message).toString('utf8'), message.byteLength);
     },
     pong: (ws) => hub.pong(ws.getUserData().conn),
-    close: (ws, _code, message) => {
+    close: (ws, code, message) => {
       const data = ws.getUserData();
       data.socket?.closed();
-      hub.closed(data.conn, Buffer.from(message).toString('utf8'));
+      hub.closed(data.conn, Buffer.from(message).toString('utf8'), code);
     },
   });
   registerHttp(app, { site, metricsText: () => metrics.render(hub.gauges()), log });
