@@ -33,6 +33,7 @@ const SPECS: Spec[] = [
   S('max-signal-data', 'int', `largest signal payload in characters (default ${DEFAULT_LIMITS.maxSignalData})`, { arg: 'N', limit: 'maxSignalData', min: 256 }),
   S('max-msgs-per-sec', 'int', `messages per second per connection (default ${DEFAULT_LIMITS.maxMsgsPerSec})`, { arg: 'N', limit: 'maxMsgsPerSec', min: 1 }),
   S('max-relay-bytes-per-sec', 'int', `fallback-relay bytes per second per connection (default ${DEFAULT_LIMITS.maxRelayBytesPerSec})`, { arg: 'N', limit: 'maxRelayBytesPerSec', min: 1024 }),
+  S('max-bytes-per-sec', 'int', `bytes of all frames per second per connection (default ${DEFAULT_LIMITS.maxBytesPerSec})`, { arg: 'N', limit: 'maxBytesPerSec', min: 1024 }),
   S('max-peers-per-room', 'int', `peers per room (default ${DEFAULT_LIMITS.maxPeersPerRoom})`, { arg: 'N', limit: 'maxPeersPerRoom', min: 2 }),
   S('max-rooms', 'int', `rooms on this server (default ${DEFAULT_LIMITS.maxRooms})`, { arg: 'N', limit: 'maxRooms', min: 1 }),
   S('max-connections', 'int', `open WebSockets, joined or not (default ${DEFAULT_LIMITS.maxConnections})`, { arg: 'N', limit: 'maxConnections', min: 1 }),

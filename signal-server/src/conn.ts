@@ -31,6 +31,8 @@ export interface Conn {
   bad: number;
   readonly msgs: TokenBucket;
   readonly relayBytes: TokenBucket;
+  /** Every frame's bytes, so a stream of large frames is bounded, not only their number. */
+  readonly bytes: TokenBucket;
   /** Set once the hub let go of it (refused, or the socket closed): never send again. */
   done: boolean;
   /** Its peer id joined on another instance (cluster): it was replaced there, not gone. */

@@ -18,6 +18,7 @@ import {
 import type { BusListener, RoomBus } from './cluster.ts';
 import { SendResult, type Conn, type PeerSocket } from './conn.ts';
 import { forwardFrame, matchFastForward } from './fast-frame.ts';
+import { screenFrame } from './frame-gate.ts';
 import { makeNonce, roomPublicKey, verifyJoin } from './join-auth.ts';
 import type { Limits } from './limits.ts';
 import type { Logger } from './log.ts';
@@ -100,6 +101,7 @@ export class Hub implements BusListener {
       // Bursts of 2 s; the relay bucket must also fit one maximal frame or it could never pass.
       msgs: new TokenBucket(l.maxMsgsPerSec, 2 * l.maxMsgsPerSec, now),
       relayBytes: new TokenBucket(l.maxRelayBytesPerSec, Math.max(2 * l.maxRelayBytesPerSec, l.maxFrame), now),
+      bytes: new TokenBucket(l.maxBytesPerSec, Math.max(2 * l.maxBytesPerSec, l.maxFrame), now),
     };
     this.conns.add(conn);
     this.metrics.connectionsTotal++;
@@ -185,7 +187,17 @@ export class Hub implements BusListener {
     this.metrics.messagesReceived++;
     this.metrics.bytesReceived += bytes;
     if (!conn.msgs.take(1, now)) return this.refuse(conn, CloseCode.RateLimited, 'rate-limit');
+    if (!conn.bytes.take(bytes, now)) return this.refuse(conn, CloseCode.RateLimited, 'byte-rate-limit');
     if (text === undefined) return this.bad(conn, 'bad-message', 'binary frames are not part of the protocol');
+    // Size and type before any parsing (frame-gate.ts).
+    switch (screenFrame(text, bytes, conn.room !== undefined, this.limits)) {
+      case 'too-large-before-join':
+        return this.refuse(conn, CloseCode.TooLarge, 'too-large');
+      case 'too-large':
+        return this.bad(conn, 'too-large', 'frame too large for its type');
+      case 'parse':
+        break;
+    }
     const fast = matchFastForward(text);
     if (fast) {
       if (!conn.room || conn.peer === undefined) return this.bad(conn, 'not-joined', 'join a room first');

@@ -11,6 +11,8 @@ export interface Limits {
   maxMsgsPerSec: number;
   /** `relay` payload characters per second per connection (burst = 2 s worth). Above → close 4004. */
   maxRelayBytesPerSec: number;
+  /** Bytes of all frames per second per connection (burst = 2 s worth, at least one frame). Above → close 4004. */
+  maxBytesPerSec: number;
   maxPeersPerRoom: number;
   maxRooms: number;
   /** Open WebSockets, joined or not. Above → HTTP 503 at the upgrade. */
@@ -32,6 +34,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxSignalData: 64 * 1024,
   maxMsgsPerSec: 100,
   maxRelayBytesPerSec: 4 * 1024 * 1024,
+  // The relay budget plus 1 MiB/s for signals and envelopes.
+  maxBytesPerSec: 5 * 1024 * 1024,
   maxPeersPerRoom: 32,
   maxRooms: 1000,
   maxConnections: 4000,

@@ -47,10 +47,11 @@ describe('parseArgs', () => {
   it('maps limits, seconds to milliseconds', () => {
     const o = ok(['--max-frame', '65536', '--max-msgs-per-sec', '20', '--max-peers-per-room', '8', '--max-rooms', '10',
       '--idle-timeout', '1.5', '--join-timeout', '5', '--max-connections', '100', '--max-backpressure', '4096',
-      '--max-bad-messages', '3', '--max-relay-bytes-per-sec', '10000', '--max-signal-data', '1000']);
+      '--max-bad-messages', '3', '--max-relay-bytes-per-sec', '10000', '--max-signal-data', '1000', '--max-bytes-per-sec', '20000']);
     expect(o.limits).toEqual({
       maxFrame: 65536, maxMsgsPerSec: 20, maxPeersPerRoom: 8, maxRooms: 10, idleTimeoutMs: 1500, joinTimeoutMs: 5000,
       maxConnections: 100, maxBackpressure: 4096, maxBadMessages: 3, maxRelayBytesPerSec: 10000, maxSignalData: 1000,
+      maxBytesPerSec: 20000,
     });
   });
 

@@ -162,7 +162,7 @@ describe('limits', () => {
   });
 
   it('backpressure: a receiver that stops reading is dropped with 4009; the sender is unharmed', async () => {
-    const s = await serverWith({ maxBackpressure: 256 * 1024, maxMsgsPerSec: 10_000, maxRelayBytesPerSec: 1e9 });
+    const s = await serverWith({ maxBackpressure: 256 * 1024, maxMsgsPerSec: 10_000, maxRelayBytesPerSec: 1e9, maxBytesPerSec: 1e9 });
     const room = makeRoom();
     const sender = track(await joined(s, room));
     const slow = track(await joined(s, room));
