@@ -10,6 +10,7 @@ export const LABEL = {
   roomKey: 'family-vault/v1/vault/room-key',
   handshakeKey: 'family-vault/v1/vault/handshake-key',
   dedupKey: 'family-vault/v1/member/dedup-key',
+  directoryKey: 'family-vault/v1/member/directory-key',
   signal: 'family-vault/v1/signal',
   inviteCheck: 'family-vault/v1/invite-check',
   albumSeal: 'family-vault/v1/album-key-seal',

@@ -27,6 +27,8 @@ export interface VaultKeys {
 export interface MemberKeys {
   /** Keyed-BLAKE3 key for content-dedup tags. */
   dedupKey: Uint8Array;
+  /** Seals the members-only parts of the vault log (names, albums, who reads which album). */
+  directoryKey: Uint8Array;
 }
 
 export const newVaultSecret = (): Uint8Array => randomBytes(32);
@@ -48,7 +50,7 @@ export function deriveVaultKeys(vaultSecret: Uint8Array): VaultKeys {
 
 export function deriveMemberKeys(memberSecret: Uint8Array): MemberKeys {
   assertBytes(memberSecret, 32, 'memberSecret');
-  return { dedupKey: hkdfSha256(memberSecret, LABEL.dedupKey) };
+  return { dedupKey: hkdfSha256(memberSecret, LABEL.dedupKey), directoryKey: hkdfSha256(memberSecret, LABEL.directoryKey) };
 }
 
 /** The `sig` of a signal-server `join`: base64url Ed25519 over joinTranscript (core/signal-messages.ts). */

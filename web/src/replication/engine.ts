@@ -4,7 +4,7 @@
  * and inventories, runs transfer jobs, and reports through events. docs/replication.md.
  */
 export { DEFAULT_CONFIG, type EngineEvents, type PeerStatus, type ReplicationEngineOptions } from './engine-api.ts';
-import { toBase64Url } from '../core/bytes.ts';
+import { fromBase64Url, toBase64Url } from '../core/bytes.ts';
 import { Emitter } from '../core/emitter.ts';
 import type { ObjectHash, PeerId } from '../core/ids.ts';
 import type { PeerTransport } from '../transport/peer-transport.ts';
@@ -29,7 +29,7 @@ export class ReplicationEngine extends Emitter<EngineEvents> implements SessionO
   #scheduler: TransferScheduler;
   #sessions = new Set<Session>();
   #byPeer = new Map<PeerId, Session>();
-  #roles = new Map<PeerId, PeerRole>();
+  #roles = new Map<PeerId, { role: PeerRole; deviceKey: Uint8Array }>();
 
   constructor(opts: ReplicationEngineOptions) {
     super();
@@ -110,7 +110,7 @@ export class ReplicationEngine extends Emitter<EngineEvents> implements SessionO
   async backedUpOn(hash: ObjectHash): Promise<{ peers: PeerId[]; relays: PeerId[] }> {
     const peers = await this.deps.acks.peersWith(hash);
     const relays: PeerId[] = [];
-    for (const p of peers) if ((await this.#roleOf(p)) === 'relay') relays.push(p);
+    for (const p of peers) if (await this.#isHome(p)) relays.push(p);
     return { peers, relays };
   }
 
@@ -121,7 +121,7 @@ export class ReplicationEngine extends Emitter<EngineEvents> implements SessionO
   async relayHoldings(): Promise<Map<PeerId, Set<ObjectHash>>> {
     const out = new Map<PeerId, Set<ObjectHash>>();
     for (const p of await this.deps.acks.peers()) {
-      if ((await this.#roleOf(p)) === 'relay') out.set(p, new Set(await this.deps.acks.list(p)));
+      if (await this.#isHome(p)) out.set(p, new Set(await this.deps.acks.list(p)));
     }
     return out;
   }
@@ -140,7 +140,7 @@ export class ReplicationEngine extends Emitter<EngineEvents> implements SessionO
     this.#byPeer.set(peer, s);
     // One session per peer: a new connection replaces the old one (the old one was likely dead).
     if (old && old !== s) old.close('replaced by a newer connection');
-    this.#roles.set(peer, s.remote.role);
+    this.#roles.set(peer, { role: s.remote.role, deviceKey: s.remote.deviceKey });
     void this.deps.kv.set(`peer/${peer}`, { role: s.remote.role, deviceKey: toBase64Url(s.remote.deviceKey), lastSeen: this.deps.clock.now() })
       .catch((e: unknown) => this.deps.log.warn('saving peer directory failed', { peer, error: String(e) }));
     this.emit('peer-open', this.#status(s));
@@ -229,13 +229,21 @@ export class ReplicationEngine extends Emitter<EngineEvents> implements SessionO
     this.objectsChanged();
   }
 
-  async #roleOf(peer: PeerId): Promise<PeerRole | undefined> {
-    const known = this.#roles.get(peer);
-    if (known) return known;
-    const saved = (await this.deps.kv.get(`peer/${peer}`)) as { role?: unknown } | undefined;
-    const role = saved?.role === 'relay' || saved?.role === 'member' ? saved.role : undefined;
-    if (role) this.#roles.set(peer, role);
-    return role;
+  /**
+   * Does this peer count as a home? The policy decides from its device key (an enrolled home);
+   * without such a policy, what it said in its hello.
+   */
+  async #isHome(peer: PeerId): Promise<boolean> {
+    let known = this.#roles.get(peer);
+    if (!known) {
+      const saved = (await this.deps.kv.get(`peer/${peer}`)) as { role?: unknown; deviceKey?: unknown } | undefined;
+      const role = saved?.role === 'relay' || saved?.role === 'member' ? saved.role : undefined;
+      if (!role) return false;
+      known = { role, deviceKey: typeof saved?.deviceKey === 'string' ? fromBase64Url(saved.deviceKey) : new Uint8Array(0) };
+      this.#roles.set(peer, known);
+    }
+    const { countsAsHome } = this.deps.policy;
+    return countsAsHome ? known.deviceKey.length === 32 && countsAsHome(known.deviceKey) : known.role === 'relay';
   }
 
   #status(s: Session): PeerStatus {

@@ -13,7 +13,7 @@ import {
 } from './frames.ts';
 import {
   MAX_FINGERPRINT_CHARS, MAX_FRAME_BYTES, MAX_LIST, MAX_LOG_ID_CHARS, MAX_OP_CIPHERTEXT_BYTES,
-  MAX_PEER_ID_CHARS, MAX_TEXT_CHARS,
+  MAX_CREDENTIAL_BYTES, MAX_PEER_ID_CHARS, MAX_TEXT_CHARS,
 } from './limits.ts';
 import type { InventoryEntry, OpEnvelope, PeerRole } from './ports.ts';
 
@@ -58,7 +58,7 @@ export function encodeFrame(f: Frame): Uint8Array {
   const w = new ByteWriter().u8(FRAME_CODES[f.type]);
   switch (f.type) {
     case 'hello':
-      w.u16(f.protocol).str(f.peerId).u8(ROLES.indexOf(f.role)).fixed(f.deviceKey, 32, 'deviceKey').fixed(f.nonce, 32, 'nonce');
+      w.u16(f.protocol).str(f.peerId).u8(ROLES.indexOf(f.role)).fixed(f.deviceKey, 32, 'deviceKey').fixed(f.nonce, 32, 'nonce').bytes(f.credential);
       break;
     case 'auth':
       w.str(f.localFingerprint).str(f.remoteFingerprint).fixed(f.mac, 32, 'mac').fixed(f.signature, 64, 'signature');
@@ -147,7 +147,9 @@ function decodeBody(type: FrameType, r: ByteReader): Frame {
       const protocol = r.u16();
       const peerId = r.str(MAX_PEER_ID_CHARS, 'peerId');
       const role = enumIn(r, ROLES, 'role');
-      return { type, protocol, peerId, role, deviceKey: r.raw(32).slice(), nonce: r.raw(32).slice() };
+      const deviceKey = r.raw(32).slice();
+      const nonce = r.raw(32).slice();
+      return { type, protocol, peerId, role, deviceKey, nonce, credential: r.bytes(MAX_CREDENTIAL_BYTES, 'credential').slice() };
     }
     case 'auth':
       return {

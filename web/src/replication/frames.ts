@@ -6,7 +6,7 @@ import type { ObjectHash } from '../core/ids.ts';
 import type { InventoryEntry, OpEnvelope, PeerRole } from './ports.ts';
 
 /** Sent in `hello`; peers with a different version refuse each other ('version-mismatch'). */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export const FRAME_CODES = {
   hello: 1, auth: 2, accept: 3, refuse: 4, ping: 5, pong: 6, bye: 7,
@@ -38,6 +38,8 @@ export interface HelloFrame {
   role: PeerRole;
   deviceKey: Uint8Array;
   nonce: Uint8Array;
+  /** Empty, or a proof for a device the peer may not know yet (an invite key's signature). */
+  credential: Uint8Array;
 }
 export interface AuthFrame {
   type: 'auth';

@@ -56,6 +56,7 @@ export class Handshake {
     const hello: HelloFrame = {
       type: 'hello', protocol: PROTOCOL_VERSION, peerId: this.p.local.peerId, role: this.p.local.role,
       deviceKey: this.p.local.deviceKey, nonce: this.p.crypto.randomBytes(32),
+      credential: this.p.local.credential ?? new Uint8Array(0),
     };
     this.#myHello = encodeFrame(hello);
     this.p.send(hello);
@@ -129,7 +130,10 @@ export class Handshake {
     if (!(await this.p.crypto.verify(their.frame.deviceKey, t, a.signature))) {
       return this.#refuse('bad-signature', 'device signature does not verify');
     }
-    const remote: RemotePeer = { peerId: their.frame.peerId as PeerId, role: their.frame.role, deviceKey: their.frame.deviceKey };
+    const remote: RemotePeer = {
+      peerId: their.frame.peerId as PeerId, role: their.frame.role, deviceKey: their.frame.deviceKey,
+      ...(their.frame.credential.length ? { credential: their.frame.credential } : {}),
+    };
     const verdict = await this.p.policy.authorizePeer(remote);
     if (verdict !== 'ok') return this.#refuse(verdict, verdict === 'revoked-device' ? 'device was revoked' : 'device not in the vault directory');
     if (this.#done) return { kind: 'continue' };

@@ -16,3 +16,5 @@ export const DEFAULT_MAX_OBJECT_BYTES = 16 * 1024 * 1024;
 /** Wire sizes used to pack batches under MAX_FRAME_BYTES. */
 export const INV_ENTRY_MAX_WIRE = 32 + 9 + 9 + 1;
 export const OP_OVERHEAD_WIRE = 1 + 2 * 9 + 32 + 64 + 3 * 9;
+/** A hello's credential (an invite key and its signature: 96 bytes). */
+export const MAX_CREDENTIAL_BYTES = 256;

@@ -66,8 +66,9 @@ export class OpIngest {
         result.rejected.push({ op, reason: 'bad-signature' });
         continue;
       }
-      if (!(await this.policy.isAuthorAllowed(op.log, op.author))) {
-        result.rejected.push({ op, reason: 'unauthorized' });
+      const allowed = await this.policy.isAuthorAllowed(op.log, op.author, op);
+      if (allowed !== true) {
+        result.rejected.push({ op, reason: allowed === 'later' ? 'deferred' : 'unauthorized' });
         continue;
       }
       await this.store.append(op);

@@ -81,7 +81,7 @@ export class OpSync {
     for (const op of result.accepted) this.#peerHas(op);
     for (const { op, reason } of result.rejected) {
       if (reason === 'duplicate') this.#peerHas(op);
-      else if (reason === 'gap' || reason === 'unauthorized') this.#roundDeferred++;
+      else if (reason === 'gap' || reason === 'unauthorized' || reason === 'deferred') this.#roundDeferred++;
       if (reason === 'bad-signature' || reason === 'malformed' || reason === 'unauthorized' || reason === 'equivocation') {
         this.s.abuse(reason, `op ${op.log}/${op.author.slice(0, 8)}/${op.seq}`);
       }

@@ -25,13 +25,17 @@ export interface LocalIdentity {
   role: PeerRole;
   /** Ed25519 public key of this device (32 bytes). */
   deviceKey: Uint8Array;
+  /** Optional proof a peer checks when it does not know the device yet (an invite's signature). */
+  credential?: Uint8Array;
 }
 
 /** A peer after a successful handshake. */
 export interface RemotePeer {
   peerId: PeerId;
+  /** What the peer claims to be; a claim, never a right (policy.countsAsHome decides). */
   role: PeerRole;
   deviceKey: Uint8Array;
+  credential?: Uint8Array;
 }
 
 // ── objects ─────────────────────────────────────────────────────────────────────────────
@@ -167,10 +171,15 @@ export type PeerAuthorization = 'ok' | 'unknown-device' | 'revoked-device';
 
 /** What this node decides; the vault layer (or the relay's composition root) supplies it. */
 export interface ReplicationPolicy {
-  /** Is this device key one of the vault's known, unrevoked devices or relays? */
+  /** Is this device key one of the vault's known, unrevoked devices or relays (or does its credential admit it)? */
   authorizePeer(peer: RemotePeer): PeerAuthorization | Promise<PeerAuthorization>;
-  /** May `author` write to `log` (the album's signed member list / the vault directory)? */
-  isAuthorAllowed(log: string, author: string): boolean | Promise<boolean>;
+  /**
+   * May this op be stored and forwarded (its author a device of someone allowed to write `log`)?
+   * 'later': not yet decidable (what authorizes it has not arrived); asked for again, not abuse.
+   */
+  isAuthorAllowed(log: string, author: string, op: OpEnvelope): boolean | 'later' | Promise<boolean | 'later'>;
+  /** Does this peer count as a home ("backed up on N homes")? Default: it said it is a relay. */
+  countsAsHome?(deviceKey: Uint8Array): boolean;
   /** Fetch this object seen at `from`? A relay: always. A device: thumbnails, originals by setting. */
   wantObject(hash: ObjectHash, size: number, from: RemotePeer): boolean | Promise<boolean>;
   /** Offer this local object to `to` unasked? Default: never (peers pull what they want). */

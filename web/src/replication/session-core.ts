@@ -54,7 +54,7 @@ export interface EngineDeps {
   random: () => number;
 }
 
-export type IngestRejection = 'malformed' | 'bad-signature' | 'unauthorized' | 'gap' | 'duplicate' | 'equivocation';
+export type IngestRejection = 'malformed' | 'bad-signature' | 'unauthorized' | 'deferred' | 'gap' | 'duplicate' | 'equivocation';
 
 export interface IngestResult {
   accepted: OpEnvelope[];

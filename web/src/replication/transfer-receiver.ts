@@ -60,12 +60,12 @@ export class TransferReceiver {
 
   /** The peer offers an object (push). */
   async onOffer(f: ObjOfferFrame): Promise<void> {
-    const { objects, policy, config, acks } = this.s.deps;
+    const { objects, policy, config } = this.s.deps;
     const peer = this.s.remote;
     const nack = (reason: ObjNackFrame['reason']): void =>
       this.s.outbox.control(() => this.s.outbox.send({ type: 'obj-nack', hash: f.hash, reason }));
     if (f.size === 0 || f.size > config.maxObjectBytes) return nack('too-large');
-    await acks.add(peer.peerId, [f.hash]); // it offers, so it holds it
+    // An offer is a claim, not proof: it does not count as the peer holding the object.
     if (await objects.has(f.hash)) {
       this.s.outbox.control(() => this.s.outbox.send({ type: 'obj-ack', hash: f.hash }));
       return;

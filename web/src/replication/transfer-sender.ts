@@ -14,6 +14,8 @@ export class TransferSender {
   #serving = new Map<ObjectHash, number>();
   #token = 0;
   #offers = new Map<ObjectHash, unknown>();
+  /** Objects whose last byte we sent this session, until the peer acks them (bounded). */
+  #sent = new Set<ObjectHash>();
   #closed = false;
 
   constructor(private readonly s: SessionCore) {}
@@ -53,6 +55,8 @@ export class TransferSender {
       for (let off = offset; off < bytes.length; off += DATA_CHUNK_BYTES) {
         yield { type: 'obj-data', hash, offset: off, total: bytes.length, bytes: bytes.subarray(off, off + DATA_CHUNK_BYTES) };
       }
+      if (this.#sent.size >= 4096) this.#sent.delete(this.#sent.values().next().value!);
+      this.#sent.add(hash);
     } finally {
       if (this.#serving.get(hash) === token) this.#serving.delete(hash);
     }
@@ -73,6 +77,8 @@ export class TransferSender {
   }
 
   async onAck(f: ObjAckFrame): Promise<void> {
+    // Only an answer to our offer, or to data we sent, counts: an unsolicited ack proves nothing.
+    if (!this.#offers.has(f.hash) && !this.#sent.delete(f.hash)) return;
     await this.s.deps.acks.add(this.s.remote.peerId, [f.hash]);
     this.#clear(f.hash);
     this.s.hooks.acked(this.s.remote.peerId, f.hash);

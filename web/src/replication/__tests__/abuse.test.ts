@@ -23,7 +23,7 @@ describe('bad input from a peer', () => {
     await raw.open(a);
     raw.sendBytes(new Uint8Array([250, 1, 2]));                 // unknown type
     raw.sendBytes(new Uint8Array([FRAME_CODES['obj-want'], 1])); // truncated
-    raw.send({ type: 'hello', protocol: 1, peerId: 'x-000000', role: 'member', deviceKey: new Uint8Array(32), nonce: new Uint8Array(32) });
+    raw.send({ type: 'hello', protocol: 1, peerId: 'x-000000', role: 'member', deviceKey: new Uint8Array(32), nonce: new Uint8Array(32), credential: new Uint8Array(0) });
     await waitFor(() => abuse.length === 3, 'three incidents');
     expect(abuse).toEqual(['unknown-type', 'malformed', 'unexpected']);
     expect(raw.session.state).toBe('open');

@@ -46,7 +46,7 @@ export class RawPeer {
   hello(opts: { peerId?: string; protocol?: number } = {}): void {
     this.send({
       type: 'hello', protocol: opts.protocol ?? PROTOCOL_VERSION, peerId: opts.peerId ?? 'raw-peer-0000',
-      role: 'member', deviceKey: this.crypto.publicKey, nonce: this.crypto.randomBytes(32),
+      role: 'member', deviceKey: this.crypto.publicKey, nonce: this.crypto.randomBytes(32), credential: new Uint8Array(0),
     });
   }
 

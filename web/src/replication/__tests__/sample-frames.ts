@@ -11,7 +11,7 @@ const author = 'A'.repeat(42) + 'E'; // 43 base64url chars = 32 bytes
 export function sampleFrames(): Frame[] {
   const h = randomHash();
   return [
-    { type: 'hello', protocol: 1, peerId: 'peer-abc-0000', role: 'relay', deviceKey: rng.bytes(32), nonce: rng.bytes(32) },
+    { type: 'hello', protocol: 1, peerId: 'peer-abc-0000', role: 'relay', deviceKey: rng.bytes(32), nonce: rng.bytes(32), credential: rng.bytes(96) },
     { type: 'auth', localFingerprint: 'sha-256 AA:BB', remoteFingerprint: 'sha-256 CC:DD', mac: rng.bytes(32), signature: rng.bytes(64) },
     { type: 'accept' },
     { type: 'refuse', reason: 'fingerprint-mismatch', detail: 'x' },
