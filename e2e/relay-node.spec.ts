@@ -42,8 +42,8 @@ window.fvRelay = {
 `;
 
 const bytes = (b: number): Uint8Array => new Uint8Array(32).fill(b);
-const relayInvite = encodeInvite({ kind: 'relay', vaultSecret: bytes(7), inviter: bytes(8) });
-const memberInvite = encodeInvite({ kind: 'member', vaultSecret: bytes(7), memberSecret: bytes(9), inviter: bytes(8) });
+const relayInvite = encodeInvite({ kind: 'relay', vaultSecret: bytes(7), inviter: bytes(8), inviteSeed: new Uint8Array(32).fill(7) });
+const memberInvite = encodeInvite({ kind: 'member', vaultSecret: bytes(7), memberSecret: bytes(9), inviter: bytes(8), inviteSeed: new Uint8Array(32).fill(8) });
 
 const cli = ['--import', 'tsx', 'relay-node/src/cli.ts'];
 

@@ -51,6 +51,7 @@ export interface CryptoApi {
   handshakeMac(handshakeKey: Uint8Array, transcript: Uint8Array): Promise<Uint8Array>;
   verifyHandshakeMac(handshakeKey: Uint8Array, transcript: Uint8Array, mac: Uint8Array): Promise<boolean>;
   newSigningKey(): Promise<SigningKeyPair>;
+  signingKeyFromSeed(seed: Uint8Array): Promise<SigningKeyPair>;
   signDetached(secretKey: Uint8Array, context: string, message: Uint8Array): Promise<Uint8Array>;
   verifyDetached(publicKey: Uint8Array, context: string, message: Uint8Array, signature: Uint8Array): Promise<boolean>;
   // albums

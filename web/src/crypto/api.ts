@@ -49,6 +49,7 @@ export const directApi: CryptoApi = {
   handshakeMac: a(hs.handshakeMac),
   verifyHandshakeMac: a(hs.verifyHandshakeMac),
   newSigningKey: a(hs.newSigningKey),
+  signingKeyFromSeed: a(hs.signingKeyFromSeed),
   signDetached: a(hs.signDetached),
   verifyDetached: a(hs.verifyDetached),
 

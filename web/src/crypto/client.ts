@@ -23,7 +23,7 @@ const CALLS: Record<CallMethod, true> = {
   createKeyBundle: true, unlockWithPassphrase: true, unlockWithRecovery: true, changePassphrase: true, readKeyBundle: true,
   newVaultSecret: true, newMemberSecret: true, deriveVaultKeys: true, deriveMemberKeys: true, signJoin: true,
   verifyJoin: true, sealSignal: true, openSignal: true, encodeInvite: true, parseInvite: true, handshakeMac: true,
-  verifyHandshakeMac: true, newSigningKey: true, signDetached: true, verifyDetached: true,
+  verifyHandshakeMac: true, newSigningKey: true, signingKeyFromSeed: true, signDetached: true, verifyDetached: true,
   newAlbumId: true, newAlbumKey: true, sealAlbumKey: true, openAlbumKey: true, readSealedAlbumKey: true,
   startEpoch: true, resealAlbumKey: true,
   newFileId: true, newFileKey: true, wrapFileKey: true, unwrapFileKey: true, readWrappedFileKey: true,

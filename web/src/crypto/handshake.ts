@@ -25,6 +25,12 @@ export function verifyHandshakeMac(handshakeKey: Uint8Array, transcript: Uint8Ar
   return equalBytes(handshakeMac(handshakeKey, transcript), mac);
 }
 
+/** The key pair of an Ed25519 seed (an invite key travels as its seed). */
+export function signingKeyFromSeed(seed: Uint8Array): SigningKeyPair {
+  assertBytes(seed, 32, 'seed');
+  return { secretKey: seed.slice(), publicKey: ed25519PublicKey(seed) };
+}
+
 export function newSigningKey(): SigningKeyPair {
   const secretKey = randomBytes(32);
   return { secretKey, publicKey: ed25519PublicKey(secretKey) };

@@ -176,13 +176,14 @@ export function keyCases(api: CryptoApi): SuiteCase[] {
         const vaultSecret = await api.newVaultSecret();
         const memberSecret = await api.newMemberSecret();
         const inviter = await api.fingerprint(await api.createIdentity());
-        const m = await api.encodeInvite({ kind: 'member', vaultSecret, memberSecret, inviter });
-        const r = await api.encodeInvite({ kind: 'relay', vaultSecret, inviter });
+        const inviteSeed = seq(32, 9);
+        const m = await api.encodeInvite({ kind: 'member', vaultSecret, memberSecret, inviter, inviteSeed });
+        const r = await api.encodeInvite({ kind: 'relay', vaultSecret, inviter, inviteSeed });
         assert(m.startsWith('fv.') && r.startsWith('fv.'), 'prefix');
-        assert(m.length <= 144 && r.length <= 100, `compact: ${m.length}, ${r.length}`);
-        assertEqual(await api.parseInvite(m), { kind: 'member', vaultSecret, memberSecret, inviter });
+        assert(m.length <= 186 && r.length <= 144, `compact: ${m.length}, ${r.length}`);
+        assertEqual(await api.parseInvite(m), { kind: 'member', vaultSecret, memberSecret, inviter, inviteSeed });
         const relay = await api.parseInvite(`https://vault.example/#join=${r}`);
-        assertEqual(relay, { kind: 'relay', vaultSecret, inviter });
+        assertEqual(relay, { kind: 'relay', vaultSecret, inviter, inviteSeed });
         assert(!('memberSecret' in relay), 'a relay invite carries no member secret');
         assertEqual(await api.parseInvite(`  #join=${m}\n`), await api.parseInvite(m));
       },
@@ -192,7 +193,7 @@ export function keyCases(api: CryptoApi): SuiteCase[] {
       async run() {
         const vaultSecret = seq(32, 5);
         const inviter = seq(32, 6);
-        const code = await api.encodeInvite({ kind: 'relay', vaultSecret, inviter });
+        const code = await api.encodeInvite({ kind: 'relay', vaultSecret, inviter, inviteSeed: seq(32, 7) });
         const bad = isRangeError;
         await assertRejects(() => api.parseInvite(42 as unknown as string), isTypeError);
         for (const s of ['', 'fv.', 'hello', `xx.${code.slice(3)}`, `${code}!`, code.slice(0, -1), code.slice(0, -4), `${code}AAAA`]) {
@@ -206,15 +207,15 @@ export function keyCases(api: CryptoApi): SuiteCase[] {
         }
         const e = await assertRejects(() => api.parseInvite(code.slice(0, 40)), bad);
         assert(!String((e as Error).message).includes(code.slice(3, 20)), 'error echoes the invite');
-        await assertRejects(() => api.encodeInvite({ kind: 'relay', vaultSecret: seq(31), inviter }), isRangeError);
+        await assertRejects(() => api.encodeInvite({ kind: 'relay', vaultSecret: seq(31), inviter, inviteSeed: seq(32) }), isRangeError);
       },
     },
     {
       name: 'invites and signals: a well-formed envelope of an unknown version, algorithm or kind is a VersionError',
       async run() {
-        const code = await api.encodeInvite({ kind: 'relay', vaultSecret: seq(32, 5), inviter: seq(32, 6) });
+        const code = await api.encodeInvite({ kind: 'relay', vaultSecret: seq(32, 5), inviter: seq(32, 6), inviteSeed: seq(32, 7) });
         const body = fromBase64Url(code.slice(3)).subarray(0, -4);
-        for (const [i, v] of [[0, 2], [1, 0x05], [2, 3]] as const) {
+        for (const [i, v] of [[0, 2], [1, 0x05], [2, 9]] as const) {
           const b = body.slice();
           b[i] = v;
           const check = sha256(concatBytes(utf8(LABEL.inviteCheck), b)).subarray(0, 4); // a valid checksum

@@ -87,7 +87,7 @@ export function tamperCases(api: CryptoApi): SuiteCase[] {
     {
       name: 'flip every bit: invite',
       async run() {
-        const code = await api.encodeInvite({ kind: 'member', vaultSecret: pattern(32, 7), memberSecret: pattern(32, 8), inviter: pattern(32, 9) });
+        const code = await api.encodeInvite({ kind: 'member', vaultSecret: pattern(32, 7), memberSecret: pattern(32, 8), inviter: pattern(32, 9), inviteSeed: pattern(32, 10) });
         const bytes = fromBase64Url(code.slice(3));
         for (const bit of range(0, bytes.length * 8)) {
           await assertRejects(() => api.parseInvite(`fv.${toBase64Url(flip(bytes, bit))}`), anyOf(isRangeError, isVersionError), `invite bit ${bit}`);

@@ -44,6 +44,8 @@ export interface Home {
 
 export interface SealedEntry {
   by: string;
+  /** The signer's role when it was written. */
+  role: MemberRole;
   p: string;
   lamport: number;
   id: string;
@@ -203,7 +205,7 @@ export class Roster {
         return undefined;
       case 'sealed':
         if (!active || !fromSignersDevice) return 'sealed entry not from a member';
-        this.sealed.push({ by: st.by, p: b.p, lamport: e.lamport, id: st.id });
+        this.sealed.push({ by: st.by, role: active.role as MemberRole, p: b.p, lamport: e.lamport, id: st.id });
         return undefined;
       case 'rotate':
         if (active?.role !== 'admin' || !fromSignersDevice) return 'rotation not signed by an admin';
