@@ -37,12 +37,15 @@ const SPECS: Spec[] = [
   S('max-peers-per-room', 'int', `peers per room (default ${DEFAULT_LIMITS.maxPeersPerRoom})`, { arg: 'N', limit: 'maxPeersPerRoom', min: 2 }),
   S('max-rooms', 'int', `rooms on this server (default ${DEFAULT_LIMITS.maxRooms})`, { arg: 'N', limit: 'maxRooms', min: 1 }),
   S('max-connections', 'int', `open WebSockets, joined or not (default ${DEFAULT_LIMITS.maxConnections})`, { arg: 'N', limit: 'maxConnections', min: 1 }),
+  S('max-connections-per-ip', 'int', `open WebSockets from one client address (default ${DEFAULT_LIMITS.maxConnectionsPerIp})`, { arg: 'N', limit: 'maxConnectionsPerIp', min: 1 }),
+  S('max-rooms-per-ip', 'int', `rooms one client address may have created at a time (default ${DEFAULT_LIMITS.maxRoomsPerIp})`, { arg: 'N', limit: 'maxRoomsPerIp', min: 1 }),
+  S('max-joins-per-ip-per-min', 'int', `join attempts per minute from one client address (default ${DEFAULT_LIMITS.maxJoinsPerIpPerMin})`, { arg: 'N', limit: 'maxJoinsPerIpPerMin', min: 1 }),
   S('idle-timeout', 'seconds', `close connections silent this long, pings unanswered (default ${DEFAULT_LIMITS.idleTimeoutMs / 1000})`, { arg: 'SEC', limit: 'idleTimeoutMs', min: 0.2, max: 86400 }),
   S('join-timeout', 'seconds', `close connections not joined after this long (default ${DEFAULT_LIMITS.joinTimeoutMs / 1000})`, { arg: 'SEC', limit: 'joinTimeoutMs', min: 0.2, max: 3600 }),
   S('max-backpressure', 'int', `bytes queued for a slow client before it is dropped (default ${DEFAULT_LIMITS.maxBackpressure})`, { arg: 'BYTES', limit: 'maxBackpressure', min: 1024 }),
   S('max-bad-messages', 'int', `malformed messages tolerated per connection (default ${DEFAULT_LIMITS.maxBadMessages})`, { arg: 'N', limit: 'maxBadMessages', min: 1 }),
   S('redis', 'string', 'share rooms with other instances through this Redis (redis://host:port); see docs', { arg: 'URL' }),
-  S('trust-proxy', 'bool', 'log the client IP from X-Forwarded-For (only behind your own proxy)'),
+  S('trust-proxy', 'bool', 'take the client IP (logs, per-IP limits) from the last X-Forwarded-For entry; only behind your own proxy. Without it, loopback peers are not limited per IP'),
   S('help', 'bool', 'show this help'),
 ];
 

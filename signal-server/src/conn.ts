@@ -12,12 +12,16 @@ export interface PeerSocket {
   send(text: string): number;
   /** Sends a close frame. Must not throw on an already-closed socket. */
   end(code: number, reason: string): void;
+  /** Drops the connection at once, without a close frame, freeing what is buffered for it. */
+  terminate?(): void;
   ping(): void;
 }
 
 export interface Conn {
   readonly id: number;
   readonly ip: string;
+  /** Per-IP limits apply to `ip` (client-ip.ts). */
+  readonly ipLimited: boolean;
   /** Fresh per connection; the join signature covers it, so a recorded join cannot be replayed. */
   readonly nonce: string;
   readonly openedAt: number;
@@ -35,6 +39,8 @@ export interface Conn {
   readonly bytes: TokenBucket;
   /** Set once the hub let go of it (refused, or the socket closed): never send again. */
   done: boolean;
+  /** Refused with a close frame: counted until then, as its socket may still be open (hub.ts). */
+  lingerUntil?: number;
   /** Its peer id joined on another instance (cluster): it was replaced there, not gone. */
   movedAway?: boolean;
 }

@@ -55,6 +55,13 @@ export class CorkedSender {
         q.dead = true;
         ws.end(code, reason);
       },
+      terminate: () => {
+        if (q.dead) return;
+        q.dead = true;
+        q.texts = [];
+        q.bytes = 0;
+        ws.close();
+      },
       ping: () => {
         if (!q.dead) ws.ping();
       },

@@ -8,6 +8,11 @@
  *   because uWS runs the close handler synchronously inside `end()`.
  * - Slow receivers found while forwarding are closed after the current handler finishes
  *   (`kicks`), so a room is never mutated while it is being iterated.
+ * - A connection counts towards max-connections (and its address's limit) until its socket is
+ *   gone, not only until the hub lets go of it. uWS runs the close handler inside `end()` but
+ *   keeps the socket until the client answers the close frame, up to about 15 s; so a
+ *   gracefully closed connection stays counted for CLOSE_LINGER_MS, and slow consumers (whose
+ *   close frame would wait behind a full buffer) are dropped at once instead.
  */
 import { performance } from 'node:perf_hooks';
 import { isPeerId } from '../../web/src/core/ids.ts';
@@ -26,6 +31,7 @@ import type { Gauges, Metrics, RefusalReason } from './metrics.ts';
 import { Rooms, type Room } from './rooms.ts';
 import { TokenBucket } from './token-bucket.ts';
 import { makeTurnCredentials, type TurnConfig } from './turn.ts';
+import { IpLimits } from './ip-limits.ts';
 
 export interface HubOptions {
   limits: Limits;
@@ -44,6 +50,12 @@ export interface HubOptions {
  * anything. Logged with the code a close frame would have carried.
  */
 const UWS_DROPPED = 1006;
+
+/** uWS's close timeout for an unanswered close frame (measured: 15 s), plus a margin. */
+export const CLOSE_LINGER_MS = 16_000;
+
+/** Why `admit` refused: all connection slots, or all of this address's. */
+export type AdmitRefusal = 'max-connections' | 'ip-connections';
 const UWS_CLOSE_REASONS = new Map<string, { reason: RefusalReason; code: number }>([
   ['Received too big message', { reason: 'too-large', code: CloseCode.TooLarge }],
   ['Received invalid UTF-8', { reason: 'bad-utf8', code: 1007 }],
@@ -51,7 +63,11 @@ const UWS_CLOSE_REASONS = new Map<string, { reason: RefusalReason; code: number 
 
 export class Hub implements BusListener {
   readonly rooms = new Rooms();
+  /** Every connection whose socket may still be open, including refused ones lingering. */
   private readonly conns = new Set<Conn>();
+  private readonly ipLimits: IpLimits;
+  /** The connection being closed gracefully by `refuse`: its close handler runs inside `end()`. */
+  private ending: Conn | undefined;
   private readonly limits: Limits;
   private readonly turn: TurnConfig | undefined;
   private readonly metrics: Metrics;
@@ -70,6 +86,7 @@ export class Hub implements BusListener {
     this.metrics = opts.metrics;
     this.log = opts.log;
     this.now = opts.now ?? (() => performance.now());
+    this.ipLimits = new IpLimits(opts.limits);
     const l = this.limits;
     this.announced = {
       maxFrame: l.maxFrame, maxSignalData: l.maxSignalData,
@@ -83,20 +100,33 @@ export class Hub implements BusListener {
   }
 
   gauges(): Gauges {
-    return { connections: this.conns.size, rooms: this.rooms.size, peers: this.rooms.peers };
+    let closing = 0;
+    for (const c of this.conns) if (c.done) closing++;
+    return { connections: this.conns.size - closing, closing, rooms: this.rooms.size, peers: this.rooms.peers };
   }
 
   /** Called at the HTTP upgrade: a Conn, or undefined when the server is at maxConnections. */
-  admit(ip: string): Conn | undefined {
-    if (this.conns.size >= this.limits.maxConnections) {
-      this.metrics.refused('max-connections');
-      this.log('refuse', { ip, code: 503, reason: 'max-connections' });
-      return undefined;
-    }
+  admit(ip: string, ipLimited = false): Conn | undefined {
+    const r = this.admitOrRefuse(ip, ipLimited);
+    return typeof r === 'string' ? undefined : r;
+  }
+
+  /**
+   * Called at the HTTP upgrade: a Conn, or why not (answered 503 / 429). `ipLimited`: per-IP
+   * limits apply to `ip` (client-ip.ts).
+   */
+  admitOrRefuse(ip: string, ipLimited: boolean): Conn | AdmitRefusal {
     const now = this.now();
+    const full: AdmitRefusal | undefined = this.conns.size >= this.limits.maxConnections ? 'max-connections'
+      : ipLimited && !this.ipLimits.connect(ip, now) ? 'ip-connections' : undefined;
+    if (full) {
+      this.metrics.refused(full);
+      this.log('refuse', { ip, code: full === 'max-connections' ? 503 : 429, reason: full });
+      return full;
+    }
     const l = this.limits;
     const conn: Conn = {
-      id: this.nextId++, ip, nonce: makeNonce(), openedAt: now, socket: undefined, lastSeen: now, pinged: false,
+      id: this.nextId++, ip, ipLimited, nonce: makeNonce(), openedAt: now, socket: undefined, lastSeen: now, pinged: false,
       room: undefined, peer: undefined, bad: 0, done: false,
       // Bursts of 2 s; the relay bucket must also fit one maximal frame or it could never pass.
       msgs: new TokenBucket(l.maxMsgsPerSec, 2 * l.maxMsgsPerSec, now),
@@ -131,6 +161,9 @@ export class Hub implements BusListener {
    */
   closed(conn: Conn, reason: string, code = 1000): void {
     conn.socket = undefined;
+    // Inside a graceful `end()` (uWS) the socket is still there, waiting for the client's answer.
+    if (this.ending === conn) conn.lingerUntil = this.now() + CLOSE_LINGER_MS;
+    else this.forget(conn);
     this.guard(conn, () => {
       if (conn.done) return;
       const why = code === UWS_DROPPED ? UWS_CLOSE_REASONS.get(reason) : undefined;
@@ -146,9 +179,13 @@ export class Hub implements BusListener {
   sweep(): void {
     const now = this.now();
     const { joinTimeoutMs, idleTimeoutMs } = this.limits;
+    this.ipLimits.prune(now);
     for (const c of this.conns) {
       this.guard(c, () => {
-        if (c.done) return;
+        if (c.done) {
+          if (c.lingerUntil !== undefined && now >= c.lingerUntil) this.forget(c);
+          return;
+        }
         if (!c.room && now - c.openedAt > joinTimeoutMs) return this.refuse(c, CloseCode.JoinTimeout, 'join-timeout');
         const quiet = now - c.lastSeen;
         if (quiet > idleTimeoutMs) return this.refuse(c, CloseCode.IdleTimeout, 'idle-timeout');
@@ -168,7 +205,7 @@ export class Hub implements BusListener {
 
   /** Closes every connection with 1001 (going away). */
   shutdown(): void {
-    const n = this.conns.size;
+    const n = [...this.conns].filter((c) => !c.done).length;
     for (const c of [...this.conns]) {
       const s = c.socket;
       this.release(c);
@@ -225,6 +262,8 @@ export class Hub implements BusListener {
     if (msg.protocol !== SIGNAL_PROTOCOL) {
       return this.refuse(conn, CloseCode.ProtocolMismatch, 'protocol-mismatch', `server speaks ${SIGNAL_PROTOCOL}`);
     }
+    // Before the signature check: verifying costs CPU, so one address may only try so often.
+    if (conn.ipLimited && !this.ipLimits.join(conn.ip, this.now())) return this.refuse(conn, CloseCode.RateLimited, 'ip-join-rate');
     if (!isPeerId(msg.peer)) return this.refuse(conn, CloseCode.BadInput, 'bad-peer-id');
     const key = this.rooms.get(msg.room)?.key ?? roomPublicKey(msg.room);
     if (!key) return this.refuse(conn, CloseCode.AuthFailed, 'bad-room-id');
@@ -238,10 +277,12 @@ export class Hub implements BusListener {
 
     const room = this.rooms.get(msg.room); // may have vanished with `old`
     if (!room && this.rooms.size >= this.limits.maxRooms) return this.refuse(conn, CloseCode.ServerFull, 'max-rooms');
+    if (!room && conn.ipLimited && !this.ipLimits.mayCreateRoom(conn.ip)) return this.refuse(conn, CloseCode.ServerFull, 'ip-rooms');
     const elsewhere = this.bus?.remotePeers(msg.room).size ?? 0;
     if (room && room.peers.size + elsewhere >= this.limits.maxPeersPerRoom) return this.refuse(conn, CloseCode.RoomFull, 'room-full');
 
     const joined = this.rooms.add(msg.room, key, msg.peer, conn);
+    if (!room && joined.creatorIp !== undefined) this.ipLimits.roomCreated(joined.creatorIp, this.now());
     this.metrics.joinsTotal++;
     this.log('connect', { ip: conn.ip, conn: conn.id, room: joined.id.slice(0, 8), peer: msg.peer, peers: joined.peers.size });
     if (!this.bus) return this.welcome(conn, joined, msg.peer, []);
@@ -371,15 +412,31 @@ export class Hub implements BusListener {
     this.log('refuse', { ip: conn.ip, conn: conn.id, peer: conn.peer, code, reason });
     const s = conn.socket;
     this.release(conn);
-    s?.end(code, detail ? `${reason}: ${detail}` : reason);
+    if (!s) return this.forget(conn);
+    if (reason === 'slow-consumer' && s.terminate) {
+      // Its close frame would queue behind the data it is not reading: drop it, buffers and all.
+      s.terminate();
+      return this.forget(conn);
+    }
+    this.ending = conn;
+    try {
+      s.end(code, detail ? `${reason}: ${detail}` : reason);
+    } finally {
+      this.ending = undefined;
+    }
+  }
+
+  /** The socket is gone: stop counting the connection (and its address's slot). Idempotent. */
+  private forget(conn: Conn): void {
+    if (this.conns.delete(conn) && conn.ipLimited) this.ipLimits.disconnect(conn.ip);
   }
 
   /** Forgets a connection and tells its room. Idempotent. */
   private release(conn: Conn): void {
     if (conn.done) return;
     conn.done = true;
-    this.conns.delete(conn);
     const room = this.rooms.remove(conn);
+    if (room && room.peers.size === 0 && room.creatorIp !== undefined) this.ipLimits.roomGone(room.creatorIp);
     if (!room || conn.peer === undefined || room.peers.has(conn.peer)) return;
     if (this.bus) {
       this.bus.leave(room.id, conn.peer, conn.movedAway === true);

@@ -17,6 +17,12 @@ export interface Limits {
   maxRooms: number;
   /** Open WebSockets, joined or not. Above → HTTP 503 at the upgrade. */
   maxConnections: number;
+  /** Open WebSockets from one client address (ip-limits.ts). Above → HTTP 429 at the upgrade. */
+  maxConnectionsPerIp: number;
+  /** Rooms one client address created that still exist. Above → close 4003 when it would create another. */
+  maxRoomsPerIp: number;
+  /** Join attempts per minute from one client address (burst = one minute's worth). Above → close 4004. */
+  maxJoinsPerIpPerMin: number;
   /** Close a connection that sent nothing (not even a pong) for this long (ms). */
   idleTimeoutMs: number;
   /** Close a connection that has not joined a room this long after opening (ms). */
@@ -39,6 +45,11 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxPeersPerRoom: 32,
   maxRooms: 1000,
   maxConnections: 4000,
+  // A family's devices behind one home router, or many phones behind a carrier's NAT, share an
+  // address: generous, but far below max-connections and max-rooms.
+  maxConnectionsPerIp: 64,
+  maxRoomsPerIp: 16,
+  maxJoinsPerIpPerMin: 120,
   idleTimeoutMs: 60_000,
   joinTimeoutMs: 10_000,
   maxBackpressure: 1024 * 1024,

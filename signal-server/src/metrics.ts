@@ -4,7 +4,10 @@
  * peers) are read from the hub at render time rather than tracked twice.
  */
 export interface Gauges {
+  /** Open and served. */
   connections: number;
+  /** Refused with a close frame the client may not have answered yet: still counted at admission. */
+  closing: number;
   rooms: number;
   peers: number;
 }
@@ -73,6 +76,7 @@ export class Metrics {
       for (const [labels, v] of samples) out.push(`${name}${labels} ${v}`);
     };
     metric('fv_signal_connections', 'gauge', 'Open WebSocket connections (joined or not).', [['', g.connections]]);
+    metric('fv_signal_closing_connections', 'gauge', 'Refused WebSockets whose socket may still be open (counted towards the connection limits).', [['', g.closing]]);
     metric('fv_signal_rooms', 'gauge', 'Rooms with at least one peer.', [['', g.rooms]]);
     metric('fv_signal_peers', 'gauge', 'Peers joined to a room.', [['', g.peers]]);
     metric('fv_signal_connections_total', 'counter', 'WebSocket connections accepted.', [['', this.connectionsTotal]]);

@@ -10,6 +10,8 @@ export interface Room {
   readonly id: string;
   readonly key: KeyObject;
   readonly peers: Map<string, Conn>;
+  /** The address charged for creating it (per-IP room limit), if per-IP limits applied. */
+  readonly creatorIp: string | undefined;
 }
 
 export class Rooms {
@@ -32,7 +34,7 @@ export class Rooms {
   add(id: string, key: KeyObject, peer: string, conn: Conn): Room {
     let room = this.rooms.get(id);
     if (!room) {
-      room = { id, key, peers: new Map() };
+      room = { id, key, peers: new Map(), creatorIp: conn.ipLimited ? conn.ip : undefined };
       this.rooms.set(id, room);
     }
     room.peers.set(peer, conn);

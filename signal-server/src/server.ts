@@ -3,6 +3,7 @@
  * native uWebSockets.js app. WebSockets live at `/signal`. See docs/signal-server.md.
  */
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import { clientAddress } from './client-ip.ts';
 import type { Conn } from './conn.ts';
 import { CorkedSender, type CorkedSocket } from './corked-sender.ts';
 import { registerHttp } from './http.ts';
@@ -24,7 +25,7 @@ export interface SignalServerOptions {
   staticDir?: string;
   turn?: TurnConfig;
   limits?: Partial<Limits>;
-  /** Take the client IP (for logs) from the last X-Forwarded-For entry, set by our own proxy. */
+  /** Take the client IP (logs, per-IP limits) from the last X-Forwarded-For entry, set by our own proxy. */
   trustProxy?: boolean;
   /** Where log lines go (default stdout); `false` silences them. */
   log?: LogSink | false;
@@ -73,22 +74,28 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
     sendPingsAutomatically: true,
     maxLifetime: 0,
     upgrade: (res, req, context) => {
+      let conn: Conn | undefined;
       try {
         // Headers are readable only here, synchronously.
         const key = req.getHeader('sec-websocket-key');
         const protocol = req.getHeader('sec-websocket-protocol');
         const extensions = req.getHeader('sec-websocket-extensions');
-        const forwarded = trustProxy ? req.getHeader('x-forwarded-for') : '';
-        const ip = forwarded ? forwarded.slice(forwarded.lastIndexOf(',') + 1).trim() : Buffer.from(res.getRemoteAddressAsText()).toString();
-        const conn = hub.admit(ip);
-        if (!conn) {
+        const client = clientAddress(Buffer.from(res.getRemoteAddressAsText()).toString(), req.getHeader('x-forwarded-for'), trustProxy);
+        const admitted = hub.admitOrRefuse(client.ip, client.limited);
+        if (admitted === 'max-connections') {
           res.writeStatus('503 Service Unavailable').writeHeader('Retry-After', '10').end('server full\n');
           return;
         }
+        if (admitted === 'ip-connections') {
+          res.writeStatus('429 Too Many Requests').writeHeader('Retry-After', '10').end('too many connections from your address\n');
+          return;
+        }
+        conn = admitted;
         res.upgrade<UserData>({ conn }, key, protocol, extensions, context);
       } catch (e) {
         // Returning without answering would make uWS abort the process.
         log('error', { where: 'upgrade', error: e instanceof Error ? e.message : String(e) });
+        if (conn) hub.closed(conn, 'upgrade failed');
         res.writeStatus('500 Internal Server Error').end();
       }
     },
