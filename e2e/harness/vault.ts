@@ -23,7 +23,7 @@ function setEnv(signalUrl: string, iceTransportPolicy: RTCIceTransportPolicy = '
 
 /** A restored device learns its album from the replicated vault log. */
 function currentAlbum(): string {
-  album ||= [...s!.albumKeys.keys()][0] ?? '';
+  album ||= s!.albumIds[0] ?? '';
   return album;
 }
 
@@ -51,8 +51,8 @@ const api = {
   async unlock(o: { signalUrl: string; vaultId: string; passphrase: string }) {
     setEnv(o.signalUrl);
     s = await unlockVault(env, o.vaultId, { passphrase: o.passphrase });
-    album = [...s.albumKeys.keys()][0] ?? '';
-    return { albums: [...s.albumKeys.keys()] };
+    album = s.albumIds[0] ?? '';
+    return { albums: s.albumIds };
   },
   async addGenerated(o: { from: number; count: number; width?: number; height?: number; quality?: number }) {
     const files: File[] = [];
@@ -66,7 +66,7 @@ const api = {
     return s!.addFiles(album, [new File([blob], name, { type: blob.type })]);
   },
   sentHashes: () => Object.fromEntries(sent),
-  albums: () => [...s!.albumKeys.keys()],
+  albums: () => s!.albumIds,
   photoIds: () => s!.photos(currentAlbum()).map((p) => p.photo),
   /** How many photos have their thumbnail and every original part on this device. */
   async complete() {

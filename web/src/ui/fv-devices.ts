@@ -66,7 +66,7 @@ export class FvDevices extends LitElement {
         <p class="muted">Before sharing, read the safety words aloud with the person (on the phone or in person). If they match on both screens, nobody swapped their key.</p>
         <ul id="members">${this.members.map((m) => html`<li>
           <strong>${m.name}</strong>${m.me ? ' (you)' : ''} · <span class="words">${m.words.join(' ')}</span>
-          ${m.me ? '' : m.albums < (this.app.session?.albumKeys.size ?? 0)
+          ${m.me ? '' : m.albums < (this.app.session?.albumIds.length ?? 0)
             ? html`<button class="share" @click=${() => void this.#share(m.identity)}>Words match: share my albums</button>`
             : html` · albums shared`}
         </li>`)}</ul>

@@ -124,7 +124,7 @@ export class FvPhotos extends LitElement {
 
   override render() {
     const s = this.app.session!;
-    this.app.album ||= [...s.albumKeys.keys()][0] ?? '';
+    this.app.album ||= s.albumIds[0] ?? '';
     if (!this.app.album) {
       return html`<section class="card" id="no-album"><h2>Almost there</h2>
         <p>Ask a family member to share the albums with you: on their Devices &amp; homes page, you both read the safety words of your name aloud, and if they match, they press Share.</p>
@@ -136,8 +136,8 @@ export class FvPhotos extends LitElement {
     return html`
       <div class="row">
         <h2 id="album-name">${album?.name ?? 'Photos'}</h2><span class="muted" id="count">${ids.length} photos</span>
-        ${s.albumKeys.size > 1 ? html`<select id="album" aria-label="Album" @change=${(e: Event) => { this.app.album = (e.target as HTMLSelectElement).value; this.cache.clear(); this.version++; }}>
-          ${[...s.albumKeys.keys()].map((a) => html`<option value=${a} ?selected=${a === this.app.album}>${s.albums.get(a)?.name ?? a}</option>`)}
+        ${s.albumIds.length > 1 ? html`<select id="album" aria-label="Album" @change=${(e: Event) => { this.app.album = (e.target as HTMLSelectElement).value; this.cache.clear(); this.version++; }}>
+          ${s.albumIds.map((a) => html`<option value=${a} ?selected=${a === this.app.album}>${s.albums.get(a)?.name ?? a}</option>`)}
         </select>` : ''}
         <button class="quiet" id="new-album" @click=${this.#newAlbum}>New album</button>
       </div>

@@ -19,9 +19,18 @@ export const NAME = 'name';
 export class AlbumState {
   crdt: CrdtState = emptyState();
   readonly descriptors = new Map<PhotoId, AddPhotoOp>();
+  /** photo → signing key of the member who added it (only they, or an admin, may remove it). */
+  readonly addedBy = new Map<PhotoId, string>();
 
-  apply(author: string, seq: number, lamport: number, payload: AlbumOpPayload): void {
-    if (payload.photo) this.descriptors.set(payload.photo.photo, payload.photo);
+  /**
+   * `by`: the member (signing key) whose device wrote the op. The first descriptor of a photo
+   * stays: a later op cannot swap another member's photo for its own.
+   */
+  apply(author: string, seq: number, lamport: number, payload: AlbumOpPayload, by = author): void {
+    if (payload.photo && !this.descriptors.has(payload.photo.photo)) {
+      this.descriptors.set(payload.photo.photo, payload.photo);
+      this.addedBy.set(payload.photo.photo, by);
+    }
     this.crdt = applyOp(this.crdt, { author, seq, lamport, body: payload.body });
   }
 

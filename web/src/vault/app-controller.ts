@@ -41,7 +41,7 @@ export class AppController extends Emitter<AppEvents> {
 
   #opened(s: VaultSession) {
     this.session = s;
-    this.album = [...s.albumKeys.keys()][0] ?? '';
+    this.album = s.albumIds[0] ?? '';
   }
 
   async create(name: string, passphrase: string): Promise<void> {

@@ -3,14 +3,19 @@
  * object and op of the vault, verifies hashes and signatures, and holds no key that opens a
  * photo (a relay invite carries the vault secret only). Its device key lives in the profile.
  */
+import { concatBytes, toBase64Url } from '../core/bytes.ts';
 import { describeError, isIntegrityError } from '../core/errors.ts';
 import type { ObjectHash, PeerId } from '../core/ids.ts';
 import type { CryptoApi } from '../crypto/api-types.ts';
+import { signOp, VAULT_LOG } from '../replication/op-envelope.ts';
 import type { ReplicationPolicy } from '../replication/ports.ts';
+import { IdbReplicationStores } from '../storage/replication-stores.ts';
 import { openIndex } from '../storage/index-db.ts';
 import { openObjectStore } from '../storage/open-store.ts';
 import { requestPersistence } from '../storage/quota.ts';
-import { decodeKeyPair, encodeKeyPair, startReplicationNode, type ReplicationNode } from './replication-node.ts';
+import { Authority } from './authority/authority.ts';
+import { INVITE_DEVICE_CONTEXT, signStatement } from './authority/statement.ts';
+import { decodeKeyPair, encodeKeyPair, replicationCrypto, startReplicationNode, storedVaultLog, type ReplicationNode } from './replication-node.ts';
 
 export interface RelayPageConfig {
   signalUrl: string;
@@ -58,6 +63,23 @@ export async function startRelayPeer(crypto: CryptoApi, cfg: RelayPageConfig, lo
   }
   const peerId = (cfg.peerId ?? (await index.getSetting<string>('relay.peerId'))) as PeerId;
   await index.setSetting('relay.peerId', peerId);
+  // The relay's own X25519 key: a rotated vault secret is sealed to it. It opens no photo.
+  let box = await index.getSetting<{ secret: string; public: string }>('relay.box');
+  if (!box) {
+    const id = await crypto.createIdentity();
+    box = { secret: toBase64Url(id.boxSecret), public: toBase64Url(id.boxPublic) };
+    await index.setSetting('relay.box', box);
+  }
+  const deviceKeys = decodeKeyPair(device);
+  // The invite key admits this relay (the hello credential) and signs its enrolment.
+  const inviteKey = await crypto.signingKeyFromSeed(invite.inviteSeed);
+  const isig = await crypto.signDetached(inviteKey.secretKey, INVITE_DEVICE_CONTEXT, deviceKeys.publicKey);
+  const authority = new Authority({
+    crypto, log,
+    ...((await index.getSetting<string>('authority.genesis')) ? { genesis: (await index.getSetting<string>('authority.genesis'))! } : {}),
+    pinBy: { inviteKey: toBase64Url(inviteKey.publicKey), inviterFingerprint: invite.inviter },
+    onPinned: (g) => index.setSetting('authority.genesis', g),
+  });
 
   // Objects refused because the quota is reached (distinct hashes; retries count once).
   const refused = new Set<string>();
@@ -74,17 +96,44 @@ export async function startRelayPeer(crypto: CryptoApi, cfg: RelayPageConfig, lo
   };
   const lastSync = new Map<string, number>();
   const policy: ReplicationPolicy = {
-    // The handshake MAC already proved the vault secret; a relay serves every holder of it.
-    authorizePeer: () => 'ok',
-    // A relay cannot read album member lists; it checks signatures and order, members check the rest.
-    isAuthorAllowed: () => true,
+    // The vault secret is not enough: the device must be certified by a current member, be an
+    // enrolled home, or present an unused invite's signature (authority.ts).
+    authorizePeer: (p) => authority.authorizeDevice(p.deviceKey, p.credential),
+    // A relay cannot read albums, but the roster is public: ops only from current members'
+    // devices whose role may write; vault-log statements only when the roster applies them.
+    isAuthorAllowed: (_log, _author, op) => authority.admit(op),
+    countsAsHome: (k) => authority.isHome(k),
     wantObject: () => true,
     // Pulls and offers (pushes) are refused before any byte moves.
     acceptObject: (hash, size) => refuse(hash, size),
   };
+  // What is stored already, before any peer can send more.
+  await authority.load(await storedVaultLog(new IdbReplicationStores(index)));
   const node: ReplicationNode = await startReplicationNode({
-    role: 'relay', peerId, keys, device: decodeKeyPair(device), signalUrl: cfg.signalUrl, crypto, store, index, policy, log,
+    role: 'relay', peerId, keys, device: deviceKeys, signalUrl: cfg.signalUrl, crypto, store, index, policy, log,
+    credential: concatBytes(inviteKey.publicKey, isig),
   });
+  const stores = node.stores;
+  // Once the family's root is known, enrol: a statement signed by this relay's device key.
+  let enrolling = false;
+  const enroll = async () => {
+    if (enrolling || authority.genesis === undefined || authority.isHome(deviceKeys.publicKey)) return;
+    enrolling = true;
+    try {
+      const me = toBase64Url(deviceKeys.publicKey);
+      const bytes = await signStatement(crypto, deviceKeys, authority.genesis, {
+        t: 'enroll', device: me, box: box.public, name: cfg.name.slice(0, 64), key: toBase64Url(inviteKey.publicKey), isig: toBase64Url(isig),
+      });
+      const seq = ((await stores.opVector()).get(VAULT_LOG)?.get(me) ?? 0) + 1;
+      const op = await signOp(replicationCrypto(crypto, deviceKeys), { log: VAULT_LOG, author: me, seq, lamport: authority.nextLamport, ciphertext: bytes });
+      const r = await node.engine.addLocalOps([op]);
+      log(r.accepted.length ? `relay: enrolled as home "${cfg.name}"` : `relay: enrolment refused (${r.rejected.map((x) => x.reason).join(', ')}): ask an admin for a new relay invite`);
+    } finally {
+      enrolling = false;
+    }
+  };
+  authority.onChange(() => void enroll().catch((e: unknown) => log(`relay: enrolment failed (${describeError(e)})`)));
+  await enroll();
   const touch = (p: string) => lastSync.set(p, Date.now());
   node.engine.on('object', ({ from }) => touch(from));
   node.engine.on('ops', ({ from }) => from !== 'local' && touch(from));

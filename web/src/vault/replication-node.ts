@@ -16,6 +16,7 @@ import type { VaultIndex } from '../storage/index-db.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { IdbReplicationStores } from '../storage/replication-stores.ts';
 import { Dialer } from '../transport/dialer.ts';
+import { VAULT_LOG } from '../replication/op-envelope.ts';
 import { SignalClient } from '../transport/signal-client.ts';
 
 /** Context string for device signatures in the replication protocol (handshake, ops). */
@@ -37,6 +38,8 @@ export interface ReplicationNodeOptions {
   iceTimeoutMs?: number;
   engineConfig?: ReplicationEngineOptions['config'];
   onPeerStatus?(peer: string, status: Record<string, unknown>): void;
+  /** Shown in the hello to peers that do not know this device yet (an invite's signature). */
+  credential?: Uint8Array;
   log?: (line: string) => void;
 }
 
@@ -111,7 +114,7 @@ export async function startReplicationNode(o: ReplicationNodeOptions): Promise<R
   const log = o.log ?? ((l: string) => console.info(l));
   const stores = new IdbReplicationStores(o.index);
   const engine = new ReplicationEngine({
-    local: { peerId: o.peerId, role: o.role, deviceKey: o.device.publicKey },
+    local: { peerId: o.peerId, role: o.role, deviceKey: o.device.publicKey, ...(o.credential ? { credential: o.credential } : {}) },
     handshakeKey: o.keys.handshakeKey,
     crypto: replicationCrypto(o.crypto, o.device),
     objects: objectPort(o.store, stores),
@@ -152,6 +155,17 @@ export async function startReplicationNode(o: ReplicationNodeOptions): Promise<R
     },
   };
 }
+
+/** Every stored op of one log (the vault log at start, before replication runs). */
+export async function storedOps(stores: IdbReplicationStores, log?: string): Promise<OpEnvelope[]> {
+  const ops: OpEnvelope[] = [];
+  for (const [l, authors] of await stores.opVector()) {
+    if (log !== undefined && l !== log) continue;
+    for (const a of authors.keys()) ops.push(...(await stores.opsSince(l, a, 0, 1e9)));
+  }
+  return ops;
+}
+export const storedVaultLog = (stores: IdbReplicationStores) => storedOps(stores, VAULT_LOG);
 
 /** The device key pair stored as base64url strings in settings. */
 export const encodeKeyPair = (k: { secretKey: Uint8Array; publicKey: Uint8Array }) =>

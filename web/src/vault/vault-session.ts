@@ -5,7 +5,7 @@
  */
 import { fromBase64Url, toBase64Url } from '../core/bytes.ts';
 import { Emitter } from '../core/emitter.ts';
-import { describeError, StorageError } from '../core/errors.ts';
+import { describeError, PolicyError, StorageError } from '../core/errors.ts';
 import type { AlbumId, ObjectHash, PeerId, PhotoId } from '../core/ids.ts';
 import type { CryptoApi, Identity, VaultKeys } from '../crypto/api-types.ts';
 import { signOp, VAULT_LOG } from '../replication/op-envelope.ts';
@@ -16,8 +16,11 @@ import type { ObjectStore } from '../storage/object-store.ts';
 import { AlbumState, decodePayload, encodePayload, NAME, PHOTOS, type AlbumOpPayload } from './album-state.ts';
 import type { DeviceSecrets } from './device-secrets.ts';
 import { Ingest, type AddPhotoOp, type IngestAlbum, type MediaPort } from './ingest.ts';
-import { replicationCrypto, startReplicationNode, type ReplicationNode } from './replication-node.ts';
-import { openEntry, sealEntry, vaultLogKey, type VaultLogEntry } from './vault-log.ts';
+import { IdbReplicationStores } from '../storage/replication-stores.ts';
+import { replicationCrypto, startReplicationNode, storedOps, type ReplicationNode } from './replication-node.ts';
+import { Authority } from './authority/authority.ts';
+import { signKeyOf, signStatement, type Cut, type InviteRole, type MemberRole, type StatementBody } from './authority/statement.ts';
+import { Family, type MemberView } from './family.ts';
 
 /** Chunks are 1 MiB envelopes; anything smaller is a thumbnail, manifest, metadata or bundle. */
 const SMALL_OBJECT = 1024 * 1024;
@@ -61,18 +64,15 @@ export class VaultSession extends Emitter<VaultEvents> {
   readonly keys: VaultKeys;
   readonly identity: Identity;
   readonly albums = new Map<string, AlbumState>();
-  readonly albumKeys = new Map<string, { key: Uint8Array; epoch: number }>();
-  readonly directory = new Map<string, { identity: string; bundle: ObjectHash; name: string }>();
   node!: ReplicationNode;
+  authority!: Authority;
+  family!: Family;
   /** What home relays say of themselves (name, full and why), by peer id. */
   readonly peerStatus = new Map<string, { name?: string; full?: boolean; reason?: string; at: number }>();
   settings: VaultSettings = { originals: 'all', k: 2 };
   readonly #o: SessionOptions;
   readonly #author: string;
-  #logKey!: Uint8Array;
   #pending: OpEnvelope[] = [];
-  /** album → X25519 public keys (base64url) its key has been sealed to. */
-  #sharedWith = new Map<string, Set<string>>();
   /** photo → its chunk hashes, read from the sealed manifest once. */
   #chunkLists = new Map<PhotoId, ObjectHash[]>();
   #seqs: Map<string, number> | undefined;
@@ -95,23 +95,45 @@ export class VaultSession extends Emitter<VaultEvents> {
   get ingest(): Ingest {
     return this.#ingest;
   }
+  /** This member's albums (those whose key they hold). */
+  get albumIds(): string[] {
+    return this.family.albums();
+  }
 
   async start(): Promise<void> {
-    this.#logKey = await vaultLogKey(this.crypto, this.keys.handshakeKey);
     const member = await this.crypto.deriveMemberKeys(this.#o.secrets.memberSecret);
+    const log = (l: string) => console.info(l);
+    const pin = await this.index.getSetting<{ inviteKey: string; inviter: string }>('authority.pin');
+    const genesis = await this.index.getSetting<string>('authority.genesis');
+    this.authority = new Authority({
+      crypto: this.crypto, log,
+      ...(genesis ? { genesis } : {}),
+      ...(pin ? { pinBy: { inviteKey: pin.inviteKey, inviterFingerprint: fromBase64Url(pin.inviter) } } : {}),
+      onPinned: (g) => this.index.setSetting('authority.genesis', g),
+    });
+    this.family = new Family({
+      crypto: this.crypto, identity: this.identity, directoryKey: member.directoryKey, authority: this.authority, log,
+      publish: (body) => this.publish(body),
+    });
     this.#ingest = new Ingest({
       crypto: this.crypto, store: this.store, index: this.index, media: this.#o.media,
       dedupKey: member.dedupKey, recordOp: (album, op) => this.#recordPhoto(album, op),
     });
     this.settings = (await this.index.getSetting<VaultSettings>('vault.settings')) ?? this.settings;
     const policy: ReplicationPolicy = {
-      authorizePeer: () => 'ok',
-      isAuthorAllowed: () => true,
+      authorizePeer: (p) => this.authority.authorizeDevice(p.deviceKey, p.credential),
+      isAuthorAllowed: (_log, _author, op) => this.authority.admit(op),
+      countsAsHome: (deviceKey) => this.authority.isHome(deviceKey),
       wantObject: (_h, size) => this.settings.originals === 'all' || size < SMALL_OBJECT,
     };
+    const credential = await this.index.getSetting<Uint8Array>('authority.credential');
+    // The stored vault log first, so the first peer's ops are judged against the roster we had.
+    const stored = await storedOps(new IdbReplicationStores(this.index));
+    await this.authority.load(stored);
     this.node = await startReplicationNode({
       role: 'member', peerId: this.peerId, keys: this.keys, device: this.#o.secrets.device, signalUrl: this.#o.signalUrl,
       crypto: this.crypto, store: this.store, index: this.index, policy,
+      ...(credential ? { credential } : {}),
       ...(this.#o.iceTransportPolicy ? { iceTransportPolicy: this.#o.iceTransportPolicy } : {}),
       ...(this.#o.iceTimeoutMs ? { iceTimeoutMs: this.#o.iceTimeoutMs } : {}),
       onPeerStatus: (peer, st) => {
@@ -125,7 +147,7 @@ export class VaultSession extends Emitter<VaultEvents> {
       },
     });
     // Everything stored so far, then whatever arrives.
-    await this.#applyAll();
+    await this.#applyAll(stored);
     await this.#recordMissingOps();
     // Local ops are applied by #append itself (awaited), so only remote ones come through here.
     this.node.engine.on('ops', ({ ops, from }) => {
@@ -148,7 +170,8 @@ export class VaultSession extends Emitter<VaultEvents> {
    * op now: the commit is the durable fact, the op only announces it.
    */
   async #recordMissingOps(): Promise<void> {
-    for (const [album, k] of this.albumKeys) {
+    for (const album of this.family.albums()) {
+      const k = this.family.currentEpoch(album)!;
       for (const rec of await this.index.photosInAlbum(album as AlbumId)) {
         if (rec.state !== 'active' || this.albums.get(album)?.descriptors.has(rec.id)) continue;
         await this.#recordPhoto({ id: album as AlbumId, rawId: fromBase64Url(album), key: k.key, epoch: k.epoch }, {
@@ -159,58 +182,53 @@ export class VaultSession extends Emitter<VaultEvents> {
     }
   }
 
-  async #applyAll(): Promise<void> {
-    const v = await this.node.stores.opVector();
-    const ops: OpEnvelope[] = [];
-    for (const [log, authors] of v) {
-      for (const author of authors.keys()) ops.push(...(await this.node.stores.opsSince(log, author, 0, 1e9)));
-    }
-    await this.#apply(ops);
+  async #applyAll(ops: OpEnvelope[]): Promise<void> {
+    for (const op of ops) if (op.log === VAULT_LOG) this.#lamport = Math.max(this.#lamport, op.lamport);
+    await this.#apply(ops.filter((o) => o.log !== VAULT_LOG));
   }
 
-  /** Decrypts and applies ops; album ops whose key is not known yet wait for it. */
+  #lamport = 0;
+
+  /**
+   * Album ops are opened with the key of their epoch and applied if their author may make them
+   * (family.writerOf; a remove only by the photo's adder or an admin). Ops whose key has not
+   * arrived wait. Vault-log statements were taken by the authority when they were admitted.
+   */
   async #apply(ops: OpEnvelope[]): Promise<void> {
-    const vaultOps = ops.filter((o) => o.log === VAULT_LOG);
-    for (const op of vaultOps) {
-      try {
-        const e = await openEntry(this.crypto, this.#logKey, op.ciphertext);
-        if (e) await this.#applyVault(e);
-      } catch (err) {
-        console.warn(`vault: could not open vault log op (${describeError(err)})`);
-      }
-    }
+    await this.family.refresh();
+    for (const op of ops) if (op.log === VAULT_LOG) this.#lamport = Math.max(this.#lamport, op.lamport);
     const rest = [...this.#pending, ...ops.filter((o) => o.log !== VAULT_LOG)];
     this.#pending = [];
     for (const op of rest) {
-      const k = this.albumKeys.get(op.log);
-      if (!k) {
-        this.#pending.push(op);
-        continue;
-      }
       try {
-        const { payload } = await this.crypto.openOp(k.key, op.ciphertext, fromBase64Url(op.author));
+        const header = await this.crypto.parseOp(op.ciphertext);
+        const key = this.family.key(op.log, header.epoch);
+        if (!key) {
+          this.#pending.push(op);
+          continue;
+        }
+        const writer = this.family.writerOf(op.log, op.author, op.seq);
+        if (!writer) {
+          console.warn(`vault: ignored an album op by ${op.author.slice(0, 8)}… (not a writer of this album when it was made)`);
+          continue;
+        }
+        const { payload } = await this.crypto.openOp(key, op.ciphertext, fromBase64Url(op.author));
         const p = decodePayload(payload);
-        if (p) this.#album(op.log).apply(op.author, op.seq, op.lamport, p);
+        if (!p) continue;
+        const a = this.#album(op.log);
+        if (p.body.kind === 'remove' && p.body.set === PHOTOS) {
+          const adder = a.addedBy.get(p.body.element as PhotoId);
+          if (adder !== undefined && adder !== writer.sign && writer.role !== 'admin') {
+            console.warn(`vault: ignored a removal of another member's photo by ${op.author.slice(0, 8)}…`);
+            continue;
+          }
+        }
+        a.apply(op.author, op.seq, op.lamport, p, writer.sign);
       } catch (err) {
         console.warn(`vault: dropped an album op that did not open (${describeError(err)})`);
       }
     }
-  }
-
-  async #applyVault(e: VaultLogEntry): Promise<void> {
-    if (e.t === 'member') {
-      this.directory.set(e.identity, { identity: e.identity, bundle: e.bundle, name: e.name });
-    } else if (e.t === 'album.key') {
-      let set = this.#sharedWith.get(e.album);
-      if (!set) this.#sharedWith.set(e.album, (set = new Set()));
-      set.add(e.to);
-      if (e.to !== toBase64Url(this.identity.boxPublic)) return;
-      const cur = this.albumKeys.get(e.album);
-      if (cur && cur.epoch >= e.epoch) return;
-      const opened = await this.crypto.openAlbumKey(this.identity.boxSecret, fromBase64Url(e.sealed));
-      this.albumKeys.set(e.album, { key: opened.albumKey, epoch: opened.epoch });
-      this.#album(e.album);
-    }
+    for (const id of this.family.albums()) this.#album(id);
   }
 
   #album(id: string): AlbumState {
@@ -235,13 +253,21 @@ export class VaultSession extends Emitter<VaultEvents> {
     return ((await this.#lastSeqs()).get(log) ?? 0) + 1;
   }
 
-  async appendVaultEntry(e: VaultLogEntry): Promise<void> {
-    const ciphertext = await sealEntry(this.crypto, this.#logKey, e);
-    await this.#append(VAULT_LOG, 0, ciphertext);
+  /** Signs a statement with this member's identity and appends it to the vault log. */
+  async publish(body: StatementBody): Promise<void> {
+    const g = this.authority.genesis;
+    if (g === undefined && body.t !== 'genesis') throw new StorageError('this device has not found its family yet (no peer has answered)', { retryable: true });
+    const bytes = await signStatement(this.crypto, { secretKey: this.identity.signSecret, publicKey: this.identity.signPublic }, body.t === 'genesis' ? '' : g!, body);
+    await this.appendVaultBytes(bytes);
+  }
+
+  /** Appends signed statement bytes (the genesis, or one signed with another key) to the vault log. */
+  async appendVaultBytes(bytes: Uint8Array): Promise<void> {
+    await this.#append(VAULT_LOG, ++this.#lamport, bytes);
   }
 
   async #appendAlbumOp(album: string, payload: AlbumOpPayload, lamport: number): Promise<void> {
-    const k = this.albumKeys.get(album);
+    const k = this.family.currentEpoch(album);
     if (!k) throw new StorageError('no key for this album on this device');
     const seq = await this.#nextSeq(album);
     const ciphertext = await this.crypto.sealOp({
@@ -254,7 +280,7 @@ export class VaultSession extends Emitter<VaultEvents> {
     const seq = seqIn ?? (await this.#nextSeq(log));
     const op = await signOp(replicationCrypto(this.crypto, this.#o.secrets.device), { log, author: this.#author, seq, lamport, ciphertext });
     const r = await this.node.engine.addLocalOps([op]);
-    if (r.rejected.length) throw new StorageError(`op refused: ${r.rejected.map((x) => x.reason).join(', ')}`);
+    if (r.rejected.length) throw new PolicyError(`the family's rules refused this change (${r.rejected.map((x) => x.reason).join(', ')})`);
     const seqs = await this.#lastSeqs();
     seqs.set(log, Math.max(seqs.get(log) ?? 0, seq));
     await this.#apply(r.accepted);
@@ -265,9 +291,8 @@ export class VaultSession extends Emitter<VaultEvents> {
   async createAlbum(name: string): Promise<string> {
     const rawId = await this.crypto.newAlbumId();
     const id = toBase64Url(rawId);
-    const key = await this.crypto.newAlbumKey();
-    const sealed = await this.crypto.sealAlbumKey(this.identity.boxPublic, key, rawId, 0);
-    await this.appendVaultEntry({ t: 'album.key', album: id, epoch: 0, to: toBase64Url(this.identity.boxPublic), sealed: toBase64Url(sealed) });
+    await this.family.createAlbum(id, await this.crypto.newAlbumKey());
+    this.#album(id);
     await this.renameAlbum(id, name);
     return id;
   }
@@ -289,8 +314,9 @@ export class VaultSession extends Emitter<VaultEvents> {
   }
 
   async addFiles(album: string, files: File[]) {
-    const k = this.albumKeys.get(album);
+    const k = this.family.currentEpoch(album);
     if (!k) throw new StorageError('no key for this album on this device');
+    if (this.family.myRole() === 'viewer') throw new PolicyError('you can look at this album but not add to it (your role is viewer)');
     return this.#ingest.addFiles({ id: album as AlbumId, rawId: fromBase64Url(album), key: k.key, epoch: k.epoch }, files);
   }
 
@@ -303,9 +329,9 @@ export class VaultSession extends Emitter<VaultEvents> {
   }
 
   async #fileKey(album: string, d: AddPhotoOp): Promise<Uint8Array> {
-    const k = this.albumKeys.get(album);
-    if (!k) throw new StorageError('no key for this album on this device');
-    return this.crypto.unwrapFileKey(k.key, fromBase64Url(d.fileId), fromBase64Url(d.key));
+    const key = this.family.key(album, d.epoch);
+    if (!key) throw new StorageError('no key for this photo on this device');
+    return this.crypto.unwrapFileKey(key, fromBase64Url(d.fileId), fromBase64Url(d.key));
   }
 
   /** The decrypted thumbnail (JPEG) or undefined while it has not arrived. */
@@ -453,49 +479,98 @@ export class VaultSession extends Emitter<VaultEvents> {
     return { evicted, kept };
   }
 
-  /** Family members in the directory, with the safety words two people compare before sharing. */
-  async members(): Promise<Array<{ identity: string; name: string; words: string[]; me: boolean; albums: number }>> {
-    const mine = toBase64Url(await this.crypto.encodePublicIdentity(this.identity));
-    const out = [];
-    for (const m of this.directory.values()) {
-      const pub = await this.crypto.decodePublicIdentity(fromBase64Url(m.identity));
-      const box = toBase64Url(pub.boxPublic);
-      out.push({
-        identity: m.identity, name: m.name, words: await this.crypto.safetyWords(pub), me: m.identity === mine,
-        albums: [...this.albumKeys.keys()].filter((a) => this.#sharedWith.get(a)?.has(box)).length,
-      });
-    }
-    return out;
+  /** Family members with their roles, devices and the safety words two people compare before sharing. */
+  members(): Promise<MemberView[]> {
+    return this.family.members();
   }
 
-  /** Seals every album key this device holds to a member (after the safety words matched). */
+  /** Invites made and not used yet (pending joins). */
+  pendingInvites(): Array<{ key: string; role: string }> {
+    return [...this.authority.roster().invites].filter(([, i]) => i.usedBy === undefined && !i.revoked).map(([key, i]) => ({ key, role: i.role }));
+  }
+
+  /** Grants every album key this member may share to `identity` (after the safety words matched). */
   async shareAlbumsWith(identity: string): Promise<number> {
-    const pub = await this.crypto.decodePublicIdentity(fromBase64Url(identity));
-    const to = toBase64Url(pub.boxPublic);
-    let n = 0;
-    for (const [album, k] of this.albumKeys) {
-      if (this.#sharedWith.get(album)?.has(to)) continue;
-      const sealed = await this.crypto.sealAlbumKey(pub.boxPublic, k.key, fromBase64Url(album), k.epoch);
-      await this.appendVaultEntry({ t: 'album.key', album, epoch: k.epoch, to, sealed: toBase64Url(sealed) });
-      n++;
-    }
+    const m = this.authority.roster().members.get(signKeyOf(identity));
+    if (!m || m.role === 'removed') throw new PolicyError('only a current member of the family can be given albums');
+    const n = await this.family.shareAlbumsWith(m);
+    await this.family.refresh();
     this.emit('changed', undefined);
     return n;
+  }
+
+  /** What of a member's devices this device has seen: the cut their removal or demotion carries. */
+  async #cutOf(devices: Iterable<string>): Promise<Cut> {
+    const v = await this.node.stores.opVector();
+    const cut: Cut = {};
+    for (const d of devices) {
+      cut[d] = {};
+      for (const [log, authors] of v) {
+        const seq = authors.get(d);
+        if (seq) cut[d][log] = seq;
+      }
+    }
+    return cut;
+  }
+
+  #devicesOf(sign: string): string[] {
+    return [...this.authority.roster().devices].filter(([, o]) => o === sign).map(([d]) => d);
+  }
+
+  /** An admin changes a member's role (admin, contributor, viewer). */
+  async setRole(identity: string, role: MemberRole): Promise<void> {
+    await this.publish({ t: 'role', who: identity, role, cut: await this.#cutOf(this.#devicesOf(signKeyOf(identity))) });
+    await this.family.refresh();
+    this.emit('changed', undefined);
+  }
+
+  /**
+   * Removes a member: their devices can no longer connect or write, and every album they could
+   * read gets a new epoch whose key is sealed to the remaining readers only. What they already
+   * saw cannot be unseen; what is added afterwards they cannot open.
+   */
+  async removeMember(identity: string): Promise<void> {
+    const sign = signKeyOf(identity);
+    const m = this.authority.roster().members.get(sign);
+    if (!m) throw new PolicyError('not a member of this family');
+    await this.publish({ t: 'role', who: identity, role: 'removed', cut: await this.#cutOf(this.#devicesOf(sign)) });
+    await this.family.refresh();
+    for (const album of this.family.albumsReadBy(m.box)) await this.family.newEpoch(album, new Set([m.box]));
+    this.emit('changed', undefined);
+  }
+
+  /** Revokes a device (a lost phone): it can no longer connect, and its later ops are void. */
+  async revokeDevice(device: string): Promise<void> {
+    const owner = this.authority.roster().devices.get(device);
+    const cut = await this.#cutOf([device]);
+    await this.publish({ t: 'revoke', device, upTo: cut[device] ?? {} });
+    await this.family.refresh();
+    const m = owner ? this.authority.roster().members.get(owner) : undefined;
+    if (m) for (const album of this.family.albumsReadBy(m.box)) await this.family.newEpoch(album, new Set());
+    this.emit('changed', undefined);
   }
 
   photos(album: string): AddPhotoOp[] {
     return this.albums.get(album)?.photos() ?? [];
   }
 
-  /** An invite for a home relay: the vault secret and who made it; nothing that decrypts. */
-  async relayInvite(): Promise<string> {
-    const inviter = await this.crypto.fingerprint(this.identity);
-    return this.crypto.encodeInvite({ kind: 'relay', vaultSecret: this.#o.secrets.vaultSecret, inviter });
+  /** A new invite key, announced in a signed statement; its seed travels in the invite. */
+  async #newInvite(role: InviteRole): Promise<{ inviter: Uint8Array; inviteSeed: Uint8Array }> {
+    const key = await this.crypto.newSigningKey();
+    await this.publish({ t: 'invite', key: toBase64Url(key.publicKey), role });
+    return { inviter: await this.crypto.fingerprint(this.identity), inviteSeed: key.secretKey };
   }
 
-  /** An invite for a family member's device (new member, or this member on a new device). */
-  async memberInvite(): Promise<string> {
-    const inviter = await this.crypto.fingerprint(this.identity);
-    return this.crypto.encodeInvite({ kind: 'member', vaultSecret: this.#o.secrets.vaultSecret, memberSecret: this.#o.secrets.memberSecret, inviter });
+  /** An invite that enrols one home relay: the vault secret and an invite key; nothing that decrypts. */
+  async relayInvite(): Promise<string> {
+    return this.crypto.encodeInvite({ kind: 'relay', vaultSecret: this.#o.secrets.vaultSecret, ...(await this.#newInvite('home')) });
+  }
+
+  /**
+   * An invite for a family member's device: a new member joins with `role`; 'device' lets this
+   * member restore on a new device (any member may make that one; only admins invite people).
+   */
+  async memberInvite(role: InviteRole = 'contributor'): Promise<string> {
+    return this.crypto.encodeInvite({ kind: 'member', vaultSecret: this.#o.secrets.vaultSecret, memberSecret: this.#o.secrets.memberSecret, ...(await this.#newInvite(role)) });
   }
 }

@@ -4,7 +4,7 @@
  * member restores on a new device with an invite (vault + member secret) and the passphrase:
  * the key bundle replicates like any object, so any relay can hand it over.
  */
-import { toBase64Url } from '../core/bytes.ts';
+import { concatBytes, toBase64Url } from '../core/bytes.ts';
 import { DecryptError, StorageError } from '../core/errors.ts';
 import type { ObjectHash } from '../core/ids.ts';
 import type { CryptoApi, Identity } from '../crypto/api-types.ts';
@@ -13,6 +13,7 @@ import { openObjectStore } from '../storage/open-store.ts';
 import { requestPersistence } from '../storage/quota.ts';
 import { openDeviceSecrets, sealDeviceSecrets, type DeviceSecrets, type SealedDeviceSecrets } from './device-secrets.ts';
 import type { MediaPort } from './ingest.ts';
+import { INVITE_DEVICE_CONTEXT, INVITE_JOIN_CONTEXT, joinTranscript, readStatement, signStatement } from './authority/statement.ts';
 import { VaultSession } from './vault-session.ts';
 
 export interface VaultEnv {
@@ -78,7 +79,7 @@ async function newDeviceSecrets(env: VaultEnv, vaultSecret: Uint8Array, memberSe
   return { vaultSecret, memberSecret, device: await env.crypto.newSigningKey(), peerId: randomPeerId() };
 }
 
-/** A new vault with its first member (this person) and a first album. */
+/** A new vault with its first member (this person, the root admin) and a first album. */
 export async function createVault(env: VaultEnv, o: { name: string; passphrase: string; albumName?: string }) {
   const { crypto } = env;
   const id = await crypto.createIdentity();
@@ -87,18 +88,28 @@ export async function createVault(env: VaultEnv, o: { name: string; passphrase: 
   const keys = await crypto.deriveVaultKeys(secrets.vaultSecret);
   const storage = await openStorage(env, keys.vaultId);
   await keep(env, storage.index, id, bundle, secrets, o.name);
+  // The genesis names this identity the root and this device its first device; its id pins the vault.
+  const genesis = await signStatement(crypto, { secretKey: id.signSecret, publicKey: id.signPublic }, '', {
+    t: 'genesis', root: toBase64Url(await crypto.encodePublicIdentity(id)), device: toBase64Url(secrets.device.publicKey),
+  });
+  await storage.index.setSetting('authority.genesis', (await readStatement(crypto, genesis)).id);
   const s = await session(env, id, secrets, storage, o.name);
-  await publishMember(s, bundle, o.name);
+  await s.appendVaultBytes(genesis);
+  await publishProfile(s, bundle, o.name);
   const album = await s.createAlbum(o.albumName ?? 'Family');
   remember({ vaultId: keys.vaultId, name: o.name });
   return { session: s, recoveryPhrase, album };
 }
 
-async function publishMember(s: VaultSession, bundle: Uint8Array, name: string) {
+async function storeBundle(s: VaultSession, bundle: Uint8Array): Promise<ObjectHash> {
   const hash = await s.crypto.hashObject(bundle);
   await s.store.put(hash, bundle);
-  await s.appendVaultEntry({ t: 'member', identity: toBase64Url(await s.crypto.encodePublicIdentity(s.identity)), bundle: hash, name });
   s.node.engine.objectsChanged();
+  return hash;
+}
+
+async function publishProfile(s: VaultSession, bundle: Uint8Array, name: string) {
+  await s.publish({ t: 'profile', bundle: await storeBundle(s, bundle), p: await s.family.sealedName(name) });
 }
 
 /** Unlocks a vault already set up on this device. Wrong passphrase: DecryptError. */
@@ -107,10 +118,13 @@ export async function unlockVault(env: VaultEnv, vaultId: string, secret: { pass
   const bundle = await storage.index.getSetting<Uint8Array>('member.bundle');
   const sealed = await storage.index.getSetting<SealedDeviceSecrets>('member.secrets');
   const name = (await storage.index.getSetting<string>('member.name')) ?? 'me';
-  if (!bundle || !sealed) {
+  const rooted = (await storage.index.getSetting('authority.genesis')) !== undefined || (await storage.index.getSetting('authority.pin')) !== undefined;
+  if (!bundle || !sealed || !rooted) {
     await storage.store.close();
     storage.index.close();
-    throw new StorageError('this vault is not fully set up on this device');
+    throw new StorageError(!rooted && bundle
+      ? 'this vault was made by an older version of Family Vault, before family roles: its photos are still here, but it cannot be opened safely. Ask the person who made it for a new invite, join the new vault, and add the photos again'
+      : 'this vault is not fully set up on this device');
   }
   try {
     const id = 'passphrase' in secret
@@ -125,36 +139,64 @@ export async function unlockVault(env: VaultEnv, vaultId: string, secret: { pass
   }
 }
 
+/** Waits until the session has found its family's root (a peer sent the vault log). */
+async function pinned(s: VaultSession, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (s.authority.genesis === undefined) {
+    if (Date.now() > deadline) throw new StorageError('no device or home of this family answered in time: is one of them online?', { retryable: true });
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /**
  * Joins with a member invite. `restore`: this member already exists (a new phone): the key
- * bundle is fetched from the vault's peers and unlocked with the passphrase. Otherwise a new
- * member identity is made; an existing member then shares albums with it.
+ * bundle is fetched from the vault's peers and unlocked with the passphrase or the recovery
+ * phrase, and this device certifies itself with the identity. Otherwise a new member identity
+ * is made and joins with the invite's role (the invite key signs the join).
+ * Either way the device first finds the family root its inviter signed under (authority.ts).
  */
-export async function joinVault(env: VaultEnv, o: { invite: string; passphrase: string; name: string; restore: boolean; timeoutMs?: number }) {
+export async function joinVault(env: VaultEnv, o: { invite: string; passphrase?: string; recoveryPhrase?: string; name: string; restore: boolean; timeoutMs?: number }) {
   const { crypto } = env;
   const inv = await crypto.parseInvite(o.invite);
   if (inv.kind !== 'member') throw new RangeError('this is a relay invite: use it on the relay node, not in the app');
   const keys = await crypto.deriveVaultKeys(inv.vaultSecret);
   const storage = await openStorage(env, keys.vaultId);
   const secrets = await newDeviceSecrets(env, inv.vaultSecret, inv.memberSecret);
+  const inviteKey = await crypto.signingKeyFromSeed(inv.inviteSeed);
+  await storage.index.setSetting('authority.pin', { inviteKey: toBase64Url(inviteKey.publicKey), inviter: toBase64Url(inv.inviter) });
+  const isig = await crypto.signDetached(inviteKey.secretKey, INVITE_DEVICE_CONTEXT, secrets.device.publicKey);
+  await storage.index.setSetting('authority.credential', concatBytes(inviteKey.publicKey, isig));
+  const timeoutMs = o.timeoutMs ?? 60_000;
   if (!o.restore) {
+    if (!o.passphrase) throw new RangeError('a passphrase is needed to protect your keys');
     const id = await crypto.createIdentity();
-    const { bundle, recoveryPhrase } = await crypto.createKeyBundle(id, o.passphrase);
+    const { bundle, recoveryPhrase } = await crypto.createKeyBundle(id, o.passphrase, env.weakKdfForTests ? { params: { memory: 1024, iterations: 1, parallelism: 1 }, allowBelowFloor: true } : undefined);
     await keep(env, storage.index, id, bundle, secrets, o.name);
     const s = await session(env, id, secrets, storage, o.name);
-    await publishMember(s, bundle, o.name);
+    try {
+      await pinned(s, timeoutMs);
+      const who = toBase64Url(await crypto.encodePublicIdentity(id));
+      const device = toBase64Url(secrets.device.publicKey);
+      const jsig = await crypto.signDetached(inviteKey.secretKey, INVITE_JOIN_CONTEXT, joinTranscript(who, device));
+      await s.publish({ t: 'join', who, device, bundle: await storeBundle(s, bundle), key: toBase64Url(inviteKey.publicKey), isig: toBase64Url(jsig), p: await s.family.sealedName(o.name) });
+    } catch (e) {
+      await s.stop();
+      throw e;
+    }
     remember({ vaultId: keys.vaultId, name: o.name });
     return { session: s, recoveryPhrase };
   }
-  // Restore: replicate as a keyless node until a bundle in the directory opens with the passphrase.
-  const id = await findIdentity(env, storage, secrets, o.passphrase, o.timeoutMs ?? 60_000);
+  // Restore: replicate as a keyless node until a member's bundle opens with the passphrase or phrase.
+  const id = await findIdentity(env, storage, secrets, o, timeoutMs);
   const bundle = (await storage.index.getSetting<Uint8Array>('restore.bundle'))!;
   await keep(env, storage.index, id, bundle, secrets, o.name);
+  const s = await session(env, id, secrets, storage, o.name);
+  await s.publish({ t: 'device', device: toBase64Url(secrets.device.publicKey) });
   remember({ vaultId: keys.vaultId, name: o.name });
-  return { session: await session(env, id, secrets, storage, o.name), recoveryPhrase: undefined };
+  return { session: s, recoveryPhrase: undefined };
 }
 
-async function findIdentity(env: VaultEnv, storage: { index: VaultIndex; store: Awaited<ReturnType<typeof openObjectStore>> }, secrets: DeviceSecrets, passphrase: string, timeoutMs: number): Promise<Identity> {
+async function findIdentity(env: VaultEnv, storage: { index: VaultIndex; store: Awaited<ReturnType<typeof openObjectStore>> }, secrets: DeviceSecrets, o: { passphrase?: string; recoveryPhrase?: string }, timeoutMs: number): Promise<Identity> {
   // A throwaway identity lets the session run (and read the vault log) before we know who we are.
   const probe = await env.crypto.createIdentity();
   const s = await session(env, probe, secrets, storage, 'restoring');
@@ -162,13 +204,16 @@ async function findIdentity(env: VaultEnv, storage: { index: VaultIndex; store: 
   const deadline = Date.now() + timeoutMs;
   try {
     while (Date.now() < deadline) {
-      for (const m of s.directory.values()) {
-        if (tried.has(m.bundle)) continue;
-        const bundle = await s.store.get(m.bundle);
+      for (const m of s.authority.roster().members.values()) {
+        const hash = m.bundle as ObjectHash | undefined;
+        if (!hash || tried.has(hash) || m.role === 'removed') continue;
+        const bundle = await s.store.get(hash);
         if (!bundle) continue;
-        tried.add(m.bundle);
+        tried.add(hash);
         try {
-          const id = await env.crypto.unlockWithPassphrase(bundle, passphrase);
+          const id = o.recoveryPhrase !== undefined
+            ? await env.crypto.unlockWithRecovery(bundle, o.recoveryPhrase)
+            : await env.crypto.unlockWithPassphrase(bundle, o.passphrase ?? '');
           await storage.index.setSetting('restore.bundle', bundle);
           return id;
         } catch (e) {
@@ -177,7 +222,7 @@ async function findIdentity(env: VaultEnv, storage: { index: VaultIndex; store: 
       }
       await new Promise((r) => setTimeout(r, 500));
     }
-    throw new DecryptError(tried.size ? 'the passphrase opens none of this vault\'s key bundles' : 'no key bundle arrived from the vault\'s devices and relays in time');
+    throw new DecryptError(tried.size ? `the ${o.recoveryPhrase !== undefined ? 'recovery phrase' : 'passphrase'} opens none of this family's key bundles` : 'no key bundle arrived from the family\'s devices and homes in time');
   } finally {
     await s.node.stop();
   }
