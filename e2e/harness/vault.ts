@@ -66,6 +66,9 @@ const api = {
     return s!.addFiles(album, [new File([blob], name, { type: blob.type })]);
   },
   sentHashes: () => Object.fromEntries(sent),
+  /** A relay invite enrols one home: each home needs its own. */
+  relayInvite: () => s!.relayInvite(),
+  memberInvite: (role?: 'admin' | 'contributor' | 'viewer' | 'device') => s!.memberInvite(role),
   albums: () => s!.albumIds,
   photoIds: () => s!.photos(currentAlbum()).map((p) => p.photo),
   /** How many photos have their thumbnail and every original part on this device. */
