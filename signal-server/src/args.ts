@@ -4,6 +4,7 @@
  * Every flag `--foo-bar` may also be given as `SIGNAL_FOO_BAR`; flags win.
  */
 import { DEFAULT_LIMITS, type Limits } from './limits.ts';
+import { normalizeOrigin } from './origin.ts';
 import type { SignalServerOptions } from './server.ts';
 
 type Kind = 'string' | 'int' | 'seconds' | 'bool';
@@ -44,6 +45,10 @@ const SPECS: Spec[] = [
   S('join-timeout', 'seconds', `close connections not joined after this long (default ${DEFAULT_LIMITS.joinTimeoutMs / 1000})`, { arg: 'SEC', limit: 'joinTimeoutMs', min: 0.2, max: 3600 }),
   S('max-backpressure', 'int', `bytes queued for a slow client before it is dropped (default ${DEFAULT_LIMITS.maxBackpressure})`, { arg: 'BYTES', limit: 'maxBackpressure', min: 1024 }),
   S('max-bad-messages', 'int', `malformed messages tolerated per connection (default ${DEFAULT_LIMITS.maxBadMessages})`, { arg: 'N', limit: 'maxBadMessages', min: 1 }),
+  S('http-stall-timeout', 'seconds', `close HTTP connections whose response made no progress this long (default ${DEFAULT_LIMITS.httpStallTimeoutMs / 1000})`, { arg: 'SEC', limit: 'httpStallTimeoutMs', min: 1, max: 3600 }),
+  S('allowed-origins', 'string', 'comma-separated origins (https://host[:port]) whose pages may open WebSockets, besides this host and loopback pages', { arg: 'ORIGINS' }),
+  S('hsts', 'bool', 'send Strict-Transport-Security on every response (only when clients reach this server over TLS)'),
+  S('health-port', 'int', 'also answer /healthz on this port over node:http, which speaks HTTP/1.0 (uWS drops HTTP/1.0 unanswered)', { arg: 'N', min: 0, max: 65535 }),
   S('redis', 'string', 'share rooms with other instances through this Redis (redis://host:port); see docs', { arg: 'URL' }),
   S('trust-proxy', 'bool', 'take the client IP (logs, per-IP limits) from the last X-Forwarded-For entry; only behind your own proxy. Without it, loopback peers are not limited per IP'),
   S('help', 'bool', 'show this help'),
@@ -114,6 +119,17 @@ export function parseArgs(argv: readonly string[], ctx: ArgsEnv): ParsedArgs {
   if (raw.has('host')) options.host = raw.get('host')!;
   if (raw.has('port')) options.port = Number(raw.get('port'));
   if (raw.get('trust-proxy') === 'true') options.trustProxy = true;
+  if (raw.get('hsts') === 'true') options.hsts = true;
+  if (raw.has('health-port')) options.healthPort = Number(raw.get('health-port'));
+  const origins = raw.get('allowed-origins');
+  if (origins !== undefined) {
+    options.allowedOrigins = [];
+    for (const o of origins.split(',').map((x) => x.trim()).filter(Boolean)) {
+      const n = normalizeOrigin(o);
+      if (!n) return { kind: 'error', message: `--allowed-origins: "${o}" is not an origin like https://app.example.org` };
+      options.allowedOrigins.push(n);
+    }
+  }
   const redis = raw.get('redis');
   if (redis !== undefined) {
     if (!/^rediss?:\/\/[^\s]+$/.test(redis)) return { kind: 'error', message: `--redis: expected a redis:// or rediss:// URL, got "${redis}"` };

@@ -31,6 +31,8 @@ export interface Limits {
   maxBackpressure: number;
   /** Malformed / unexpected messages tolerated per connection before close 4000. */
   maxBadMessages: number;
+  /** Close an HTTP connection whose response made no progress (client not reading) this long (ms). */
+  httpStallTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -54,6 +56,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   joinTimeoutMs: 10_000,
   maxBackpressure: 1024 * 1024,
   maxBadMessages: 10,
+  httpStallTimeoutMs: 10_000,
 });
 
 /** Merges overrides onto the defaults and checks each value; throws RangeError naming the bad one. */

@@ -2,7 +2,7 @@
  * startSignalServer: wires the protocol hub (hub.ts) and the HTTP routes (http.ts) onto a
  * native uWebSockets.js app. WebSockets live at `/signal`. See docs/signal-server.md.
  */
-import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import type { HttpRequest, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { clientAddress } from './client-ip.ts';
 import type { Conn } from './conn.ts';
 import { CorkedSender, type CorkedSocket } from './corked-sender.ts';
@@ -15,6 +15,13 @@ import { Metrics, type MetricsSnapshot } from './metrics.ts';
 import { StaticSite } from './static.ts';
 import type { TurnConfig } from './turn.ts';
 import { loadUws } from './uws.ts';
+import { startHealthServer } from './health-server.ts';
+import { originAllowed } from './origin.ts';
+
+/** The last comma-separated entry of a header (the one our own proxy added). */
+function lastEntry(header: string): string {
+  return header.slice(header.lastIndexOf(',') + 1).trim().toLowerCase();
+}
 
 export interface SignalServerOptions {
   /** Default 127.0.0.1: put a TLS reverse proxy in front rather than exposing this directly. */
@@ -31,10 +38,18 @@ export interface SignalServerOptions {
   log?: LogSink | false;
   /** Share rooms with the other instances on this Redis (redis://host:port); see cluster.ts. */
   redisUrl?: string;
+  /** Send Strict-Transport-Security on every response (we are behind TLS, whatever headers say). */
+  hsts?: boolean;
+  /** Origins besides this host's and loopback pages that may open WebSockets (origin.ts). */
+  allowedOrigins?: string[];
+  /** Also answer /healthz over node:http on this port (HTTP/1.0 health checkers; health-server.ts). */
+  healthPort?: number;
 }
 
 export interface SignalServer {
   port: number;
+  /** The --health-port listener's port, when there is one. */
+  healthPort?: number;
   /** http://host:port */
   url: string;
   close(): Promise<void>;
@@ -59,6 +74,9 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
   if (bus) hub.attachBus(bus);
   const host = options.host ?? '127.0.0.1';
   const trustProxy = options.trustProxy ?? false;
+  const allowedOrigins = options.allowedOrigins ?? [];
+  // HSTS only when TLS is known: the operator says so, or our own proxy says this request used https.
+  const viaTls = (req: HttpRequest) => options.hsts === true || (trustProxy && lastEntry(req.getHeader('x-forwarded-proto')) === 'https');
 
   const sender = new CorkedSender(limits.maxBackpressure, (e) => log('error', { where: 'send', error: String(e) }));
   const app = uWS.App();
@@ -81,6 +99,13 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
         const protocol = req.getHeader('sec-websocket-protocol');
         const extensions = req.getHeader('sec-websocket-extensions');
         const client = clientAddress(Buffer.from(res.getRemoteAddressAsText()).toString(), req.getHeader('x-forwarded-for'), trustProxy);
+        const origin = req.getHeader('origin');
+        if (!originAllowed(origin, req.getHeader('host'), allowedOrigins)) {
+          metrics.refused('bad-origin');
+          log('refuse', { ip: client.ip, code: 403, reason: 'bad-origin', origin });
+          res.writeStatus('403 Forbidden').end('this page may not connect here\n');
+          return;
+        }
         const admitted = hub.admitOrRefuse(client.ip, client.limited);
         if (admitted === 'max-connections') {
           res.writeStatus('503 Service Unavailable').writeHeader('Retry-After', '10').end('server full\n');
@@ -115,7 +140,7 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
       hub.closed(data.conn, Buffer.from(message).toString('utf8'), code);
     },
   });
-  registerHttp(app, { site, metricsText: () => metrics.render(hub.gauges()), log });
+  registerHttp(app, { site, metricsText: () => metrics.render(hub.gauges()), log, viaTls, stallMs: limits.httpStallTimeoutMs });
 
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
     app.listen(host, options.port ?? 8080, (ls) => {
@@ -124,6 +149,7 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
     });
   });
   const port = uWS.us_socket_local_port(listenSocket);
+  const health = options.healthPort !== undefined ? await startHealthServer(host, options.healthPort) : undefined;
 
   // Join/idle checks a few times per timeout, so they fire within ~25 % of the configured value.
   const sweepMs = Math.max(50, Math.min(limits.joinTimeoutMs, limits.idleTimeoutMs) / 4);
@@ -131,16 +157,18 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
   sweeper.unref();
 
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  log('listen', { url, static: site?.dir ?? 'none', files: site?.fileCount, turn: options.turn ? 'on' : 'off', rooms: bus ? `shared via Redis (instance ${bus.instance})` : 'this instance' });
+  log('listen', { url, health: health ? health.port : undefined, static: site?.dir ?? 'none', files: site?.fileCount, turn: options.turn ? 'on' : 'off', rooms: bus ? `shared via Redis (instance ${bus.instance})` : 'this instance' });
 
   let closing: Promise<void> | undefined;
   return {
     port,
     url,
+    healthPort: health?.port,
     metrics: () => metrics.snapshot(hub.gauges()),
     close: () => {
       closing ??= (async () => {
         uWS.us_listen_socket_close(listenSocket); // stop accepting first
+        await health?.close();
         clearInterval(sweeper);
         hub.shutdown(); // 1001 to every WebSocket
         await bus?.close(); // our peers leave the shared rooms now

@@ -2,7 +2,7 @@
  * Serves the built PWA (web/dist). The directory is indexed once at start: only regular files
  * found by that walk can ever be served, so no request path — `..`, encoded slashes, symlinks,
  * NUL bytes — can reach anything outside it. Small files are kept in memory; large ones are
- * read per request. Rebuilding the PWA needs a server restart (hashed names change).
+ * streamed from disk a chunk at a time (http.ts). Source maps are not served. Rebuilding the PWA needs a server restart (hashed names change).
  */
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
@@ -22,10 +22,17 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'self'",
 ].join('; ');
 
+/** The app needs none of these browser features; a page here can never ask for them. */
+export const PERMISSIONS_POLICY = [
+  'camera=()', 'microphone=()', 'geolocation=()', 'payment=()', 'usb=()', 'serial=()', 'hid=()',
+  'bluetooth=()', 'midi=()', 'display-capture=()', 'browsing-topics=()',
+].join(', ');
+
 /** Sent on every HTTP response, not only static files. */
 export const COMMON_HEADERS: readonly [string, string][] = [
   ['X-Content-Type-Options', 'nosniff'],
   ['Referrer-Policy', 'no-referrer'],
+  ['Permissions-Policy', PERMISSIONS_POLICY],
 ];
 
 interface Entry {
@@ -49,9 +56,9 @@ export interface StaticRequest {
 export interface StaticResponse {
   status: string;
   headers: [string, string][];
-  /** The body, or a file to read (large files), or nothing (304; errors use `text`). */
+  /** The body, or a file to stream (large files), or nothing (304; errors use `text`). */
   body?: Buffer;
-  file?: string;
+  file?: { path: string; size: number };
   text?: string;
   /** HEAD: the size a GET would send, with no body. */
   headSize?: number;
@@ -64,6 +71,8 @@ export interface StaticOptions {
   cacheBudget?: number;
   /** Stop indexing after this many files (a misconfigured --static of `/` must not eat memory). */
   maxFiles?: number;
+  /** Serve `*.map` source maps (default false: they publish the source, and production needs none). */
+  sourceMaps?: boolean;
 }
 
 export class StaticSite {
@@ -73,6 +82,7 @@ export class StaticSite {
     const maxCached = opts.maxCachedFile ?? 2 * 1024 * 1024;
     let budget = opts.cacheBudget ?? 64 * 1024 * 1024;
     const maxFiles = opts.maxFiles ?? 20_000;
+    const sourceMaps = opts.sourceMaps ?? false;
     const walk = (absDir: string, rel: string) => {
       for (const name of readdirSync(absDir).sort()) {
         if (name.startsWith('.') || this.files.size >= maxFiles) continue; // dotfiles are never public
@@ -80,7 +90,7 @@ export class StaticSite {
         const relPath = rel ? `${rel}/${name}` : name;
         const st = lstatSync(abs); // lstat: symlinks are skipped, never followed
         if (st.isDirectory()) walk(abs, relPath);
-        else if (st.isFile()) {
+        else if (st.isFile() && (sourceMaps || extensionOf(name) !== 'map')) {
           const cache = st.size <= maxCached && st.size <= budget;
           const body = cache ? readFileSync(abs) : undefined;
           if (body) budget -= body.length;
@@ -115,7 +125,7 @@ export class StaticSite {
     if (entry.type.startsWith('text/html')) headers.push(['Content-Security-Policy', CONTENT_SECURITY_POLICY]);
     if (etagMatches(req.ifNoneMatch, entry.etag)) return { status: '304 Not Modified', headers };
     if (req.method === 'head') return { status: '200 OK', headers, headSize: entry.size };
-    return entry.body ? { status: '200 OK', headers, body: entry.body } : { status: '200 OK', headers, file: entry.abs };
+    return entry.body ? { status: '200 OK', headers, body: entry.body } : { status: '200 OK', headers, file: { path: entry.abs, size: entry.size } };
   }
 }
 

@@ -87,6 +87,21 @@ describe('parseArgs', () => {
     expect(err(['--redis', 'localhost:6379'])).toMatch(/--redis: expected a redis:\/\/ or rediss:\/\/ URL/);
   });
 
+  it('reads per-IP limits, HTTP hardening flags and allowed origins', () => {
+    const o = ok(['--max-connections-per-ip', '8', '--max-rooms-per-ip', '2', '--max-joins-per-ip-per-min', '30',
+      '--http-stall-timeout', '5', '--hsts', '--health-port', '8081', '--allowed-origins', 'https://App.example.org, http://10.0.0.5:8080']);
+    expect(o.limits).toEqual({ maxConnectionsPerIp: 8, maxRoomsPerIp: 2, maxJoinsPerIpPerMin: 30, httpStallTimeoutMs: 5000 });
+    expect(o).toMatchObject({ hsts: true, healthPort: 8081, allowedOrigins: ['https://app.example.org', 'http://10.0.0.5:8080'] });
+    expect(ok([]).hsts).toBeUndefined();
+    expect(err(['--allowed-origins', 'app.example.org'])).toMatch(/--allowed-origins/);
+    expect(err(['--allowed-origins', 'https://app.example.org/path'])).toMatch(/--allowed-origins/);
+    const help = parseArgs(['--help'], ctx());
+    if (help.kind !== 'help') throw new Error('no help');
+    for (const f of ['--max-connections-per-ip', '--max-rooms-per-ip', '--max-joins-per-ip-per-min', '--max-bytes-per-sec', '--trust-proxy', '--hsts', '--allowed-origins', '--health-port', '--http-stall-timeout']) {
+      expect(help.text).toContain(f);
+    }
+  });
+
   it('shares rooms through Redis only when asked', () => {
     expect(ok([]).redisUrl).toBeUndefined();
     expect(ok(['--redis', 'redis://10.0.0.5:6379']).redisUrl).toBe('redis://10.0.0.5:6379');
