@@ -1,7 +1,7 @@
 /**
  * Storage policy and crash safety at the vault level, in Chromium:
- * - "save space" evicts an original only once K home relays hold it, and the original comes
- *   back on demand from a relay when opened;
+ * - "save space" evicts an original only once K enrolled homes prove (a fresh storage challenge)
+ *   that they hold it, never on a claim; the original comes back on demand from a home;
  * - a browser killed in the middle of an upload leaves no half photo: after restart every
  *   visible photo opens, and the interrupted one's objects are swept;
  * - a photo committed whose op was never recorded (the app closed in between) gets its op at
@@ -42,7 +42,31 @@ async function relay(name: string, invite: string): Promise<Page> {
   return p;
 }
 
-test('save space evicts an original only after K relays hold it, and fetches it back on demand', async () => {
+/**
+ * A home that claims what it no longer holds: its inventory and acks still list the objects,
+ * but the bytes are gone from its OPFS (what a broken or dishonest relay looks like from outside).
+ */
+async function dropBytesSilently(p: Page): Promise<number> {
+  return p.evaluate(async () => {
+    const root = await navigator.storage.getDirectory();
+    let n = 0;
+    for await (const [name, dir] of (root as any).entries()) {
+      if (!name.startsWith('fv-') || dir.kind !== 'directory') continue;
+      const objects = await dir.getDirectoryHandle('objects').catch(() => undefined);
+      if (!objects) continue;
+      for await (const [shard, sd] of objects.entries()) {
+        for await (const [file] of sd.entries()) {
+          await sd.removeEntry(file);
+          n++;
+        }
+        void shard;
+      }
+    }
+    return n;
+  });
+}
+
+test('save space evicts an original only after K enrolled homes prove they hold it, and fetches it back on demand', async () => {
   test.setTimeout(180_000);
   const b = await launchChromium();
   closers.push(() => b.close());
@@ -58,7 +82,23 @@ test('save space evicts an original only after K relays hold it, and fetches it 
   expect((await v(a, 'evict')).evicted).toBe(0);
   expect((await v(a, 'complete')).originals).toBe(3);
 
-  await relay('Elm', created.relayInvite);
+  // A second home that takes everything, then loses the bytes but keeps claiming them.
+  const liar = await relay('Liar', await v(a, 'relayInvite'));
+  await expect.poll(async () => Promise.all(ids.map((id) => v(a, 'backedUpOn', id))), { timeout: 60_000 }).toEqual([2, 2, 2]);
+  expect(await dropBytesSilently(liar)).toBeGreaterThan(0);
+  const lied = await v(a, 'evict');
+  expect(lied.evicted).toBe(0);
+  expect(lied.failedChallenges).toBeGreaterThan(0);
+  expect(await v(a, 'complete')).toEqual({ photos: 3, thumbs: 3, originals: 3 });
+  // Its failed challenges dropped its claims: the photos are on one home again.
+  expect(await Promise.all(ids.map((id) => v(a, 'backedUpOn', id)))).toEqual([1, 1, 1]);
+
+  // A home the family did not enroll (a relay invite already used by Oak) is refused outright.
+  const stranger = await relay('Stranger', created.relayInvite);
+  await new Promise((r) => setTimeout(r, 3000));
+  expect((await stranger.evaluate(() => (window as any).fvRelay.status())).objects).toBe(0);
+
+  await relay('Elm', await v(a, 'relayInvite'));
   await expect.poll(async () => Promise.all(ids.map((id) => v(a, 'backedUpOn', id))), { timeout: 60_000 }).toEqual([2, 2, 2]);
   const r = await v(a, 'evict');
   expect(r.evicted).toBeGreaterThanOrEqual(3);

@@ -126,6 +126,18 @@ export class ReplicationEngine extends Emitter<EngineEvents> implements SessionO
     return out;
   }
 
+  /**
+   * Asks a connected peer to prove it holds `hash` (a fresh nonce, answered with a keyed hash of
+   * the bytes), checked against our own copy. 'failed' also drops its claim to hold it.
+   */
+  async challenge(peer: PeerId, hash: ObjectHash): Promise<'passed' | 'failed' | 'timeout' | 'not-connected' | 'not-here'> {
+    const s = this.#byPeer.get(peer);
+    if (!s || s.state !== 'open') return 'not-connected';
+    const ours = await this.deps.objects.get(hash);
+    if (!ours) return 'not-here';
+    return s.challenge.ask(hash, ours);
+  }
+
   /** Closes every session and stops timers. */
   async close(): Promise<void> {
     this.#scheduler.stop();

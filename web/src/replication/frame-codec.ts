@@ -135,6 +135,12 @@ export function encodeFrame(f: Frame): Uint8Array {
     case 'obj-nack':
       hashOut(w, f.hash).u8(NACK_REASONS.indexOf(f.reason));
       break;
+    case 'obj-challenge':
+      hashOut(w, f.hash).fixed(f.nonce, 32, 'nonce');
+      break;
+    case 'obj-proof':
+      hashOut(w, f.hash).fixed(f.nonce, 32, 'nonce').bytes(f.proof);
+      break;
   }
   const out = w.finish();
   if (out.length > MAX_FRAME_BYTES) throw new RangeError(`${f.type} frame of ${out.length} bytes exceeds the frame limit`);
@@ -231,6 +237,15 @@ function decodeBody(type: FrameType, r: ByteReader): Frame {
       return { type, hash: hashIn(r) };
     case 'obj-nack':
       return { type, hash: hashIn(r), reason: enumIn<NackReason>(r, NACK_REASONS, 'nack reason') };
+    case 'obj-challenge':
+      return { type, hash: hashIn(r), nonce: r.raw(32).slice() };
+    case 'obj-proof': {
+      const hash = hashIn(r);
+      const nonce = r.raw(32).slice();
+      const proof = r.bytes(32, 'proof').slice();
+      if (proof.length !== 0 && proof.length !== 32) throw new RangeError('obj-proof: proof is 0 or 32 bytes');
+      return { type, hash, nonce, proof };
+    }
   }
 }
 

@@ -14,6 +14,7 @@ export const FRAME_CODES = {
   'inv-since': 32, 'inv-entries': 33, 'inv-end': 34, 'inv-buckets-req': 35, 'inv-buckets': 36,
   'inv-bucket-list-req': 37, 'inv-bucket-list': 38,
   'obj-want': 48, 'obj-offer': 49, 'obj-data': 50, 'obj-ack': 51, 'obj-nack': 52,
+  'obj-challenge': 53, 'obj-proof': 54,
 } as const;
 
 export type FrameType = keyof typeof FRAME_CODES;
@@ -89,13 +90,17 @@ export interface ObjOfferFrame { type: 'obj-offer'; hash: ObjectHash; size: numb
 export interface ObjDataFrame { type: 'obj-data'; hash: ObjectHash; offset: number; total: number; bytes: Uint8Array }
 export interface ObjAckFrame { type: 'obj-ack'; hash: ObjectHash }
 export interface ObjNackFrame { type: 'obj-nack'; hash: ObjectHash; reason: NackReason }
+/** "Prove you hold this object": the answer is HMAC-SHA-256(nonce, its bytes). */
+export interface ObjChallengeFrame { type: 'obj-challenge'; hash: ObjectHash; nonce: Uint8Array }
+/** The answer; an empty proof says "I do not hold it". */
+export interface ObjProofFrame { type: 'obj-proof'; hash: ObjectHash; nonce: Uint8Array; proof: Uint8Array }
 
 export type Frame =
   | HelloFrame | AuthFrame | AcceptFrame | RefuseFrame | PingFrame | PongFrame | ByeFrame
   | OpVectorFrame | OpBatchFrame | OpEndFrame
   | InvSinceFrame | InvEntriesFrame | InvEndFrame | InvBucketsReqFrame | InvBucketsFrame
   | InvBucketListReqFrame | InvBucketListFrame
-  | ObjWantFrame | ObjOfferFrame | ObjDataFrame | ObjAckFrame | ObjNackFrame;
+  | ObjWantFrame | ObjOfferFrame | ObjDataFrame | ObjAckFrame | ObjNackFrame | ObjChallengeFrame | ObjProofFrame;
 
 export type FrameOf<T extends FrameType> = Extract<Frame, { type: T }>;
 

@@ -18,6 +18,7 @@ import type { LocalIdentity, RemotePeer } from './ports.ts';
 import type { EngineDeps, EngineHooks, SessionCore } from './session-core.ts';
 import { TransferReceiver } from './transfer-receiver.ts';
 import { TransferSender } from './transfer-sender.ts';
+import { StorageChallenge } from './storage-challenge.ts';
 
 export type SessionState = 'handshaking' | 'open' | 'closed';
 export type Refusal = Extract<HandshakeOutcome, { kind: 'refused' }>;
@@ -47,6 +48,7 @@ export class Session implements SessionCore {
   readonly inventory: InventorySync;
   readonly receiver: TransferReceiver;
   readonly sender: TransferSender;
+  readonly challenge: StorageChallenge;
   refusal: Refusal | undefined;
   closeReason: string | undefined;
   #remote: RemotePeer | undefined;
@@ -81,6 +83,7 @@ export class Session implements SessionCore {
     this.inventory = new InventorySync(this);
     this.receiver = new TransferReceiver(this);
     this.sender = new TransferSender(this);
+    this.challenge = new StorageChallenge(this);
   }
 
   get hooks(): EngineHooks {
@@ -193,6 +196,8 @@ export class Session implements SessionCore {
       case 'obj-offer': return this.receiver.onOffer(f);
       case 'obj-data': return this.receiver.onData(f);
       case 'obj-ack': return this.sender.onAck(f);
+      case 'obj-challenge': return this.challenge.onChallenge(f);
+      case 'obj-proof': return this.challenge.onProof(f);
       case 'obj-nack':
         // A nack about an object we are fetching is the sender's; any other answers our offer.
         return this.receiver.isReceiving(f.hash) ? this.receiver.onNack(f) : this.sender.onNack(f);
@@ -252,6 +257,7 @@ export class Session implements SessionCore {
     if (wasOpen) {
       this.receiver.abortAll();
       this.sender.abortAll();
+      this.challenge.abortAll();
     }
     this.deps.log.info('peer connection closed', { peer: this.peerLabel, reason: this.closeReason, remote: info.remote });
     this.owner.sessionClosed(this, this.closeReason);

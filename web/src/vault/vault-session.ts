@@ -459,24 +459,37 @@ export class VaultSession extends Emitter<VaultEvents> {
     await this.index.setSetting('vault.settings', s);
   }
 
-  /** "Save space": drop originals that at least K relays hold; they come back on demand. */
-  async evictBackedUpOriginals(): Promise<{ evicted: number; kept: number }> {
+  /**
+   * "Save space": drop an original's chunk only after at least K enrolled homes proved, just now,
+   * that they hold it (a fresh storage challenge each, checked against our copy). Acks, offers
+   * and inventories are claims; a home that fails a challenge loses its claim. They come back
+   * on demand.
+   */
+  async evictBackedUpOriginals(): Promise<{ evicted: number; kept: number; failedChallenges: number }> {
     let evicted = 0;
     let kept = 0;
-    if (this.settings.originals !== 'save-space') return { evicted, kept };
+    let failedChallenges = 0;
+    if (this.settings.originals !== 'save-space') return { evicted, kept, failedChallenges };
     for (const [albumId, a] of this.albums) {
       for (const d of a.photos()) {
         for (const h of await this.chunksOf(albumId, d.photo)) {
           if (!(await this.store.has(h))) continue;
           const { relays } = await this.node.engine.backedUpOn(h);
-          if (relays.length >= this.settings.k) {
+          let proven = 0;
+          for (const home of relays) {
+            const r = await this.node.engine.challenge(home, h);
+            if (r === 'passed') proven++;
+            else if (r === 'failed') failedChallenges++;
+            if (proven >= this.settings.k) break;
+          }
+          if (proven >= this.settings.k) {
             await this.store.delete(h);
             evicted++;
           } else kept++;
         }
       }
     }
-    return { evicted, kept };
+    return { evicted, kept, failedChallenges };
   }
 
   /** Family members with their roles, devices and the safety words two people compare before sharing. */

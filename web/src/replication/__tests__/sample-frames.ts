@@ -33,5 +33,8 @@ export function sampleFrames(): Frame[] {
     { type: 'obj-data', hash: h, offset: 10, total: 20, bytes: rng.bytes(10) },
     { type: 'obj-ack', hash: h },
     { type: 'obj-nack', hash: h, reason: 'corrupt' },
+    { type: 'obj-challenge', hash: h, nonce: rng.bytes(32) },
+    { type: 'obj-proof', hash: h, nonce: rng.bytes(32), proof: rng.bytes(32) },
+    { type: 'obj-proof', hash: h, nonce: rng.bytes(32), proof: new Uint8Array(0) },
   ];
 }
