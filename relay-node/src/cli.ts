@@ -25,9 +25,9 @@ import { statusCommand } from './status-command.ts';
 import { buildStatus } from './status-report.ts';
 import { StaleProfileError } from './stale-browser.ts';
 import { startStatusServer } from './status-server.ts';
+import { watchStopSignals } from './stop-signals.ts';
 import { RELAY_NODE_VERSION } from './version.ts';
 
-const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
 const defaultWebDir = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 async function main(argv: string[]): Promise<number> {
@@ -142,9 +142,9 @@ async function run(config: RelayConfig, log: Logger): Promise<number> {
 
     // Signals are handled from here on, also while the browser is still starting.
     // SIGHUP too: a closed terminal must not leave a browser without its supervisor.
-    const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
-      for (const sig of STOP_SIGNALS) process.once(sig, () => resolve(sig));
-    });
+    // One Ctrl-C arrives twice (npm and the terminal): stop-signals.ts makes that one stop.
+    const stopSignals = watchStopSignals({ log, exit: (code) => process.exit(code) });
+    const stopRequested = stopSignals.requested;
     const started = supervisor.start();
     const first = await Promise.race([started.then(() => 'started' as const), stopRequested]);
     if (first !== 'started') {
@@ -160,14 +160,9 @@ async function run(config: RelayConfig, log: Logger): Promise<number> {
       const sig = await stopRequested;
       log.info('shutdown', { signal: sig });
     }
-    // A second signal while we wait for queued writes: the operator insists.
-    const force = (): void => {
-      log.warn('forced-exit', { note: 'second signal during shutdown' });
-      process.exit(1);
-    };
-    for (const sig of STOP_SIGNALS) process.once(sig, force);
     await supervisor.stop();
     await cleanup();
+    stopSignals.done();
     log.info('stopped');
     return 0;
   } catch (e) {
