@@ -10,20 +10,19 @@
  * A second vault checks the quota: a full relay refuses, keeps what it has, and says so.
  */
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile, lstat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium } from './support/chromium.ts';
 import { openHarnessPage, vault } from './support/harness-page.ts';
-import { freePort, repoRoot, spawnUntil, startSignalServer, type Running, type SignalServer } from './support/processes.ts';
+import { freePort, repoRoot, startSignalServer, type SignalServer } from './support/processes.ts';
+import { RelayNode } from './support/relay-node.ts';
 
 test.describe.configure({ mode: 'serial' });
 
 const PASSPHRASE = 'correct horse battery staple';
 const MEMBER = 'Grandpa Ignatius';
 const ALBUM = 'Family Zanzibar Summer';
-const cli = ['--import', 'tsx', 'relay-node/src/cli.ts'];
 
 let tmp: string;
 let server: SignalServer;
@@ -82,62 +81,12 @@ async function processesUsing(path: string): Promise<number[]> {
   return out;
 }
 
-class Relay {
-  run: Running | undefined;
-  #log = '';
-  constructor(
-    readonly name: string,
-    readonly dataDir: string,
-    readonly port: number,
-    readonly pagePort: number,
-    readonly inviteFile: string,
-    readonly extra: string[] = [],
-  ) {}
-
+/** A relay-node process of this suite (its logs are printed when a test fails). */
+class Relay extends RelayNode {
   static async create(name: string, inviteFile: string, extra: string[] = []): Promise<Relay> {
-    const r = new Relay(name, join(tmp, `relay-${name}`), await freePort(), await freePort(), inviteFile, extra);
+    const r = new Relay(name, join(tmp, `relay-${name}`), await freePort(), await freePort(), inviteFile, server.wsUrl, extra);
     relays.push(r);
     return r;
-  }
-
-  log(): string {
-    return this.#log + (this.run?.output() ?? '');
-  }
-
-  async start(): Promise<number> {
-    const t0 = Date.now();
-    this.run = await spawnUntil(process.execPath, [
-      ...cli, '--data', this.dataDir, '--signal', server.wsUrl, '--invite-file', this.inviteFile, '--name', this.name,
-      '--port', String(this.port), '--page-port', String(this.pagePort), '--test-loopback',
-      '--watchdog-interval', '1', '--watchdog-timeout', '10', '--self-check-minutes', '0.1', '--self-check-sample', '100000',
-      ...this.extra,
-    ], / INFO running status=/, { timeoutMs: 90_000 });
-    await expect.poll(async () => (await this.status())?.ok, { timeout: 30_000 }).toBe(true);
-    return Date.now() - t0;
-  }
-
-  /** Ends the process (its log is kept for the next start). */
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    if (!this.run) return null;
-    const code = await this.run.stop(signal);
-    this.#log += this.run.output();
-    this.run = undefined;
-    return code;
-  }
-
-  async status(): Promise<any> {
-    try {
-      return await (await fetch(`http://127.0.0.1:${this.port}/status`)).json();
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** `relay-node status` as a person sees it. */
-  statusText(): Promise<string> {
-    return new Promise((resolve) => {
-      execFile(process.execPath, [...cli, 'status', '--port', String(this.port)], { cwd: repoRoot }, (_e, out, err) => resolve(out + err));
-    });
   }
 }
 

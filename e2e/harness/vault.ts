@@ -3,7 +3,8 @@
  * vault layer as the app does (crypto worker, media worker, OPFS, replication over WebRTC).
  */
 import { startCryptoWorker } from '../../web/src/crypto/client.ts';
-import type { PhotoId } from '../../web/src/core/ids.ts';
+import type { AlbumId, PhotoId } from '../../web/src/core/ids.ts';
+import { fromBase64Url, toBase64Url } from '../../web/src/core/bytes.ts';
 import { openDB } from 'idb';
 import { storageNames } from '../../web/src/storage/layout.ts';
 import { MediaClient } from '../../web/src/vault/media/media-client.ts';
@@ -42,9 +43,12 @@ const api = {
     album = r.album;
     return { vaultId: s.keys.vaultId, album, recoveryPhrase: r.recoveryPhrase, relayInvite: await s.relayInvite(), memberInvite: await s.memberInvite() };
   },
-  async join(o: { signalUrl: string; invite: string; passphrase: string; restore: boolean; relay?: boolean; iceTimeoutMs?: number }) {
+  async join(o: { signalUrl: string; invite: string; passphrase?: string; recoveryPhrase?: string; restore: boolean; relay?: boolean; iceTimeoutMs?: number; name?: string }) {
     setEnv(o.signalUrl, o.relay ? 'relay' : 'all', o.iceTimeoutMs);
-    const r = await joinVault(env, { invite: o.invite, passphrase: o.passphrase, name: 'Ada', restore: o.restore });
+    const r = await joinVault(env, {
+      invite: o.invite, name: o.name ?? 'Ada', restore: o.restore,
+      ...(o.passphrase !== undefined ? { passphrase: o.passphrase } : {}), ...(o.recoveryPhrase !== undefined ? { recoveryPhrase: o.recoveryPhrase } : {}),
+    });
     s = r.session;
     return { vaultId: s.keys.vaultId };
   },
@@ -57,7 +61,7 @@ const api = {
   async addGenerated(o: { from: number; count: number; width?: number; height?: number; quality?: number }) {
     const files: File[] = [];
     for (let i = o.from; i < o.from + o.count; i++) files.push(await makeJpeg(i, o.width, o.height, o.quality));
-    const out = await s!.addFiles(album, files);
+    const out = await s!.addFiles(currentAlbum(), files);
     for (const [i, r] of out.entries()) if (r.status === 'added') sent.set(r.photo, await sha256Hex(files[i]!));
     return out;
   },
@@ -170,6 +174,62 @@ const api = {
     await s!.setSettings(o);
   },
   evict: () => s!.evictBackedUpOriginals(),
+  // ── the family's authority ────────────────────────────────────────────────────────────
+  members: async () => (await s!.members()).map((m) => ({ name: m.name, role: m.role, me: m.me, albums: m.albums, devices: m.devices.length, words: m.words.join(' ') })),
+  myRole: () => s!.family.myRole(),
+  notices: () => [...s!.family.notices],
+  myBox: () => s!.family.myBox,
+  /** The epoch this member's new photos in the album use. */
+  epoch: () => s!.family.currentEpoch(currentAlbum())?.epoch,
+  async shareWith(name: string) {
+    const m = (await s!.members()).find((x) => x.name === name);
+    if (!m) throw new Error(`no member named ${name}`);
+    return s!.shareAlbumsWith(m.identity);
+  },
+  async setRole(o: { name: string; role: 'admin' | 'contributor' | 'viewer' }) {
+    const m = (await s!.members()).find((x) => x.name === o.name);
+    await s!.setRole(m!.identity, o.role);
+  },
+  async removeMember(name: string) {
+    const m = (await s!.members()).find((x) => x.name === name);
+    await s!.removeMember(m!.identity);
+  },
+  /**
+   * A dishonest member's app: the local checks are switched off (its own authority admits
+   * anything, the viewer check is skipped), so it signs and offers an add it may not make.
+   */
+  async forceAdd(o: { from: number }) {
+    const admit = s!.authority.admit.bind(s!.authority);
+    const me = s!.deviceKey;
+    s!.authority.admit = async (op) => (op.log !== 'vault' && op.author === me) || admit(op);
+    const k = s!.family.currentEpoch(currentAlbum())!;
+    const file = await makeJpeg(o.from);
+    return s!.ingest.addFiles({ id: album as AlbumId, rawId: fromBase64Url(album), key: k.key, epoch: k.epoch }, [file]);
+  },
+  /** The newest album op this device holds (to hand to someone who should not be able to open it). */
+  async newestAlbumOp() {
+    currentAlbum();
+    const v = await s!.node.stores.opVector();
+    let best: { ciphertext: Uint8Array; lamport: number } | undefined;
+    for (const author of v.get(album)?.keys() ?? []) {
+      for (const op of await s!.node.stores.opsSince(album, author, 0, 1e9)) if (!best || op.lamport > best.lamport) best = op;
+    }
+    return best ? toBase64Url(best.ciphertext) : undefined;
+  },
+  /** Tries every key this member holds for the album on an op: can it be read? */
+  async canOpen(ciphertext: string) {
+    for (const key of s!.family.albumKeys.get(currentAlbum())?.values() ?? []) {
+      try {
+        await s!.crypto.openOp(key, fromBase64Url(ciphertext));
+        return true;
+      } catch {
+        // not this key
+      }
+    }
+    return false;
+  },
+  peerId: () => s!.peerId,
+  openPeers: () => s!.node.engine.peers().filter((p) => p.state === 'open').map((p) => p.peerId),
   /** What home relays announced about themselves (name, full and why). */
   peerStatus: () => Object.fromEntries(s!.peerStatus),
   async stop() {

@@ -138,6 +138,31 @@ export class ReplicationEngine extends Emitter<EngineEvents> implements SessionO
     return s.challenge.ask(hash, ours);
   }
 
+  #askAgain: unknown;
+  /**
+   * What the policy admits changed (a roster change): ops refused as 'later' may pass now, so
+   * every peer is asked again for what we lack (once per 250 ms, however many changes).
+   */
+  policyChanged(): void {
+    if (this.#askAgain !== undefined) return;
+    this.#askAgain = this.deps.clock.setTimeout(() => {
+      this.#askAgain = undefined;
+      for (const s of this.#byPeer.values()) if (s.state === 'open') s.ops.requestMissing();
+      void this.revalidatePeers();
+    }, 250);
+  }
+
+  /** Asks the policy again about every open peer (the roster changed); closes those no longer allowed. */
+  async revalidatePeers(): Promise<void> {
+    for (const s of [...this.#byPeer.values()]) {
+      const verdict = await this.deps.policy.authorizePeer(s.remote);
+      if (verdict !== 'ok' && s.state === 'open') {
+        this.deps.log.warn('peer no longer allowed: closing', { peer: s.remote.peerId, reason: verdict });
+        s.close(`no longer allowed (${verdict})`);
+      }
+    }
+  }
+
   /** Closes every session and stops timers. */
   async close(): Promise<void> {
     this.#scheduler.stop();

@@ -72,19 +72,19 @@ export class Family {
         if (!epochs) this.albumKeys.set(g.album, new Map([[g.epoch, k.albumKey]]));
         else {
           epochs.set(g.epoch, k.albumKey);
-          this.#notice(`keys:${g.album}:${g.epoch}`, 'The keys of an album changed (someone was removed or a device was revoked). New photos use the new keys.');
+          this.notice(`keys:${g.album}:${g.epoch}`, 'The keys of an album changed (someone was removed or a device was revoked). New photos use the new keys.');
         }
       } catch (e) {
-        this.#notice(`bad:${g.album}:${g.epoch}`, 'A key for one of your albums was refused: it did not open as the key it claimed to be. Nothing was changed.');
+        this.notice(`bad:${g.album}:${g.epoch}`, 'A key for one of your albums was refused: it did not open as the key it claimed to be. Nothing was changed.');
         this.#o.log(`family: refused a key grant for album ${g.album.slice(0, 8)}… epoch ${g.epoch} (${describeError(e)})`);
       }
     }
     for (const x of this.access.refused) {
-      if (x.toMe) this.#notice(`refused:${x.album}:${x.why}`, `A key for one of your albums was refused (${x.why}). Nothing was changed.`);
+      if (x.toMe) this.notice(`refused:${x.album}:${x.why}`, `A key for one of your albums was refused (${x.why}). Nothing was changed.`);
     }
   }
 
-  #notice(key: string, text: string): void {
+  notice(key: string, text: string): void {
     if (this.#told.has(key)) return;
     this.#told.add(key);
     this.notices.push(text);

@@ -132,6 +132,7 @@ export async function startRelayPeer(crypto: CryptoApi, cfg: RelayPageConfig, lo
       enrolling = false;
     }
   };
+  authority.onChange(() => node.engine.policyChanged());
   authority.onChange(() => void enroll().catch((e: unknown) => log(`relay: enrolment failed (${describeError(e)})`)));
   await enroll();
   const touch = (p: string) => lastSync.set(p, Date.now());

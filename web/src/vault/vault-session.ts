@@ -92,6 +92,10 @@ export class VaultSession extends Emitter<VaultEvents> {
   get peerId(): PeerId {
     return this.#o.secrets.peerId as PeerId;
   }
+  /** This device's signing key (base64url): the author of its ops. */
+  get deviceKey(): string {
+    return this.#author;
+  }
   get ingest(): Ingest {
     return this.#ingest;
   }
@@ -110,7 +114,13 @@ export class VaultSession extends Emitter<VaultEvents> {
       ...(genesis ? { genesis } : {}),
       ...(pin ? { pinBy: { inviteKey: pin.inviteKey, inviterFingerprint: fromBase64Url(pin.inviter) } } : {}),
       onPinned: (g) => this.index.setSetting('authority.genesis', g),
+      onRefused: (what, why) => {
+        this.family?.notice(`refused:${what}:${why}`, `Someone who is not allowed to tried to make a ${what}; every device refused it (${why}). Nothing was changed.`);
+        this.emit('changed', undefined);
+      },
     });
+    // A device that stops being allowed (removed, revoked) is disconnected at once.
+    this.authority.onChange(() => this.node?.engine.policyChanged());
     this.family = new Family({
       crypto: this.crypto, identity: this.identity, directoryKey: member.directoryKey, authority: this.authority, log,
       publish: (body) => this.publish(body),

@@ -25,6 +25,8 @@ export interface AuthorityOptions {
   /** How to pin when the genesis is not known yet (a device joining with an invite). */
   pinBy?: { inviteKey: string; inviterFingerprint: Uint8Array };
   onPinned?(genesis: string): void | Promise<void>;
+  /** A known party (a home, a member's or former member's device) tried a change it may not make. */
+  onRefused?(what: string, why: string): void;
   log(line: string): void;
 }
 
@@ -82,12 +84,18 @@ export class Authority {
       if (this.#g === undefined) return 'later';
       const role = this.roster().opRole(op.author, op.log, op.seq);
       if (role === 'admin' || role === 'contributor') return true;
-      if (role === undefined && !this.roster().devices.has(op.author)) return 'later'; // its certificate may still come
-      this.#o.log(`authority: refused an album op of ${op.author.slice(0, 8)}… (${role ?? 'not a current member'})`);
+      const r = this.roster();
+      if (role === undefined && !r.devices.has(op.author) && !r.isHome(op.author)) return 'later'; // its certificate may still come
+      const why = role ?? (r.isHome(op.author) ? 'a home writes no album' : 'not a current member');
+      this.#o.log(`authority: refused an album op of ${op.author.slice(0, 8)}… (${why})`);
+      this.#o.onRefused?.('album change', why);
       return false;
     }
     const e = await this.#entry(op);
-    if (!e) return false;
+    if (!e) {
+      if (this.#g !== undefined && this.#known(op.author)) this.#o.onRefused?.('vault change', 'not a valid signed statement');
+      return false;
+    }
     if (this.#g === undefined) {
       // Not pinned yet: keep verified statements; the roster is decided once pinned.
       this.#entries.set(e.st.id, e);
@@ -99,13 +107,24 @@ export class Authority {
     const why = trial.ignored.get(e.st.id);
     if (why !== undefined) {
       this.#o.log(`authority: refused a vault-log ${e.st.body.t} from ${op.author.slice(0, 8)}… (${why})`);
-      // A statement that may become valid once what it depends on arrives is asked for again.
+      // From a party the roster knows (a home, a member's or removed member's device), a refusal is
+      // final and the member is told. From an unknown device it may become valid once what it
+      // depends on arrives (its join, its certificate): asked for again.
+      if (this.#known(op.author) && !(e.st.body.t === 'enroll' && !this.roster().homes.has(op.author))) {
+        this.#o.onRefused?.(`vault change (${e.st.body.t})`, why);
+        return false;
+      }
       return why.startsWith('already') || why.includes('another vault') ? false : 'later';
     }
     this.#entries.set(e.st.id, e);
     this.#roster = trial;
     this.#changed();
     return true;
+  }
+
+  #known(device: string): boolean {
+    const r = this.roster();
+    return r.isHome(device) || r.homes.has(device) || r.devices.has(device);
   }
 
   /** The handshake's device check: certified and not revoked, an enrolled home, or an invite credential. */
