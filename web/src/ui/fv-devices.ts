@@ -3,6 +3,8 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { AppController } from '../vault/app-controller.ts';
 import { shared } from './styles.ts';
 
+const roleName = { admin: 'admin', contributor: 'can add photos', viewer: 'can look', removed: 'removed' } as const;
+
 /** Devices & homes: each connected peer, how it is reached, transfers, and the invites. */
 @customElement('fv-devices')
 export class FvDevices extends LitElement {
@@ -64,8 +66,9 @@ export class FvDevices extends LitElement {
       <section class="card">
         <h3>Family members</h3>
         <p class="muted">Before sharing, read the safety words aloud with the person (on the phone or in person). If they match on both screens, nobody swapped their key.</p>
-        <ul id="members">${this.members.map((m) => html`<li>
-          <strong>${m.name}</strong>${m.me ? ' (you)' : ''} · <span class="words">${m.words.join(' ')}</span>
+        ${s.family.notices.map((n) => html`<p class="error notice" role="alert">${n}</p>`)}
+        <ul id="members">${this.members.filter((m) => m.role !== 'removed').map((m) => html`<li>
+          <strong>${m.name}</strong>${m.me ? ' (you)' : ''} · <span class="role">${roleName[m.role]}</span> · <span class="words">${m.words.join(' ')}</span>
           ${m.me ? '' : m.albums < (this.app.session?.albumIds.length ?? 0)
             ? html`<button class="share" @click=${() => void this.#share(m.identity)}>Words match: share my albums</button>`
             : html` · albums shared`}
