@@ -2,7 +2,8 @@
  * relay-node as a process, stopped with SIGINT the way a terminal does it. The CLI drives a real
  * Chromium (as e2e/relay-node.spec.ts does), but on a FAKE relay page that implements only the
  * `window.fvRelay` contract, with --test-loopback (no STUN/TURN, DNS blocked) and a signal URL
- * on a closed loopback port: nothing here talks to any network.
+ * on a closed loopback port. It starts Chromium, so it runs in the loopback-only namespace
+ * (the netns project of vitest.config.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
