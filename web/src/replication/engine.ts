@@ -29,6 +29,8 @@ export class ReplicationEngine extends Emitter<EngineEvents> implements SessionO
   #scheduler: TransferScheduler;
   #sessions = new Set<Session>();
   #byPeer = new Map<PeerId, Session>();
+  /** peer → objects it failed a storage challenge for (this run). */
+  #failedProof = new Map<PeerId, Set<ObjectHash>>();
   #roles = new Map<PeerId, { role: PeerRole; deviceKey: Uint8Array }>();
 
   constructor(opts: ReplicationEngineOptions) {
@@ -110,8 +112,9 @@ export class ReplicationEngine extends Emitter<EngineEvents> implements SessionO
   async backedUpOn(hash: ObjectHash): Promise<{ peers: PeerId[]; relays: PeerId[] }> {
     const peers = await this.deps.acks.peersWith(hash);
     const relays: PeerId[] = [];
-    for (const p of peers) if (await this.#isHome(p)) relays.push(p);
-    return { peers, relays };
+    const held = peers.filter((p) => !this.#failedProof.get(p)?.has(hash));
+    for (const p of held) if (await this.#isHome(p)) relays.push(p);
+    return { peers: held, relays };
   }
 
   /**
@@ -121,7 +124,9 @@ export class ReplicationEngine extends Emitter<EngineEvents> implements SessionO
   async relayHoldings(): Promise<Map<PeerId, Set<ObjectHash>>> {
     const out = new Map<PeerId, Set<ObjectHash>>();
     for (const p of await this.deps.acks.peers()) {
-      if (await this.#isHome(p)) out.set(p, new Set(await this.deps.acks.list(p)));
+      if (!(await this.#isHome(p))) continue;
+      const failed = this.#failedProof.get(p);
+      out.set(p, new Set((await this.deps.acks.list(p)).filter((h) => !failed?.has(h))));
     }
     return out;
   }
@@ -135,7 +140,15 @@ export class ReplicationEngine extends Emitter<EngineEvents> implements SessionO
     if (!s || s.state !== 'open') return 'not-connected';
     const ours = await this.deps.objects.get(hash);
     if (!ours) return 'not-here';
-    return s.challenge.ask(hash, ours);
+    const r = await s.challenge.ask(hash, ours);
+    // A peer that failed is not counted as holding it again (its inventory may keep claiming it)
+    // until it passes a later challenge.
+    let failed = this.#failedProof.get(peer);
+    if (r === 'failed') {
+      if (!failed) this.#failedProof.set(peer, (failed = new Set()));
+      failed.add(hash);
+    } else if (r === 'passed') failed?.delete(hash);
+    return r;
   }
 
   #askAgain: unknown;
