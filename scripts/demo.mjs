@@ -20,32 +20,30 @@ const HELP = `npm run demo [-- OPTIONS]: two homes on one computer.
   nodes, "Oak" and "Pine" (their data in .demo/oak and .demo/pine; status ports 8797 and 8897).
   Runs until Ctrl-C.
 
-  Without options it makes a new vault (kept in .demo/vault.json, reused next time) and prints a
-  member invite link: open it in a browser on this computer and join as the vault's first member.
-  Both homes then hold your member entry and everything you add.
+  A home counts only once the family's admin enrolled it, and each relay invite enrols exactly one
+  home. So: create your vault in the app, press "Make relay invite" in Devices & homes twice, and
+  give one invite to each home, either as files (below) or by saving them as .demo/oak-invite and
+  .demo/pine-invite while the demo runs: each home starts as soon as its invite is there.
 
   Options:
-    --invite-file FILE, --invite fv.…   instead, use a RELAY invite made in the app (Devices & homes →
-                                        Make relay invite) for a vault you created there
-    --reset                             forget the demo vault and delete .demo/ first
-    --help                              this text
+    --invite-file FILE   a RELAY invite made in the app; give it twice (first Oak, then Pine)
+    --reset              delete .demo/ first (the homes' data and invites)
+    --help               this text
 
   Relays are headless Chromium: install chromium (or set CHROMIUM_PATH). See docs/relay.md.`;
 
 function parse(argv) {
-  const o = { reset: false, invite: undefined, inviteFile: undefined };
+  const o = { reset: false, inviteFiles: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--help' || a === '-h') return { help: true };
     else if (a === '--reset') o.reset = true;
-    else if (a === '--invite') o.invite = argv[++i];
-    else if (a.startsWith('--invite=')) o.invite = a.slice('--invite='.length);
-    else if (a === '--invite-file') o.inviteFile = argv[++i];
-    else if (a.startsWith('--invite-file=')) o.inviteFile = a.slice('--invite-file='.length);
+    else if (a === '--invite-file') o.inviteFiles.push(argv[++i]);
+    else if (a.startsWith('--invite-file=')) o.inviteFiles.push(a.slice('--invite-file='.length));
     else return { error: `unknown argument ${a.startsWith('--') ? a.slice(0, 40) : `#${i + 1}`} (see --help)` };
   }
-  if ((o.invite !== undefined || o.inviteFile !== undefined) && !(o.invite || o.inviteFile)) return { error: '--invite/--invite-file needs a value' };
-  if (o.invite && o.inviteFile) return { error: 'give --invite or --invite-file, not both' };
+  if (o.inviteFiles.some((f) => !f)) return { error: '--invite-file needs a value' };
+  if (o.inviteFiles.length > HOMES.length) return { error: `at most ${HOMES.length} invite files (one per home)` };
   return o;
 }
 
@@ -59,90 +57,82 @@ if (opts.error) {
   process.exit(2);
 }
 
-const { encodeInvite, inviteLink, parseInvite } = await tsImport('../web/src/crypto/invite.ts', import.meta.url);
-const { newVaultSecret, newMemberSecret } = await tsImport('../web/src/crypto/vault-keys.ts', import.meta.url);
-const { toBase64Url, fromBase64Url } = await tsImport('../web/src/core/bytes.ts', import.meta.url);
+const { parseInvite } = await tsImport('../web/src/crypto/invite.ts', import.meta.url);
 
 if (opts.reset) rmSync(demoDir, { recursive: true, force: true });
 mkdirSync(demoDir, { recursive: true, mode: 0o700 });
 
-/** The demo vault: minted once, kept (secret!) in .demo/vault.json so a restart finds the same homes' data. */
-function demoVault() {
-  const file = join(demoDir, 'vault.json');
-  if (existsSync(file)) {
-    const v = JSON.parse(readFileSync(file, 'utf8'));
-    return { vaultSecret: fromBase64Url(v.vaultSecret), memberSecret: fromBase64Url(v.memberSecret), inviter: fromBase64Url(v.inviter), created: false };
-  }
-  // The inviter field names who made an invite; here that is this script, not a member: random.
-  const v = { vaultSecret: newVaultSecret(), memberSecret: newMemberSecret(), inviter: newMemberSecret() };
-  writeFileSync(file, JSON.stringify({ vaultSecret: toBase64Url(v.vaultSecret), memberSecret: toBase64Url(v.memberSecret), inviter: toBase64Url(v.inviter) }, null, 2) + '\n', { mode: 0o600 });
-  return { ...v, created: true };
-}
-
-let relayInvite;
-let memberLink;
-let fromApp = false;
-if (opts.invite || opts.inviteFile) {
-  fromApp = true;
+/** A home's relay invite, checked (never echoed); undefined while it has not been saved. */
+function inviteOf(home, given) {
+  const file = given ?? join(demoDir, `${home.name.toLowerCase()}-invite`);
+  if (!existsSync(file)) return undefined;
+  const text = readFileSync(file, 'utf8').trim();
+  if (!text) return undefined;
   try {
-    relayInvite = (opts.invite ?? readFileSync(opts.inviteFile, 'utf8')).trim();
-    const inv = parseInvite(relayInvite);
+    const inv = parseInvite(text);
     if (inv.kind !== 'relay') throw new Error('this is a MEMBER invite: make a RELAY invite in the app (Devices & homes → Make relay invite)');
   } catch (e) {
-    // Never echo the invite itself.
-    console.error(`demo: ${opts.inviteFile ? `invite file ${opts.inviteFile}: ` : ''}${e.message}`);
+    console.error(`demo: invite file ${file}: ${e.message}`);
     process.exit(2);
   }
-} else {
-  const v = demoVault();
-  relayInvite = encodeInvite({ kind: 'relay', vaultSecret: v.vaultSecret, inviter: v.inviter });
-  memberLink = inviteLink(`http://localhost:${port}/`, { kind: 'member', vaultSecret: v.vaultSecret, memberSecret: v.memberSecret, inviter: v.inviter });
-  console.log(v.created ? 'Made a new demo vault (.demo/vault.json).' : 'Using the demo vault in .demo/vault.json (--reset for a new one).');
+  const own = join(demoDir, `${home.name.toLowerCase()}-invite`);
+  if (file !== own) writeFileSync(own, text + '\n', { mode: 0o600 });
+  chmodSync(own, 0o600);
+  return own;
 }
-const inviteFile = join(demoDir, 'relay-invite');
-writeFileSync(inviteFile, relayInvite + '\n', { mode: 0o600 });
-chmodSync(inviteFile, 0o600);
 
 buildIfNeeded();
 const services = new Services();
 const signalWs = `ws://127.0.0.1:${port}/signal`;
+const [rcmd, rargs] = tsNode('relay-node/src/cli.ts');
+const started = new Set();
+async function startHome(h, inviteFile) {
+  started.add(h.name);
+  // The invite comes from the file; a RELAY_INVITE in the environment would clash with it.
+  await services.start(h.name.toLowerCase(), rcmd, [
+    ...rargs, '--data', h.dir, '--signal', signalWs, '--invite-file', inviteFile, '--name', h.name,
+    '--port', String(h.port), '--page-port', String(h.pagePort),
+  ], { ready: / INFO running status=/, env: { RELAY_INVITE: '' } });
+  console.log(`  Home ${h.name} is running: status with npm run relay -- status --port ${h.port}`);
+}
 try {
   const [cmd, args] = tsNode('signal-server/src/cli.ts');
   await services.start('signal', cmd, [...args, '--host', '127.0.0.1', '--port', String(port), '--static', 'web/dist'], { ready: /listening on /i });
-  const [rcmd, rargs] = tsNode('relay-node/src/cli.ts');
-  // The invite comes from the file; a RELAY_INVITE in the environment would clash with it.
-  const env = { RELAY_INVITE: '' };
-  await Promise.all(HOMES.map((h) => services.start(h.name.toLowerCase(), rcmd, [
-    ...rargs, '--data', h.dir, '--signal', signalWs, '--invite-file', inviteFile, '--name', h.name,
-    '--port', String(h.port), '--page-port', String(h.pagePort),
-  ], { ready: / INFO running status=/, env })));
+  await Promise.all(HOMES.map(async (h, i) => {
+    const f = inviteOf(h, opts.inviteFiles[i]);
+    if (f) await startHome(h, f);
+  }));
 } catch (e) {
   console.error(`\ndemo: ${e.message}; see the messages above. (Port ${port}, 8797/8798 or 8897/8898 in use? Another demo or npm start running?)`);
   await services.stopAll(1);
 }
 
-const homes = HOMES.map((h) => `    ${h.name.padEnd(5)} data ${relative(repoRoot, h.dir).padEnd(11)} status: npm run relay -- status --port ${h.port}`).join('\n');
 console.log(`
   ┌──────────────────────────────────────────────────────────────
-  │  Two homes are running: Oak and Pine.   App: http://localhost:${port}
+  │  Two homes demo.   App: http://localhost:${port}
   └──────────────────────────────────────────────────────────────
-${homes}
 `);
-if (fromApp) {
-  console.log(`  Both homes joined the vault you made in the app. In the app (http://localhost:${port}), Devices & homes
-  lists them; add photos and each shows "backed up on 2 homes" once both hold it. Stop one home
-  (or the app's device) and the other still has everything: a new device restores from it.
+const waiting = HOMES.filter((h) => !started.has(h.name));
+if (waiting.length) {
+  console.log(`  1. Open http://localhost:${port} on THIS computer and create your vault (you are its admin).
+  2. In Devices & homes press "Make relay invite" and save it as
+${waiting.map((h) => `       ${relative(repoRoot, join(demoDir, `${h.name.toLowerCase()}-invite`))}   (home ${h.name})`).join('\n')}
+     one invite per home: an invite enrols exactly one home. Each home starts when its file appears.
+  3. Add photos: each shows "backed up on 2 homes" once Oak and Pine both hold it. Stop one home
+     and the other still has everything: a new device restores from it.
 `);
+  const timer = setInterval(() => {
+    for (const h of HOMES) {
+      if (started.has(h.name)) continue;
+      const f = inviteOf(h);
+      if (f) void startHome(h, f).catch((e) => console.error(`demo: home ${h.name} did not start: ${e.message}`));
+    }
+    if (started.size === HOMES.length) clearInterval(timer);
+  }, 1000);
 } else {
-  console.log(`  Join the demo vault: open this link in a browser on THIS computer (the invite is in the
-  #fragment, which browsers never send to a server):
-
-    ${memberLink}
-
-  Choose a name and a passphrase, leave "I already use this vault on another device" unticked, and
-  Join: you are the vault's first member (write down the recovery phrase it shows). The vault has
-  no album yet: press "New album", add photos, and open one: it says "backed up on 2 homes" once
-  Oak and Pine both hold it (Devices & homes lists them). Both keep ciphertext only.
+  console.log(`  Both homes are enrolled in the vault you made in the app. Devices & homes lists them; add photos
+  and each shows "backed up on 2 homes" once both hold it. Stop one home and the other still has
+  everything: a new device restores from it.
 `);
 }
 console.log('  Ctrl-C stops everything.\n');
