@@ -118,6 +118,19 @@ test('a new family member joins from an invite link and sees the album once the 
     await b!.locator('#tab-photos').click();
     await expect(b!.locator('#count')).toHaveText('1 photos', { timeout: 60_000 });
     await expect(b!.locator('fv-grid img')).toHaveCount(1, { timeout: 60_000 });
+
+    // The admin makes Grandpa a viewer; his screen says so.
+    await a!.getByLabel('Role of Grandpa').selectOption('viewer');
+    await b!.locator('#tab-devices').click();
+    await expect(b!.locator('#members li', { hasText: 'Grandpa' }).locator('.role')).toHaveText('can look', { timeout: 30_000 });
+    // Removing him asks first (the app's own dialog, Escape cancels), then he is gone from the list.
+    await a!.getByRole('button', { name: 'Remove Grandpa' }).click();
+    await expect(a!.getByRole('alertdialog')).toContainText('cannot be taken back');
+    await a!.keyboard.press('Escape');
+    await expect(a!.getByRole('alertdialog')).toHaveCount(0);
+    await a!.getByRole('button', { name: 'Remove Grandpa' }).click();
+    await a!.getByRole('alertdialog').getByRole('button', { name: 'Remove Grandpa' }).click();
+    await expect(a!.locator('#members li', { hasText: 'Grandpa' })).toHaveCount(0, { timeout: 30_000 });
   } finally {
     await Promise.all(browsers.map((br) => br.close()));
   }

@@ -14,6 +14,9 @@ export class FvDevices extends LitElement {
   @state() relayInvite = '';
   @state() memberLink = '';
   @state() members: Awaited<ReturnType<NonNullable<AppController['session']>['members']>> = [];
+  /** The member whose removal waits for confirmation. */
+  @state() confirmRemove: { identity: string; name: string } | undefined;
+  @state() memberError = '';
   #off: (() => void) | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
 
@@ -28,6 +31,33 @@ export class FvDevices extends LitElement {
   #offs: Array<() => void> = [];
   async #loadMembers() {
     this.members = await this.app.session!.members();
+  }
+
+  async #setRole(identity: string, role: 'admin' | 'contributor' | 'viewer') {
+    this.memberError = '';
+    try {
+      await this.app.session!.setRole(identity, role);
+    } catch (e) {
+      this.memberError = `Could not change the role: ${(e as Error).message}`;
+    }
+    await this.#loadMembers();
+  }
+
+  async #remove() {
+    const m = this.confirmRemove;
+    this.confirmRemove = undefined;
+    if (!m) return;
+    this.memberError = '';
+    try {
+      await this.app.session!.removeMember(m.identity);
+    } catch (e) {
+      this.memberError = `Could not remove ${m.name}: ${(e as Error).message}`;
+    }
+    await this.#loadMembers();
+  }
+
+  override updated() {
+    if (this.confirmRemove) this.renderRoot.querySelector<HTMLButtonElement>('#confirm-remove button.cancel')?.focus();
   }
 
   async #share(identity: string) {
@@ -47,6 +77,7 @@ export class FvDevices extends LitElement {
     const jobs = s.node.engine.jobs();
     const active = jobs.filter((j) => j.state === 'queued' || j.state === 'sending');
     const failed = jobs.filter((j) => j.state === 'failed');
+    const admin = s.family.myRole() === 'admin';
     const transportName = { direct: 'direct', turn: 'through TURN', fallback: 'through the server (fallback)', memory: 'in memory' } as const;
     return html`
       <section class="card">
@@ -66,9 +97,22 @@ export class FvDevices extends LitElement {
       <section class="card">
         <h3>Family members</h3>
         <p class="muted">Before sharing, read the safety words aloud with the person (on the phone or in person). If they match on both screens, nobody swapped their key.</p>
+        ${this.confirmRemove ? html`<div id="confirm-remove" class="card" role="alertdialog" aria-modal="true" aria-labelledby="confirm-remove-title"
+            @keydown=${(e: KeyboardEvent) => { if (e.key === 'Escape') this.confirmRemove = undefined; }}>
+          <p id="confirm-remove-title"><strong>Remove ${this.confirmRemove.name} from the family?</strong></p>
+          <p>Their devices are disconnected and new photos get new keys they do not have. What they already saw or downloaded cannot be taken back.</p>
+          <button class="cancel" @click=${() => (this.confirmRemove = undefined)}>Cancel</button>
+          <button class="confirm" @click=${() => void this.#remove()}>Remove ${this.confirmRemove.name}</button>
+        </div>` : ''}
+        ${this.memberError ? html`<p class="error" role="alert">${this.memberError}</p>` : ''}
         ${s.family.notices.map((n) => html`<p class="error notice" role="alert">${n}</p>`)}
         <ul id="members">${this.members.filter((m) => m.role !== 'removed').map((m) => html`<li>
           <strong>${m.name}</strong>${m.me ? ' (you)' : ''} · <span class="role">${roleName[m.role]}</span> · <span class="words">${m.words.join(' ')}</span>
+          ${admin && !m.me ? html`
+            <select aria-label=${`Role of ${m.name}`} @change=${(e: Event) => void this.#setRole(m.identity, (e.target as HTMLSelectElement).value as 'admin' | 'contributor' | 'viewer')}>
+              ${(['admin', 'contributor', 'viewer'] as const).map((r) => html`<option value=${r} ?selected=${m.role === r}>${roleName[r]}</option>`)}
+            </select>
+            <button class="remove" @click=${() => (this.confirmRemove = { identity: m.identity, name: m.name })}>Remove ${m.name}</button>` : ''}
           ${m.me ? '' : m.albums < (this.app.session?.albumIds.length ?? 0)
             ? html`<button class="share" @click=${() => void this.#share(m.identity)}>Words match: share my albums</button>`
             : html` · albums shared`}
