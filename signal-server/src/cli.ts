@@ -35,15 +35,23 @@ async function main(): Promise<number> {
   console.log(`Signal server listening on ${server.url} (serving ${parsed.options.staticDir ?? 'no static files'})`);
 
   await new Promise<void>((resolve) => {
+    // One Ctrl-C under npm arrives two or three times (the terminal signals the process group and
+    // npm forwards its own): the listeners stay, and signals during the shutdown are only noted.
+    let stopping = false;
     const stop = (sig: NodeJS.Signals) => {
+      if (stopping) {
+        console.log(`${new Date().toISOString()} signal ${sig}: already shutting down`);
+        return;
+      }
+      stopping = true;
       console.log(`${new Date().toISOString()} signal ${sig}: shutting down`);
       server.close().then(resolve, (e: unknown) => {
         console.error(`signal-server: error during shutdown: ${String(e)}`);
         resolve();
       });
     };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
   });
   return 0;
 }

@@ -56,4 +56,30 @@ describe('cli', () => {
     const ws = new WebSocket(`${url.replace('http', 'ws')}/signal`);
     await new Promise<void>((resolve) => ws.on('error', () => resolve()));
   }, 30_000);
+
+  it('one Ctrl-C under npm (SIGINT twice at once) is one clean shutdown, exit 0', async () => {
+    const proc = spawn(process.execPath, [...cli, '--port', '0', '--no-static'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no start line:\n${out}`)), 15_000);
+      proc.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('Signal server listening on')) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+    // A SIGINT sent the very moment the start-up line appears ended the process here even so
+    // (under tsx; not understood yet): this test is about the second signal, so it waits a little.
+    await new Promise((r) => setTimeout(r, 500));
+    proc.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 20));
+    proc.kill('SIGINT');
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(out).toMatch(/signal SIGINT: shutting down/);
+    expect(out).toMatch(/signal SIGINT: already shutting down/);
+  }, 30_000);
 });
