@@ -57,8 +57,15 @@ test('create a vault, add photos, view, lock and unlock', async () => {
     await page.locator('#tab-photos').click();
 
     // A second album: starts empty; the first keeps its photos.
-    page.once('dialog', (d) => void d.accept('Holidays'));
+    // The app's own dialog (a native prompt() would fail this: Playwright dismisses those).
     await page.locator('#new-album').click();
+    const ask = page.getByRole('alertdialog', { name: 'New album' });
+    await expect(ask.getByLabel('Name of the new album')).toBeFocused();
+    await page.keyboard.press('Escape');
+    await expect(ask).toHaveCount(0);
+    await page.locator('#new-album').click();
+    await ask.getByLabel('Name of the new album').fill('Holidays');
+    await ask.getByRole('button', { name: 'Create album' }).click();
     await expect(page.locator('#album-name')).toHaveText('Holidays', { timeout: 30_000 });
     await expect(page.locator('#count')).toHaveText('0 photos');
     await page.locator('#album').selectOption({ label: 'Family' });
@@ -73,6 +80,14 @@ test('create a vault, add photos, view, lock and unlock', async () => {
     await expect(page.locator('#count')).toHaveText('2 photos', { timeout: 30_000 });
     await expect(page.locator('fv-grid img')).toHaveCount(2, { timeout: 30_000 });
     await page.screenshot({ path: 'test-results/app-grid.png' });
+
+    // Deleting asks first, in the app's own dialog.
+    await page.locator('fv-grid button.cell').first().click();
+    await page.getByRole('button', { name: 'Delete' }).click();
+    const del = page.getByRole('alertdialog', { name: 'Delete this photo?' });
+    await expect(del).toContainText('for the whole family');
+    await del.getByRole('button', { name: 'Delete' }).click();
+    await expect(page.locator('#count')).toHaveText('1 photos', { timeout: 30_000 });
   } finally {
     await browser.close();
   }

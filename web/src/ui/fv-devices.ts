@@ -1,6 +1,7 @@
 import { LitElement, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { AppController } from '../vault/app-controller.ts';
+import './fv-dialog.ts';
 import { shared } from './styles.ts';
 
 const roleName = { admin: 'admin', contributor: 'can add photos', viewer: 'can look', removed: 'removed' } as const;
@@ -56,10 +57,6 @@ export class FvDevices extends LitElement {
     await this.#loadMembers();
   }
 
-  override updated() {
-    if (this.confirmRemove) this.renderRoot.querySelector<HTMLButtonElement>('#confirm-remove button.cancel')?.focus();
-  }
-
   async #share(identity: string) {
     await this.app.session!.shareAlbumsWith(identity);
     await this.#loadMembers();
@@ -97,13 +94,9 @@ export class FvDevices extends LitElement {
       <section class="card">
         <h3>Family members</h3>
         <p class="muted">Before sharing, read the safety words aloud with the person (on the phone or in person). If they match on both screens, nobody swapped their key.</p>
-        ${this.confirmRemove ? html`<div id="confirm-remove" class="card" role="alertdialog" aria-modal="true" aria-labelledby="confirm-remove-title"
-            @keydown=${(e: KeyboardEvent) => { if (e.key === 'Escape') this.confirmRemove = undefined; }}>
-          <p id="confirm-remove-title"><strong>Remove ${this.confirmRemove.name} from the family?</strong></p>
-          <p>Their devices are disconnected and new photos get new keys they do not have. What they already saw or downloaded cannot be taken back.</p>
-          <button class="cancel" @click=${() => (this.confirmRemove = undefined)}>Cancel</button>
-          <button class="confirm" @click=${() => void this.#remove()}>Remove ${this.confirmRemove.name}</button>
-        </div>` : ''}
+        ${this.confirmRemove ? html`<fv-dialog heading=${`Remove ${this.confirmRemove.name} from the family?`} action=${`Remove ${this.confirmRemove.name}`} danger
+          text="Their devices are disconnected and new photos get new keys they do not have. What they already saw or downloaded cannot be taken back."
+          @answer=${() => void this.#remove()} @cancel=${() => (this.confirmRemove = undefined)}></fv-dialog>` : ''}
         ${this.memberError ? html`<p class="error" role="alert">${this.memberError}</p>` : ''}
         ${s.family.notices.map((n) => html`<p class="error notice" role="alert">${n}</p>`)}
         <ul id="members">${this.members.filter((m) => m.role !== 'removed').map((m) => html`<li>

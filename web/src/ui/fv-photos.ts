@@ -3,6 +3,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { PhotoId } from '../core/ids.ts';
 import type { AppController } from '../vault/app-controller.ts';
 import type { FileOutcome, IngestProgress } from '../vault/ingest.ts';
+import './fv-dialog.ts';
 import './fv-grid.ts';
 import { errorText, shared } from './styles.ts';
 import { ThumbCache } from './thumb-cache.ts';
@@ -24,6 +25,8 @@ export class FvPhotos extends LitElement {
   @state() openInfo = '';
   @state() dragging = false;
   @state() version = 0;
+  /** Which of the app's own dialogs is open. */
+  @state() asking: 'new-album' | 'delete' | undefined;
   cache = new ThumbCache((id) => this.app.session!.thumbnail(this.app.album, id as PhotoId));
   #offs: Array<() => void> = [];
 
@@ -87,13 +90,16 @@ export class FvPhotos extends LitElement {
     await this.add(files);
   }
 
-  #newAlbum = async () => {
-    const name = prompt('Name of the new album', 'Holidays')?.trim();
-    if (!name) return;
+  #newAlbum = () => {
+    this.asking = 'new-album';
+  };
+
+  async #createAlbum(name: string) {
+    this.asking = undefined;
     this.app.album = await this.app.session!.createAlbum(name);
     this.cache.clear();
     this.version++;
-  };
+  }
 
   async #show(id: string) {
     this.open = id;
@@ -117,7 +123,8 @@ export class FvPhotos extends LitElement {
   }
 
   async #delete() {
-    if (!this.open || !confirm('Delete this photo for the whole family?')) return;
+    this.asking = undefined;
+    if (!this.open) return;
     await this.app.session!.removePhoto(this.app.album, this.open as PhotoId);
     this.#close();
   }
@@ -128,7 +135,7 @@ export class FvPhotos extends LitElement {
     if (!this.app.album) {
       return html`<section class="card" id="no-album"><h2>Almost there</h2>
         <p>Ask a family member to share the albums with you: on their Devices &amp; homes page, you both read the safety words of your name aloud, and if they match, they press Share.</p>
-        <p>Or start an album of your own: <button id="new-album" @click=${this.#newAlbum}>New album</button></p></section>`;
+        <p>Or start an album of your own: <button id="new-album" @click=${this.#newAlbum}>New album</button></p></section>${this.#dialog()}`;
     }
     const ids = s.photos(this.app.album).map((p) => p.photo).reverse();
     const album = s.albums.get(this.app.album);
@@ -162,11 +169,25 @@ export class FvPhotos extends LitElement {
         <p class="muted" style="color:#ddd;padding:0 .75rem" id="viewer-info">${this.openInfo}</p>
         <div class="row">
           ${this.openUrl ? html`<a href=${this.openUrl} download><button>Download original</button></a>` : ''}
-          <button class="danger" @click=${this.#delete}>Delete</button>
+          <button class="danger" @click=${() => (this.asking = 'delete')}>Delete</button>
           <button class="quiet" @click=${this.#close}>Close</button>
         </div>
       </div>` : ''}
+      ${this.#dialog()}
     `;
+  }
+
+  #dialog() {
+    const cancel = () => (this.asking = undefined);
+    if (this.asking === 'new-album') {
+      return html`<fv-dialog heading="New album" field="Name of the new album" value="Holidays" action="Create album"
+        @answer=${(e: CustomEvent<string>) => void this.#createAlbum(e.detail)} @cancel=${cancel}></fv-dialog>`;
+    }
+    if (this.asking === 'delete') {
+      return html`<fv-dialog heading="Delete this photo?" text="It is deleted for the whole family, on every device and home." action="Delete" danger
+        @answer=${() => void this.#delete()} @cancel=${cancel}></fv-dialog>`;
+    }
+    return '';
   }
 }
 

@@ -1,0 +1,68 @@
+import { LitElement, css, html } from 'lit';
+import { customElement, property, query } from 'lit/decorators.js';
+import { shared } from './styles.ts';
+
+/**
+ * The app's own confirmation / question dialog (never the browser's prompt() or confirm()):
+ * modal, labelled by its heading, focus kept inside (Tab cycles), Escape or Cancel closes.
+ * With `field` set it asks for a value. Fires `answer` (detail: the value, or true) or `cancel`.
+ */
+@customElement('fv-dialog')
+export class FvDialog extends LitElement {
+  static override styles = [shared, css`
+    .backdrop { position: fixed; inset: 0; background: rgb(0 0 0 / 0.45); display: grid; place-items: center; z-index: 20; }
+    .box { max-width: min(28rem, calc(100vw - 2rem)); }
+    input { width: 100%; box-sizing: border-box; }
+  `];
+  @property() heading = '';
+  @property() text = '';
+  /** Label of a text field to fill in; none: a plain confirmation. */
+  @property() field = '';
+  @property() value = '';
+  @property() action = 'OK';
+  @property({ type: Boolean }) danger = false;
+  @query('input') input: HTMLInputElement | undefined;
+
+  override firstUpdated() {
+    (this.input ?? this.renderRoot.querySelector<HTMLButtonElement>('button.cancel'))?.focus();
+  }
+
+  #answer() {
+    const v = this.input?.value.trim();
+    if (this.field && !v) return this.input?.focus();
+    this.dispatchEvent(new CustomEvent('answer', { detail: this.field ? v : true }));
+  }
+
+  #cancel() {
+    this.dispatchEvent(new CustomEvent('cancel'));
+  }
+
+  #keydown(e: KeyboardEvent) {
+    if (e.key === 'Escape') return this.#cancel();
+    if (e.key === 'Enter' && e.target === this.input) return this.#answer();
+    if (e.key !== 'Tab') return;
+    const f = [...this.renderRoot.querySelectorAll<HTMLElement>('input, button')];
+    const i = f.indexOf((this.renderRoot as ShadowRoot).activeElement as HTMLElement);
+    const next = e.shiftKey ? (i <= 0 ? f.length - 1 : i - 1) : (i + 1) % f.length;
+    e.preventDefault();
+    f[next]?.focus();
+  }
+
+  override render() {
+    return html`<div class="backdrop" @keydown=${this.#keydown}>
+      <div class="card box" role="alertdialog" aria-modal="true" aria-labelledby="h" aria-describedby="t">
+        <h2 id="h">${this.heading}</h2>
+        ${this.text ? html`<p id="t">${this.text}</p>` : ''}
+        ${this.field ? html`<label>${this.field} <input .value=${this.value} /></label>` : ''}
+        <div class="row">
+          <button class="cancel quiet" @click=${this.#cancel}>Cancel</button>
+          <button class=${this.danger ? 'danger' : ''} @click=${this.#answer}>${this.action}</button>
+        </div>
+      </div>
+    </div>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap { 'fv-dialog': FvDialog }
+}
