@@ -5,7 +5,7 @@
  * with the bytes; the device checks it against its own copy. An ack, an offer or an inventory
  * line is a claim; only a passed challenge is proof. A home that fails loses its acks for it.
  */
-import { equalBytes } from '../core/bytes.ts';
+import { equalBytes, toHex } from '../core/bytes.ts';
 import { describeError } from '../core/errors.ts';
 import type { ObjectHash } from '../core/ids.ts';
 import type { ObjChallengeFrame, ObjProofFrame } from './frames.ts';
@@ -28,7 +28,7 @@ export class StorageChallenge {
     if (this.#open.size >= MAX_OPEN) return 'timeout';
     const nonce = crypto.randomBytes(32);
     const expected = await crypto.hmac(nonce, ours);
-    const key = `${hash}:${toKey(nonce)}`;
+    const key = `${hash}:${toHex(nonce)}`;
     const result = await new Promise<ChallengeResult>((resolve) => {
       const timer = clock.setTimeout(() => {
         this.#open.delete(key);
@@ -63,7 +63,7 @@ export class StorageChallenge {
   }
 
   onProof(f: ObjProofFrame): void {
-    const key = `${f.hash}:${toKey(f.nonce)}`;
+    const key = `${f.hash}:${toHex(f.nonce)}`;
     const open = this.#open.get(key);
     if (!open) return this.s.abuse('unexpected', 'a proof nobody asked for');
     this.#open.delete(key);
@@ -79,5 +79,3 @@ export class StorageChallenge {
     }
   }
 }
-
-const toKey = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');

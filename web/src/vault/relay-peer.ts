@@ -74,9 +74,10 @@ export async function startRelayPeer(crypto: CryptoApi, cfg: RelayPageConfig, lo
   // The invite key admits this relay (the hello credential) and signs its enrolment.
   const inviteKey = await crypto.signingKeyFromSeed(invite.inviteSeed);
   const isig = await crypto.signDetached(inviteKey.secretKey, INVITE_DEVICE_CONTEXT, deviceKeys.publicKey);
+  const genesis = await index.getSetting<string>('authority.genesis');
   const authority = new Authority({
     crypto, log,
-    ...((await index.getSetting<string>('authority.genesis')) ? { genesis: (await index.getSetting<string>('authority.genesis'))! } : {}),
+    ...(genesis ? { genesis } : {}),
     pinBy: { inviteKey: toBase64Url(inviteKey.publicKey), inviterFingerprint: invite.inviter },
     onPinned: (g) => index.setSetting('authority.genesis', g),
   });

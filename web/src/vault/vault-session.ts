@@ -193,11 +193,8 @@ export class VaultSession extends Emitter<VaultEvents> {
   }
 
   async #applyAll(ops: OpEnvelope[]): Promise<void> {
-    for (const op of ops) if (op.log === VAULT_LOG) this.#lamport = Math.max(this.#lamport, op.lamport);
     await this.#apply(ops.filter((o) => o.log !== VAULT_LOG));
   }
-
-  #lamport = 0;
 
   /**
    * Album ops are opened with the key of their epoch and applied if their author may make them
@@ -206,7 +203,6 @@ export class VaultSession extends Emitter<VaultEvents> {
    */
   async #apply(ops: OpEnvelope[]): Promise<void> {
     await this.family.refresh();
-    for (const op of ops) if (op.log === VAULT_LOG) this.#lamport = Math.max(this.#lamport, op.lamport);
     const rest = [...this.#pending, ...ops.filter((o) => o.log !== VAULT_LOG)];
     this.#pending = [];
     for (const op of rest) {
@@ -273,7 +269,8 @@ export class VaultSession extends Emitter<VaultEvents> {
 
   /** Appends signed statement bytes (the genesis, or one signed with another key) to the vault log. */
   async appendVaultBytes(bytes: Uint8Array): Promise<void> {
-    await this.#append(VAULT_LOG, ++this.#lamport, bytes);
+    // The authority has seen every vault-log op (stored, received, ours): its clock is the log's.
+    await this.#append(VAULT_LOG, this.authority.nextLamport, bytes);
   }
 
   async #appendAlbumOp(album: string, payload: AlbumOpPayload, lamport: number): Promise<void> {
