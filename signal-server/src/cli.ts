@@ -31,27 +31,33 @@ async function main(): Promise<number> {
     console.error(`signal-server: ${parsed.message}`);
     return 2;
   }
+  // The stop handlers go in before the server starts: a Ctrl-C during start-up is a clean stop too.
+  // One Ctrl-C under npm arrives two or three times (the terminal signals the process group and
+  // npm forwards its own): the listeners stay, and signals during the shutdown are only noted.
+  let stopRequested: NodeJS.Signals | null = null;
+  let onStop: (sig: NodeJS.Signals) => void = () => {};
+  const stop = (sig: NodeJS.Signals) => {
+    if (stopRequested) {
+      console.log(`${new Date().toISOString()} signal ${sig}: already shutting down`);
+      return;
+    }
+    stopRequested = sig;
+    console.log(`${new Date().toISOString()} signal ${sig}: shutting down`);
+    onStop(sig);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+
   const server = await startSignalServer(parsed.options);
   console.log(`Signal server listening on ${server.url} (serving ${parsed.options.staticDir ?? 'no static files'})`);
-
   await new Promise<void>((resolve) => {
-    // One Ctrl-C under npm arrives two or three times (the terminal signals the process group and
-    // npm forwards its own): the listeners stay, and signals during the shutdown are only noted.
-    let stopping = false;
-    const stop = (sig: NodeJS.Signals) => {
-      if (stopping) {
-        console.log(`${new Date().toISOString()} signal ${sig}: already shutting down`);
-        return;
-      }
-      stopping = true;
-      console.log(`${new Date().toISOString()} signal ${sig}: shutting down`);
+    onStop = () => {
       server.close().then(resolve, (e: unknown) => {
         console.error(`signal-server: error during shutdown: ${String(e)}`);
         resolve();
       });
     };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
+    if (stopRequested) onStop(stopRequested);
   });
   return 0;
 }
