@@ -2,7 +2,7 @@
  * Stop signals (SIGTERM, SIGINT, SIGHUP) → one graceful stop.
  *
  * One Ctrl-C on `npm run relay` reaches relay-node two or three times: the terminal signals the
- * whole process group, and npm (and tsx, when its child was slow to report) forward theirs. So
+ * whole process group, and npm forwards its own. So
  * signals within `burstMs` of the first signal of a burst are one stop request. The first request
  * starts the graceful stop; a second is acknowledged and changes nothing (queued writes are
  * finishing); a third, or a stop that outlasts `deadlineMs`, forces the exit.

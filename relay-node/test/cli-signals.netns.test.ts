@@ -79,8 +79,10 @@ async function startRelay(name: string, via: 'node' | 'npm'): Promise<Relay> {
   ];
   const [cmd, args] = via === 'node'
     ? [process.execPath, ['--import', 'tsx', 'relay-node/src/cli.ts', ...flags]]
-    // bash -c execs its one command (dash does not), so npm's forwarded SIGINT reaches tsx, which
-    // relays it to relay-node: the double delivery of macOS and most Linux distributions.
+    // bash -c execs its one command (dash does not), so npm's forwarded SIGINT reaches relay-node
+    // itself: the double delivery of macOS and most Linux distributions. (The scripts run
+    // `node --import tsx`, not the tsx CLI: that one relays each signal to its child and SIGKILLs
+    // the child when it does not answer within 30 ms, which cut the stop short under load.)
     : ['npm', ['run', '--silent', '--script-shell', '/bin/bash', 'relay', '--', ...flags]];
   // detached: a process group of its own, like a shell's foreground job.
   const proc = spawn(cmd, args, {
@@ -135,7 +137,7 @@ const order = (text: string, ...patterns: RegExp[]): number[] => patterns.map((p
 describe.skipIf(noBrowser)('relay-node stopped with SIGINT', () => {
   it('two SIGINTs in quick succession are one clean stop: page stopped, browser closed, exit 0', async () => {
     const relay = await startRelay('Oak', 'node');
-    // The second copy comes tens of ms later (tsx waits 30 ms for its child before relaying npm's).
+    // The second copy comes tens of ms later (npm forwarding its own).
     kill(relay, 'SIGINT');
     await sleep(50);
     kill(relay, 'SIGINT');
