@@ -4,6 +4,7 @@
  * not a photo), see thumbnails, open the viewer, lock, fail with a wrong passphrase, unlock again.
  */
 import { test, expect } from '@playwright/test';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { launchChromium } from './support/chromium.ts';
 import { startSignalServer, type SignalServer } from './support/processes.ts';
@@ -34,9 +35,15 @@ test('create a vault, add photos, view, lock and unlock', async () => {
     await page.locator('#picker').setInputFiles([
       file('e2e/fixtures/beach.jpg', 'image/jpeg'), file('e2e/fixtures/beach.heic', 'image/heic'),
       { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a photo') },
+      // Random bytes named like a photo: refused with a reason, never a photo that shows nothing.
+      { name: 'broken.jpg', mimeType: 'image/jpeg', buffer: randomBytes(4000) },
+      // The right first bytes, then garbage: it cannot be decoded, so it is refused too.
+      { name: 'cut.jpg', mimeType: 'image/jpeg', buffer: Buffer.concat([readFileSync('e2e/fixtures/beach.jpg').subarray(0, 20), randomBytes(4000)]) },
     ]);
     await expect(page.locator('#count')).toHaveText('2 photos', { timeout: 30_000 });
     await expect(page.locator('#outcomes')).toContainText('notes.txt');
+    await expect(page.locator('#outcomes')).toContainText('broken.jpg: This file is damaged or is not really a JPEG');
+    await expect(page.locator('#outcomes')).toContainText('cut.jpg: This image is damaged');
     await expect(page.locator('fv-grid img')).toHaveCount(2, { timeout: 30_000 });
     // The same photo again is recognised, not stored twice.
     await page.locator('#picker').setInputFiles(['e2e/fixtures/beach.jpg']);
@@ -46,6 +53,11 @@ test('create a vault, add photos, view, lock and unlock', async () => {
     await page.locator('fv-grid button.cell').first().click();
     await expect(page.locator('#viewer-img')).toBeVisible();
     await expect(page.locator('#viewer-info')).toContainText('backed up on 0 homes');
+    // Newest first: the HEIC. Its own name, for the image's text and for the download.
+    await expect(page.getByRole('img', { name: 'beach.heic' })).toBeVisible();
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Download original' }).click();
+    expect((await download).suggestedFilename()).toBe('beach.heic');
     await page.screenshot({ path: 'test-results/app-viewer.png' });
     await page.getByRole('button', { name: 'Close' }).click();
 
@@ -88,6 +100,12 @@ test('create a vault, add photos, view, lock and unlock', async () => {
     await expect(del).toContainText('for the whole family');
     await del.getByRole('button', { name: 'Delete' }).click();
     await expect(page.locator('#count')).toHaveText('1 photos', { timeout: 30_000 });
+
+    // A video gets its poster frame: the server's CSP lets <video> read the blob (media-src).
+    const webm = await page.evaluate(recordWebm);
+    await page.locator('#picker').setInputFiles([{ name: 'clip.webm', mimeType: 'video/webm', buffer: Buffer.from(webm, 'base64') }]);
+    await expect(page.locator('#count')).toHaveText('2 photos', { timeout: 30_000 });
+    await expect(page.locator('fv-grid img')).toHaveCount(2, { timeout: 30_000 });
   } finally {
     await browser.close();
   }
@@ -113,6 +131,8 @@ test('a new family member joins from an invite link and sees the album once the 
     expect(new URL(link).hash).toMatch(/^#join=fv\./);
 
     await b!.goto(link);
+    // The field holds the invite code itself, not the link's "join=" prefix.
+    await expect(b!.locator('#invite')).toHaveValue(/^fv\./);
     await b!.locator('#jname').fill('Grandpa');
     await b!.locator('#jpass').fill('another good passphrase');
     await b!.locator('#join-btn').click();
@@ -123,6 +143,8 @@ test('a new family member joins from an invite link and sees the album once the 
     // Both screens show the same safety words for Grandpa.
     await b!.locator('#tab-devices').click();
     const onB = (await b!.locator('#members li', { hasText: 'Grandpa' }).locator('.words').textContent())!;
+    // Nobody has shared anything with Grandpa yet, and his screen does not pretend otherwise.
+    await expect(b!.locator('#members li', { hasText: 'Ada' })).toContainText('no albums shared with you yet', { timeout: 60_000 });
     const rowOnA = a!.locator('#members li', { hasText: 'Grandpa' });
     await expect(rowOnA).toBeVisible({ timeout: 60_000 });
     expect(await rowOnA.locator('.words').textContent()).toBe(onB);
@@ -150,3 +172,28 @@ test('a new family member joins from an invite link and sees the album once the 
     await Promise.all(browsers.map((br) => br.close()));
   }
 });
+
+/** Runs in the page: one second of a moving canvas, recorded as WebM (Chromium), base64. */
+async function recordWebm(): Promise<string> {
+  const canvas = document.createElement('canvas');
+  canvas.width = 160;
+  canvas.height = 120;
+  const g = canvas.getContext('2d')!;
+  const rec = new MediaRecorder(canvas.captureStream(25), { mimeType: 'video/webm' });
+  const parts: Blob[] = [];
+  rec.ondataavailable = (e) => parts.push(e.data);
+  const stopped = new Promise((r) => (rec.onstop = r));
+  rec.start();
+  const t0 = performance.now();
+  while (performance.now() - t0 < 1000) {
+    g.fillStyle = `hsl(${Math.round(performance.now() - t0) % 360} 70% 50%)`;
+    g.fillRect(0, 0, 160, 120);
+    await new Promise((r) => setTimeout(r, 40));
+  }
+  rec.stop();
+  await stopped;
+  const bytes = new Uint8Array(await new Blob(parts).arrayBuffer());
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin);
+}

@@ -52,8 +52,9 @@ describe('deploy/systemd', () => {
     expect(exec(signal)).toMatch(/^ExecStart=\/usr\/bin\/node --import tsx signal-server\/src\/cli\.ts /);
     expect(exec(relay)).toMatch(/^ExecStart=\/usr\/bin\/node --import tsx relay-node\/src\/cli\.ts --data \/var\/lib\/family-vault-relay\/data /);
     const pkg = JSON.parse(await readFile(join(deploy, '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    expect(pkg.scripts.signal).toBe('tsx signal-server/src/cli.ts');
-    expect(pkg.scripts.relay).toBe('tsx relay-node/src/cli.ts');
+    // The units run what `npm run signal` / `npm run relay` run, minus npm.
+    expect(exec(signal)).toContain(`/usr/bin/${pkg.scripts.signal} `);
+    expect(exec(relay)).toContain(`/usr/bin/${pkg.scripts.relay} `);
     for (const s of [signal, relay]) {
       expect(s).toContain('ProtectSystem=strict');
       expect(s).toContain('Restart=on-failure');

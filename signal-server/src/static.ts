@@ -14,6 +14,8 @@ export const CONTENT_SECURITY_POLICY = [
   "script-src 'self' 'wasm-unsafe-eval'",
   "connect-src 'self' ws: wss:",
   "img-src 'self' blob: data:",
+  // Video posters and playback read decrypted bytes from blob: URLs (default-src would block them).
+  "media-src 'self' blob:",
   "worker-src 'self' blob:",
   "style-src 'self' 'unsafe-inline'",
   "object-src 'none'",

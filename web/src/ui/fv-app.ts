@@ -62,7 +62,8 @@ export class FvApp extends LitElement {
   #body() {
     const app = this.app;
     if (!app) return html`<p>Starting…</p>`;
-    const invite = location.hash.startsWith('#join=') ? location.hash.slice(1) : '';
+    // The field shows the invite code itself, not the link's `join=` prefix.
+    const invite = location.hash.startsWith('#join=') ? decodeURIComponent(location.hash.slice('#join='.length)) : '';
     if (invite && !app.session) return html`<fv-welcome .app=${app} .invite=${invite}></fv-welcome>`;
     switch (this.screen) {
       case 'welcome':

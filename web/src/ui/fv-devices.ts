@@ -75,17 +75,19 @@ export class FvDevices extends LitElement {
     const active = jobs.filter((j) => j.state === 'queued' || j.state === 'sending');
     const failed = jobs.filter((j) => j.state === 'failed');
     const admin = s.family.myRole() === 'admin';
+    const serverState = { joined: 'connected', connecting: 'connecting…', closed: 'not reachable (photos wait here)' } as const;
+    const myAlbums = s.albumIds.length;
     const transportName = { direct: 'direct', turn: 'through TURN', fallback: 'through the server (fallback)', memory: 'in memory' } as const;
     return html`
       <section class="card">
         <h2>Devices &amp; homes</h2>
-        <p class="muted">Signal server: <span id="signal-state">${s.node.signal.state}</span> · this device: ${s.peerId.slice(0, 8)}</p>
+        <p class="muted">Family server: <span id="signal-state">${serverState[s.node.signal.state]}</span></p>
         ${peers.length === 0 ? html`<p id="no-peers">No other device or home relay is connected right now. Photos wait here and sync when one is.</p>` : ''}
         <ul id="peers">${peers.map((p) => html`<li>
           <strong>${p.role === 'relay' ? 'Home relay' : 'Family device'}</strong> ${s.peerStatus.get(p.peerId!)?.name ?? p.peerId!.slice(0, 8)} ·
           <span class="transport">${transportName[p.transport]}</span> · ${p.state}
           ${p.refusal ? html`<span class="error"> · refused (${p.refusal.by}): ${p.refusal.detail || p.refusal.reason}</span>` : ''}
-          · ${p.jobs.queued + p.jobs.sending ? `${p.jobs.queued + p.jobs.sending} transfers to go` : 'in sync'}${p.jobs.failed ? html`, <span class="error">${p.jobs.failed} failed</span>` : ''}
+          · ${p.jobs.queued + p.jobs.sending ? `${p.jobs.queued + p.jobs.sending} transfers to go` : 'nothing waiting to send'}${p.jobs.failed ? html`, <span class="error">${p.jobs.failed} failed</span>` : ''}
         </li>`)}</ul>
         ${[...s.peerStatus.values()].filter((st) => st.full).map((st) => html`<p class="error relay-full" role="alert">${st.reason ?? `Home ${st.name ?? ''} is full`}. New photos are not backed up there until it has room.</p>`)}
         <p id="queue">${active.length ? `${active.length} transfers in progress` : 'Nothing waiting to transfer.'}</p>
@@ -106,7 +108,7 @@ export class FvDevices extends LitElement {
               ${(['admin', 'contributor', 'viewer'] as const).map((r) => html`<option value=${r} ?selected=${m.role === r}>${roleName[r]}</option>`)}
             </select>
             <button class="remove" @click=${() => (this.confirmRemove = { identity: m.identity, name: m.name })}>Remove ${m.name}</button>` : ''}
-          ${m.me ? '' : m.albums < (this.app.session?.albumIds.length ?? 0)
+          ${m.me ? '' : myAlbums === 0 ? html` · <span class="muted">no albums shared with you yet</span>` : m.albums < myAlbums
             ? html`<button class="share" @click=${() => void this.#share(m.identity)}>Words match: share my albums</button>`
             : html` · albums shared`}
         </li>`)}</ul>

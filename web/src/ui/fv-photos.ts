@@ -23,6 +23,8 @@ export class FvPhotos extends LitElement {
   @state() open: string | undefined;
   @state() openUrl: string | undefined;
   @state() openInfo = '';
+  /** The photo's own file name, for "Download original" and the image's text alternative. */
+  @state() openName = '';
   @state() dragging = false;
   @state() version = 0;
   /** Which of the app's own dialogs is open. */
@@ -97,6 +99,7 @@ export class FvPhotos extends LitElement {
   async #createAlbum(name: string) {
     this.asking = undefined;
     this.app.album = await this.app.session!.createAlbum(name);
+    this.outcomes = [];
     this.cache.clear();
     this.version++;
   }
@@ -105,6 +108,7 @@ export class FvPhotos extends LitElement {
     this.open = id;
     const s = this.app.session!;
     const meta = await s.metadata(this.app.album, id as PhotoId).catch(() => undefined);
+    this.openName = meta?.name ?? '';
     const homes = await s.backedUpOn(this.app.album, id as PhotoId);
     this.openInfo = `${meta?.name ?? ''}${meta?.takenAt ? ` · ${new Date(meta.takenAt).toLocaleString()}` : ''} · backed up on ${homes} home${homes === 1 ? '' : 's'}`;
     try {
@@ -120,6 +124,7 @@ export class FvPhotos extends LitElement {
     if (this.openUrl?.startsWith('blob:') && !this.cache.peek(this.open ?? '')) URL.revokeObjectURL(this.openUrl);
     this.open = undefined;
     this.openUrl = undefined;
+    this.openName = '';
   }
 
   async #delete() {
@@ -143,7 +148,7 @@ export class FvPhotos extends LitElement {
     return html`
       <div class="row">
         <h2 id="album-name">${album?.name ?? 'Photos'}</h2><span class="muted" id="count">${ids.length} photos</span>
-        ${s.albumIds.length > 1 ? html`<select id="album" aria-label="Album" @change=${(e: Event) => { this.app.album = (e.target as HTMLSelectElement).value; this.cache.clear(); this.version++; }}>
+        ${s.albumIds.length > 1 ? html`<select id="album" aria-label="Album" @change=${(e: Event) => { this.app.album = (e.target as HTMLSelectElement).value; this.outcomes = []; this.cache.clear(); this.version++; }}>
           ${s.albumIds.map((a) => html`<option value=${a} ?selected=${a === this.app.album}>${s.albums.get(a)?.name ?? a}</option>`)}
         </select>` : ''}
         <button class="quiet" id="new-album" @click=${this.#newAlbum}>New album</button>
@@ -165,10 +170,10 @@ export class FvPhotos extends LitElement {
       </div>
       <fv-grid .ids=${ids} .cache=${this.cache} data-version=${this.version} @open-photo=${(e: CustomEvent<string>) => void this.#show(e.detail)}></fv-grid>
       ${this.open ? html`<div class="viewer" role="dialog" aria-label="Photo">
-        ${this.openUrl ? html`<img id="viewer-img" src=${this.openUrl} alt="" />` : html`<p>Decrypting…</p>`}
+        ${this.openUrl ? html`<img id="viewer-img" src=${this.openUrl} alt=${this.openName || 'Photo'} />` : html`<p>Decrypting…</p>`}
         <p class="muted" style="color:#ddd;padding:0 .75rem" id="viewer-info">${this.openInfo}</p>
         <div class="row">
-          ${this.openUrl ? html`<a href=${this.openUrl} download><button>Download original</button></a>` : ''}
+          ${this.openUrl ? html`<a class="button" href=${this.openUrl} download=${this.openName || 'photo'}>Download original</a>` : ''}
           <button class="danger" @click=${() => (this.asking = 'delete')}>Delete</button>
           <button class="quiet" @click=${this.#close}>Close</button>
         </div>

@@ -4,7 +4,8 @@ import { css } from 'lit';
 export const shared = css`
   :host { font: 16px/1.4 system-ui, sans-serif; color: #1f2a27; }
   button, input, select { font: inherit; }
-  button { border: 0; border-radius: 0.6rem; padding: 0.6rem 1rem; background: #2f5d50; color: #fff; cursor: pointer; min-height: 2.75rem; }
+  button, a.button { border: 0; border-radius: 0.6rem; padding: 0.6rem 1rem; background: #2f5d50; color: #fff; cursor: pointer; min-height: 2.75rem; }
+  a.button { display: inline-flex; align-items: center; box-sizing: border-box; text-decoration: none; }
   button.quiet { background: #e4ded3; color: #1f2a27; }
   button.danger { background: #9b2c2c; }
   button:disabled { opacity: 0.5; cursor: default; }

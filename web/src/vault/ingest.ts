@@ -14,7 +14,7 @@ import { commitPhoto, stageObjects } from '../storage/commit.ts';
 import type { VaultIndex } from '../storage/index-db.ts';
 import type { PhotoRecord } from '../storage/index-schema.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
-import { checkMedia, DEFAULT_MEDIA_POLICY, type MediaPolicy } from './media/media-policy.ts';
+import { ALWAYS_DECODABLE, checkMedia, checkSignature, DEFAULT_MEDIA_POLICY, SIGNATURE_BYTES, type MediaPolicy } from './media/media-policy.ts';
 import type { PhotoExif } from './media/exif.ts';
 import type { Thumbnail } from './media/thumbnail.ts';
 
@@ -113,6 +113,7 @@ export class Ingest extends Emitter<IngestEvents> {
     let mime: string;
     try {
       mime = checkMedia(file, this.#d.policy ?? DEFAULT_MEDIA_POLICY);
+      checkSignature(new Uint8Array(await file.slice(0, SIGNATURE_BYTES).arrayBuffer()), mime);
     } catch (e) {
       if (isPolicyError(e)) return { name: file.name, status: 'refused', reason: (e as Error).message };
       throw e;
@@ -126,6 +127,9 @@ export class Ingest extends Emitter<IngestEvents> {
       }
       const [fileId, fileKey] = await Promise.all([crypto.newFileId(), crypto.newFileKey()]);
       const [thumb, exif] = await Promise.all([this.#d.media.thumbnail(file, mime), this.#d.media.exif(file)]);
+      if (!thumb && ALWAYS_DECODABLE.has(mime)) {
+        return { name: file.name, status: 'refused', reason: 'This image is damaged: it starts like one but cannot be shown, so it was not added' };
+      }
 
       const chunks: ObjectHash[] = [];
       let done = 0;

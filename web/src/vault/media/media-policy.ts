@@ -42,6 +42,40 @@ export function checkMedia(file: { type: string; name?: string; size: number }, 
   return type;
 }
 
+/** How many leading bytes `checkSignature` needs. */
+export const SIGNATURE_BYTES = 16;
+
+const ascii = (b: Uint8Array, at: number, text: string) => [...text].every((c, i) => b[at + i] === c.charCodeAt(0));
+const ISO_BMFF = (b: Uint8Array) => ascii(b, 4, 'ftyp');
+
+/** The first bytes each kind of file starts with; a kind not listed is not checked. */
+const SIGNATURES: Record<string, { name: string; test: (b: Uint8Array) => boolean }> = {
+  'image/jpeg': { name: 'JPEG', test: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
+  'image/png': { name: 'PNG', test: (b) => b[0] === 0x89 && ascii(b, 1, 'PNG\r\n') },
+  'image/gif': { name: 'GIF', test: (b) => ascii(b, 0, 'GIF8') },
+  'image/webp': { name: 'WebP', test: (b) => ascii(b, 0, 'RIFF') && ascii(b, 8, 'WEBP') },
+  'image/heic': { name: 'HEIC', test: ISO_BMFF },
+  'image/heif': { name: 'HEIF', test: ISO_BMFF },
+  'image/avif': { name: 'AVIF', test: ISO_BMFF },
+  'video/mp4': { name: 'MP4', test: ISO_BMFF },
+  'video/x-m4v': { name: 'M4V', test: ISO_BMFF },
+  // Old QuickTime files may open with another atom than ftyp.
+  'video/quicktime': { name: 'QuickTime', test: (b) => ['ftyp', 'moov', 'mdat', 'wide', 'free', 'skip', 'pnot'].some((a) => ascii(b, 4, a)) },
+  'video/webm': { name: 'WebM', test: (b) => b[0] === 0x1a && b[1] === 0x45 && b[2] === 0xdf && b[3] === 0xa3 },
+};
+
+/**
+ * Refuses a file whose first bytes are not those of the kind it claims to be (a damaged
+ * download, random bytes named .jpg): accepted, it would be a photo no device can ever show.
+ */
+export function checkSignature(head: Uint8Array, type: string): void {
+  const sig = SIGNATURES[type];
+  if (sig && !sig.test(head)) throw new PolicyError(`This file is damaged or is not really a ${sig.name} (it does not start like one), so it was not added`);
+}
+
+/** Kinds every browser decodes: if one of these gives no thumbnail, the file is damaged. */
+export const ALWAYS_DECODABLE = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
+
 export function formatBytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let i = 0;
