@@ -53,11 +53,12 @@ test('create a vault, add photos, view, lock and unlock', async () => {
     await page.locator('fv-grid button.cell').first().click();
     await expect(page.locator('#viewer-img')).toBeVisible();
     await expect(page.locator('#viewer-info')).toContainText('backed up on 0 homes');
-    // Newest first: the HEIC. Its own name, for the image's text and for the download.
-    await expect(page.getByRole('img', { name: 'beach.heic' })).toBeVisible();
+    // The photo's own name, for the image's text and for the download.
+    await expect(page.getByRole('img', { name: /^beach\.(jpg|heic)$/ })).toBeVisible();
+    const shown = await page.locator('#viewer-img').getAttribute('alt');
     const download = page.waitForEvent('download');
     await page.getByRole('link', { name: 'Download original' }).click();
-    expect((await download).suggestedFilename()).toBe('beach.heic');
+    expect((await download).suggestedFilename()).toBe(shown);
     await page.screenshot({ path: 'test-results/app-viewer.png' });
     await page.getByRole('button', { name: 'Close' }).click();
 
@@ -106,6 +107,16 @@ test('create a vault, add photos, view, lock and unlock', async () => {
     await page.locator('#picker').setInputFiles([{ name: 'clip.webm', mimeType: 'video/webm', buffer: Buffer.from(webm, 'base64') }]);
     await expect(page.locator('#count')).toHaveText('2 photos', { timeout: 30_000 });
     await expect(page.locator('fv-grid img')).toHaveCount(2, { timeout: 30_000 });
+
+    // Auto-lock (on by default): a device left alone shows the lock screen, not the photos.
+    await page.clock.install();
+    await page.locator('#tab-storage').click();
+    await expect(page.getByLabel('Lock the vault when this device is not used for')).toHaveValue('10');
+    await page.getByLabel('Lock the vault when this device is not used for').selectOption({ label: '1 minute' });
+    await page.clock.fastForward('00:50');
+    await expect(page.locator('#secret')).toHaveCount(0);
+    await page.clock.fastForward('00:15');
+    await expect(page.locator('#secret')).toBeVisible({ timeout: 10_000 });
   } finally {
     await browser.close();
   }

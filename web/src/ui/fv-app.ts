@@ -11,6 +11,9 @@ import { shared } from './styles.ts';
 
 type Tab = 'photos' | 'devices' | 'storage';
 
+/** What counts as the member using the app, for auto-lock. */
+const ACTIVITY = ['pointerdown', 'keydown', 'wheel', 'touchstart', 'scroll'] as const;
+
 /** The family app's root element: the shell, and the screen the controller is on. */
 @customElement('fv-app')
 export class FvApp extends LitElement {
@@ -37,10 +40,12 @@ export class FvApp extends LitElement {
     super.connectedCallback();
     addEventListener('online', this.#onNetwork);
     addEventListener('offline', this.#onNetwork);
+    for (const t of ACTIVITY) addEventListener(t, this.#onActivity, { passive: true, capture: true });
   }
   override disconnectedCallback() {
     removeEventListener('online', this.#onNetwork);
     removeEventListener('offline', this.#onNetwork);
+    for (const t of ACTIVITY) removeEventListener(t, this.#onActivity, { capture: true });
     this.#off?.();
     super.disconnectedCallback();
   }
@@ -54,6 +59,8 @@ export class FvApp extends LitElement {
       this.screen = this.app.screen;
     }
   }
+
+  #onActivity = () => this.app?.activity();
 
   #onNetwork = () => {
     this.network = navigator.onLine ? 'online' : 'offline';

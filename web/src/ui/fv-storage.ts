@@ -1,6 +1,7 @@
 import { LitElement, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { AppController } from '../vault/app-controller.ts';
+import { AUTO_LOCK_CHOICES } from '../vault/idle-lock.ts';
 import { shared } from './styles.ts';
 
 const fmt = (n: number | undefined) => (n === undefined ? '?' : n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : `${(n / 1e6).toFixed(1)} MB`);
@@ -46,6 +47,14 @@ export class FvStorage extends LitElement {
       <input id="k" type="text" inputmode="numeric" .value=${String(s.k)} @change=${(e: Event) => this.#set({ originals: s.originals, k: Math.max(1, Number((e.target as HTMLInputElement).value) || 2) })} />
       <p class="row"><button id="free" ?disabled=${s.originals !== 'save-space'} @click=${this.#free}>Free up space now</button></p>
       ${this.note ? html`<p role="status">${this.note}</p>` : ''}
+    </section>
+    <section class="card">
+      <h2>Lock</h2>
+      <label for="auto-lock">Lock the vault when this device is not used for</label>
+      <select id="auto-lock" @change=${(e: Event) => { this.app.setAutoLock(Number((e.target as HTMLSelectElement).value)); this.requestUpdate(); }}>
+        ${AUTO_LOCK_CHOICES.map((m) => html`<option value=${m} ?selected=${m === this.app.autoLockMinutes}>${m === 0 ? 'Never (not on a shared device)' : m === 1 ? '1 minute' : `${m} minutes`}</option>`)}
+      </select>
+      <p class="muted">Locked, the photos and their keys leave this browser's memory; your passphrase opens the vault again.</p>
     </section>`;
   }
 

@@ -7,6 +7,7 @@ import { Emitter } from '../core/emitter.ts';
 import type { CryptoApi } from '../crypto/api-types.ts';
 import { usage, type Usage } from '../storage/quota.ts';
 import type { MediaPort } from './ingest.ts';
+import { autoLockMinutes, IdleLock, setAutoLockMinutes } from './idle-lock.ts';
 import { createVault, joinVault, knownVaults, unlockVault, type KnownVault, type VaultEnv } from './vault-setup.ts';
 import type { VaultSession } from './vault-session.ts';
 
@@ -23,6 +24,8 @@ export class AppController extends Emitter<AppEvents> {
   recoveryPhrase: string | undefined;
   screen: AppScreen;
   album = '';
+  /** Locks the vault after the device's auto-lock minutes without activity. */
+  readonly #idle = new IdleLock(() => void this.lock());
 
   constructor(crypto: CryptoApi, media: MediaPort, signalUrl: string) {
     super();
@@ -41,6 +44,7 @@ export class AppController extends Emitter<AppEvents> {
 
   #opened(s: VaultSession) {
     this.session = s;
+    this.#idle.start(autoLockMinutes());
     this.album = s.albumIds[0] ?? '';
   }
 
@@ -69,7 +73,22 @@ export class AppController extends Emitter<AppEvents> {
     this.#go('vault');
   }
 
+  /** The member touched the app (pointer, key, scroll): the auto-lock countdown starts again. */
+  activity(): void {
+    if (this.session) this.#idle.activity();
+  }
+
+  get autoLockMinutes(): number {
+    return autoLockMinutes();
+  }
+
+  setAutoLock(minutes: number): void {
+    setAutoLockMinutes(minutes);
+    if (this.session) this.#idle.start(minutes);
+  }
+
   async lock(): Promise<void> {
+    this.#idle.stop();
     await this.session?.stop();
     this.session = undefined;
     this.#go('unlock');
