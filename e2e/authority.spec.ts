@@ -82,7 +82,7 @@ test('roles, a rogue relay, and removing a member, with real processes', async (
   // Uncle joins, then Mom makes him a viewer: his app refuses to add, and a tampered app's add is
   // refused by Mom and by Oak.
   const uncle = await person('Uncle');
-  await v(uncle, 'join', { signalUrl: server.wsUrl, invite: await v(mom, 'memberInvite', 'contributor'), passphrase: PASSPHRASE, restore: false, name: 'Uncle' });
+  const uncleVault = await v(uncle, 'join', { signalUrl: server.wsUrl, invite: await v(mom, 'memberInvite', 'contributor'), passphrase: PASSPHRASE, restore: false, name: 'Uncle' });
   await expect.poll(() => roleOf(mom, 'Uncle'), { timeout: 30_000 }).toBe('contributor');
   await v(mom, 'shareWith', 'Uncle');
   await expect.poll(async () => ((await v(uncle, 'albums')) as string[]).length, { timeout: 30_000 }).toBe(1);
@@ -119,17 +119,33 @@ test('roles, a rogue relay, and removing a member, with real processes', async (
   await expect.poll(() => oak!.log(), { timeout: 20_000 }).toMatch(/refused an album op of .*a home writes no album/);
   await expect.poll(() => photos(mom), { timeout: 5_000 }).toBe(4);
 
-  // Mom removes Aunt: a new epoch for the album, sealed to Mom and Uncle only.
+  // Uncle's browser is closed while Aunt is removed: he catches up later through Oak.
+  const room0 = await v(mom, 'room');
+  expect(room0.generation).toBe(0);
+  await v(uncle, 'stop');
+
+  // Mom removes Aunt: a new generation of the vault and member secrets (a new room and handshake
+  // key) for Mom, Uncle and the homes, and a new epoch for the album, sealed to Mom and Uncle only.
   await v(mom, 'removeMember', 'Aunt');
   expect(await v(mom, 'epoch')).toBe(1);
-  // Every honest peer disconnects her and refuses her from then on. (The rogue still talks to her:
-  // it holds the vault secret, and rotating that secret after a removal is not built yet.)
+  const room1 = await v(mom, 'room');
+  expect(room1.generation).toBe(1);
+  expect(room1.id).not.toBe(room0.id);
+  await expect.poll(() => oak!.log(), { timeout: 30_000 }).toMatch(/rotated its secrets \(generation 1\)/);
+  // Aunt's browser holds everything she had and cannot open the new generation: she stays in the
+  // old room, where Oak (which still listens there) refuses her. Only the rogue, which kept the
+  // old room and ignores the roster, still talks to her.
   await expect.poll(() => v(aunt, 'openPeers'), { timeout: 30_000 }).toEqual(['rogueRelay0001']);
+  expect(await v(aunt, 'room')).toEqual(room0);
   await v(mom, 'addGenerated', { from: 40, count: 1 });
   const afterRemoval: string = await v(mom, 'newestAlbumOp');
   expect(await v(mom, 'canOpen', afterRemoval)).toBe(true);
+  // Uncle opens the app again: his device starts in the old room, meets Oak there, reads the
+  // rotation sealed to him, and moves to the new room, where the new epoch reaches him.
+  await v(uncle, 'unlock', { signalUrl: server.wsUrl, vaultId: uncleVault.vaultId, passphrase: PASSPHRASE });
+  await expect.poll(() => v(uncle, 'room'), { timeout: 60_000 }).toEqual(room1);
   await expect.poll(() => v(uncle, 'epoch'), { timeout: 30_000 }).toBe(1);
-  expect(await v(uncle, 'canOpen', afterRemoval)).toBe(true);
+  await expect.poll(() => v(uncle, 'canOpen', afterRemoval), { timeout: 30_000 }).toBe(true);
   // Aunt's browser holds everything it had, and still cannot open what came after.
   expect(await v(aunt, 'canOpen', afterRemoval)).toBe(false);
   expect(await photos(aunt)).toBeGreaterThanOrEqual(3);
@@ -151,4 +167,6 @@ test('roles, a rogue relay, and removing a member, with real processes', async (
   await expect.poll(() => v(mom2, 'complete'), { timeout: 90_000, intervals: [250] }).toEqual({ photos: 5, thumbs: 5, originals: 5 });
   expect(await v(mom2, 'epoch')).toBe(1);
   expect(await v(mom2, 'canOpen', afterRemoval)).toBe(true);
+  // Its invite was made after the rotation: it talks in the new room from the start.
+  expect((await v(mom2, 'room')).id).toBe(room1.id);
 });

@@ -41,7 +41,7 @@ const api = {
     const r = await createVault(env, { name: o.name ?? 'Ada', passphrase: o.passphrase, ...(o.albumName ? { albumName: o.albumName } : {}) });
     s = r.session;
     album = r.album;
-    return { vaultId: s.keys.vaultId, album, recoveryPhrase: r.recoveryPhrase, relayInvite: await s.relayInvite(), memberInvite: await s.memberInvite() };
+    return { vaultId: s.vaultId, album, recoveryPhrase: r.recoveryPhrase, relayInvite: await s.relayInvite(), memberInvite: await s.memberInvite() };
   },
   async join(o: { signalUrl: string; invite: string; passphrase?: string; recoveryPhrase?: string; restore: boolean; relay?: boolean; iceTimeoutMs?: number; name?: string }) {
     setEnv(o.signalUrl, o.relay ? 'relay' : 'all', o.iceTimeoutMs);
@@ -50,7 +50,7 @@ const api = {
       ...(o.passphrase !== undefined ? { passphrase: o.passphrase } : {}), ...(o.recoveryPhrase !== undefined ? { recoveryPhrase: o.recoveryPhrase } : {}),
     });
     s = r.session;
-    return { vaultId: s.keys.vaultId };
+    return { vaultId: s.vaultId };
   },
   async unlock(o: { signalUrl: string; vaultId: string; passphrase: string }) {
     setEnv(o.signalUrl);
@@ -229,6 +229,8 @@ const api = {
     return false;
   },
   peerId: () => s!.peerId,
+  /** The signaling room this device talks in, and the generation of the vault secret it comes from. */
+  room: () => ({ id: s!.node.roomId, generation: s!.generation }),
   openPeers: () => s!.node.engine.peers().filter((p) => p.state === 'open').map((p) => p.peerId),
   /** What home relays announced about themselves (name, full and why). */
   peerStatus: () => Object.fromEntries(s!.peerStatus),

@@ -63,10 +63,13 @@ export class ReplicationEngine extends Emitter<EngineEvents> implements SessionO
     await this.queue.load();
   }
 
-  /** Runs the protocol over a freshly opened transport. `expectedPeer`: who signaling said it is. */
-  connect(transport: PeerTransport, opts: { expectedPeer?: PeerId } = {}): Session {
+  /**
+   * Runs the protocol over a freshly opened transport. `expectedPeer`: who signaling said it is;
+   * `handshakeKey`: the room's (a vault generation's), when not the one the engine was made with.
+   */
+  connect(transport: PeerTransport, opts: { expectedPeer?: PeerId; handshakeKey?: Uint8Array } = {}): Session {
     const s = new Session(transport, this.deps, this, {
-      local: this.#opts.local, handshakeKey: this.#opts.handshakeKey,
+      local: this.#opts.local, handshakeKey: opts.handshakeKey ?? this.#opts.handshakeKey,
       ...(opts.expectedPeer === undefined ? {} : { expectedPeer: opts.expectedPeer }),
     });
     this.#sessions.add(s);

@@ -95,9 +95,18 @@ export class Dialer {
   }
 
   stop(): void {
+    this.retire();
+    for (const p of [...this.#peers.keys()]) this.#drop(p, 'dialer stopped');
+  }
+
+  /**
+   * Makes no new connection and answers no signal, but leaves open links alone: a room being
+   * left (a rotation) keeps its sessions until a connection in the new room replaces them.
+   */
+  retire(): void {
     this.#stopped = true;
     this.#offs.forEach((off) => off());
-    for (const p of [...this.#peers.keys()]) this.#drop(p, 'dialer stopped');
+    this.#offs = [];
   }
 
   #slot(peer: string): PeerSlot {

@@ -15,7 +15,8 @@ import type { MemberRole, StatementBody } from './authority/statement.ts';
 export interface FamilyOptions {
   crypto: CryptoApi;
   identity: Identity;
-  directoryKey: Uint8Array;
+  /** Directory keys of every generation this member holds, newest first (rotation.ts). */
+  directoryKeys: Uint8Array[];
   authority: Authority;
   publish(body: StatementBody): Promise<void>;
   log(line: string): void;
@@ -44,9 +45,11 @@ export class Family {
   readonly #told = new Set<string>();
   readonly myBox: string;
   readonly mySign: string;
+  #dirKeys: Uint8Array[];
 
   constructor(o: FamilyOptions) {
     this.#o = o;
+    this.#dirKeys = o.directoryKeys;
     this.myBox = toBase64Url(o.identity.boxPublic);
     this.mySign = toBase64Url(o.identity.signPublic);
   }
@@ -55,12 +58,31 @@ export class Family {
     return this.#o.authority;
   }
 
+  /**
+   * A new generation's directory key arrived (a rotation): entries that did not open before are
+   * tried again, and new entries are sealed under the newest key.
+   */
+  setDirectoryKeys(keys: Uint8Array[]): void {
+    if (keys.length === this.#dirKeys.length) return;
+    this.#dirKeys = keys;
+    for (const [id, b] of this.#opened) if (b === undefined) this.#opened.delete(id);
+    for (const [p, name] of this.#names) if (name === '') this.#names.delete(p);
+  }
+
+  async #open(p: string): Promise<SealedBody | undefined> {
+    for (const k of this.#dirKeys) {
+      const b = await openBody(this.#o.crypto, k, p);
+      if (b) return b;
+    }
+    return undefined;
+  }
+
   /** Re-reads the roster: opens new sealed entries, recomputes access, opens new grants to me. */
   async refresh(): Promise<void> {
     const r = this.#o.authority.roster();
-    for (const e of r.sealed) if (!this.#opened.has(e.id)) this.#opened.set(e.id, await openBody(this.#o.crypto, this.#o.directoryKey, e.p));
+    for (const e of r.sealed) if (!this.#opened.has(e.id)) this.#opened.set(e.id, await this.#open(e.p));
     for (const m of r.members.values()) if (m.p && !this.#names.has(m.p)) {
-      const b = await openBody(this.#o.crypto, this.#o.directoryKey, m.p);
+      const b = await this.#open(m.p);
       this.#names.set(m.p, b?.k === 'name' ? b.name : '');
     }
     this.access = computeAccess(r, this.#opened, this.myBox);
@@ -170,7 +192,7 @@ export class Family {
   }
 
   async #seal(b: SealedBody): Promise<void> {
-    await this.#o.publish({ t: 'sealed', p: await sealBody(this.#o.crypto, this.#o.directoryKey, b) });
+    await this.#o.publish({ t: 'sealed', p: await sealBody(this.#o.crypto, this.#dirKeys[0]!, b) });
   }
 
   async createAlbum(album: string, key: Uint8Array): Promise<void> {
@@ -203,6 +225,6 @@ export class Family {
   }
 
   async sealedName(name: string): Promise<string> {
-    return sealBody(this.#o.crypto, this.#o.directoryKey, { k: 'name', name });
+    return sealBody(this.#o.crypto, this.#dirKeys[0]!, { k: 'name', name });
   }
 }

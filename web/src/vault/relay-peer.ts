@@ -3,7 +3,7 @@
  * object and op of the vault, verifies hashes and signatures, and holds no key that opens a
  * photo (a relay invite carries the vault secret only). Its device key lives in the profile.
  */
-import { concatBytes, toBase64Url } from '../core/bytes.ts';
+import { concatBytes, fromBase64Url, toBase64Url } from '../core/bytes.ts';
 import { describeError, isIntegrityError } from '../core/errors.ts';
 import type { ObjectHash, PeerId } from '../core/ids.ts';
 import type { CryptoApi } from '../crypto/api-types.ts';
@@ -14,6 +14,7 @@ import { openIndex } from '../storage/index-db.ts';
 import { openObjectStore } from '../storage/open-store.ts';
 import { requestPersistence } from '../storage/quota.ts';
 import { Authority } from './authority/authority.ts';
+import { openKeyring } from './authority/rotation.ts';
 import { INVITE_DEVICE_CONTEXT, signStatement } from './authority/statement.ts';
 import { decodeKeyPair, encodeKeyPair, replicationCrypto, startReplicationNode, storedVaultLog, type ReplicationNode } from './replication-node.ts';
 
@@ -110,10 +111,23 @@ export async function startRelayPeer(crypto: CryptoApi, cfg: RelayPageConfig, lo
   };
   // What is stored already, before any peer can send more.
   await authority.load(await storedVaultLog(new IdbReplicationStores(index)));
+  // Every generation of the vault secret sealed to this home: it talks in the newest room and
+  // listens in the earlier ones too, where a device that slept through a rotation finds it.
+  const me = { box: box.public, boxSecret: fromBase64Url(box.secret) };
+  const keyring = () => openKeyring(crypto, authority.roster(), me, { vaultSecret: invite.vaultSecret }, log);
+  let gens = (await keyring()).gens;
   const node: ReplicationNode = await startReplicationNode({
-    role: 'relay', peerId, keys, device: deviceKeys, signalUrl: cfg.signalUrl, crypto, store, index, policy, log,
+    role: 'relay', peerId, keys: gens[0]!.keys, extraRooms: gens.slice(1).map((g) => g.keys), device: deviceKeys, signalUrl: cfg.signalUrl, crypto, store, index, policy, log,
     credential: concatBytes(inviteKey.publicKey, isig),
   });
+  const rekey = async () => {
+    const next = (await keyring()).gens;
+    if (next.length === gens.length && next[0]!.gen === gens[0]!.gen) return;
+    gens = next;
+    log(`relay: the family rotated its secrets (generation ${gens[0]!.gen}); talking in the new room, listening in ${gens.length - 1} earlier`);
+    node.setRooms(gens.map((g) => g.keys));
+  };
+  authority.onChange(() => void rekey().catch((e: unknown) => log(`relay: rotation failed (${describeError(e)})`)));
   const stores = node.stores;
   // Once the family's root is known, enrol: a statement signed by this relay's device key.
   let enrolling = false;
@@ -162,7 +176,7 @@ export async function startRelayPeer(crypto: CryptoApi, cfg: RelayPageConfig, lo
   };
   const announceSafely = () => void announce().catch((e: unknown) => log(`relay: status announce failed (${describeError(e)})`));
   const announcer = setInterval(announceSafely, 15_000);
-  node.signal.on('joined', announceSafely);
+  node.onJoined(announceSafely);
   node.engine.on('job', (j) => {
     if (j.state === 'failed' && lastReason === undefined && refused.size > 0) announceSafely();
   });

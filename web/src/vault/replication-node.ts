@@ -40,14 +40,24 @@ export interface ReplicationNodeOptions {
   onPeerStatus?(peer: string, status: Record<string, unknown>): void;
   /** Shown in the hello to peers that do not know this device yet (an invite's signature). */
   credential?: Uint8Array;
+  /** Earlier generations' rooms to listen in as well (a relay). */
+  extraRooms?: VaultKeys[];
   log?: (line: string) => void;
 }
 
 export interface ReplicationNode {
   engine: ReplicationEngine;
-  signal: SignalClient;
-  dialer: Dialer;
+  /** The current room's signal client and dialer. */
+  readonly signal: SignalClient;
+  readonly dialer: Dialer;
+  readonly roomId: string;
   stores: IdbReplicationStores;
+  /** Room ids joined now, the current one among them. */
+  rooms(): string[];
+  /** Talks in these rooms from now on; the first is current. Rooms not listed are left. */
+  setRooms(keys: VaultKeys[]): void;
+  /** Called whenever the signal client of any room has joined. */
+  onJoined(fn: () => void): void;
   stop(): Promise<void>;
 }
 
@@ -130,30 +140,70 @@ export async function startReplicationNode(o: ReplicationNodeOptions): Promise<R
     },
   });
   await engine.start();
-  const { keys, crypto, peerId } = o;
-  const signal = new SignalClient({
-    url: o.signalUrl, room: keys.roomId, peer: peerId,
-    signJoin: (nonce) => crypto.signJoin(keys.roomSecretKey, nonce, keys.roomId, peerId),
-  });
-  const dialer = new Dialer({
-    signal, selfId: peerId,
-    seal: (to, payload) => crypto.sealSignal(keys.roomKey, peerId, to, payload),
-    open: (from, data, to) => crypto.openSignal(keys.roomKey, from, to === null ? null : peerId, data),
-    onPeerStatus: (peer, status) => o.onPeerStatus?.(peer, status),
-    ...(o.iceTransportPolicy ? { iceTransportPolicy: o.iceTransportPolicy } : {}),
-    ...(o.iceTimeoutMs ? { iceTimeoutMs: o.iceTimeoutMs } : {}),
-    onTransport: (remote, transport) => engine.connect(transport, { expectedPeer: remote as PeerId }),
-    log,
-  });
-  signal.start();
-  return {
-    engine, signal, dialer, stores,
+  const { crypto, peerId } = o;
+  // One signal client and dialer per room: the current generation's, and (relays) earlier ones,
+  // where a device that was offline through a rotation still finds a home (rotation.ts).
+  const rooms = new Map<string, { keys: VaultKeys; signal: SignalClient; dialer: Dialer }>(); // by room id
+  const open = (keys: VaultKeys) => {
+    const signal = new SignalClient({
+      url: o.signalUrl, room: keys.roomId, peer: peerId,
+      signJoin: (nonce) => crypto.signJoin(keys.roomSecretKey, nonce, keys.roomId, peerId),
+    });
+    const dialer = new Dialer({
+      signal, selfId: peerId,
+      seal: (to, payload) => crypto.sealSignal(keys.roomKey, peerId, to, payload),
+      open: (from, data, to) => crypto.openSignal(keys.roomKey, from, to === null ? null : peerId, data),
+      onPeerStatus: (peer, status) => o.onPeerStatus?.(peer, status),
+      ...(o.iceTransportPolicy ? { iceTransportPolicy: o.iceTransportPolicy } : {}),
+      ...(o.iceTimeoutMs ? { iceTimeoutMs: o.iceTimeoutMs } : {}),
+      onTransport: (remote, transport) => engine.connect(transport, { expectedPeer: remote as PeerId, handshakeKey: keys.handshakeKey }),
+      log,
+    });
+    signal.start();
+    for (const fn of joinedListeners) signal.on('joined', fn);
+    rooms.set(keys.roomId, { keys, signal, dialer });
+  };
+  const joinedListeners: Array<() => void> = [];
+  const retired: Dialer[] = [];
+  let current: string = o.keys.roomId;
+  open(o.keys);
+  const node: ReplicationNode = {
+    engine, stores,
+    get signal() { return rooms.get(current)!.signal; },
+    get dialer() { return rooms.get(current)!.dialer; },
+    get roomId() { return current; },
+    rooms: () => [...rooms.keys()],
+    setRooms(list: VaultKeys[]) {
+      const want = new Set<string>(list.map((k) => k.roomId));
+      for (const k of list) if (!rooms.has(k.roomId)) {
+        log(`replication: joining room ${k.roomId.slice(0, 8)}…`);
+        open(k);
+      }
+      current = list[0]!.roomId;
+      for (const [id, r] of rooms) if (!want.has(id)) {
+        // Open sessions stay: over them the rotation reaches peers that have not moved yet.
+        log(`replication: leaving room ${id.slice(0, 8)}… (open sessions stay until replaced)`);
+        r.dialer.retire();
+        r.signal.stop();
+        rooms.delete(id);
+        retired.push(r.dialer);
+      }
+    },
+    onJoined(fn: () => void) {
+      joinedListeners.push(fn);
+      for (const r of rooms.values()) r.signal.on('joined', fn);
+    },
     stop: async () => {
-      dialer.stop();
-      signal.stop();
+      for (const d of retired) d.stop();
+      for (const r of rooms.values()) {
+        r.dialer.stop();
+        r.signal.stop();
+      }
       await engine.close();
     },
   };
+  if (o.extraRooms?.length) node.setRooms([o.keys, ...o.extraRooms]);
+  return node;
 }
 
 /** Every stored op of one log (the vault log at start, before replication runs). */

@@ -21,6 +21,7 @@ import { replicationCrypto, startReplicationNode, storedOps, type ReplicationNod
 import { Authority } from './authority/authority.ts';
 import { signKeyOf, signStatement, type Cut, type InviteRole, type MemberRole, type StatementBody } from './authority/statement.ts';
 import { Family, type MemberView } from './family.ts';
+import { currentRecipients, newestGeneration, openKeyring, rotationBody, rotationDue, type Keyring } from './authority/rotation.ts';
 
 /** Chunks are 1 MiB envelopes; anything smaller is a thumbnail, manifest, metadata or bundle. */
 const SMALL_OBJECT = 1024 * 1024;
@@ -61,7 +62,10 @@ export class VaultSession extends Emitter<VaultEvents> {
   readonly crypto: CryptoApi;
   readonly index: VaultIndex;
   readonly store: ObjectStore;
-  readonly keys: VaultKeys;
+  /** The current generation's vault keys (room, handshake); they change when the family rotates. */
+  keys: VaultKeys;
+  /** This vault's local storage name (from the invite's secret; it never changes). */
+  readonly vaultId: string;
   readonly identity: Identity;
   readonly albums = new Map<string, AlbumState>();
   node!: ReplicationNode;
@@ -77,6 +81,11 @@ export class VaultSession extends Emitter<VaultEvents> {
   #chunkLists = new Map<PhotoId, ObjectHash[]>();
   #seqs: Map<string, number> | undefined;
   #ingest!: Ingest;
+  #keyring!: Keyring;
+  /** Roster size when this admin last checked for a due rotation (so each change is looked at once). */
+  #dutyChecked = -1;
+  #duties: Promise<void> | undefined;
+  #dutiesAgain = false;
 
   constructor(o: SessionOptions) {
     super();
@@ -85,6 +94,7 @@ export class VaultSession extends Emitter<VaultEvents> {
     this.index = o.index;
     this.store = o.store;
     this.keys = o.keys;
+    this.vaultId = o.keys.vaultId;
     this.identity = o.identity;
     this.#author = toBase64Url(o.secrets.device.publicKey);
   }
@@ -95,6 +105,10 @@ export class VaultSession extends Emitter<VaultEvents> {
   /** This device's signing key (base64url): the author of its ops. */
   get deviceKey(): string {
     return this.#author;
+  }
+  /** The generation of the vault secret this device talks in (0 until the first rotation). */
+  get generation(): number {
+    return this.#keyring.gens[0]!.gen;
   }
   get ingest(): Ingest {
     return this.#ingest;
@@ -121,8 +135,14 @@ export class VaultSession extends Emitter<VaultEvents> {
     });
     // A device that stops being allowed (removed, revoked) is disconnected at once.
     this.authority.onChange(() => this.node?.engine.policyChanged());
+    // The stored vault log first, so the first peer's ops are judged against the roster we had,
+    // and this device talks in the newest generation's room it holds.
+    const stored = await storedOps(new IdbReplicationStores(this.index));
+    await this.authority.load(stored);
+    this.#keyring = await this.#openKeyring();
+    this.keys = this.#keyring.gens[0]!.keys;
     this.family = new Family({
-      crypto: this.crypto, identity: this.identity, directoryKey: member.directoryKey, authority: this.authority, log,
+      crypto: this.crypto, identity: this.identity, directoryKeys: await this.#directoryKeys(), authority: this.authority, log,
       publish: (body) => this.publish(body),
     });
     this.#ingest = new Ingest({
@@ -137,9 +157,6 @@ export class VaultSession extends Emitter<VaultEvents> {
       wantObject: (_h, size) => this.settings.originals === 'all' || size < SMALL_OBJECT,
     };
     const credential = await this.index.getSetting<Uint8Array>('authority.credential');
-    // The stored vault log first, so the first peer's ops are judged against the roster we had.
-    const stored = await storedOps(new IdbReplicationStores(this.index));
-    await this.authority.load(stored);
     this.node = await startReplicationNode({
       role: 'member', peerId: this.peerId, keys: this.keys, device: this.#o.secrets.device, signalUrl: this.#o.signalUrl,
       crypto: this.crypto, store: this.store, index: this.index, policy,
@@ -168,6 +185,7 @@ export class VaultSession extends Emitter<VaultEvents> {
   }
 
   async stop(): Promise<void> {
+    await this.#duties;
     await this.node.stop();
     await this.store.close();
     this.index.close();
@@ -184,12 +202,101 @@ export class VaultSession extends Emitter<VaultEvents> {
       const k = this.family.currentEpoch(album)!;
       for (const rec of await this.index.photosInAlbum(album as AlbumId)) {
         if (rec.state !== 'active' || this.albums.get(album)?.descriptors.has(rec.id)) continue;
-        await this.#recordPhoto({ id: album as AlbumId, rawId: fromBase64Url(album), key: k.key, epoch: k.epoch }, {
-          t: 'photo.add', photo: rec.id, fileId: toBase64Url(rec.fileId), key: toBase64Url(rec.wrappedKey), epoch: rec.epoch,
-          manifest: rec.objects.manifest, thumb: rec.objects.thumb, meta: rec.objects.meta,
-        });
+        // A member who may not write (a viewer now) keeps the photo here; the family never gets its op.
+        if (this.family.myRole() === 'viewer' || this.family.myRole() === 'removed') continue;
+        try {
+          await this.#recordPhoto({ id: album as AlbumId, rawId: fromBase64Url(album), key: k.key, epoch: k.epoch }, {
+            t: 'photo.add', photo: rec.id, fileId: toBase64Url(rec.fileId), key: toBase64Url(rec.wrappedKey), epoch: rec.epoch,
+            manifest: rec.objects.manifest, thumb: rec.objects.thumb, meta: rec.objects.meta,
+          });
+        } catch (e) {
+          if (!(e instanceof PolicyError)) throw e;
+          console.warn(`vault: a photo kept on this device was not announced (${describeError(e)})`);
+        }
       }
     }
+  }
+
+  #openKeyring(): Promise<Keyring> {
+    return openKeyring(this.crypto, this.authority.roster(), { box: toBase64Url(this.identity.boxPublic), boxSecret: this.identity.boxSecret },
+      { vaultSecret: this.#o.secrets.vaultSecret, memberSecret: this.#o.secrets.memberSecret }, (l) => console.warn(l));
+  }
+
+  async #directoryKeys(): Promise<Uint8Array[]> {
+    const out = [];
+    for (const m of this.#keyring.memberSecrets) out.push((await this.crypto.deriveMemberKeys(m.secret)).directoryKey);
+    return out;
+  }
+
+  /**
+   * After the roster changed: open any new generation sealed to this member, move to its room
+   * (the old room's peers are left; honest ones moved too), and use its directory key.
+   */
+  async #rekey(): Promise<void> {
+    if (this.authority.genesis === undefined) return;
+    const k = await this.#openKeyring();
+    const moved = k.gens[0]!.keys.roomId !== this.keys.roomId;
+    this.#keyring = k;
+    this.family.setDirectoryKeys(await this.#directoryKeys());
+    if (moved) {
+      this.keys = k.gens[0]!.keys;
+      console.info(`vault: the family rotated its secrets (generation ${k.gens[0]!.gen}); moving to the new room`);
+      this.node?.setRooms([this.keys]);
+    }
+  }
+
+  /**
+   * What an admin's device does when it sees the roster: start a new generation when someone was
+   * removed or revoked without one, or give a generation to whoever joined without it.
+   */
+  #scheduleDuties(): void {
+    if (this.#duties) {
+      this.#dutiesAgain = true;
+      return;
+    }
+    this.#duties = (async () => {
+      do {
+        this.#dutiesAgain = false;
+        try {
+          await this.#adminDuties();
+        } catch (e) {
+          console.warn(`vault: a rotation could not be published now (${describeError(e)}); tried again on the next change`);
+        }
+      } while (this.#dutiesAgain);
+      this.#duties = undefined;
+    })();
+  }
+
+  /** Runs the admin duties for what is applied now, and waits until they are done. */
+  async #dutiesDone(): Promise<void> {
+    this.#scheduleDuties();
+    while (this.#duties) await this.#duties;
+  }
+
+  async #adminDuties(): Promise<void> {
+    const r = this.authority.roster();
+    if (this.family.myRole() !== 'admin' || this.#dutyChecked === r.applied.size) return;
+    this.#dutyChecked = r.applied.size;
+    const due = rotationDue(r);
+    if (due.rotate) {
+      await this.#rotate();
+      return;
+    }
+    for (const [gen, to] of due.missing) {
+      const g = this.#keyring.gens.find((x) => x.gen === gen);
+      const member = this.#keyring.memberSecrets.find((x) => x.gen === gen);
+      if (!g || !member || to.length === 0) continue;
+      await this.publish(await rotationBody(this.crypto, gen, { vaultSecret: g.vaultSecret, memberSecret: member.secret }, to));
+    }
+  }
+
+  /** A new generation of the vault and member secrets for the current members and homes only. */
+  async #rotate(): Promise<void> {
+    const r = this.authority.roster();
+    const gen = newestGeneration(r) + 1;
+    const secrets = { vaultSecret: await this.crypto.newVaultSecret(), memberSecret: await this.crypto.newMemberSecret() };
+    await this.publish(await rotationBody(this.crypto, gen, secrets, currentRecipients(r)));
+    this.#dutyChecked = this.authority.roster().applied.size;
   }
 
   async #applyAll(ops: OpEnvelope[]): Promise<void> {
@@ -202,7 +309,10 @@ export class VaultSession extends Emitter<VaultEvents> {
    * arrived wait. Vault-log statements were taken by the authority when they were admitted.
    */
   async #apply(ops: OpEnvelope[]): Promise<void> {
+    const vaultChanged = ops.some((o) => o.log === VAULT_LOG);
+    if (vaultChanged) await this.#rekey();
     await this.family.refresh();
+    if (vaultChanged) this.#scheduleDuties();
     const rest = [...this.#pending, ...ops.filter((o) => o.log !== VAULT_LOG)];
     this.#pending = [];
     for (const op of rest) {
@@ -554,6 +664,7 @@ export class VaultSession extends Emitter<VaultEvents> {
     const m = this.authority.roster().members.get(sign);
     if (!m) throw new PolicyError('not a member of this family');
     await this.publish({ t: 'role', who: identity, role: 'removed', cut: await this.#cutOf(this.#devicesOf(sign)) });
+    await this.#dutiesDone(); // the new generation, without them
     await this.family.refresh();
     for (const album of this.family.albumsReadBy(m.box)) await this.family.newEpoch(album, new Set([m.box]));
     this.emit('changed', undefined);
@@ -564,6 +675,8 @@ export class VaultSession extends Emitter<VaultEvents> {
     const owner = this.authority.roster().devices.get(device);
     const cut = await this.#cutOf([device]);
     await this.publish({ t: 'revoke', device, upTo: cut[device] ?? {} });
+    // Only an admin starts a generation; a member revoking their own phone leaves it to the next admin device online.
+    await this.#dutiesDone();
     await this.family.refresh();
     const m = owner ? this.authority.roster().members.get(owner) : undefined;
     if (m) for (const album of this.family.albumsReadBy(m.box)) await this.family.newEpoch(album, new Set());
@@ -583,7 +696,7 @@ export class VaultSession extends Emitter<VaultEvents> {
 
   /** An invite that enrols one home relay: the vault secret and an invite key; nothing that decrypts. */
   async relayInvite(): Promise<string> {
-    return this.crypto.encodeInvite({ kind: 'relay', vaultSecret: this.#o.secrets.vaultSecret, ...(await this.#newInvite('home')) });
+    return this.crypto.encodeInvite({ kind: 'relay', vaultSecret: this.#keyring.gens[0]!.vaultSecret, ...(await this.#newInvite('home')) });
   }
 
   /**
@@ -591,6 +704,7 @@ export class VaultSession extends Emitter<VaultEvents> {
    * member restore on a new device (any member may make that one; only admins invite people).
    */
   async memberInvite(role: InviteRole = 'contributor'): Promise<string> {
-    return this.crypto.encodeInvite({ kind: 'member', vaultSecret: this.#o.secrets.vaultSecret, memberSecret: this.#o.secrets.memberSecret, ...(await this.#newInvite(role)) });
+    // The current room's vault secret; generation 0's member secret (later ones come sealed, rotation.ts).
+    return this.crypto.encodeInvite({ kind: 'member', vaultSecret: this.#keyring.gens[0]!.vaultSecret, memberSecret: this.#o.secrets.memberSecret, ...(await this.#newInvite(role)) });
   }
 }

@@ -75,7 +75,11 @@ export class Roster {
   readonly homes = new Map<string, Home>();
   readonly invites = new Map<string, { role: InviteRole; by: string; usedBy?: string; revoked?: boolean }>();
   readonly sealed: SealedEntry[] = [];
+  /** Applied `rotate` statements, in order; `rooms`: generation → its room (the first statement of a generation fixes it). */
   readonly rotations: LogEntry[] = [];
+  readonly rooms = new Map<number, string>();
+  /** A member was removed or a device or home revoked since the newest generation began. */
+  rotationDue = false;
   /** Statement id → why it was ignored. */
   readonly ignored = new Map<string, string>();
   readonly applied = new Set<string>();
@@ -170,6 +174,7 @@ export class Roster {
         }
         if (target.role === 'admin' && b.role !== 'admin' && this.admins().length === 1) return 'would leave the vault without an admin';
         target.role = b.role;
+        if (b.role === 'removed') this.rotationDue = true;
         target.changes.push({ role: b.role, cut: b.cut });
         this.changes.push({ target: target.sign, cut: b.cut, key: [e.lamport, st.id] });
         return undefined;
@@ -188,10 +193,12 @@ export class Roster {
         if (owner !== undefined) {
           if (owner !== st.by && !isAdmin) return 'revoking another member\'s device';
           this.revoked.set(b.device, b.upTo);
+          this.rotationDue = true;
           this.changes.push({ target: owner, cut: { [b.device]: b.upTo }, key: [e.lamport, st.id], device: b.device });
         } else if (this.homes.has(b.device)) {
           if (!isAdmin) return 'only an admin removes a home';
           this.homes.get(b.device)!.revoked = true;
+          this.rotationDue = true;
         } else if (this.invites.has(b.device)) {
           if (!isAdmin) return 'only an admin cancels an invite';
           this.invites.get(b.device)!.revoked = true;
@@ -209,6 +216,9 @@ export class Roster {
         return undefined;
       case 'rotate':
         if (active?.role !== 'admin' || !fromSignersDevice) return 'rotation not signed by an admin';
+        if (this.rooms.has(b.gen) ? this.rooms.get(b.gen) !== b.room : b.gen !== Math.max(0, ...this.rooms.keys()) + 1) return 'rotation out of order (another generation of that number exists, or one was skipped)';
+        if (!this.rooms.has(b.gen)) this.rotationDue = false;
+        this.rooms.set(b.gen, b.room);
         this.rotations.push(e);
         return undefined;
     }

@@ -49,8 +49,12 @@ export type StatementBody =
   | { t: 'profile'; bundle: string; p?: string }
   /** Members-only content (album creation, epochs, key grants): see sealed.ts. */
   | { t: 'sealed'; p: string }
-  /** A new vault secret, sealed to each remaining member and home (rotation after a removal). */
-  | { t: 'rotate'; gen: number; to: Array<{ box: string; vault: string; member?: string }> };
+  /**
+   * A new generation of the vault and member secrets, sealed to each remaining member (both) and
+   * home (vault secret only), after a removal or revocation; `room` is its signaling room id.
+   * Later statements of the same generation and room extend it to who joined since (rotation.ts).
+   */
+  | { t: 'rotate'; gen: number; room: string; to: Array<{ box: string; vault: string; member?: string }> };
 
 export type StatementType = StatementBody['t'];
 
@@ -98,7 +102,7 @@ export function checkBody(b: Record<string, unknown>): StatementBody | undefined
     case 'profile': return typeof b.bundle === 'string' && /^[0-9a-f]{64}$/.test(b.bundle) && p ? (b as StatementBody) : undefined;
     case 'sealed': return isB64(b.p) ? (b as StatementBody) : undefined;
     case 'rotate':
-      return Number.isSafeInteger(b.gen) && (b.gen as number) > 0 && Array.isArray(b.to) && b.to.length <= 512
+      return Number.isSafeInteger(b.gen) && (b.gen as number) > 0 && isB64(b.room, KEY) && Array.isArray(b.to) && b.to.length <= 512
         && b.to.every((x: { box?: unknown; vault?: unknown; member?: unknown }) => isB64(x.box, KEY) && isB64(x.vault) && (x.member === undefined || isB64(x.member)))
         ? (b as StatementBody) : undefined;
     default: return undefined;

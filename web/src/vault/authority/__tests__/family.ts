@@ -72,7 +72,7 @@ export class Log {
 
   async enroll(home: Person, key: { secretKey: Uint8Array; publicKey: Uint8Array }) {
     const isig = await crypto.signDetached(key.secretKey, INVITE_DEVICE_CONTEXT, home.device.publicKey);
-    return this.publish(home, { t: 'enroll', device: home.dev, box: home.sign, name: home.name, key: toBase64Url(key.publicKey), isig: toBase64Url(isig) }, { signer: home.device });
+    return this.publish(home, { t: 'enroll', device: home.dev, box: toBase64Url(home.id.boxPublic), name: home.name, key: toBase64Url(key.publicKey), isig: toBase64Url(isig) }, { signer: home.device });
   }
 
   role(admin: Person, target: Person, role: 'admin' | 'contributor' | 'viewer' | 'removed', cut: Cut = { [target.dev]: { vault: target.seq } }, lamport?: number) {
