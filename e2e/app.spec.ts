@@ -23,7 +23,15 @@ test('create a vault, add photos, view, lock and unlock', async () => {
     page.on('pageerror', (e) => console.error('page error:', e.message));
     await page.goto(server.url);
     await page.locator('#name').fill('Ada');
+    // A guessable passphrase is refused, with zxcvbn's advice under the field and at the button.
+    await page.locator('#pass').fill('password123');
+    await expect(page.locator('#pass-strength')).toContainText('too easy to guess', { timeout: 10_000 });
+    await page.locator('#pass2').fill('password123');
+    await page.locator('#create-btn').click();
+    await expect(page.locator('fv-welcome .error[role=alert]')).toContainText(/too easy to guess.*(common|words)/, { timeout: 10_000 });
+    await expect(page.locator('#recovery-phrase')).toHaveCount(0);
     await page.locator('#pass').fill('correct horse battery');
+    await expect(page.locator('#pass-strength')).toContainText('Strong enough', { timeout: 10_000 });
     await page.locator('#pass2').fill('correct horse battery');
     await page.locator('#create-btn').click();
     const phrase = page.locator('#recovery-phrase');
@@ -107,6 +115,25 @@ test('create a vault, add photos, view, lock and unlock', async () => {
     await page.locator('#picker').setInputFiles([{ name: 'clip.webm', mimeType: 'video/webm', buffer: Buffer.from(webm, 'base64') }]);
     await expect(page.locator('#count')).toHaveText('2 photos', { timeout: 30_000 });
     await expect(page.locator('fv-grid img')).toHaveCount(2, { timeout: 30_000 });
+
+    // Changing the passphrase: a weak new one is refused; afterwards only the new one unlocks.
+    await page.locator('#tab-storage').click();
+    await page.locator('#old-pass').fill('correct horse battery');
+    await page.locator('#new-pass').fill('grandma1');
+    await page.locator('#new-pass2').fill('grandma1');
+    await page.locator('#change-pass').click();
+    await expect(page.locator('#pass-error')).toContainText('too easy to guess', { timeout: 10_000 });
+    await page.locator('#new-pass').fill('violet tractor sings at dawn');
+    await page.locator('#new-pass2').fill('violet tractor sings at dawn');
+    await page.locator('#change-pass').click();
+    await expect(page.locator('#pass-note')).toContainText('Passphrase changed', { timeout: 30_000 });
+    await page.locator('#lock').click();
+    await page.locator('#secret').fill('correct horse battery');
+    await page.locator('#unlock-btn').click();
+    await expect(page.locator('fv-unlock .error')).toContainText('does not open', { timeout: 30_000 });
+    await page.locator('#secret').fill('violet tractor sings at dawn');
+    await page.locator('#unlock-btn').click();
+    await expect(page.locator('#count')).toHaveText('2 photos', { timeout: 30_000 });
 
     // Auto-lock (on by default): a device left alone shows the lock screen, not the photos.
     await page.clock.install();

@@ -20,6 +20,8 @@ import { RelayNode } from './support/relay-node.ts';
 test.describe.configure({ mode: 'serial' });
 
 const PASSPHRASE = 'correct horse battery staple';
+const NEW_PASSPHRASE = 'violet tractor sings at dawn';
+const UNCLE_PASSPHRASE = 'quiet lantern meadow 7';
 let tmp: string;
 let server: SignalServer;
 let oak: RelayNode | undefined;
@@ -82,7 +84,7 @@ test('roles, a rogue relay, and removing a member, with real processes', async (
   // Uncle joins, then Mom makes him a viewer: his app refuses to add, and a tampered app's add is
   // refused by Mom and by Oak.
   const uncle = await person('Uncle');
-  const uncleVault = await v(uncle, 'join', { signalUrl: server.wsUrl, invite: await v(mom, 'memberInvite', 'contributor'), passphrase: PASSPHRASE, restore: false, name: 'Uncle' });
+  const uncleVault = await v(uncle, 'join', { signalUrl: server.wsUrl, invite: await v(mom, 'memberInvite', 'contributor'), passphrase: UNCLE_PASSPHRASE, restore: false, name: 'Uncle' });
   await expect.poll(() => roleOf(mom, 'Uncle'), { timeout: 30_000 }).toBe('contributor');
   await v(mom, 'shareWith', 'Uncle');
   await expect.poll(async () => ((await v(uncle, 'albums')) as string[]).length, { timeout: 30_000 }).toBe(1);
@@ -133,16 +135,16 @@ test('roles, a rogue relay, and removing a member, with real processes', async (
   expect(room1.id).not.toBe(room0.id);
   await expect.poll(() => oak!.log(), { timeout: 30_000 }).toMatch(/rotated its secrets \(generation 1\)/);
   // Aunt's browser holds everything she had and cannot open the new generation: she stays in the
-  // old room, where Oak (which still listens there) refuses her. Only the rogue, which kept the
-  // old room and ignores the roster, still talks to her.
+  // old room, where Mom and Oak (who still listen there, for devices that have not moved) refuse
+  // her. Only the rogue, which ignores the roster, still talks to her.
   await expect.poll(() => v(aunt, 'openPeers'), { timeout: 30_000 }).toEqual(['rogueRelay0001']);
   expect(await v(aunt, 'room')).toEqual(room0);
   await v(mom, 'addGenerated', { from: 40, count: 1 });
   const afterRemoval: string = await v(mom, 'newestAlbumOp');
   expect(await v(mom, 'canOpen', afterRemoval)).toBe(true);
-  // Uncle opens the app again: his device starts in the old room, meets Oak there, reads the
-  // rotation sealed to him, and moves to the new room, where the new epoch reaches him.
-  await v(uncle, 'unlock', { signalUrl: server.wsUrl, vaultId: uncleVault.vaultId, passphrase: PASSPHRASE });
+  // Uncle opens the app again: his device starts in the old room, meets Oak and Mom there, reads
+  // the rotation sealed to him, and moves to the new room, where the new epoch reaches him.
+  await v(uncle, 'unlock', { signalUrl: server.wsUrl, vaultId: uncleVault.vaultId, passphrase: UNCLE_PASSPHRASE });
   await expect.poll(() => v(uncle, 'room'), { timeout: 60_000 }).toEqual(room1);
   await expect.poll(() => v(uncle, 'epoch'), { timeout: 30_000 }).toBe(1);
   await expect.poll(() => v(uncle, 'canOpen', afterRemoval), { timeout: 30_000 }).toBe(true);
@@ -154,16 +156,25 @@ test('roles, a rogue relay, and removing a member, with real processes', async (
   expect(await v(aunt, 'openPeers')).toEqual(['rogueRelay0001']);
   expect(oak.log()).toMatch(/refused \(local\): revoked-device/);
 
-  // With Mom's browser gone, a restored device of hers gets every photo from Oak alone.
+  // Mom changes her passphrase: the new bundle replaces the old one, and Oak deletes the old copy.
+  await v(mom, 'changePassphrase', { current: PASSPHRASE, next: NEW_PASSPHRASE });
+  await expect.poll(() => oak!.log(), { timeout: 30_000 }).toMatch(/deleted a key bundle its member replaced/);
+
+  // With Mom's browser gone, a restored device of hers gets every photo from Oak alone: it opens
+  // her keys with the recovery phrase. A device trying her old passphrase finds nothing it opens.
   const restoreInvite: string = await v(mom, 'memberInvite', 'device');
   await expect.poll(async () => {
     const ids: string[] = await v(mom, 'photoIds');
     return (await Promise.all(ids.map((id) => v(mom, 'backedUpOn', id)))).every((n) => n >= 1);
   }, { timeout: 60_000 }).toBe(true);
   await expect.poll(() => oak!.status().then((s) => s?.queueDepth), { timeout: 30_000 }).toBe(0);
+  const stale = await person('OldPassphrase');
+  const tried = await v(stale, 'join', { signalUrl: server.wsUrl, invite: await v(mom, 'memberInvite', 'device'), passphrase: PASSPHRASE, restore: true, name: 'Mom', timeoutMs: 10_000 })
+    .then(() => 'opened', (e: Error) => e.message);
+  expect(tried).toMatch(/passphrase opens none of this family's key bundles/);
   await v(mom, 'stop');
   const mom2 = await person('Mom2');
-  await v(mom2, 'join', { signalUrl: server.wsUrl, invite: restoreInvite, passphrase: PASSPHRASE, restore: true, name: 'Mom' });
+  await v(mom2, 'join', { signalUrl: server.wsUrl, invite: restoreInvite, recoveryPhrase: created.recoveryPhrase, restore: true, name: 'Mom' });
   await expect.poll(() => v(mom2, 'complete'), { timeout: 90_000, intervals: [250] }).toEqual({ photos: 5, thumbs: 5, originals: 5 });
   expect(await v(mom2, 'epoch')).toBe(1);
   expect(await v(mom2, 'canOpen', afterRemoval)).toBe(true);

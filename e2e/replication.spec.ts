@@ -66,7 +66,7 @@ for (const relay of [false, true]) {
 test('a transfer cut mid-way (receiving browser killed) resumes after restart, nothing corrupt', async () => {
   test.setTimeout(240_000);
   const a = await device('A');
-  const created = await v(a, 'create', { signalUrl: server.wsUrl, passphrase: 'pw' });
+  const created = await v(a, 'create', { signalUrl: server.wsUrl, passphrase: 'plum otter piano 41' });
   await v(a, 'addGenerated', { from: 0, count: 24, width: 2000, height: 1500 });
   const sent: Record<string, string> = await v(a, 'sentHashes');
 
@@ -82,7 +82,7 @@ test('a transfer cut mid-way (receiving browser killed) resumes after restart, n
     let b = await ctx.newPage();
     await b.goto(`${server.url}/vault.html`);
     await b.waitForFunction(() => 'fvVault' in window);
-    const joined = await v(b, 'join', { signalUrl: server.wsUrl, invite: created.memberInvite, passphrase: 'pw', restore: true });
+    const joined = await v(b, 'join', { signalUrl: server.wsUrl, invite: created.memberInvite, passphrase: 'plum otter piano 41', restore: true });
     // B stores what A let through, then waits on the held requests (which also hold back
     // whatever B queued behind them).
     let last = '';
@@ -102,7 +102,7 @@ test('a transfer cut mid-way (receiving browser killed) resumes after restart, n
     b = await ctx.newPage();
     await b.goto(`${server.url}/vault.html`);
     await b.waitForFunction(() => 'fvVault' in window);
-    await v(b, 'unlock', { signalUrl: server.wsUrl, vaultId: joined.vaultId, passphrase: 'pw' });
+    await v(b, 'unlock', { signalUrl: server.wsUrl, vaultId: joined.vaultId, passphrase: 'plum otter piano 41' });
     await expect.poll(() => v(b, 'complete'), { timeout: 180_000, intervals: [500] }).toEqual({ photos: 24, thumbs: 24, originals: 24 });
     for (const [photo, hash] of Object.entries(sent)) expect(await v(b, 'originalHash', photo)).toBe(hash);
     expect((await v(b, 'stat')).corruptCount).toBe(0);
@@ -121,10 +121,10 @@ test('when ICE cannot connect, photos replicate through the WebSocket fallback (
     // Relay-only ICE with no TURN server: no candidate at all, so the dialer falls back.
     const opts = { signalUrl: noTurn.wsUrl, relay: true, iceTimeoutMs: 1500 };
     const a = await open('A');
-    const created = await v(a, 'create', { ...opts, passphrase: 'pw' });
+    const created = await v(a, 'create', { ...opts, passphrase: 'plum otter piano 41' });
     await v(a, 'addGenerated', { from: 0, count: 3, width: 320, height: 240 });
     const b = await open('B');
-    await v(b, 'join', { ...opts, invite: created.memberInvite, passphrase: 'pw', restore: true });
+    await v(b, 'join', { ...opts, invite: created.memberInvite, passphrase: 'plum otter piano 41', restore: true });
     await expect.poll(() => v(b, 'complete'), { timeout: 120_000, intervals: [500] }).toEqual({ photos: 3, thumbs: 3, originals: 3 });
     const sent: Record<string, string> = await v(a, 'sentHashes');
     for (const [photo, hash] of Object.entries(sent)) expect(await v(b, 'originalHash', photo)).toBe(hash);

@@ -71,7 +71,7 @@ test('save space evicts an original only after K enrolled homes prove they hold 
   const b = await launchChromium();
   closers.push(() => b.close());
   const a = await page(b, 'vault.html', 'fvVault');
-  const created = await v(a, 'create', { signalUrl: server.wsUrl, passphrase: 'pw' });
+  const created = await v(a, 'create', { signalUrl: server.wsUrl, passphrase: 'plum otter piano 41' });
   await v(a, 'addGenerated', { from: 0, count: 3 });
   await v(a, 'setSettings', { originals: 'save-space', k: 2 });
   const ids: string[] = await v(a, 'photoIds');
@@ -113,7 +113,7 @@ test('a browser killed mid-upload leaves no half photo; orphans are swept on res
   try {
     let ctx = await launchPersistentChromium(dir);
     let p = await page(ctx, 'vault.html', 'fvVault');
-    const created = await v(p, 'create', { signalUrl: server.wsUrl, passphrase: 'pw' });
+    const created = await v(p, 'create', { signalUrl: server.wsUrl, passphrase: 'plum otter piano 41' });
     await v(p, 'addGenerated', { from: 0, count: 2 });
     // Start a large upload (8 photos of ~2 MiB each) and kill the browser while it runs.
     void p.evaluate(() => (window as any).fvVault.addGenerated({ from: 100, count: 8, width: 2400, height: 1800 })).catch(() => undefined);
@@ -124,7 +124,7 @@ test('a browser killed mid-upload leaves no half photo; orphans are swept on res
     ctx = await launchPersistentChromium(dir);
     closers.push(() => ctx.close());
     p = await page(ctx, 'vault.html', 'fvVault');
-    await v(p, 'unlock', { signalUrl: server.wsUrl, vaultId: created.vaultId, passphrase: 'pw' });
+    await v(p, 'unlock', { signalUrl: server.wsUrl, vaultId: created.vaultId, passphrase: 'plum otter piano 41' });
     const stat = await v(p, 'stat');
     expect(stat.pendingCount).toBe(0);
     const done = await v(p, 'complete');
@@ -141,17 +141,17 @@ test('a photo committed without its op (app closed in between) gets its op at th
   const b = await launchChromium();
   closers.push(() => b.close());
   const p = await page(b, 'vault.html', 'fvVault');
-  const created = await v(p, 'create', { signalUrl: server.wsUrl, passphrase: 'pw' });
+  const created = await v(p, 'create', { signalUrl: server.wsUrl, passphrase: 'plum otter piano 41' });
   await v(p, 'addGenerated', { from: 0, count: 3 });
   const before: string[] = (await v(p, 'photoIds')).sort();
   expect(before).toHaveLength(3);
   expect(await v(p, 'forgetNewestAlbumOps', { vaultId: created.vaultId, count: 2 })).toBe(2);
-  await v(p, 'unlock', { signalUrl: server.wsUrl, vaultId: created.vaultId, passphrase: 'pw' });
+  await v(p, 'unlock', { signalUrl: server.wsUrl, vaultId: created.vaultId, passphrase: 'plum otter piano 41' });
   expect((await v(p, 'photoIds')).sort()).toEqual(before);
   // The ops were recorded again: a new device restored from the vault sees all three.
   const other = await launchChromium();
   closers.push(() => other.close());
   const q = await page(other, 'vault.html', 'fvVault');
-  await v(q, 'join', { signalUrl: server.wsUrl, invite: created.memberInvite, passphrase: 'pw', restore: true });
+  await v(q, 'join', { signalUrl: server.wsUrl, invite: created.memberInvite, passphrase: 'plum otter piano 41', restore: true });
   await expect.poll(async () => ((await v(q, 'photoIds')) as string[]).sort(), { timeout: 30_000 }).toEqual(before);
 });

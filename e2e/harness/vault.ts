@@ -43,10 +43,10 @@ const api = {
     album = r.album;
     return { vaultId: s.vaultId, album, recoveryPhrase: r.recoveryPhrase, relayInvite: await s.relayInvite(), memberInvite: await s.memberInvite() };
   },
-  async join(o: { signalUrl: string; invite: string; passphrase?: string; recoveryPhrase?: string; restore: boolean; relay?: boolean; iceTimeoutMs?: number; name?: string }) {
+  async join(o: { signalUrl: string; invite: string; passphrase?: string; recoveryPhrase?: string; restore: boolean; relay?: boolean; iceTimeoutMs?: number; name?: string; timeoutMs?: number }) {
     setEnv(o.signalUrl, o.relay ? 'relay' : 'all', o.iceTimeoutMs);
     const r = await joinVault(env, {
-      invite: o.invite, name: o.name ?? 'Ada', restore: o.restore,
+      invite: o.invite, name: o.name ?? 'Ada', restore: o.restore, ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
       ...(o.passphrase !== undefined ? { passphrase: o.passphrase } : {}), ...(o.recoveryPhrase !== undefined ? { recoveryPhrase: o.recoveryPhrase } : {}),
     });
     s = r.session;
@@ -190,6 +190,7 @@ const api = {
     const m = (await s!.members()).find((x) => x.name === o.name);
     await s!.setRole(m!.identity, o.role);
   },
+  changePassphrase: (o: { current: string; next: string }) => s!.changePassphrase(o.current, o.next),
   async removeMember(name: string) {
     const m = (await s!.members()).find((x) => x.name === name);
     await s!.removeMember(m!.identity);

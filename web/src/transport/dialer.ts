@@ -33,6 +33,11 @@ export interface DialerOptions {
   minBackoffMs?: number;
   maxBackoffMs?: number;
   onTransport(peer: string, transport: PeerTransport): void;
+  /**
+   * Whether to connect to this peer in this room at all (default: yes). A node in several rooms
+   * (earlier generations of the vault secret) meets a peer in one room only (replication-node.ts).
+   */
+  allow?(peer: string): boolean;
   log?: (line: string) => void;
 }
 
@@ -71,7 +76,7 @@ export class Dialer {
     this.#o = {
       iceTransportPolicy: 'all', extraIceServers: [], iceTimeoutMs: 15_000, fallbackBytesPerSec: 3 * 1024 * 1024,
       upgradeIntervalMs: 60_000, minBackoffMs: 1000, maxBackoffMs: 30_000, log: (l) => console.info(l),
-      onPeerStatus: () => undefined, ...opts,
+      onPeerStatus: () => undefined, allow: () => true, ...opts,
     };
     const s = this.#o.signal;
     this.#offs.push(
@@ -120,7 +125,7 @@ export class Dialer {
   }
 
   #seen(peer: string) {
-    if (peer === this.#o.selfId || this.#stopped) return;
+    if (peer === this.#o.selfId || this.#stopped || !this.#o.allow(peer)) return;
     const slot = this.#slot(peer);
     if (slot.transport && !slot.transport.closed) return;
     if (this.#isDialer(peer)) void this.#dial(peer);
@@ -180,6 +185,7 @@ export class Dialer {
     if (msg.t === 'sdp' && typeof msg.s === 'string') {
       if (!slot.attempt || slot.attempt.session !== msg.s) {
         if (this.#isDialer(from)) return; // a stale answer to an attempt we gave up
+        if (!this.#o.allow(from)) return; // met in another room
         this.#abortAttempt(slot);
         slot.attempt = { session: msg.s, peer: await this.#newPeer(from, false, msg.s) };
       }
@@ -234,7 +240,7 @@ export class Dialer {
 
   async #dial(remote: string) {
     const slot = this.#slot(remote);
-    if (slot.attempt || this.#stopped) return;
+    if (slot.attempt || this.#stopped || !this.#o.allow(remote)) return;
     const session = randomId();
     const peer = await this.#newPeer(remote, true, session);
     slot.attempt = { session, peer };
@@ -308,7 +314,7 @@ export class Dialer {
     const delay = slot.backoff / 2 + Math.random() * (slot.backoff / 2);
     slot.backoff = Math.min(this.#o.maxBackoffMs, slot.backoff * 2);
     slot.retryTimer = setTimeout(() => {
-      if (slot.transport && !slot.transport.closed) return;
+      if ((slot.transport && !slot.transport.closed) || !this.#o.allow(remote)) return;
       if (this.#isDialer(remote)) void this.#dial(remote);
       else void this.#send(remote, { t: 'redial' });
     }, delay);

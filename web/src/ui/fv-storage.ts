@@ -2,7 +2,8 @@ import { LitElement, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { AppController } from '../vault/app-controller.ts';
 import { AUTO_LOCK_CHOICES } from '../vault/idle-lock.ts';
-import { shared } from './styles.ts';
+import { errorText, shared } from './styles.ts';
+import './fv-strength.ts';
 
 const fmt = (n: number | undefined) => (n === undefined ? '?' : n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : `${(n / 1e6).toFixed(1)} MB`);
 
@@ -16,6 +17,10 @@ export class FvStorage extends LitElement {
   @state() onlyCopy = 0;
   @state() note = '';
   @state() checking = '';
+  @state() newPass = '';
+  @state() passNote = '';
+  @state() passError = '';
+  @state() changing = false;
 
   override connectedCallback() {
     super.connectedCallback();
@@ -55,6 +60,18 @@ export class FvStorage extends LitElement {
         ${AUTO_LOCK_CHOICES.map((m) => html`<option value=${m} ?selected=${m === this.app.autoLockMinutes}>${m === 0 ? 'Never (not on a shared device)' : m === 1 ? '1 minute' : `${m} minutes`}</option>`)}
       </select>
       <p class="muted">Locked, the photos and their keys leave this browser's memory; your passphrase opens the vault again.</p>
+    </section>
+    <section class="card" id="passphrase">
+      <h2>Passphrase</h2>
+      <p class="muted">Your passphrase opens your keys on every device. After a change, the old one opens no copy your family's devices and homes keep. Your recovery phrase stays the same.</p>
+      <label for="old-pass">Current passphrase</label><input id="old-pass" type="password" autocomplete="current-password" />
+      <label for="new-pass">New passphrase</label><input id="new-pass" type="password" autocomplete="new-password" aria-describedby="new-pass-strength" @input=${(e: Event) => (this.newPass = (e.target as HTMLInputElement).value)} />
+      <fv-strength id="new-pass-strength" .value=${this.newPass}></fv-strength>
+      <label for="new-pass2">New passphrase again</label><input id="new-pass2" type="password" autocomplete="new-password" />
+      <p class="row"><button id="change-pass" ?disabled=${this.changing} @click=${this.#changePass}>Change passphrase</button></p>
+      ${this.changing ? html`<p role="status">Changing… (deriving a key from the new passphrase takes a second)</p>` : ''}
+      ${this.passError ? html`<p class="error" role="alert" id="pass-error">${this.passError}</p>` : ''}
+      ${this.passNote ? html`<p role="status" id="pass-note">${this.passNote}</p>` : ''}
     </section>`;
   }
 
@@ -62,6 +79,27 @@ export class FvStorage extends LitElement {
     await this.app.session!.setSettings(next);
     this.requestUpdate();
   }
+
+  #changePass = async () => {
+    const field = (id: string) => this.renderRoot.querySelector<HTMLInputElement>(`#${id}`)!;
+    this.passError = '';
+    this.passNote = '';
+    if (field('new-pass').value !== field('new-pass2').value) {
+      this.passError = 'The two new passphrases differ.';
+      return;
+    }
+    this.changing = true;
+    try {
+      await this.app.changePassphrase(field('old-pass').value, field('new-pass').value);
+      for (const id of ['old-pass', 'new-pass', 'new-pass2']) field(id).value = '';
+      this.newPass = '';
+      this.passNote = 'Passphrase changed. Use the new one on every device from now on.';
+    } catch (e) {
+      this.passError = errorText(e);
+    } finally {
+      this.changing = false;
+    }
+  };
 
   #free = async () => {
     const r = await this.app.session!.evictBackedUpOriginals();

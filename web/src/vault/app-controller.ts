@@ -56,8 +56,9 @@ export class AppController extends Emitter<AppEvents> {
     this.#go('recovery');
   }
 
-  async join(invite: string, passphrase: string, name: string, restore: boolean): Promise<void> {
-    const r = await joinVault(this.env, { invite, passphrase, name, restore });
+  /** Joins with an invite; a restore opens the member's keys with the passphrase or the recovery phrase. */
+  async join(invite: string, secret: { passphrase: string } | { recoveryPhrase: string }, name: string, restore: boolean): Promise<void> {
+    const r = await joinVault(this.env, { invite, ...secret, name, restore });
     this.#opened(r.session);
     this.recoveryPhrase = r.recoveryPhrase;
     this.#go(r.recoveryPhrase ? 'recovery' : 'vault');
@@ -66,6 +67,12 @@ export class AppController extends Emitter<AppEvents> {
   async unlock(vaultId: string, secret: { passphrase: string } | { recoveryPhrase: string }): Promise<void> {
     this.#opened(await unlockVault(this.env, vaultId, secret));
     this.#go('vault');
+  }
+
+  /** A new passphrase for this member (refused if weak); the old one opens no copy honest peers keep. */
+  async changePassphrase(current: string, next: string): Promise<void> {
+    if (!this.session) throw new Error('the vault is locked');
+    await this.session.changePassphrase(current, next);
   }
 
   recoveryNoted(): void {

@@ -16,7 +16,7 @@ import { requestPersistence } from '../storage/quota.ts';
 import { Authority } from './authority/authority.ts';
 import { openKeyring } from './authority/rotation.ts';
 import { INVITE_DEVICE_CONTEXT, signStatement } from './authority/statement.ts';
-import { decodeKeyPair, encodeKeyPair, replicationCrypto, startReplicationNode, storedVaultLog, type ReplicationNode } from './replication-node.ts';
+import { decodeKeyPair, dropSupersededBundles, encodeKeyPair, replicationCrypto, startReplicationNode, storedVaultLog, type ReplicationNode } from './replication-node.ts';
 
 export interface RelayPageConfig {
   signalUrl: string;
@@ -105,7 +105,8 @@ export async function startRelayPeer(crypto: CryptoApi, cfg: RelayPageConfig, lo
     // devices whose role may write; vault-log statements only when the roster applies them.
     isAuthorAllowed: (_log, _author, op) => authority.admit(op),
     countsAsHome: (k) => authority.isHome(k),
-    wantObject: () => true,
+    // Everything, except a key bundle its member replaced (the old passphrase opens it).
+    wantObject: (h) => !authority.roster().supersededBundles.has(h),
     // Pulls and offers (pushes) are refused before any byte moves.
     acceptObject: (hash, size) => refuse(hash, size),
   };
@@ -128,6 +129,9 @@ export async function startRelayPeer(crypto: CryptoApi, cfg: RelayPageConfig, lo
     node.setRooms(gens.map((g) => g.keys));
   };
   authority.onChange(() => void rekey().catch((e: unknown) => log(`relay: rotation failed (${describeError(e)})`)));
+  const dropBundles = () => void dropSupersededBundles(store, authority.roster().supersededBundles, log).catch((e: unknown) => log(`relay: could not delete a replaced key bundle (${describeError(e)})`));
+  authority.onChange(dropBundles);
+  dropBundles();
   const stores = node.stores;
   // Once the family's root is known, enrol: a statement signed by this relay's device key.
   let enrolling = false;

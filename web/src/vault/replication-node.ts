@@ -144,10 +144,24 @@ export async function startReplicationNode(o: ReplicationNodeOptions): Promise<R
   // One signal client and dialer per room: the current generation's, and (relays) earlier ones,
   // where a device that was offline through a rotation still finds a home (rotation.ts).
   const rooms = new Map<string, { keys: VaultKeys; signal: SignalClient; dialer: Dialer }>(); // by room id
+  // Who is in which room (presence from the signal server). A peer present in the current room is
+  // met there only; earlier rooms connect to those who are not (a device that has not moved yet).
+  const present = new Map<string, Set<string>>();
   const open = (keys: VaultKeys) => {
     const signal = new SignalClient({
       url: o.signalUrl, room: keys.roomId, peer: peerId,
       signJoin: (nonce) => crypto.signJoin(keys.roomSecretKey, nonce, keys.roomId, peerId),
+    });
+    const here = new Set<string>();
+    present.set(keys.roomId, here);
+    signal.on('joined', ({ peers }) => {
+      here.clear();
+      for (const p of peers) here.add(p);
+    });
+    signal.on('peer-joined', (p) => here.add(p));
+    signal.on('peer-left', (p) => here.delete(p));
+    signal.on('state', (st) => {
+      if (st !== 'joined') here.clear();
     });
     const dialer = new Dialer({
       signal, selfId: peerId,
@@ -157,6 +171,7 @@ export async function startReplicationNode(o: ReplicationNodeOptions): Promise<R
       ...(o.iceTransportPolicy ? { iceTransportPolicy: o.iceTransportPolicy } : {}),
       ...(o.iceTimeoutMs ? { iceTimeoutMs: o.iceTimeoutMs } : {}),
       onTransport: (remote, transport) => engine.connect(transport, { expectedPeer: remote as PeerId, handshakeKey: keys.handshakeKey }),
+      allow: (peer) => keys.roomId === current || !present.get(current)?.has(peer),
       log,
     });
     signal.start();
@@ -186,6 +201,7 @@ export async function startReplicationNode(o: ReplicationNodeOptions): Promise<R
         r.dialer.retire();
         r.signal.stop();
         rooms.delete(id);
+        present.delete(id);
         retired.push(r.dialer);
       }
     },
@@ -204,6 +220,18 @@ export async function startReplicationNode(o: ReplicationNodeOptions): Promise<R
   };
   if (o.extraRooms?.length) node.setRooms([o.keys, ...o.extraRooms]);
   return node;
+}
+
+/**
+ * Deletes key bundles a member replaced (a passphrase change), so an honest device or home keeps
+ * no copy the old passphrase opens; the policy's wantObject refuses them from then on.
+ */
+export async function dropSupersededBundles(store: ObjectStore, superseded: Set<string>, log: (l: string) => void): Promise<void> {
+  for (const h of superseded) {
+    if (!(await store.has(h as ObjectHash))) continue;
+    await store.delete(h as ObjectHash);
+    log(`vault: deleted a key bundle its member replaced (${h.slice(0, 12)}…)`);
+  }
 }
 
 /** Every stored op of one log (the vault log at start, before replication runs). */

@@ -7,7 +7,7 @@ import { fromBase64Url, toBase64Url } from '../core/bytes.ts';
 import { Emitter } from '../core/emitter.ts';
 import { describeError, PolicyError, StorageError } from '../core/errors.ts';
 import type { AlbumId, ObjectHash, PeerId, PhotoId } from '../core/ids.ts';
-import type { CryptoApi, Identity, VaultKeys } from '../crypto/api-types.ts';
+import type { CryptoApi, Identity, KeyBundleOptions, VaultKeys } from '../crypto/api-types.ts';
 import { signOp, VAULT_LOG } from '../replication/op-envelope.ts';
 import { makeAdd, makeRemove, makeSet } from '../replication/crdt.ts';
 import type { OpEnvelope, ReplicationPolicy } from '../replication/ports.ts';
@@ -17,7 +17,8 @@ import { AlbumState, decodePayload, encodePayload, NAME, PHOTOS, type AlbumOpPay
 import type { DeviceSecrets } from './device-secrets.ts';
 import { Ingest, type AddPhotoOp, type IngestAlbum, type MediaPort } from './ingest.ts';
 import { IdbReplicationStores } from '../storage/replication-stores.ts';
-import { replicationCrypto, startReplicationNode, storedOps, type ReplicationNode } from './replication-node.ts';
+import { dropSupersededBundles, replicationCrypto, startReplicationNode, storedOps, type ReplicationNode } from './replication-node.ts';
+import { assertStrongPassphrase } from './passphrase-strength.ts';
 import { Authority } from './authority/authority.ts';
 import { signKeyOf, signStatement, type Cut, type InviteRole, type MemberRole, type StatementBody } from './authority/statement.ts';
 import { Family, type MemberView } from './family.ts';
@@ -56,6 +57,8 @@ export interface SessionOptions {
   iceTransportPolicy?: RTCIceTransportPolicy;
   iceTimeoutMs?: number;
   name: string;
+  /** Argon2 settings for a new passphrase (tests pass weak ones). */
+  kdf?: KeyBundleOptions;
 }
 
 export class VaultSession extends Emitter<VaultEvents> {
@@ -154,11 +157,11 @@ export class VaultSession extends Emitter<VaultEvents> {
       authorizePeer: (p) => this.authority.authorizeDevice(p.deviceKey, p.credential),
       isAuthorAllowed: (_log, _author, op) => this.authority.admit(op),
       countsAsHome: (deviceKey) => this.authority.isHome(deviceKey),
-      wantObject: (_h, size) => this.settings.originals === 'all' || size < SMALL_OBJECT,
+      wantObject: (h, size) => !this.authority.roster().supersededBundles.has(h) && (this.settings.originals === 'all' || size < SMALL_OBJECT),
     };
     const credential = await this.index.getSetting<Uint8Array>('authority.credential');
     this.node = await startReplicationNode({
-      role: 'member', peerId: this.peerId, keys: this.keys, device: this.#o.secrets.device, signalUrl: this.#o.signalUrl,
+      role: 'member', peerId: this.peerId, keys: this.keys, extraRooms: this.#keyring.gens.slice(1).map((g) => g.keys), device: this.#o.secrets.device, signalUrl: this.#o.signalUrl,
       crypto: this.crypto, store: this.store, index: this.index, policy,
       ...(credential ? { credential } : {}),
       ...(this.#o.iceTransportPolicy ? { iceTransportPolicy: this.#o.iceTransportPolicy } : {}),
@@ -181,6 +184,10 @@ export class VaultSession extends Emitter<VaultEvents> {
       if (from !== 'local') void this.#apply(ops).then(() => this.emit('changed', undefined));
     });
     this.node.engine.on('object', () => this.emit('changed', undefined));
+    const dropBundles = () => void dropSupersededBundles(this.store, this.authority.roster().supersededBundles, (l) => console.info(l))
+      .catch((e: unknown) => console.warn(`vault: could not delete a replaced key bundle (${describeError(e)})`));
+    this.authority.onChange(dropBundles);
+    dropBundles();
     for (const e of ['peer-open', 'peer-closed', 'ack', 'job'] as const) this.node.engine.on(e, () => this.emit('status', undefined));
   }
 
@@ -229,19 +236,20 @@ export class VaultSession extends Emitter<VaultEvents> {
   }
 
   /**
-   * After the roster changed: open any new generation sealed to this member, move to its room
-   * (the old room's peers are left; honest ones moved too), and use its directory key.
+   * After the roster changed: open any new generation sealed to this member, talk in its room,
+   * and seal under its directory key. Earlier rooms stay joined: there a peer that has not moved
+   * yet (offline through the rotation) still gets it; honest peers there refuse removed devices.
    */
   async #rekey(): Promise<void> {
     if (this.authority.genesis === undefined) return;
     const k = await this.#openKeyring();
-    const moved = k.gens[0]!.keys.roomId !== this.keys.roomId;
+    const changed = k.gens.length !== this.#keyring.gens.length || k.gens[0]!.gen !== this.#keyring.gens[0]!.gen;
     this.#keyring = k;
     this.family.setDirectoryKeys(await this.#directoryKeys());
-    if (moved) {
+    if (changed) {
       this.keys = k.gens[0]!.keys;
-      console.info(`vault: the family rotated its secrets (generation ${k.gens[0]!.gen}); moving to the new room`);
-      this.node?.setRooms([this.keys]);
+      console.info(`vault: the family rotated its secrets (generation ${k.gens[0]!.gen}); talking in the new room`);
+      this.node?.setRooms(k.gens.map((g) => g.keys));
     }
   }
 
@@ -681,6 +689,28 @@ export class VaultSession extends Emitter<VaultEvents> {
     const m = owner ? this.authority.roster().members.get(owner) : undefined;
     if (m) for (const album of this.family.albumsReadBy(m.box)) await this.family.newEpoch(album, new Set());
     this.emit('changed', undefined);
+  }
+
+  /** Stores a key bundle as an object (it replicates like any other, so a restore finds it). */
+  async storeBundle(bundle: Uint8Array): Promise<ObjectHash> {
+    const hash = await this.crypto.hashObject(bundle);
+    await this.store.put(hash, bundle);
+    this.node.engine.objectsChanged();
+    return hash;
+  }
+
+  /**
+   * A new passphrase: refused if weak; the key bundle gets a new passphrase slot (new salt) and is
+   * published as this member's profile, and every honest device and home deletes the old copy,
+   * so the old passphrase opens no bundle they keep. The recovery phrase stays valid.
+   */
+  async changePassphrase(current: string, next: string): Promise<void> {
+    await assertStrongPassphrase(next, [this.#o.name]);
+    const bundle = await this.index.getSetting<Uint8Array>('member.bundle');
+    if (!bundle) throw new StorageError('this device holds no key bundle');
+    const renewed = await this.crypto.changePassphrase(bundle, { passphrase: current }, next, this.#o.kdf);
+    await this.index.setSetting('member.bundle', renewed);
+    await this.publish({ t: 'profile', bundle: await this.storeBundle(renewed), p: await this.family.sealedName(this.#o.name) });
   }
 
   photos(album: string): AddPhotoOp[] {

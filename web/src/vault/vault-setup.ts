@@ -15,6 +15,7 @@ import { openDeviceSecrets, sealDeviceSecrets, type DeviceSecrets, type SealedDe
 import type { MediaPort } from './ingest.ts';
 import { INVITE_DEVICE_CONTEXT, INVITE_JOIN_CONTEXT, joinTranscript, readStatement, signStatement } from './authority/statement.ts';
 import { VaultSession } from './vault-session.ts';
+import { assertStrongPassphrase } from './passphrase-strength.ts';
 
 export interface VaultEnv {
   crypto: CryptoApi;
@@ -34,6 +35,7 @@ export interface KnownVault {
 }
 
 const REGISTRY = 'fv.vaults';
+const WEAK_KDF = { params: { memory: 1024, iterations: 1, parallelism: 1 }, allowBelowFloor: true };
 
 /** Vaults set up on this device (names and ids only: nothing secret). */
 export function knownVaults(): KnownVault[] {
@@ -68,7 +70,7 @@ async function session(env: VaultEnv, id: Identity, secrets: DeviceSecrets, stor
   const keys = await env.crypto.deriveVaultKeys(secrets.vaultSecret);
   const s = new VaultSession({
     crypto: env.crypto, media: env.media, identity: id, secrets, keys, index: storage.index, store: storage.store,
-    signalUrl: env.signalUrl, name, ...(env.iceTransportPolicy ? { iceTransportPolicy: env.iceTransportPolicy } : {}),
+    signalUrl: env.signalUrl, name, ...(env.weakKdfForTests ? { kdf: WEAK_KDF } : {}), ...(env.iceTransportPolicy ? { iceTransportPolicy: env.iceTransportPolicy } : {}),
     ...(env.iceTimeoutMs ? { iceTimeoutMs: env.iceTimeoutMs } : {}),
   });
   await s.start();
@@ -82,8 +84,9 @@ async function newDeviceSecrets(env: VaultEnv, vaultSecret: Uint8Array, memberSe
 /** A new vault with its first member (this person, the root admin) and a first album. */
 export async function createVault(env: VaultEnv, o: { name: string; passphrase: string; albumName?: string }) {
   const { crypto } = env;
+  await assertStrongPassphrase(o.passphrase, [o.name]);
   const id = await crypto.createIdentity();
-  const { bundle, recoveryPhrase } = await crypto.createKeyBundle(id, o.passphrase, env.weakKdfForTests ? { params: { memory: 1024, iterations: 1, parallelism: 1 }, allowBelowFloor: true } : undefined);
+  const { bundle, recoveryPhrase } = await crypto.createKeyBundle(id, o.passphrase, env.weakKdfForTests ? WEAK_KDF : undefined);
   const secrets = await newDeviceSecrets(env, await crypto.newVaultSecret(), await crypto.newMemberSecret());
   const keys = await crypto.deriveVaultKeys(secrets.vaultSecret);
   const storage = await openStorage(env, keys.vaultId);
@@ -101,15 +104,8 @@ export async function createVault(env: VaultEnv, o: { name: string; passphrase: 
   return { session: s, recoveryPhrase, album };
 }
 
-async function storeBundle(s: VaultSession, bundle: Uint8Array): Promise<ObjectHash> {
-  const hash = await s.crypto.hashObject(bundle);
-  await s.store.put(hash, bundle);
-  s.node.engine.objectsChanged();
-  return hash;
-}
-
 async function publishProfile(s: VaultSession, bundle: Uint8Array, name: string) {
-  await s.publish({ t: 'profile', bundle: await storeBundle(s, bundle), p: await s.family.sealedName(name) });
+  await s.publish({ t: 'profile', bundle: await s.storeBundle(bundle), p: await s.family.sealedName(name) });
 }
 
 /** Unlocks a vault already set up on this device. Wrong passphrase: DecryptError. */
@@ -159,6 +155,8 @@ export async function joinVault(env: VaultEnv, o: { invite: string; passphrase?:
   const { crypto } = env;
   const inv = await crypto.parseInvite(o.invite);
   if (inv.kind !== 'member') throw new RangeError('this is a relay invite: use it on the relay node, not in the app');
+  // A new member's passphrase is judged before anything is stored (a restore opens an existing bundle).
+  if (!o.restore) await assertStrongPassphrase(o.passphrase ?? '', [o.name]);
   const keys = await crypto.deriveVaultKeys(inv.vaultSecret);
   const storage = await openStorage(env, keys.vaultId);
   const secrets = await newDeviceSecrets(env, inv.vaultSecret, inv.memberSecret);
@@ -170,7 +168,7 @@ export async function joinVault(env: VaultEnv, o: { invite: string; passphrase?:
   if (!o.restore) {
     if (!o.passphrase) throw new RangeError('a passphrase is needed to protect your keys');
     const id = await crypto.createIdentity();
-    const { bundle, recoveryPhrase } = await crypto.createKeyBundle(id, o.passphrase, env.weakKdfForTests ? { params: { memory: 1024, iterations: 1, parallelism: 1 }, allowBelowFloor: true } : undefined);
+    const { bundle, recoveryPhrase } = await crypto.createKeyBundle(id, o.passphrase, env.weakKdfForTests ? WEAK_KDF : undefined);
     await keep(env, storage.index, id, bundle, secrets, o.name);
     const s = await session(env, id, secrets, storage, o.name);
     try {
@@ -178,7 +176,7 @@ export async function joinVault(env: VaultEnv, o: { invite: string; passphrase?:
       const who = toBase64Url(await crypto.encodePublicIdentity(id));
       const device = toBase64Url(secrets.device.publicKey);
       const jsig = await crypto.signDetached(inviteKey.secretKey, INVITE_JOIN_CONTEXT, joinTranscript(who, device));
-      await s.publish({ t: 'join', who, device, bundle: await storeBundle(s, bundle), key: toBase64Url(inviteKey.publicKey), isig: toBase64Url(jsig), p: await s.family.sealedName(o.name) });
+      await s.publish({ t: 'join', who, device, bundle: await s.storeBundle(bundle), key: toBase64Url(inviteKey.publicKey), isig: toBase64Url(jsig), p: await s.family.sealedName(o.name) });
     } catch (e) {
       await s.stop();
       throw e;

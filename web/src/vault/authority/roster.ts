@@ -78,6 +78,8 @@ export class Roster {
   /** Applied `rotate` statements, in order; `rooms`: generation → its room (the first statement of a generation fixes it). */
   readonly rotations: LogEntry[] = [];
   readonly rooms = new Map<number, string>();
+  /** Key bundles replaced by a newer one of the same member (a passphrase change): honest peers drop them. */
+  readonly supersededBundles = new Set<string>();
   /** A member was removed or a device or home revoked since the newest generation began. */
   rotationDue = false;
   /** Statement id → why it was ignored. */
@@ -207,6 +209,8 @@ export class Roster {
       }
       case 'profile':
         if (!active || !fromSignersDevice) return 'profile not from a member';
+        if (active.bundle !== undefined && active.bundle !== b.bundle) this.supersededBundles.add(active.bundle);
+        this.supersededBundles.delete(b.bundle);
         active.bundle = b.bundle;
         if (b.p) active.p = b.p;
         return undefined;
