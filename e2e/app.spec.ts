@@ -133,6 +133,7 @@ test('create a vault, add photos, view, lock and unlock', async () => {
     await expect(page.locator('fv-unlock .error')).toContainText('does not open', { timeout: 30_000 });
     await page.locator('#secret').fill('violet tractor sings at dawn');
     await page.locator('#unlock-btn').click();
+    await page.locator('#tab-photos').click({ timeout: 30_000 });
     await expect(page.locator('#count')).toHaveText('2 photos', { timeout: 30_000 });
 
     // Auto-lock (on by default): a device left alone shows the lock screen, not the photos.
