@@ -164,10 +164,19 @@ test('a new family member joins from an invite link and sees the album once the 
     await a!.locator('#recovery-done').click({ timeout: 30_000 });
     await a!.locator('#picker').setInputFiles([{ name: 'beach.jpg', mimeType: 'image/jpeg', buffer: readFileSync('e2e/fixtures/beach.jpg') }]);
     await expect(a!.locator('#count')).toHaveText('1 photos', { timeout: 30_000 });
-    await a!.locator('#tab-devices').click();
+    await a!.locator('#tab-members').click();
     await a!.locator('#make-member-invite').click();
     const link = await a!.locator('#member-invite').inputValue();
     expect(new URL(link).hash).toMatch(/^#join=fv\./);
+    // It waits among the invites not used yet; a second one is cancelled (asked first).
+    await expect(a!.locator('#invites li')).toHaveCount(1);
+    await expect(a!.locator('#invites')).toContainText('For someone who can add photos');
+    await a!.getByLabel('The invite is for').selectOption({ label: 'someone who can look' });
+    await a!.locator('#make-member-invite').click();
+    await expect(a!.locator('#invites li')).toHaveCount(2);
+    await a!.locator('#invites li', { hasText: 'someone who can look' }).getByRole('button', { name: 'Cancel invite' }).click();
+    await a!.getByRole('alertdialog').getByRole('button', { name: 'Cancel invite' }).click();
+    await expect(a!.locator('#invites li')).toHaveCount(1, { timeout: 10_000 });
 
     await b!.goto(link);
     // The field holds the invite code itself, not the link's "join=" prefix.
@@ -180,11 +189,12 @@ test('a new family member joins from an invite link and sees the album once the 
     await expect(b!.locator('#no-album')).toBeVisible();
 
     // Both screens show the same safety words for Grandpa.
-    await b!.locator('#tab-devices').click();
-    const onB = (await b!.locator('#members li', { hasText: 'Grandpa' }).locator('.words').textContent())!;
+    await b!.locator('#tab-members').click();
+    await expect(b!.getByRole('list', { name: 'Devices of Grandpa' })).toContainText('This device');
+    const onB = (await b!.locator('#members > li', { hasText: 'Grandpa' }).locator('.words').textContent())!;
     // Nobody has shared anything with Grandpa yet, and his screen does not pretend otherwise.
-    await expect(b!.locator('#members li', { hasText: 'Ada' })).toContainText('no albums shared with you yet', { timeout: 60_000 });
-    const rowOnA = a!.locator('#members li', { hasText: 'Grandpa' });
+    await expect(b!.locator('#members > li', { hasText: 'Ada' })).toContainText('no albums shared with you yet', { timeout: 60_000 });
+    const rowOnA = a!.locator('#members > li', { hasText: 'Grandpa' });
     await expect(rowOnA).toBeVisible({ timeout: 60_000 });
     expect(await rowOnA.locator('.words').textContent()).toBe(onB);
     expect(onB.split(' ')).toHaveLength(8);
@@ -196,9 +206,12 @@ test('a new family member joins from an invite link and sees the album once the 
     await expect(b!.locator('fv-grid img')).toHaveCount(1, { timeout: 60_000 });
 
     // The admin makes Grandpa a viewer; his screen says so.
+    // His invite is used: nothing waits any more.
+    await expect(a!.locator('#no-invites')).toBeVisible({ timeout: 30_000 });
     await a!.getByLabel('Role of Grandpa').selectOption('viewer');
-    await b!.locator('#tab-devices').click();
-    await expect(b!.locator('#members li', { hasText: 'Grandpa' }).locator('.role')).toHaveText('can look', { timeout: 30_000 });
+    await b!.locator('#tab-photos').click();
+    await b!.locator('#tab-members').click();
+    await expect(b!.locator('#members > li', { hasText: 'Grandpa' }).locator('.role')).toHaveText('can look', { timeout: 30_000 });
     // Removing him asks first (the app's own dialog, Escape cancels), then he is gone from the list.
     await a!.getByRole('button', { name: 'Remove Grandpa' }).click();
     await expect(a!.getByRole('alertdialog')).toContainText('cannot be taken back');
@@ -206,7 +219,7 @@ test('a new family member joins from an invite link and sees the album once the 
     await expect(a!.getByRole('alertdialog')).toHaveCount(0);
     await a!.getByRole('button', { name: 'Remove Grandpa' }).click();
     await a!.getByRole('alertdialog').getByRole('button', { name: 'Remove Grandpa' }).click();
-    await expect(a!.locator('#members li', { hasText: 'Grandpa' })).toHaveCount(0, { timeout: 30_000 });
+    await expect(a!.locator('#members > li', { hasText: 'Grandpa' })).toHaveCount(0, { timeout: 30_000 });
   } finally {
     await Promise.all(browsers.map((br) => br.close()));
   }

@@ -68,6 +68,11 @@ test('roles, a rogue relay, and removing a member, with real processes', async (
   await oak.start();
   const ids0: string[] = await v(mom, 'photoIds');
   await expect.poll(async () => Promise.all(ids0.map((id) => v(mom, 'backedUpOn', id))), { timeout: 60_000 }).toEqual([1, 1]);
+  // Mom's screen can ask Oak to prove it holds her photos (a fresh storage challenge).
+  expect(await v(mom, 'checkHomes')).toEqual({ passed: 1, failed: 0, unchecked: 0 });
+  const [home] = await v(mom, 'homes');
+  expect(home).toMatchObject({ name: 'Oak', connected: true, revoked: false });
+  expect(Date.now() - home.check.lastPassedAt).toBeLessThan(60_000);
 
   // Aunt joins as a contributor; once Mom shares the album (safety words matched), she adds a photo.
   const aunt = await person('Aunt');

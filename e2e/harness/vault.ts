@@ -190,6 +190,8 @@ const api = {
     const m = (await s!.members()).find((x) => x.name === o.name);
     await s!.setRole(m!.identity, o.role);
   },
+  checkHomes: () => s!.checkHomes(),
+  homes: () => s!.homes(),
   changePassphrase: (o: { current: string; next: string }) => s!.changePassphrase(o.current, o.next),
   async removeMember(name: string) {
     const m = (await s!.members()).find((x) => x.name === name);

@@ -154,6 +154,11 @@ export class ReplicationEngine extends Emitter<EngineEvents> implements SessionO
     return r;
   }
 
+  /** The device key a peer proved in its last handshake (peer id → key), if it ever connected. */
+  deviceKeyOf(peer: PeerId): Uint8Array | undefined {
+    return this.#roles.get(peer)?.deviceKey;
+  }
+
   #askAgain: unknown;
   /**
    * What the policy admits changed (a roster change): ops refused as 'later' may pass now, so

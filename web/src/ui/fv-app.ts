@@ -6,10 +6,11 @@ import './fv-welcome.ts';
 import './fv-unlock.ts';
 import './fv-photos.ts';
 import './fv-devices.ts';
+import './fv-members.ts';
 import './fv-storage.ts';
 import { shared } from './styles.ts';
 
-type Tab = 'photos' | 'devices' | 'storage';
+type Tab = 'photos' | 'members' | 'devices' | 'storage';
 
 /** What counts as the member using the app, for auto-lock. */
 const ACTIVITY = ['pointerdown', 'keydown', 'wheel', 'touchstart', 'scroll'] as const;
@@ -32,7 +33,7 @@ export class FvApp extends LitElement {
     h1 { font-size: 1.25rem; margin: 0; flex: 1; }
     .net { font-size: 0.85rem; opacity: 0.9; }
     main { padding: 1rem; max-width: 60rem; margin: 0 auto; }
-    nav { display: flex; gap: 0.25rem; margin-bottom: 0.5rem; }
+    nav { display: flex; flex-wrap: wrap; gap: 0.25rem; margin-bottom: 0.5rem; }
     nav button[aria-current='page'] { background: #1f2a27; }
   `];
 
@@ -87,10 +88,11 @@ export class FvApp extends LitElement {
       default:
         return html`
           <nav>
-            ${(['photos', 'devices', 'storage'] as Tab[]).map((t) => html`<button id="tab-${t}" aria-current=${this.tab === t ? 'page' : 'false'} @click=${() => (this.tab = t)}>${{ photos: 'Photos', devices: 'Devices & homes', storage: 'Storage' }[t]}</button>`)}
+            ${(['photos', 'members', 'devices', 'storage'] as Tab[]).map((t) => html`<button id="tab-${t}" aria-current=${this.tab === t ? 'page' : 'false'} @click=${() => (this.tab = t)}>${{ photos: 'Photos', members: 'Family', devices: 'Devices & homes', storage: 'Settings' }[t]}</button>`)}
             <button class="quiet" id="lock" @click=${() => void app.lock()}>Lock</button>
           </nav>
-          ${this.tab === 'photos' ? html`<fv-photos .app=${app}></fv-photos>` : this.tab === 'devices' ? html`<fv-devices .app=${app}></fv-devices>` : html`<fv-storage .app=${app}></fv-storage>`}`;
+          ${{ photos: () => html`<fv-photos .app=${app}></fv-photos>`, members: () => html`<fv-members .app=${app}></fv-members>`,
+            devices: () => html`<fv-devices .app=${app}></fv-devices>`, storage: () => html`<fv-storage .app=${app}></fv-storage>` }[this.tab]()}`;
     }
   }
 

@@ -1,71 +1,77 @@
 import { LitElement, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { AppController } from '../vault/app-controller.ts';
+import type { HomeView } from '../vault/vault-session.ts';
 import './fv-dialog.ts';
-import { shared } from './styles.ts';
+import { errorText, shared } from './styles.ts';
 
-const roleName = { admin: 'admin', contributor: 'can add photos', viewer: 'can look', removed: 'removed' } as const;
+const ago = (t: number | undefined) => {
+  if (t === undefined) return undefined;
+  const m = Math.round((Date.now() - t) / 60_000);
+  return m < 1 ? 'just now' : m < 60 ? `${m} min ago` : m < 48 * 60 ? `${Math.round(m / 60)} h ago` : new Date(t).toLocaleDateString();
+};
 
-/** Devices & homes: each connected peer, how it is reached, transfers, and the invites. */
+/** Devices & homes: the enrolled homes and their last storage proof, what is connected now, transfers. */
 @customElement('fv-devices')
 export class FvDevices extends LitElement {
   static override styles = shared;
   @property({ attribute: false }) app!: AppController;
   @state() tick = 0;
   @state() relayInvite = '';
-  @state() memberLink = '';
-  @state() members: Awaited<ReturnType<NonNullable<AppController['session']>['members']>> = [];
-  /** The member whose removal waits for confirmation. */
-  @state() confirmRemove: { identity: string; name: string } | undefined;
-  @state() memberError = '';
-  #off: (() => void) | undefined;
+  @state() homes: HomeView[] = [];
+  @state() checking = false;
+  @state() checkNote = '';
+  @state() error = '';
+  @state() confirmHome: HomeView | undefined;
+  #offs: Array<() => void> = [];
   #timer: ReturnType<typeof setInterval> | undefined;
 
   override connectedCallback() {
     super.connectedCallback();
-    this.#off = this.app.session!.on('status', () => this.tick++);
-    this.#timer = setInterval(() => this.tick++, 2000);
-    void this.#loadMembers();
-    this.#offs.push(this.app.session!.on('changed', () => void this.#loadMembers()));
-  }
-
-  #offs: Array<() => void> = [];
-  async #loadMembers() {
-    this.members = await this.app.session!.members();
-  }
-
-  async #setRole(identity: string, role: 'admin' | 'contributor' | 'viewer') {
-    this.memberError = '';
-    try {
-      await this.app.session!.setRole(identity, role);
-    } catch (e) {
-      this.memberError = `Could not change the role: ${(e as Error).message}`;
-    }
-    await this.#loadMembers();
-  }
-
-  async #remove() {
-    const m = this.confirmRemove;
-    this.confirmRemove = undefined;
-    if (!m) return;
-    this.memberError = '';
-    try {
-      await this.app.session!.removeMember(m.identity);
-    } catch (e) {
-      this.memberError = `Could not remove ${m.name}: ${(e as Error).message}`;
-    }
-    await this.#loadMembers();
-  }
-
-  async #share(identity: string) {
-    await this.app.session!.shareAlbumsWith(identity);
-    await this.#loadMembers();
+    const s = this.app.session!;
+    this.#offs.push(s.on('status', () => this.tick++), s.on('changed', () => void this.#loadHomes()));
+    this.#timer = setInterval(() => {
+      this.tick++;
+      void this.#loadHomes();
+    }, 2000);
+    void this.#loadHomes();
   }
   override disconnectedCallback() {
-    this.#off?.();
     this.#offs.forEach((f) => f());
     clearInterval(this.#timer);
     super.disconnectedCallback();
+  }
+
+  async #loadHomes() {
+    this.homes = await this.app.session!.homes();
+  }
+
+  #check = async () => {
+    this.checking = true;
+    this.error = '';
+    try {
+      const r = await this.app.session!.checkHomes();
+      this.checkNote = r.passed + r.failed + r.unchecked === 0
+        ? 'No home is connected right now.'
+        : `${r.passed} home${r.passed === 1 ? '' : 's'} proved ${r.passed === 1 ? 'it holds' : 'they hold'} your photos${r.failed ? `; ${r.failed} did not, and no longer count as a backup until they do` : ''}${r.unchecked ? `; ${r.unchecked} could not be asked yet` : ''}.`;
+    } catch (e) {
+      this.error = errorText(e);
+    } finally {
+      this.checking = false;
+      await this.#loadHomes();
+    }
+  };
+
+  async #removeHome() {
+    const h = this.confirmHome;
+    this.confirmHome = undefined;
+    if (!h) return;
+    try {
+      await this.app.session!.revokeDevice(h.device);
+    } catch (e) {
+      this.error = `Could not remove ${h.name}: ${errorText(e)}`;
+    }
+    await this.#loadHomes();
   }
 
   override render() {
@@ -76,11 +82,33 @@ export class FvDevices extends LitElement {
     const failed = jobs.filter((j) => j.state === 'failed');
     const admin = s.family.myRole() === 'admin';
     const serverState = { joined: 'connected', connecting: 'connecting…', closed: 'not reachable (photos wait here)' } as const;
-    const myAlbums = s.albumIds.length;
     const transportName = { direct: 'direct', turn: 'through TURN', fallback: 'through the server (fallback)', memory: 'in memory' } as const;
+    const homes = this.homes.filter((h) => !h.revoked);
     return html`
       <section class="card">
-        <h2>Devices &amp; homes</h2>
+        <h2>Homes</h2>
+        <p class="muted">A home relay keeps an encrypted copy of every photo at home. It cannot see any photo. Only homes an admin enrolled count as backups, and an original is freed on this device only after homes prove they hold it.</p>
+        ${this.confirmHome ? html`<fv-dialog heading=${`Remove home ${this.confirmHome.name}?`} action="Remove home" danger
+          text="It no longer counts as a backup, is disconnected, and the family moves to new keys it does not get. What it stored stays encrypted on that machine: wipe its data folder."
+          @answer=${() => void this.#removeHome()} @cancel=${() => (this.confirmHome = undefined)}></fv-dialog>` : ''}
+        ${homes.length === 0 ? html`<p id="no-homes">No home is enrolled yet: your photos live only on family devices.</p>` : html`<ul id="homes">${homes.map((h) => html`<li>
+          <strong>${h.name}</strong> · ${h.connected ? 'connected' : 'not connected'} ·
+          <span class="proof">${h.check?.lastPassedAt ? `last proved it holds your photos ${ago(h.check.lastPassedAt)}` : 'not checked yet'}</span>
+          ${h.check?.lastFailedAt && (h.check.lastPassedAt ?? 0) < h.check.lastFailedAt ? html` · <span class="error">failed a check ${ago(h.check.lastFailedAt)}: not counted as a backup</span>` : ''}
+          ${admin ? html`<button class="quiet" @click=${() => (this.confirmHome = h)}>Remove ${h.name}</button>` : ''}
+        </li>`)}</ul>`}
+        <p class="row"><button id="check-homes" ?disabled=${this.checking} @click=${this.#check}>Check homes now</button></p>
+        ${this.checking ? html`<p role="status">Asking each connected home to prove it holds a photo…</p>` : ''}
+        ${this.checkNote ? html`<p role="status" id="check-note">${this.checkNote}</p>` : ''}
+        ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
+        ${admin ? html`
+          <h3>Add a home relay</h3>
+          <p class="muted">Make a relay invite and give it to the relay node (<code>npm run relay -- --invite-file FILE …</code>).</p>
+          <button id="make-relay-invite" @click=${async () => (this.relayInvite = await s.relayInvite())}>Make relay invite</button>
+          ${this.relayInvite ? html`<p><textarea id="relay-invite" rows="3" readonly aria-label="Relay invite" .value=${this.relayInvite}></textarea></p>` : ''}` : ''}
+      </section>
+      <section class="card">
+        <h2>Connected now</h2>
         <p class="muted">Family server: <span id="signal-state">${serverState[s.node.signal.state]}</span></p>
         ${peers.length === 0 ? html`<p id="no-peers">No other device or home relay is connected right now. Photos wait here and sync when one is.</p>` : ''}
         <ul id="peers">${peers.map((p) => html`<li>
@@ -92,38 +120,6 @@ export class FvDevices extends LitElement {
         ${[...s.peerStatus.values()].filter((st) => st.full).map((st) => html`<p class="error relay-full" role="alert">${st.reason ?? `Home ${st.name ?? ''} is full`}. New photos are not backed up there until it has room.</p>`)}
         <p id="queue">${active.length ? `${active.length} transfers in progress` : 'Nothing waiting to transfer.'}</p>
         ${failed.length ? html`<p class="error" id="failures">${failed.length} transfers failed; last reason: ${failed[failed.length - 1]?.lastError ?? 'unknown'}. They are retried automatically.</p>` : ''}
-      </section>
-      <section class="card">
-        <h3>Family members</h3>
-        <p class="muted">Before sharing, read the safety words aloud with the person (on the phone or in person). If they match on both screens, nobody swapped their key.</p>
-        ${this.confirmRemove ? html`<fv-dialog heading=${`Remove ${this.confirmRemove.name} from the family?`} action=${`Remove ${this.confirmRemove.name}`} danger
-          text="Their devices are disconnected and new photos get new keys they do not have. What they already saw or downloaded cannot be taken back."
-          @answer=${() => void this.#remove()} @cancel=${() => (this.confirmRemove = undefined)}></fv-dialog>` : ''}
-        ${this.memberError ? html`<p class="error" role="alert">${this.memberError}</p>` : ''}
-        ${s.family.notices.map((n) => html`<p class="error notice" role="alert">${n}</p>`)}
-        <ul id="members">${this.members.filter((m) => m.role !== 'removed').map((m) => html`<li>
-          <strong>${m.name}</strong>${m.me ? ' (you)' : ''} · <span class="role">${roleName[m.role]}</span> · <span class="words">${m.words.join(' ')}</span>
-          ${admin && !m.me ? html`
-            <select aria-label=${`Role of ${m.name}`} @change=${(e: Event) => void this.#setRole(m.identity, (e.target as HTMLSelectElement).value as 'admin' | 'contributor' | 'viewer')}>
-              ${(['admin', 'contributor', 'viewer'] as const).map((r) => html`<option value=${r} ?selected=${m.role === r}>${roleName[r]}</option>`)}
-            </select>
-            <button class="remove" @click=${() => (this.confirmRemove = { identity: m.identity, name: m.name })}>Remove ${m.name}</button>` : ''}
-          ${m.me ? '' : myAlbums === 0 ? html` · <span class="muted">no albums shared with you yet</span>` : m.albums < myAlbums
-            ? html`<button class="share" @click=${() => void this.#share(m.identity)}>Words match: share my albums</button>`
-            : html` · albums shared`}
-        </li>`)}</ul>
-      </section>
-      <section class="card">
-        <h3>Add a home relay</h3>
-        <p class="muted">A relay keeps an encrypted copy of every photo at home. It cannot see any photo. Make a relay invite and give it to the relay node (<code>npm run relay -- --invite-file FILE …</code>).</p>
-        <button id="make-relay-invite" @click=${async () => (this.relayInvite = await s.relayInvite())}>Make relay invite</button>
-        ${this.relayInvite ? html`<p><textarea id="relay-invite" rows="3" readonly .value=${this.relayInvite}></textarea></p>` : ''}
-      </section>
-      <section class="card">
-        <h3>Invite family or your other devices</h3>
-        <p class="muted">The invite travels in the link's #fragment, which browsers never send to a server. Share it only with family.</p>
-        <button id="make-member-invite" @click=${async () => (this.memberLink = `${location.origin}/#join=${await s.memberInvite()}`)}>Make invite link</button>
-        ${this.memberLink ? html`<p><textarea id="member-invite" rows="3" readonly .value=${this.memberLink}></textarea></p>` : ''}
       </section>`;
   }
 }

@@ -45,6 +45,19 @@ export interface PhotoView {
   hasThumb: boolean;
 }
 
+export interface HomeCheck {
+  lastPassedAt?: number;
+  lastFailedAt?: number;
+}
+
+export interface HomeView {
+  device: string;
+  name: string;
+  revoked: boolean;
+  connected: boolean;
+  check?: HomeCheck;
+}
+
 export interface SessionOptions {
   crypto: CryptoApi;
   media: MediaPort;
@@ -602,7 +615,7 @@ export class VaultSession extends Emitter<VaultEvents> {
           const { relays } = await this.node.engine.backedUpOn(h);
           let proven = 0;
           for (const home of relays) {
-            const r = await this.node.engine.challenge(home, h);
+            const r = await this.#challenge(home, h);
             if (r === 'passed') proven++;
             else if (r === 'failed') failedChallenges++;
             if (proven >= this.settings.k) break;
@@ -615,6 +628,56 @@ export class VaultSession extends Emitter<VaultEvents> {
       }
     }
     return { evicted, kept, failedChallenges };
+  }
+
+  async #challenge(peer: PeerId, hash: ObjectHash) {
+    const r = await this.node.engine.challenge(peer, hash);
+    const key = this.node.engine.deviceKeyOf(peer);
+    if (key && (r === 'passed' || r === 'failed')) {
+      const checks = (await this.index.getSetting<Record<string, HomeCheck>>('homes.checks')) ?? {};
+      const d = toBase64Url(key);
+      const prev = checks[d];
+      checks[d] = r === 'passed' ? { lastPassedAt: Date.now(), ...(prev?.lastFailedAt ? { lastFailedAt: prev.lastFailedAt } : {}) } : { ...prev, lastFailedAt: Date.now() };
+      await this.index.setSetting('homes.checks', checks);
+    }
+    return r;
+  }
+
+  /** The enrolled homes, whether each is connected, and when each last proved it holds our photos. */
+  async homes(): Promise<HomeView[]> {
+    const checks = (await this.index.getSetting<Record<string, HomeCheck>>('homes.checks')) ?? {};
+    const connected = new Set(this.node.engine.peers().filter((p) => p.state === 'open' && p.peerId)
+      .map((p) => this.node.engine.deviceKeyOf(p.peerId as PeerId)).filter((k): k is Uint8Array => k !== undefined).map(toBase64Url));
+    return [...this.authority.roster().homes.values()].map((h) => ({
+      device: h.device, name: h.name, revoked: h.revoked, connected: connected.has(h.device), ...(checks[h.device] ? { check: checks[h.device] } : {}),
+    }));
+  }
+
+  /**
+   * Asks every connected enrolled home to prove it holds a photo part it claims (a fresh storage
+   * challenge, answered from its bytes and checked against ours). Returns passed and failed counts.
+   */
+  async checkHomes(): Promise<{ passed: number; failed: number; unchecked: number }> {
+    const out = { passed: 0, failed: 0, unchecked: 0 };
+    for (const p of this.node.engine.peers()) {
+      const key = p.peerId && p.state === 'open' ? this.node.engine.deviceKeyOf(p.peerId as PeerId) : undefined;
+      if (!key || !this.authority.isHome(key)) continue;
+      const claimed = [];
+      for (const h of await this.node.stores.ackList(p.peerId as PeerId)) if (await this.store.has(h as ObjectHash)) claimed.push(h as ObjectHash);
+      const pick = claimed[Math.floor(Math.random() * claimed.length)];
+      const r = pick ? await this.#challenge(p.peerId as PeerId, pick) : 'not-here';
+      if (r === 'passed') out.passed++;
+      else if (r === 'failed') out.failed++;
+      else out.unchecked++;
+    }
+    this.emit('status', undefined);
+    return out;
+  }
+
+  /** Cancels an invite nobody used yet (a pending join): its key can no longer join or enrol. */
+  async cancelInvite(key: string): Promise<void> {
+    await this.publish({ t: 'revoke', device: key, upTo: {} });
+    this.emit('changed', undefined);
   }
 
   /** Family members with their roles, devices and the safety words two people compare before sharing. */
