@@ -132,4 +132,21 @@ describe('rotation of the vault and member secrets', () => {
     const want = [...b.roster().rooms].join();
     for (let seed = 1; seed <= 8; seed++) expect([...(await authorityOf(log, shuffled(log.ops, seed))).roster().rooms].join()).toBe(want);
   });
+
+  it('revoking a device or removing a home makes a new generation due; the home removed gets none of it', async () => {
+    const { log, mom, uncle, oak } = await family();
+    expect(rotationDue((await authorityOf(log)).roster()).rotate).toBe(false);
+    // Uncle revokes his own lost phone: due, though only an admin can start the generation.
+    await log.publish(uncle, { t: 'revoke', device: uncle.dev, upTo: { vault: uncle.seq } });
+    const a = await authorityOf(log);
+    expect(a.roster().revoked.has(uncle.dev)).toBe(true);
+    expect(rotationDue(a.roster()).rotate).toBe(true);
+    await log.publish(mom, await rotationBody(crypto, 1, { vaultSecret: await crypto.newVaultSecret(), memberSecret: await crypto.newMemberSecret() }, currentRecipients(a.roster())));
+    expect(rotationDue((await authorityOf(log)).roster()).rotate).toBe(false);
+    // Mom removes home Oak: due again, and the next generation is not sealed to Oak.
+    await log.publish(mom, { t: 'revoke', device: oak.dev, upTo: {} });
+    const b = await authorityOf(log);
+    expect(rotationDue(b.roster()).rotate).toBe(true);
+    expect(currentRecipients(b.roster()).map((r) => r.box)).not.toContain(toBase64Url(oak.id.boxPublic));
+  });
 });
