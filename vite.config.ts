@@ -1,6 +1,11 @@
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 import { nodeShims } from './vite.shims.ts';
+import { sourceBuildHash } from './scripts/build-info.ts';
+import { readFileSync } from 'node:fs';
+
+const BUILD = sourceBuildHash(import.meta.dirname);
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
 // Two pages: the family app (index.html) and the keyless relay page (relay.html).
 // The service worker (web/src/entries/sw.ts) uses injectManifest so it can later take the
@@ -10,6 +15,7 @@ export default defineConfig({
   publicDir: '../public',
   base: '/',
   ...nodeShims,
+  define: { ...nodeShims.define, __FV_BUILD__: JSON.stringify(BUILD), __FV_VERSION__: JSON.stringify(pkg.version) },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
@@ -21,6 +27,14 @@ export default defineConfig({
   },
   worker: { format: 'es' },
   plugins: [
+    {
+      // build.json: what the signal server reports in /healthz for the app it serves.
+      name: 'fv-build-info',
+      apply: 'build',
+      generateBundle() {
+        this.emitFile({ type: 'asset', fileName: 'build.json', source: JSON.stringify({ build: BUILD, version: pkg.version }) + '\n' });
+      },
+    },
     VitePWA({
       strategies: 'injectManifest',
       srcDir: 'src/entries',

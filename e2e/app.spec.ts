@@ -19,7 +19,8 @@ test('create a vault, add photos, view, lock and unlock', async () => {
   server = await startSignalServer(['--static', 'web/dist']);
   const browser = await launchChromium();
   try {
-    const page = await browser.newPage({ viewport: { width: 900, height: 900 } });
+    const ctx = await browser.newContext({ viewport: { width: 900, height: 900 } });
+    const page = await ctx.newPage();
     page.on('pageerror', (e) => console.error('page error:', e.message));
     await page.goto(server.url);
     await page.locator('#name').fill('Ada');
@@ -116,8 +117,13 @@ test('create a vault, add photos, view, lock and unlock', async () => {
     await expect(page.locator('#count')).toHaveText('2 photos', { timeout: 30_000 });
     await expect(page.locator('fv-grid img')).toHaveCount(2, { timeout: 30_000 });
 
-    // Changing the passphrase: a weak new one is refused; afterwards only the new one unlocks.
+    // Settings names the build; the server's /healthz names the same one for the app it serves.
     await page.locator('#tab-storage').click();
+    const build = (await page.locator('#build-hash').textContent())!.trim();
+    expect(build).toMatch(/^[0-9a-f]{64}$/);
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toMatchObject({ ok: true, build });
+
+    // Changing the passphrase: a weak new one is refused; afterwards only the new one unlocks.
     await page.locator('#old-pass').fill('correct horse battery');
     await page.locator('#new-pass').fill('grandma1');
     await page.locator('#new-pass2').fill('grandma1');
@@ -131,6 +137,22 @@ test('create a vault, add photos, view, lock and unlock', async () => {
     await page.locator('#secret').fill('correct horse battery');
     await page.locator('#unlock-btn').click();
     await expect(page.locator('fv-unlock .error')).toContainText('does not open', { timeout: 30_000 });
+    await page.locator('#secret').fill('violet tractor sings at dawn');
+    await page.locator('#unlock-btn').click();
+    await page.locator('#tab-photos').click({ timeout: 30_000 });
+    await expect(page.locator('#count')).toHaveText('2 photos', { timeout: 30_000 });
+
+    // A second tab of the same browser: only one tab writes a vault. It is told, may take over,
+    // and the first tab locks and says why.
+    const tab2 = await ctx.newPage();
+    await tab2.goto(server.url);
+    await tab2.locator('#secret').fill('violet tractor sings at dawn');
+    await tab2.locator('#unlock-btn').click();
+    await expect(tab2.locator('fv-unlock .error')).toContainText('open in another tab', { timeout: 30_000 });
+    await tab2.getByRole('button', { name: 'Open it here instead' }).click();
+    await expect(tab2.locator('#count')).toHaveText('2 photos', { timeout: 30_000 });
+    await expect(page.locator('#locked-because')).toContainText('opened in another tab', { timeout: 10_000 });
+    await tab2.close();
     await page.locator('#secret').fill('violet tractor sings at dawn');
     await page.locator('#unlock-btn').click();
     await page.locator('#tab-photos').click({ timeout: 30_000 });

@@ -221,6 +221,15 @@ test('two homes hold everything, and either one alone serves a new device', asyn
   const homes: string[] = await v(a.page, 'homesOf', (await v(a.page, 'photoIds'))[0]);
   expect(homes.sort()).toEqual([(await oak.status()).peerId, (await pine.status()).peerId].sort());
   await waitFor(() => pine.status(), (s) => s?.objects === totalObjects && s.queueDepth === 0, 'Pine complete');
+
+  // Disk rot on Oak: a byte flipped in three stored chunks. Its self-check finds them, and Oak
+  // fetches them again (from Pine or the family device), verified; device C below restores
+  // every original from Oak alone, so nothing of the rot survives.
+  const flipped = await flipChunkBytes(oak.dataDir, 3);
+  expect(flipped, 'stored chunk files found in Oak\'s profile').toBe(3);
+  const repairedStatus = await waitFor(() => oak.status(), (s) => (s?.repaired ?? 0) >= 3 && s?.repairing === 0 && s.objects === totalObjects, 'Oak repaired', 90_000);
+  console.log(`relay-e2e: Oak found ${repairedStatus!.corrupt} corrupt objects and repaired ${repairedStatus!.repaired}`);
+  expect(oak.log()).toMatch(/repaired [0-9a-f]{16}… \(fetched again and verified\)/);
   await closeDevice(a); // the only family device is gone
 
   // A new device restores (member invite + passphrase) with only ONE home running, then the other.
@@ -249,6 +258,29 @@ test('two homes hold everything, and either one alone serves a new device', asyn
   await restoreFrom(oak, pine, 'C');
   expect(await oak.stop('SIGTERM')).toBe(0);
 });
+
+/** Flips one byte in the middle of `n` stored chunk envelopes (files of exactly 1,048,594 bytes) under `dir`. */
+async function flipChunkBytes(dir: string, n: number): Promise<number> {
+  const CHUNK_ENVELOPE = 2 + 1024 * 1024 + 16;
+  const found: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await readdir(d)) {
+      const p = join(d, e);
+      const st = await lstat(p);
+      if (st.isDirectory()) await walk(p);
+      else if (st.isFile() && st.size === CHUNK_ENVELOPE) found.push(p);
+    }
+  };
+  await walk(dir);
+  let done = 0;
+  for (const p of found.sort().slice(0, n)) {
+    const b = await readFile(p);
+    b[b.length >> 1]! ^= 0x40;
+    await writeFile(p, b);
+    done++;
+  }
+  return done;
+}
 
 // ── what is on a relay's disk ───────────────────────────────────────────────────────────────
 

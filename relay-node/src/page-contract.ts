@@ -28,6 +28,9 @@ export interface RelayStatus {
   corrupt: number;
   /** Objects refused because the quota was reached (optional in the contract). */
   refusedForQuota?: number;
+  /** Objects found corrupt and fetched again, verified (self-repair); and those still waiting. */
+  repaired?: number;
+  repairing?: number;
   version: string;
 }
 
@@ -71,6 +74,8 @@ export function sanitizeStatus(v: unknown): RelayStatus {
     signal: str(o.signal, 40) || 'unknown',
     corrupt: num(o.corrupt),
     refusedForQuota: num(o.refusedForQuota),
+    repaired: num(o.repaired),
+    repairing: num(o.repairing),
     version: str(o.version, 60),
   };
 }

@@ -40,5 +40,6 @@ export function formatStatus(r: StatusReport, now: number = Date.now()): string 
   row('self-check', !sc ? 'not run yet'
     : sc.error ? `failed ${ago(sc.at, now)}: ${sc.error}`
       : `${ago(sc.at, now)}: ${sc.checked} checked, ${sc.corrupt.length} corrupt${r.corrupt ? `; ${r.corrupt} corrupt in total` : ''}`);
+  if (r.repaired || r.repairing) row('repair', `${r.repaired ?? 0} corrupt objects fetched again from another home or a member${r.repairing ? `; ${r.repairing} waiting for a peer that holds them` : ''}`);
   return lines.join('\n');
 }

@@ -28,6 +28,9 @@ export interface StatusReport {
   lastSyncAt: number | null;
   corrupt: number | null;
   refusedForQuota: number | null;
+  /** Corrupt objects fetched again from another home or a member, and those still waiting. */
+  repaired: number | null;
+  repairing: number | null;
   signal: { url: string; state: string; serverReachable: boolean | null; lastCheckAt: number | null; error: string | null };
   browser: {
     state: string; pid: number | null; restarts: number; startedAt: number | null;
@@ -81,6 +84,8 @@ export function buildStatus(i: StatusInputs): StatusReport {
     lastSyncAt: s?.lastSyncAt ?? null,
     corrupt: s?.corrupt ?? null,
     refusedForQuota: s?.refusedForQuota ?? null,
+    repaired: s?.repaired ?? null,
+    repairing: s?.repairing ?? null,
     signal: {
       url: i.signalUrl,
       state: s?.signal ?? 'unknown',

@@ -12,8 +12,7 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-export async function startHealthServer(host: string, port: number): Promise<HealthServer> {
-  const body = '{"ok":true}';
+export async function startHealthServer(host: string, port: number, body = '{"ok":true}'): Promise<HealthServer> {
   const server = createServer({ requireHostHeader: false }, (req, res) => {
     const path = (req.url ?? '').split('?')[0];
     for (const [k, v] of COMMON_HEADERS) res.setHeader(k, v);

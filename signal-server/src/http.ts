@@ -21,6 +21,8 @@ import { COMMON_HEADERS, type StaticResponse, type StaticSite } from './static.t
 
 export interface HttpDeps {
   site: StaticSite | undefined;
+  /** The `/healthz` body (build-info.ts). */
+  health?: string;
   metricsText: () => string;
   log: Logger;
   /** Whether this request reached us over TLS, as far as we can know (HSTS). */
@@ -34,9 +36,8 @@ export const HSTS = 'max-age=31536000';
 
 type Handler = (res: HttpResponse, req: HttpRequest) => void;
 
-const HEALTH: StaticResponse = { status: '200 OK', headers: [['Content-Type', 'application/json'], ['Cache-Control', 'no-store']], text: '{"ok":true}' };
-
 export function registerHttp(app: TemplatedApp, deps: HttpDeps): void {
+  const HEALTH: StaticResponse = { status: '200 OK', headers: [['Content-Type', 'application/json'], ['Cache-Control', 'no-store']], text: deps.health ?? '{"ok":true}' };
   app.get('/healthz', safe(deps, (res, req) => write(res, HEALTH, deps, req)));
   app.head('/healthz', safe(deps, (res, req) => write(res, { ...HEALTH, text: undefined, headSize: HEALTH.text!.length }, deps, req)));
   app.get('/metrics', safe(deps, (res, req) => {

@@ -17,6 +17,7 @@ import type { TurnConfig } from './turn.ts';
 import { loadUws } from './uws.ts';
 import { startHealthServer } from './health-server.ts';
 import { originAllowed } from './origin.ts';
+import { healthBody } from './build-info.ts';
 
 /** The last comma-separated entry of a header (the one our own proxy added). */
 function lastEntry(header: string): string {
@@ -140,7 +141,7 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
       hub.closed(data.conn, Buffer.from(message).toString('utf8'), code);
     },
   });
-  registerHttp(app, { site, metricsText: () => metrics.render(hub.gauges()), log, viaTls, stallMs: limits.httpStallTimeoutMs });
+  registerHttp(app, { site, health: healthBody(options.staticDir), metricsText: () => metrics.render(hub.gauges()), log, viaTls, stallMs: limits.httpStallTimeoutMs });
 
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
     app.listen(host, options.port ?? 8080, (ls) => {
@@ -149,7 +150,7 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
     });
   });
   const port = uWS.us_socket_local_port(listenSocket);
-  const health = options.healthPort !== undefined ? await startHealthServer(host, options.healthPort) : undefined;
+  const health = options.healthPort !== undefined ? await startHealthServer(host, options.healthPort, healthBody(options.staticDir)) : undefined;
 
   // Join/idle checks a few times per timeout, so they fire within ~25 % of the configured value.
   const sweepMs = Math.max(50, Math.min(limits.joinTimeoutMs, limits.idleTimeoutMs) / 4);

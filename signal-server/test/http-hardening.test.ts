@@ -16,6 +16,8 @@ import { connect, sleep, startTestServer, type TestServer } from './support/clie
 import { hasProcNetTcp, serverSocketState } from './support/tcp.ts';
 
 const MiB = 1024 * 1024;
+const BUILD = 'ab'.repeat(32);
+const HEALTH = JSON.stringify({ ok: true, build: BUILD, version: '1.2.3' });
 let tmp: string;
 let site: string;
 let server: TestServer;
@@ -33,6 +35,7 @@ beforeAll(async () => {
   writeFileSync(join(site, 'assets', 'cached-Aa11Bb22.bin'), cached);
   writeFileSync(join(site, 'assets', 'disk-Cc33Dd44.bin'), onDisk);
   writeFileSync(join(site, 'assets', 'huge-Ee55Ff66.bin'), Buffer.alloc(HUGE, 3));
+  writeFileSync(join(site, 'build.json'), JSON.stringify({ build: BUILD, version: '1.2.3' }));
   server = await startTestServer({ staticDir: site, limits: { httpStallTimeoutMs: 1000 }, healthPort: 0 });
 });
 afterAll(async () => {
@@ -126,17 +129,21 @@ describe('static', () => {
 });
 
 describe('health checks', () => {
+  it('/healthz names the build of the app it serves (the build.json next to it)', async () => {
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ ok: true, build: BUILD, version: '1.2.3' });
+  });
+
   it('HEAD /healthz → 200 with a length and no body', async () => {
     const r = await raw(server.port, 'HEAD /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     expect(r).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
-    expect(r).toMatch(/\r\nContent-Length: 11\r\n/i);
+    expect(r).toMatch(new RegExp(`\r\nContent-Length: ${HEALTH.length}\r\n`, 'i'));
     expect(r.endsWith('\r\n\r\n')).toBe(true);
   });
 
   it('a plain HTTP/1.0 GET /healthz gets an answer on --health-port', async () => {
     const r = await raw(server.healthPort!, 'GET /healthz HTTP/1.0\r\n\r\n');
     expect(r).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
-    expect(r.endsWith('{"ok":true}')).toBe(true);
+    expect(r.endsWith(HEALTH)).toBe(true);
     const head = await raw(server.healthPort!, 'HEAD /healthz HTTP/1.0\r\n\r\n');
     expect(head).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
     expect(head.endsWith('\r\n\r\n')).toBe(true);

@@ -229,6 +229,7 @@ export class ReplicationEngine extends Emitter<EngineEvents> implements SessionO
       this.emit('ops', { ops: r.accepted, from: from.peerId });
       for (const s of this.#byPeer.values()) if (s.remote.peerId !== from.peerId) s.ops.pushNew();
     }
+    if (r.error !== undefined) this.deps.log.warn('storing ops failed midway; the rest are asked for again later', { peer: from.peerId, error: String(r.error) });
     return r;
   }
 

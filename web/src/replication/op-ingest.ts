@@ -43,38 +43,48 @@ export class OpIngest {
   async #ingest(ops: OpEnvelope[]): Promise<IngestResult> {
     const vv = await this.#load();
     const result: IngestResult = { accepted: [], rejected: [] };
-    for (const op of ops) {
-      if (checkOpShape(op) !== undefined) {
-        result.rejected.push({ op, reason: 'malformed' });
-        continue;
+    for (const [i, op] of ops.entries()) {
+      try {
+        await this.#one(vv, op, result);
+      } catch (e) {
+        result.error = e;
+        for (const rest of ops.slice(i)) result.rejected.push({ op: rest, reason: 'deferred' });
+        break;
       }
-      const held = vvGet(vv, op.log, op.author);
-      if (op.seq <= held) {
-        const stored = await this.store.get(op.log, op.author, op.seq);
-        const same = stored !== undefined && stored.lamport === op.lamport
-          && equalBytes(stored.ciphertext, op.ciphertext) && equalBytes(stored.signature, op.signature);
-        if (same) result.rejected.push({ op, reason: 'duplicate' });
-        // A different op under a held seq: either forged (bad signature) or the author signed two.
-        else result.rejected.push({ op, reason: (await verifyOpSignature(this.crypto, op)) ? 'equivocation' : 'bad-signature' });
-        continue;
-      }
-      if (op.seq > held + 1) {
-        result.rejected.push({ op, reason: 'gap' });
-        continue;
-      }
-      if (!(await verifyOpSignature(this.crypto, op))) {
-        result.rejected.push({ op, reason: 'bad-signature' });
-        continue;
-      }
-      const allowed = await this.policy.isAuthorAllowed(op.log, op.author, op);
-      if (allowed !== true) {
-        result.rejected.push({ op, reason: allowed === 'later' ? 'deferred' : 'unauthorized' });
-        continue;
-      }
-      await this.store.append(op);
-      vvSet(vv, op.log, op.author, op.seq);
-      result.accepted.push(op);
     }
     return result;
+  }
+
+  async #one(vv: VersionVector, op: OpEnvelope, result: IngestResult): Promise<void> {
+    if (checkOpShape(op) !== undefined) {
+      result.rejected.push({ op, reason: 'malformed' });
+      return;
+    }
+    const held = vvGet(vv, op.log, op.author);
+    if (op.seq <= held) {
+      const stored = await this.store.get(op.log, op.author, op.seq);
+      const same = stored !== undefined && stored.lamport === op.lamport
+        && equalBytes(stored.ciphertext, op.ciphertext) && equalBytes(stored.signature, op.signature);
+      if (same) result.rejected.push({ op, reason: 'duplicate' });
+      // A different op under a held seq: either forged (bad signature) or the author signed two.
+      else result.rejected.push({ op, reason: (await verifyOpSignature(this.crypto, op)) ? 'equivocation' : 'bad-signature' });
+      return;
+    }
+    if (op.seq > held + 1) {
+      result.rejected.push({ op, reason: 'gap' });
+      return;
+    }
+    if (!(await verifyOpSignature(this.crypto, op))) {
+      result.rejected.push({ op, reason: 'bad-signature' });
+      return;
+    }
+    const allowed = await this.policy.isAuthorAllowed(op.log, op.author, op);
+    if (allowed !== true) {
+      result.rejected.push({ op, reason: allowed === 'later' ? 'deferred' : 'unauthorized' });
+      return;
+    }
+    await this.store.append(op);
+    vvSet(vv, op.log, op.author, op.seq);
+    result.accepted.push(op);
   }
 }

@@ -59,6 +59,11 @@ export type IngestRejection = 'malformed' | 'bad-signature' | 'unauthorized' | '
 export interface IngestResult {
   accepted: OpEnvelope[];
   rejected: Array<{ op: OpEnvelope; reason: IngestRejection }>;
+  /**
+   * The store failed midway (quota, a closed database): the ops before it are stored and listed
+   * in `accepted`, so they are announced and applied; the failing one and the rest are 'deferred'.
+   */
+  error?: unknown;
 }
 
 export type PullFailure = 'corrupt' | 'not-found' | 'stalled' | 'busy' | 'too-large' | 'closed' | 'storage';

@@ -2,6 +2,7 @@ import { LitElement, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { AppController } from '../vault/app-controller.ts';
 import { AUTO_LOCK_CHOICES } from '../vault/idle-lock.ts';
+import { APP_VERSION, BUILD_HASH } from '../core/build-info.ts';
 import { errorText, shared } from './styles.ts';
 import './fv-strength.ts';
 
@@ -60,6 +61,11 @@ export class FvStorage extends LitElement {
         ${AUTO_LOCK_CHOICES.map((m) => html`<option value=${m} ?selected=${m === this.app.autoLockMinutes}>${m === 0 ? 'Never (not on a shared device)' : m === 1 ? '1 minute' : `${m} minutes`}</option>`)}
       </select>
       <p class="muted">Locked, the photos and their keys leave this browser's memory; your passphrase opens the vault again.</p>
+    </section>
+    <section class="card" id="about">
+      <h2>About this app</h2>
+      <p>Family Vault ${APP_VERSION} · build <code id="build-hash">${BUILD_HASH}</code></p>
+      <p class="muted">Whoever runs your family's server sends this app to your browser, so they could send a different one. The build is a fingerprint of the app's source: it must match the one published for the release you trust (or the one your own build gives), and the server's <code>/healthz</code> names the build it serves. See the operations guide for serving the app from your own home.</p>
     </section>
     <section class="card" id="passphrase">
       <h2>Passphrase</h2>

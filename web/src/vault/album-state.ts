@@ -22,14 +22,24 @@ export class AlbumState {
   /** photo → signing key of the member who added it (only they, or an admin, may remove it). */
   readonly addedBy = new Map<PhotoId, string>();
 
+  /** photo → the op whose descriptor counts: the earliest by (Lamport clock, author, seq). */
+  readonly #from = new Map<PhotoId, [number, string, number]>();
+
   /**
-   * `by`: the member (signing key) whose device wrote the op. The first descriptor of a photo
-   * stays: a later op cannot swap another member's photo for its own.
+   * `by`: the member (signing key) whose device wrote the op. Of two ops carrying a descriptor
+   * for one photo id, the earliest in (Lamport clock, author, seq) order counts, on every device
+   * whatever order they arrived in: a later op cannot swap another member's photo for its own.
    */
   apply(author: string, seq: number, lamport: number, payload: AlbumOpPayload, by = author): void {
-    if (payload.photo && !this.descriptors.has(payload.photo.photo)) {
-      this.descriptors.set(payload.photo.photo, payload.photo);
-      this.addedBy.set(payload.photo.photo, by);
+    const p = payload.photo;
+    if (p) {
+      const key: [number, string, number] = [lamport, author, seq];
+      const had = this.#from.get(p.photo);
+      if (!had || earlier(key, had)) {
+        this.descriptors.set(p.photo, p);
+        this.addedBy.set(p.photo, by);
+        this.#from.set(p.photo, key);
+      }
     }
     this.crdt = applyOp(this.crdt, { author, seq, lamport, body: payload.body });
   }
@@ -52,6 +62,9 @@ export class AlbumState {
     return d ? [d.manifest, d.thumb, d.meta] : [];
   }
 }
+
+const earlier = (a: [number, string, number], b: [number, string, number]): boolean =>
+  a[0] !== b[0] ? a[0] < b[0] : a[1] !== b[1] ? a[1] < b[1] : a[2] < b[2];
 
 export const encodePayload = (p: AlbumOpPayload): Uint8Array => utf8(JSON.stringify(p));
 

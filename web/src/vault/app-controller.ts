@@ -10,6 +10,7 @@ import type { MediaPort } from './ingest.ts';
 import { autoLockMinutes, IdleLock, setAutoLockMinutes } from './idle-lock.ts';
 import { createVault, joinVault, knownVaults, unlockVault, type KnownVault, type VaultEnv } from './vault-setup.ts';
 import type { VaultSession } from './vault-session.ts';
+import { OtherTabError, WriterLock } from './writer-lock.ts';
 
 export type AppScreen = 'welcome' | 'unlock' | 'recovery' | 'vault';
 
@@ -26,6 +27,9 @@ export class AppController extends Emitter<AppEvents> {
   album = '';
   /** Locks the vault after the device's auto-lock minutes without activity. */
   readonly #idle = new IdleLock(() => void this.lock());
+  readonly #writer = new WriterLock();
+  /** Why the vault was locked, when the member did not lock it (another tab took it over). */
+  lockedBecause = '';
 
   constructor(crypto: CryptoApi, media: MediaPort, signalUrl: string) {
     super();
@@ -44,12 +48,19 @@ export class AppController extends Emitter<AppEvents> {
 
   #opened(s: VaultSession) {
     this.session = s;
+    this.lockedBecause = '';
     this.#idle.start(autoLockMinutes());
     this.album = s.albumIds[0] ?? '';
   }
 
+  #takeOver = () => {
+    this.lockedBecause = 'This vault was opened in another tab or window, so it was locked here.';
+    void this.lock();
+  };
+
   async create(name: string, passphrase: string): Promise<void> {
     const r = await createVault(this.env, { name, passphrase });
+    await this.#writer.acquire(r.session.vaultId, { onLost: this.#takeOver });
     this.#opened(r.session);
     this.album = r.album;
     this.recoveryPhrase = r.recoveryPhrase;
@@ -59,13 +70,24 @@ export class AppController extends Emitter<AppEvents> {
   /** Joins with an invite; a restore opens the member's keys with the passphrase or the recovery phrase. */
   async join(invite: string, secret: { passphrase: string } | { recoveryPhrase: string }, name: string, restore: boolean): Promise<void> {
     const r = await joinVault(this.env, { invite, ...secret, name, restore });
+    await this.#writer.acquire(r.session.vaultId, { onLost: this.#takeOver });
     this.#opened(r.session);
     this.recoveryPhrase = r.recoveryPhrase;
     this.#go(r.recoveryPhrase ? 'recovery' : 'vault');
   }
 
-  async unlock(vaultId: string, secret: { passphrase: string } | { recoveryPhrase: string }): Promise<void> {
-    this.#opened(await unlockVault(this.env, vaultId, secret));
+  /**
+   * Unlocks on this tab. Another tab of this browser holding the vault: OtherTabError, unless
+   * `takeOver` (the other tab then locks and says why).
+   */
+  async unlock(vaultId: string, secret: { passphrase: string } | { recoveryPhrase: string }, takeOver = false): Promise<void> {
+    if (!(await this.#writer.acquire(vaultId, { steal: takeOver, onLost: this.#takeOver }))) throw new OtherTabError();
+    try {
+      this.#opened(await unlockVault(this.env, vaultId, secret));
+    } catch (e) {
+      this.#writer.release();
+      throw e;
+    }
     this.#go('vault');
   }
 
@@ -98,6 +120,7 @@ export class AppController extends Emitter<AppEvents> {
     this.#idle.stop();
     await this.session?.stop();
     this.session = undefined;
+    this.#writer.release();
     this.#go('unlock');
   }
 

@@ -39,6 +39,8 @@ export interface RelayPeerStatus {
   signal: string;
   corrupt: number;
   refusedForQuota: number;
+  repaired: number;
+  repairing: number;
   version: string;
 }
 
@@ -154,6 +156,28 @@ export async function startRelayPeer(crypto: CryptoApi, cfg: RelayPageConfig, lo
   authority.onChange(() => node.engine.policyChanged());
   authority.onChange(() => void enroll().catch((e: unknown) => log(`relay: enrolment failed (${describeError(e)})`)));
   await enroll();
+  // Self-repair: an object found corrupt (self-check, or while serving it) lost its bytes; it is
+  // fetched again from a peer whose inventory holds it (another home, a member) and verified.
+  const repairing = new Set<string>();
+  let repaired = 0;
+  const repair = async (hash: ObjectHash) => {
+    if (repairing.has(hash)) return;
+    repairing.add(hash);
+    const r = await node.engine.fetch(hash);
+    if (r === 'present') {
+      repairing.delete(hash);
+      return;
+    }
+    log(`relay: ${hash.slice(0, 16)}… was corrupt: ${r === 'queued' ? 'fetching it again from a peer that holds it' : 'no known peer holds it yet; it is fetched when one offers it'}`);
+  };
+  const repairSafely = (h: ObjectHash) => void repair(h).catch((e: unknown) => log(`relay: could not queue a repair (${describeError(e)})`));
+  node.engine.on('object', ({ hash }) => {
+    if (!repairing.delete(hash)) return;
+    repaired++;
+    log(`relay: repaired ${hash.slice(0, 16)}… (fetched again and verified); ${repaired} repaired so far`);
+  });
+  node.engine.on('local-corrupt', ({ hash }) => repairSafely(hash));
+  for await (const h of store.corrupt()) repairSafely(h);
   const touch = (p: string) => lastSync.set(p, Date.now());
   node.engine.on('object', ({ from }) => touch(from));
   node.engine.on('ops', ({ from }) => from !== 'local' && touch(from));
@@ -201,6 +225,8 @@ export async function startRelayPeer(crypto: CryptoApi, cfg: RelayPageConfig, lo
         signal: node.signal.state,
         corrupt: s.corruptCount,
         refusedForQuota: refused.size,
+        repaired,
+        repairing: repairing.size,
         version: RELAY_VERSION,
       };
     },
@@ -223,7 +249,7 @@ export async function startRelayPeer(crypto: CryptoApi, cfg: RelayPageConfig, lo
           log(`relay: self-check found ${h.slice(0, 16)}… corrupt (${describeError(e)}); it will be fetched again`);
         }
       }
-      if (corrupt.length) node.engine.objectsChanged();
+      for (const h of corrupt) repairSafely(h as ObjectHash);
       return { checked: picked.length, corrupt };
     },
     async stop() {

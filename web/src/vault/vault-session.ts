@@ -101,6 +101,7 @@ export class VaultSession extends Emitter<VaultEvents> {
   /** Roster size when this admin last checked for a due rotation (so each change is looked at once). */
   #dutyChecked = -1;
   #duties: Promise<void> | undefined;
+  #writes: Promise<unknown> = Promise.resolve();
   #dutiesAgain = false;
 
   constructor(o: SessionOptions) {
@@ -401,10 +402,25 @@ export class VaultSession extends Emitter<VaultEvents> {
   /** Appends signed statement bytes (the genesis, or one signed with another key) to the vault log. */
   async appendVaultBytes(bytes: Uint8Array): Promise<void> {
     // The authority has seen every vault-log op (stored, received, ours): its clock is the log's.
-    await this.#append(VAULT_LOG, this.authority.nextLamport, bytes);
+    await this.#serial(() => this.#append(VAULT_LOG, this.authority.nextLamport, bytes));
   }
 
-  async #appendAlbumOp(album: string, payload: AlbumOpPayload, lamport: number): Promise<void> {
+  /**
+   * One append at a time in this tab: each takes the next sequence number of its log, and two at
+   * once (an add and a delete) would take the same one and the second be refused as equivocation.
+   * (Other tabs: AppController holds the vault's Web Lock, so only one tab writes.)
+   */
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#writes.then(fn);
+    this.#writes = run.catch(() => undefined);
+    return run;
+  }
+
+  #appendAlbumOp(album: string, payload: AlbumOpPayload, lamport: number): Promise<void> {
+    return this.#serial(() => this.#appendAlbumOpNow(album, payload, lamport));
+  }
+
+  async #appendAlbumOpNow(album: string, payload: AlbumOpPayload, lamport: number): Promise<void> {
     const k = this.family.currentEpoch(album);
     if (!k) throw new StorageError('no key for this album on this device');
     const seq = await this.#nextSeq(album);
@@ -418,6 +434,7 @@ export class VaultSession extends Emitter<VaultEvents> {
     const seq = seqIn ?? (await this.#nextSeq(log));
     const op = await signOp(replicationCrypto(this.crypto, this.#o.secrets.device), { log, author: this.#author, seq, lamport, ciphertext });
     const r = await this.node.engine.addLocalOps([op]);
+    if (r.error !== undefined) throw new StorageError(`this change could not be saved on this device (${describeError(r.error)})`, { retryable: true });
     if (r.rejected.length) throw new PolicyError(`the family's rules refused this change (${r.rejected.map((x) => x.reason).join(', ')})`);
     const seqs = await this.#lastSeqs();
     seqs.set(log, Math.max(seqs.get(log) ?? 0, seq));

@@ -49,4 +49,27 @@ describe('op ingest', () => {
     expect(again.accepted.map((o) => o.seq)).toEqual([3]);
     expect((await ingest.vector()).get('vault')?.get(AUTHOR)).toBe(3);
   });
+
+  it('a store that fails midway: the ops stored before it are returned as accepted (announced and applied), the rest deferred', async () => {
+    const base = store();
+    let failNext = false;
+    const flaky: OpStore = {
+      ...base,
+      async append(o) {
+        if (failNext && o.seq === 2) throw new Error('QuotaExceededError');
+        return base.append(o);
+      },
+    };
+    const ingest = new OpIngest(flaky, crypto, policy);
+    failNext = true;
+    const r = await ingest.ingest([op(1), op(2), op(3)]);
+    expect(r.accepted.map((o) => o.seq)).toEqual([1]);
+    expect(r.rejected.map((x) => [x.op.seq, x.reason])).toEqual([[2, 'deferred'], [3, 'deferred']]);
+    expect(String(r.error)).toMatch(/Quota/);
+    // Space freed: the same batch again stores the rest, and the first is a duplicate, not a conflict.
+    failNext = false;
+    const again = await ingest.ingest([op(1), op(2), op(3)]);
+    expect(again.rejected.map((x) => x.reason)).toEqual(['duplicate']);
+    expect(again.accepted.map((o) => o.seq)).toEqual([2, 3]);
+  });
 });
