@@ -6,6 +6,7 @@
 import { fromHex } from '../../web/src/core/bytes.ts';
 import { deriveVaultKeys, newVaultSecret, signJoin } from '../../web/src/crypto/vault-keys.ts';
 import { openSignal, sealSignal } from '../../web/src/crypto/signal-seal.ts';
+import { fallbackCrypto } from '../../web/src/crypto/fallback-seal.ts';
 import { Dialer, type DialerOptions } from '../../web/src/transport/dialer.ts';
 import { SignalClient } from '../../web/src/transport/signal-client.ts';
 import { runTransportTests } from '../../web/src/transport/peer-transport.acceptance.ts';
@@ -22,15 +23,20 @@ interface PairOptions {
   /** Makes ICE impossible (no candidates) so the dialer must fall back to the WebSocket. */
   blockIce?: boolean;
   iceTimeoutMs?: number;
+  /** The same room and peer ids as an earlier pair (to replay its signals). */
+  secret?: Uint8Array;
+  ids?: [string, string];
+  /** Sees every sealed signal each side receives (index 0 = the dialer). */
+  tap?: (side: number, from: string, data: string) => void;
 }
 
 let counter = 0;
 const log: string[] = [];
 
-async function makePair(o: PairOptions): Promise<TransportPair> {
-  const keys = deriveVaultKeys(newVaultSecret());
+async function makePair(o: PairOptions): Promise<TransportPair & { clients: SignalClient[]; keys: ReturnType<typeof deriveVaultKeys>; ids: string[] }> {
+  const keys = deriveVaultKeys(o.secret ?? newVaultSecret());
   const n = ++counter;
-  const ids = [`peerA${n}xxxxxx`, `peerB${n}xxxxxx`];
+  const ids = o.ids ?? [`peerA${n}xxxxxx`, `peerB${n}xxxxxx`];
   const clients: SignalClient[] = [];
   const dialers: Dialer[] = [];
   const got = ids.map(() => {
@@ -43,6 +49,7 @@ async function makePair(o: PairOptions): Promise<TransportPair> {
       signal, selfId: id,
       seal: (to, payload) => sealSignal(keys.roomKey, id, to, payload),
       open: (from, data) => openSignal(keys.roomKey, from, id, data),
+      fallbackCrypto,
       iceTransportPolicy: o.iceTransportPolicy,
       iceTimeoutMs: o.iceTimeoutMs ?? 15_000,
       onTransport: (_peer, t) => got[i]!.resolve(t),
@@ -51,12 +58,13 @@ async function makePair(o: PairOptions): Promise<TransportPair> {
       ...(o.blockIce ? { extraIceServers: [] } : {}),
     };
     dialers.push(new Dialer(opts));
+    if (o.tap) signal.on('signal', ({ from, data }) => o.tap!(i, from, data));
     clients.push(signal);
     signal.start();
   });
   const [a, b] = await Promise.all(got.map((g) => g.promise));
   return {
-    a: a!, b: b!,
+    a: a!, b: b!, clients, keys, ids,
     dispose: async () => {
       dialers.forEach((d) => d.stop());
       clients.forEach((c) => c.stop());
@@ -123,4 +131,79 @@ async function mitm(o: PairOptions): Promise<Array<{ by: string; reason: string 
   return refusals;
 }
 
-Object.assign(window, { fvTransport: { run, mitm, log, fromHex } });
+/**
+ * The signal server replays the 'fb open' of an earlier fallback session (same room, same
+ * peers) into the responder while a WebRTC link is open, and an ack-ed open into the responder
+ * that answered it: neither may replace a working link (a downgrade), and both must be ignored.
+ */
+async function replayOpen(o: { fallbackUrl: string; webrtcUrl: string }) {
+  const secret = newVaultSecret();
+  const ids: [string, string] = [`peerA${++counter}replay`, `peerB${counter}replay`];
+  const toB: string[] = [];
+  // 1. A fallback session (no TURN, relay-only: ICE cannot connect); record what B received.
+  const first = await makePair({ url: o.fallbackUrl, iceTransportPolicy: 'relay', iceTimeoutMs: 1500, secret, ids, tap: (side, _from, data) => side === 1 && toB.push(data) });
+  if (first.a.kind !== 'fallback') throw new Error(`expected a fallback link, got ${first.a.kind}`);
+  let open: string | undefined;
+  for (const d of toB) {
+    const msg = JSON.parse(new TextDecoder().decode(await openSignal(first.keys.roomKey, ids[0], ids[1], d))) as { t: string; phase?: string };
+    if (msg.t === 'fb' && msg.phase === 'open') open = d;
+  }
+  if (!open) throw new Error('no fallback open was seen');
+  // The same open again into the responder that answered it, while its fallback link works.
+  first.clients[1]!.emit('signal', { from: ids[0], data: open });
+  await new Promise((r) => setTimeout(r, 1000));
+  const fallbackSurvived = !first.b.closed && !first.a.closed;
+  await first.dispose();
+  // 2. The same two peers, now on a working direct WebRTC link; the old open is replayed.
+  const second = await makePair({ url: o.webrtcUrl, iceTransportPolicy: 'all', secret, ids });
+  const kindBefore = second.b.kind;
+  second.clients[1]!.emit('signal', { from: ids[0], data: open });
+  await new Promise((r) => setTimeout(r, 1500));
+  const got = new Promise<number>((r) => second.b.onMessage((f) => r(f.length)));
+  if (!second.a.closed) second.a.send(new Uint8Array(1000));
+  const delivered = await Promise.race([got, new Promise<number>((r) => setTimeout(() => r(-1), 3000))]);
+  const result = { fallbackSurvived, kindBefore, webrtcClosed: second.b.closed || second.a.closed, delivered, log: log.filter((l) => l.includes('replay') || l.includes('ignored')) };
+  await second.dispose();
+  return result;
+}
+
+/**
+ * One side of a pair, for pages in two different browsers (Chromium and Firefox): joins the room
+ * of `secretHex` as `selfId`, waits for a transport to the other side, and sends and receives one
+ * frame over it. Errors come back as `{ok: false}` (Firefox returns a rejection as an opaque error).
+ */
+async function side(o: { url: string; secretHex: string; selfId: string; iceTransportPolicy?: RTCIceTransportPolicy; timeoutMs: number }) {
+  const t0 = Date.now();
+  const lines: string[] = [];
+  try {
+    const keys = deriveVaultKeys(fromHex(o.secretHex));
+    const id = o.selfId;
+    const signal = new SignalClient({ url: o.url, room: keys.roomId, peer: id, signJoin: (nonce) => signJoin(keys.roomSecretKey, nonce, keys.roomId, id) });
+    let got!: (t: PeerTransport) => void;
+    const transport = new Promise<PeerTransport>((r) => (got = r));
+    const dialer = new Dialer({
+      signal, selfId: id,
+      seal: (to, payload) => sealSignal(keys.roomKey, id, to, payload),
+      open: (from, data) => openSignal(keys.roomKey, from, id, data),
+      fallbackCrypto,
+      iceTransportPolicy: o.iceTransportPolicy ?? 'all',
+      onTransport: (_peer, t) => got(t),
+      log: (l) => lines.push(`${Date.now() - t0} ms ${l}`),
+    });
+    signal.start();
+    const timeout = new Promise<never>((_r, reject) => setTimeout(() => reject(new Error(`no transport in ${o.timeoutMs} ms`)), o.timeoutMs));
+    const t = await Promise.race([transport, timeout]);
+    const ms = Date.now() - t0;
+    const heard = new Promise<string>((r) => t.onMessage((f) => r(new TextDecoder().decode(f))));
+    t.send(new TextEncoder().encode(`hello from ${id}`));
+    const message = await Promise.race([heard, timeout]);
+    await new Promise((r) => setTimeout(r, 500)); // let the other side's frame leave before we go
+    dialer.stop();
+    signal.stop();
+    return { ok: true, kind: t.kind, ms, message, log: lines };
+  } catch (e) {
+    return { ok: false, error: e instanceof Error ? e.message : String(e), ms: Date.now() - t0, log: lines };
+  }
+}
+
+Object.assign(window, { fvTransport: { run, mitm, side, replayOpen, log, fromHex } });

@@ -8,7 +8,7 @@
  */
 import { describeError } from '../core/errors.ts';
 import { fromUtf8, toBase64Url, utf8 } from '../core/bytes.ts';
-import { FallbackTransport } from './fallback-transport.ts';
+import { FallbackTransport, type FallbackCrypto } from './fallback-transport.ts';
 import type { PeerTransport } from './peer-transport.ts';
 import type { SignalClient } from './signal-client.ts';
 import { SimplePeer, type SignalData, type SimplePeerInstance } from './simple-peer.ts';
@@ -27,6 +27,8 @@ export interface DialerOptions {
   /** ICE servers besides the TURN credentials the signal server hands out. */
   extraIceServers?: RTCIceServer[];
   iceTimeoutMs?: number;
+  /** Per-session keys and numbered frames for the WebSocket fallback (crypto/fallback-seal.ts). */
+  fallbackCrypto: FallbackCrypto;
   /** 0 disables the WebSocket fallback. */
   fallbackBytesPerSec?: number;
   upgradeIntervalMs?: number;
@@ -44,7 +46,8 @@ export interface DialerOptions {
 type Msg =
   | { t: 'sdp'; s: string; d: SignalData }
   | { t: 'redial' }
-  | { t: 'fb'; s: string; phase: 'open' | 'ack' }
+  | { t: 'fb'; s: string; phase: 'open' | 'ack'; k: string }
+  | { t: 'ice-failed'; s: string }
   | { t: 'fbclose'; s: string }
   | { t: 'status'; s: Record<string, unknown> };
 
@@ -52,7 +55,8 @@ interface PeerSlot {
   transport?: PeerTransport;
   /** The WebRTC attempt in flight (initiator or responder side). */
   attempt?: { session: string; peer: SimplePeerInstance; timer?: ReturnType<typeof setTimeout> };
-  fallbackSession?: string;
+  /** The fallback we asked for ('open' sent, no 'ack' yet): our session id and key share. */
+  fallbackPending?: { session: string; share: string; timer: ReturnType<typeof setTimeout> };
   /** Fallback frames that arrived before the 'ack' that sets up our side (the other side's
    * handshake can overtake its own ack: they travel as separate server messages). */
   earlyRelay?: string[];
@@ -70,6 +74,8 @@ export class Dialer {
   #iceExpiresAt = 0;
   #offs: Array<() => void> = [];
   #inbox = new Map<string, Promise<void>>();
+  /** Remote fallback sessions already answered: a replayed 'open' or 'ack' is ignored. */
+  readonly #usedSessions = new Set<string>();
   #stopped = false;
 
   constructor(opts: DialerOptions) {
@@ -137,6 +143,7 @@ export class Dialer {
     this.#peers.delete(peer);
     clearTimeout(slot.retryTimer);
     clearInterval(slot.upgradeTimer);
+    clearTimeout(slot.fallbackPending?.timer);
     this.#abortAttempt(slot);
     slot.transport?.close(reason);
   }
@@ -150,7 +157,7 @@ export class Dialer {
     const slot = this.#peers.get(from);
     const t = slot?.transport;
     if (t instanceof FallbackTransport) return t.receive(data);
-    if (slot?.fallbackSession && (slot.earlyRelay ??= []).length < 64) return void slot.earlyRelay.push(data);
+    if (slot?.fallbackPending && (slot.earlyRelay ??= []).length < 64) return void slot.earlyRelay.push(data);
     this.#o.log(`dialer: dropped a fallback frame from ${from} (no fallback link)`);
   }
 
@@ -192,13 +199,29 @@ export class Dialer {
       slot.attempt.peer.signal(msg.d);
     } else if (msg.t === 'redial') {
       if (this.#isDialer(from) && (!slot.transport || slot.transport.closed) && !slot.attempt) void this.#dial(from);
-    } else if (msg.t === 'fb' && typeof msg.s === 'string') {
+    } else if (msg.t === 'ice-failed' && typeof msg.s === 'string') {
+      // The other side's WebRTC attempt failed (Firefox says so at once when it has no path):
+      // ours will not connect either, so go on to the next transport now.
+      if (this.#isDialer(from) && slot.attempt?.session === msg.s) this.#attemptFailed(from, slot, 'the other side could not connect');
+    } else if (msg.t === 'fb' && typeof msg.s === 'string' && typeof msg.k === 'string') {
+      // A fallback session is answered once: the server could replay an old 'open' or 'ack'.
+      if (this.#usedSessions.has(msg.s)) return void this.#o.log(`dialer: ignored a replayed fallback ${msg.phase} from ${from}`);
       if (msg.phase === 'open' && !this.#isDialer(from)) {
+        // A downgrade never replaces a working WebRTC link: if ours still works, the dialer's
+        // request is stale (or replayed); it asks again once our link is gone too.
+        if (slot.transport && !slot.transport.closed && slot.transport.kind !== 'fallback') {
+          return void this.#o.log(`dialer: ignored a fallback request from ${from}: the ${slot.transport.kind} link is open`);
+        }
+        this.#remember(msg.s);
         const mine = randomId();
-        this.#useFallback(from, mine, msg.s);
-        await this.#send(from, { t: 'fb', s: mine, phase: 'ack' });
-      } else if (msg.phase === 'ack' && this.#isDialer(from) && slot.fallbackSession) {
-        this.#useFallback(from, slot.fallbackSession, msg.s);
+        const share = this.#o.fallbackCrypto.newShare();
+        await this.#useFallback(from, false, { session: mine, share }, { session: msg.s, share: msg.k });
+        await this.#send(from, { t: 'fb', s: mine, phase: 'ack', k: share });
+      } else if (msg.phase === 'ack' && this.#isDialer(from) && slot.fallbackPending) {
+        this.#remember(msg.s);
+        const pending = slot.fallbackPending;
+        clearTimeout(pending.timer);
+        await this.#useFallback(from, true, pending, { session: msg.s, share: msg.k });
       }
     } else if (msg.t === 'fbclose' && typeof msg.s === 'string') {
       const t = slot.transport;
@@ -232,8 +255,10 @@ export class Dialer {
     peer.on('connect', () => void this.#connected(remote, session, peer));
     peer.on('error', (e: Error) => this.#o.log(`dialer: WebRTC with ${remote} failed: ${e.message}`));
     peer.on('close', () => {
+      // Closed before it connected: ICE failed (Firefox reports it at once when it has no path),
+      // or the other side gave up. Go on to the next transport without waiting for the timer.
       const slot = this.#peers.get(remote);
-      if (slot?.attempt?.peer === peer) this.#abortAttempt(slot);
+      if (slot?.attempt?.peer === peer) this.#attemptFailed(remote, slot, 'the WebRTC attempt closed before it connected');
     });
     return peer;
   }
@@ -246,10 +271,24 @@ export class Dialer {
     slot.attempt = { session, peer };
     slot.attempt.timer = setTimeout(() => {
       if (slot.attempt?.session !== session) return;
-      this.#o.log(`dialer: ICE to ${remote} did not connect in ${this.#o.iceTimeoutMs} ms`);
-      this.#abortAttempt(slot);
-      if (!slot.transport || slot.transport.closed) void this.#openFallback(remote);
+      this.#attemptFailed(remote, slot, `ICE did not connect in ${this.#o.iceTimeoutMs} ms`);
     }, this.#o.iceTimeoutMs);
+  }
+
+  /**
+   * A WebRTC attempt (direct or TURN) failed, however it failed: the dialer goes on to the
+   * WebSocket fallback unless a link is already open; the responder tells the dialer, whose own
+   * attempt may otherwise wait for its timer.
+   */
+  #attemptFailed(remote: string, slot: PeerSlot, why: string) {
+    const session = slot.attempt?.session;
+    this.#abortAttempt(slot);
+    if (this.#stopped) return;
+    const linked = slot.transport && !slot.transport.closed;
+    this.#o.log(`dialer: WebRTC to ${remote} failed (${why})${linked ? '' : '; trying the next transport'}`);
+    if (linked) return;
+    if (this.#isDialer(remote)) void this.#openFallback(remote);
+    else if (session) void this.#send(remote, { t: 'ice-failed', s: session });
   }
 
   async #connected(remote: string, session: string, peer: SimplePeerInstance) {
@@ -269,19 +308,37 @@ export class Dialer {
   async #openFallback(remote: string) {
     if (this.#o.fallbackBytesPerSec <= 0) return this.#retryLater(remote);
     const slot = this.#slot(remote);
-    slot.fallbackSession = randomId();
-    await this.#send(remote, { t: 'fb', s: slot.fallbackSession, phase: 'open' });
+    if (slot.fallbackPending) return;
+    const session = randomId();
+    const share = this.#o.fallbackCrypto.newShare();
+    // No answer (lost, or the other side still holds a WebRTC link it thinks works): try again later.
+    const timer = setTimeout(() => {
+      if (slot.fallbackPending?.session !== session) return;
+      slot.fallbackPending = undefined;
+      slot.earlyRelay = undefined;
+      this.#o.log(`dialer: ${remote} did not answer the fallback request`);
+      if (!slot.transport || slot.transport.closed) this.#retryLater(remote);
+    }, this.#o.iceTimeoutMs);
+    slot.fallbackPending = { session, share, timer };
+    await this.#send(remote, { t: 'fb', s: session, phase: 'open', k: share });
   }
 
-  #useFallback(remote: string, local: string, remoteSession: string) {
+  #remember(session: string) {
+    this.#usedSessions.add(session);
+    if (this.#usedSessions.size > 1024) this.#usedSessions.delete(this.#usedSessions.values().next().value!);
+  }
+
+  async #useFallback(remote: string, dialer: boolean, local: { session: string; share: string }, theirs: { session: string; share: string }) {
+    const cipher = await this.#o.fallbackCrypto.session(dialer
+      ? { dialer, dialerSession: local.session, dialerShare: local.share, responderSession: theirs.session, responderShare: theirs.share }
+      : { dialer, dialerSession: theirs.session, dialerShare: theirs.share, responderSession: local.session, responderShare: local.share });
     const link = {
       send: (sealed: string) => this.#o.signal.relay(remote, sealed),
-      seal: (frame: Uint8Array) => this.#o.seal(remote, frame),
-      open: (data: string) => this.#o.open(remote, data),
-      closed: () => void this.#send(remote, { t: 'fbclose', s: local }),
+      closed: () => void this.#send(remote, { t: 'fbclose', s: local.session }),
     };
-    const t = new FallbackTransport(link, { localSession: local, remoteSession, bytesPerSec: this.#o.fallbackBytesPerSec });
+    const t = new FallbackTransport(link, { localSession: local.session, remoteSession: theirs.session, cipher, bytesPerSec: this.#o.fallbackBytesPerSec });
     const slot = this.#slot(remote);
+    slot.fallbackPending = undefined;
     const early = slot.earlyRelay ?? [];
     slot.earlyRelay = undefined;
     this.#adopt(remote, t);

@@ -7,6 +7,7 @@
 import { fromBase64Url, toBase64Url } from '../core/bytes.ts';
 import type { ObjectHash, PeerId } from '../core/ids.ts';
 import type { CryptoApi, VaultKeys } from '../crypto/api-types.ts';
+import { fallbackCrypto } from '../crypto/fallback-seal.ts';
 import { ReplicationEngine, type ReplicationEngineOptions } from '../replication/engine.ts';
 import type {
   AckStore, InventoryEntry, JobStore, KeyValueStore, ObjectStorePort, OpEnvelope, OpStore, PeerRole,
@@ -167,6 +168,7 @@ export async function startReplicationNode(o: ReplicationNodeOptions): Promise<R
       signal, selfId: peerId,
       seal: (to, payload) => crypto.sealSignal(keys.roomKey, peerId, to, payload),
       open: (from, data, to) => crypto.openSignal(keys.roomKey, from, to === null ? null : peerId, data),
+      fallbackCrypto,
       onPeerStatus: (peer, status) => o.onPeerStatus?.(peer, status),
       ...(o.iceTransportPolicy ? { iceTransportPolicy: o.iceTransportPolicy } : {}),
       ...(o.iceTimeoutMs ? { iceTimeoutMs: o.iceTimeoutMs } : {}),
