@@ -5,7 +5,7 @@
  */
 import { DEFAULT_LIMITS, type Limits } from './limits.ts';
 import { normalizeOrigin } from './origin.ts';
-import type { SignalServerOptions } from './server.ts';
+import type { EnrolmentConfig, SignalServerOptions } from './server.ts';
 
 type Kind = 'string' | 'int' | 'seconds' | 'bool';
 
@@ -19,6 +19,9 @@ interface Spec {
   max?: number;
 }
 
+/** TURN credentials live minutes, not hours: a leaked one is soon useless. */
+export const DEFAULT_TURN_TTL_SEC = 600;
+
 const S = (flag: string, kind: Kind, help: string, extra: Partial<Spec> = {}): Spec => ({ flag, kind, help, ...extra });
 
 const SPECS: Spec[] = [
@@ -29,7 +32,10 @@ const SPECS: Spec[] = [
   S('turn-secret', 'string', "coturn's static-auth-secret (prefer --turn-secret-file or SIGNAL_TURN_SECRET: argv is visible to other users)", { arg: 'S' }),
   S('turn-secret-file', 'string', 'read the TURN secret from this file', { arg: 'FILE' }),
   S('turn-urls', 'string', 'comma-separated TURN URLs, e.g. turn:turn.example.org:3478?transport=udp', { arg: 'URLS' }),
-  S('turn-ttl', 'int', 'lifetime of TURN credentials in seconds (default 3600)', { arg: 'SEC', min: 60, max: 7 * 86400 }),
+  S('turn-ttl', 'int', `lifetime of TURN credentials in seconds (default ${DEFAULT_TURN_TTL_SEC}; clients fetch new ones as they near expiry)`, { arg: 'SEC', min: 60, max: 86400 }),
+  S('enrol-file', 'string', 'enrolled rooms and unused enrolment codes (default $STATE_DIRECTORY/enrolment.json under systemd, else ~/.family-vault/signal-enrolment.json; with --redis: kept in Redis)', { arg: 'FILE' }),
+  S('allow-unenrolled-signaling', 'bool', 'let rooms that are not enrolled signal too (they still get no TURN credentials); default: refused'),
+  S('no-enrolment', 'bool', 'no enrolment at all: every room may signal AND gets TURN credentials, an open TURN relay (tests, closed networks)'),
   S('max-frame', 'int', `largest WebSocket frame in bytes (default ${DEFAULT_LIMITS.maxFrame})`, { arg: 'BYTES', limit: 'maxFrame', min: 1024, max: 16 * 1024 * 1024 }),
   S('max-signal-data', 'int', `largest signal payload in characters (default ${DEFAULT_LIMITS.maxSignalData})`, { arg: 'N', limit: 'maxSignalData', min: 256 }),
   S('max-msgs-per-sec', 'int', `messages per second per connection (default ${DEFAULT_LIMITS.maxMsgsPerSec})`, { arg: 'N', limit: 'maxMsgsPerSec', min: 1 }),
@@ -60,7 +66,14 @@ export function helpText(): string {
   return [
     'Family Vault signal server: signaling rooms, TURN credentials, /healthz, /metrics, and the PWA.',
     '',
-    'Usage: npm run signal -- [flags]      (or: tsx signal-server/src/cli.ts [flags])',
+    'Usage: npm run signal -- [flags]      (or: node --import tsx signal-server/src/cli.ts [flags])',
+    '       npm run signal -- enroll [--days N] [--enrol-file FILE | --redis URL]',
+    '       npm run signal -- enrolled | unenroll ROOM [--enrol-file FILE | --redis URL]',
+    '',
+    'Commands (for the admin; they change the store the running server reads, no restart needed):',
+    '  enroll            mint a one-time enrolment code for one family (valid --days, default 7)',
+    '  enrolled          list the enrolled rooms and how many codes wait to be used',
+    '  unenroll ROOM     unenrol a room (its id, or the first 8 or more characters the log shows)',
     '',
     ...rows.map(([l, h]) => l.padEnd(w) + h),
     '',
@@ -69,20 +82,31 @@ export function helpText(): string {
   ].join('\n');
 }
 
+export type EnrolCommand =
+  | { command: 'enroll'; days: number }
+  | { command: 'enrolled' }
+  | { command: 'unenroll'; room: string };
+
 export type ParsedArgs =
   | { kind: 'help'; text: string }
   | { kind: 'error'; message: string }
-  | { kind: 'ok'; options: SignalServerOptions };
+  | { kind: 'ok'; options: SignalServerOptions }
+  | { kind: 'enrol'; run: EnrolCommand; store: { file: string } | { redis: string } };
 
 export interface ArgsEnv {
   env: Record<string, string | undefined>;
   /** Used when neither --static nor --no-static is given, if that directory exists. */
   defaultStaticDir?: string;
+  /** The enrolment file when --enrol-file is not given (and not --redis). */
+  defaultEnrolFile?: string;
   isDirectory: (path: string) => boolean;
   readFile: (path: string) => string;
 }
 
+const COMMANDS = new Set(['enroll', 'enrol', 'enrolled', 'unenroll', 'unenrol']);
+
 export function parseArgs(argv: readonly string[], ctx: ArgsEnv): ParsedArgs {
+  if (argv[0] !== undefined && COMMANDS.has(argv[0])) return parseCommand(argv[0], argv.slice(1), ctx);
   const raw = new Map<string, string>();
   for (const s of SPECS) {
     const v = ctx.env[`SIGNAL_${s.flag.toUpperCase().replace(/-/g, '_')}`];
@@ -113,6 +137,7 @@ export function parseArgs(argv: readonly string[], ctx: ArgsEnv): ParsedArgs {
     if (v === undefined) continue;
     const value = parseValue(s, v);
     if (typeof value === 'object') return { kind: 'error', message: value.error };
+    if (s.kind === 'bool') raw.set(s.flag, value ? 'true' : 'false'); // `1`/`0` from SIGNAL_* count too
     if (s.limit) limits[s.limit] = s.kind === 'seconds' ? Math.round((value as number) * 1000) : (value as number);
   }
   options.limits = limits;
@@ -164,8 +189,57 @@ export function parseArgs(argv: readonly string[], ctx: ArgsEnv): ParsedArgs {
   if (!secret && urls.length > 0) return { kind: 'error', message: '--turn-urls needs --turn-secret (or --turn-secret-file)' };
   const badUrl = urls.find((u) => !/^(turns?|stun):[^\s]+$/.test(u));
   if (badUrl) return { kind: 'error', message: `--turn-urls: "${badUrl}" is not a turn:, turns: or stun: URL` };
-  if (secret) options.turn = { secret, urls, ttlSec: Number(raw.get('turn-ttl') ?? 3600) };
+  if (secret) options.turn = { secret, urls, ttlSec: Number(raw.get('turn-ttl') ?? DEFAULT_TURN_TTL_SEC) };
+
+  // Enrolment: on unless --no-enrolment; in a file, or in Redis with --redis.
+  const enrolFile = raw.get('enrol-file');
+  const allowUnenrolled = raw.get('allow-unenrolled-signaling') === 'true';
+  if (raw.get('no-enrolment') === 'true') {
+    if (enrolFile || allowUnenrolled) return { kind: 'error', message: '--no-enrolment contradicts --enrol-file and --allow-unenrolled-signaling' };
+    options.enrolment = 'off';
+  } else {
+    const where = enrolFile ? { file: enrolFile } : options.redisUrl ? { redis: options.redisUrl } : ctx.defaultEnrolFile ? { file: ctx.defaultEnrolFile } : undefined;
+    if (!where) return { kind: 'error', message: 'give --enrol-file FILE (or --no-enrolment)' };
+    const enrolment: EnrolmentConfig = { ...where, ...(allowUnenrolled ? { allowUnenrolledSignaling: true } : {}) };
+    options.enrolment = enrolment;
+  }
   return { kind: 'ok', options };
+}
+
+/** `enroll`, `enrolled`, `unenroll ROOM`: flags --enrol-file, --redis (and their SIGNAL_* variables), --days. */
+function parseCommand(name: string, argv: readonly string[], ctx: ArgsEnv): ParsedArgs {
+  const command = name === 'enrol' ? 'enroll' : name === 'unenrol' ? 'unenroll' : (name as EnrolCommand['command']);
+  let file = ctx.env.SIGNAL_ENROL_FILE || undefined;
+  let redis = ctx.env.SIGNAL_REDIS || undefined;
+  let days = 7;
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--help' || a === '-h') return { kind: 'help', text: helpText() };
+    if (!a.startsWith('--')) {
+      positional.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const flag = a.slice(2, eq < 0 ? undefined : eq);
+    const v = eq < 0 ? argv[++i] : a.slice(eq + 1);
+    if (v === undefined) return { kind: 'error', message: `--${flag} needs a value` };
+    if (flag === 'enrol-file') file = v;
+    else if (flag === 'redis') redis = v;
+    else if (flag === 'days' && command === 'enroll') {
+      days = Number(v);
+      if (!Number.isInteger(days) || days < 1 || days > 365) return { kind: 'error', message: `--days: expected a whole number of days from 1 to 365, got "${v}"` };
+    } else return { kind: 'error', message: `${command}: unknown flag --${flag} (see --help)` };
+  }
+  if (redis !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redis)) return { kind: 'error', message: `--redis: expected a redis:// or rediss:// URL, got "${redis}"` };
+  const store = file ? { file } : redis ? { redis } : ctx.defaultEnrolFile ? { file: ctx.defaultEnrolFile } : undefined;
+  if (!store) return { kind: 'error', message: `${command}: give --enrol-file FILE or --redis URL (the store the server uses)` };
+  if (command === 'unenroll') {
+    if (positional.length !== 1) return { kind: 'error', message: 'unenroll: give exactly one room id (or its first 8 or more characters)' };
+    return { kind: 'enrol', run: { command, room: positional[0]! }, store };
+  }
+  if (positional.length) return { kind: 'error', message: `${command}: unexpected argument "${positional[0]!.slice(0, 40)}"` };
+  return { kind: 'enrol', run: command === 'enroll' ? { command, days } : { command }, store };
 }
 
 function parseValue(s: Spec, v: string): number | string | boolean | { error: string } {

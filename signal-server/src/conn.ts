@@ -32,6 +32,8 @@ export interface Conn {
   pinged: boolean;
   room: Room | undefined;
   peer: string | undefined;
+  /** A join passed its signature and waits for the enrolment store (hub.ts). */
+  joining?: boolean;
   bad: number;
   readonly msgs: TokenBucket;
   readonly relayBytes: TokenBucket;

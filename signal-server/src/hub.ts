@@ -13,12 +13,15 @@
  *   keeps the socket until the client answers the close frame, up to about 15 s; so a
  *   gracefully closed connection stays counted for CLOSE_LINGER_MS, and slow consumers (whose
  *   close frame would wait behind a full buffer) are dropped at once instead.
+ * - Enrolment (enrolment.ts) is asked after the join signature verified, and only rooms it says
+ *   are enrolled get TURN credentials; with the store's answer pending the connection is
+ *   `joining` (a second join is refused, everything else waits for `joined` like before).
  */
 import { performance } from 'node:perf_hooks';
 import { isPeerId } from '../../web/src/core/ids.ts';
 import {
   CloseCode, SIGNAL_PROTOCOL, parseClientMessage,
-  type ErrorCode, type JoinMsg, type ServerMessage, type SignalLimits,
+  type ErrorCode, type JoinMsg, type JoinedMsg, type ServerMessage, type SignalLimits,
 } from '../../web/src/core/signal-messages.ts';
 import type { BusListener, RoomBus } from './cluster.ts';
 import { SendResult, type Conn, type PeerSocket } from './conn.ts';
@@ -32,12 +35,21 @@ import { Rooms, type Room } from './rooms.ts';
 import { TokenBucket } from './token-bucket.ts';
 import { makeTurnCredentials, type TurnConfig } from './turn.ts';
 import { IpLimits } from './ip-limits.ts';
+import { decideEnrolment, type EnrolmentStore, type EnrolOutcome } from './enrolment.ts';
+
+export interface HubEnrolment {
+  store: EnrolmentStore;
+  /** Rooms not enrolled may still signal (never TURN); default: they are refused (4010). */
+  allowUnenrolledSignaling?: boolean;
+}
 
 export interface HubOptions {
   limits: Limits;
   turn: TurnConfig | undefined;
   metrics: Metrics;
   log: Logger;
+  /** Which rooms the admin enrolled; absent: enrolment is off, every room gets TURN (tests, closed networks). */
+  enrolment?: HubEnrolment;
   /** Monotonic milliseconds; injectable for tests. */
   now?: () => number;
 }
@@ -70,6 +82,7 @@ export class Hub implements BusListener {
   private ending: Conn | undefined;
   private readonly limits: Limits;
   private readonly turn: TurnConfig | undefined;
+  private readonly enrolment: HubEnrolment | undefined;
   private readonly metrics: Metrics;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -83,6 +96,7 @@ export class Hub implements BusListener {
   constructor(opts: HubOptions) {
     this.limits = opts.limits;
     this.turn = opts.turn;
+    this.enrolment = opts.enrolment;
     this.metrics = opts.metrics;
     this.log = opts.log;
     this.now = opts.now ?? (() => performance.now());
@@ -251,14 +265,40 @@ export class Hub implements BusListener {
       case 'relay':
         return this.forward(conn, now, room, conn.peer, msg.type, msg.to, msg.data, false);
       case 'turn':
-        if (!this.turn) return this.error(conn, 'turn-disabled', 'this server has no TURN service configured');
-        this.metrics.turnIssued++;
-        return void this.send(conn, { type: 'turn', ...makeTurnCredentials(this.turn, conn.peer, Date.now()) });
+        return this.turnFor(conn, room, conn.peer);
     }
   }
 
+  /** TURN credentials, only for a joined peer of an enrolled room (asked again each time: an admin may unenrol). */
+  private turnFor(conn: Conn, room: Room, peer: string): void {
+    const turn = this.turn;
+    if (!turn) {
+      this.metrics.turnRefused['not-configured']++;
+      return this.error(conn, 'turn-disabled', 'this server has no TURN service configured');
+    }
+    const issue = () => {
+      this.metrics.turnIssued++;
+      this.send(conn, { type: 'turn', ...makeTurnCredentials(turn, peer, Date.now()) });
+    };
+    if (!this.enrolment) return issue();
+    this.enrolment.store.isEnrolled(room.id).then(
+      (yes) => this.guard(conn, () => {
+        if (conn.done || conn.room !== room) return;
+        if (yes) return issue();
+        this.metrics.turnRefused['not-enrolled']++;
+        this.log('turn-refused', { ip: conn.ip, conn: conn.id, room: room.id.slice(0, 8), peer, reason: 'not-enrolled' });
+        this.error(conn, 'not-enrolled', "this server's admin has not enrolled this family: no TURN credentials");
+      }),
+      (e: unknown) => this.guard(conn, () => {
+        this.metrics.turnRefused.unavailable++;
+        this.log('error', { where: 'enrolment', conn: conn.id, error: e instanceof Error ? e.message : String(e) });
+        if (!conn.done) this.error(conn, 'unavailable', 'TURN credentials are not available right now; try again later');
+      }),
+    );
+  }
+
   private join(conn: Conn, msg: JoinMsg): void {
-    if (conn.room) return this.bad(conn, 'already-joined', 'already joined a room');
+    if (conn.room || conn.joining) return this.bad(conn, 'already-joined', 'already joined a room');
     if (msg.protocol !== SIGNAL_PROTOCOL) {
       return this.refuse(conn, CloseCode.ProtocolMismatch, 'protocol-mismatch', `server speaks ${SIGNAL_PROTOCOL}`);
     }
@@ -268,7 +308,41 @@ export class Hub implements BusListener {
     const key = this.rooms.get(msg.room)?.key ?? roomPublicKey(msg.room);
     if (!key) return this.refuse(conn, CloseCode.AuthFailed, 'bad-room-id');
     if (!verifyJoin(key, conn.nonce, msg.room, msg.peer, msg.sig)) return this.refuse(conn, CloseCode.AuthFailed, 'bad-signature');
+    const enrolment = this.enrolment;
+    if (!enrolment) return this.enter(conn, msg, key, undefined);
 
+    conn.joining = true;
+    decideEnrolment(enrolment.store, msg.room, msg, Date.now()).then(
+      (outcome) => this.guard(conn, () => {
+        conn.joining = false;
+        if (conn.done) return;
+        if (outcome.enrolled) {
+          if (outcome.by) {
+            this.metrics.enrolments[outcome.by]++;
+            this.log('enrol', { ip: conn.ip, conn: conn.id, room: msg.room.slice(0, 8), peer: msg.peer, via: outcome.by });
+          }
+        } else if (enrolment.allowUnenrolledSignaling && outcome.reason !== 'bad-enrol-code') {
+          // A code someone typed is refused all the same: the family must learn it did not work.
+          this.metrics.unenrolledJoins++;
+        } else {
+          return this.refuse(conn, CloseCode.NotEnrolled, outcome.reason, outcome.detail);
+        }
+        this.enter(conn, msg, key, outcome);
+      }),
+      (e: unknown) => this.guard(conn, () => {
+        conn.joining = false;
+        this.log('error', { where: 'enrolment', conn: conn.id, error: e instanceof Error ? e.message : String(e) });
+        this.refuse(conn, 1011, 'enrolment-unavailable');
+      }),
+    );
+  }
+
+  /**
+   * The join passed (signature, enrolment): into the room, unless a limit says no. `enrolment`
+   * undefined: enrolment is off. Enrolled rooms do not count towards max-rooms or max-rooms-per-ip.
+   */
+  private enter(conn: Conn, msg: JoinMsg, key: NonNullable<ReturnType<typeof roomPublicKey>>, enrolment: EnrolOutcome | undefined): void {
+    const enrolled = enrolment?.enrolled === true;
     // Same peer id again: the newer connection proved the room key with a fresh nonce, so it
     // wins (a device that reconnects after a network change must not wait for the old socket
     // to time out). The old one is told why (4006) and must not reconnect by itself.
@@ -276,20 +350,27 @@ export class Hub implements BusListener {
     if (old) this.refuse(old, CloseCode.DuplicatePeer, 'replaced');
 
     const room = this.rooms.get(msg.room); // may have vanished with `old`
-    if (!room && this.rooms.size >= this.limits.maxRooms) return this.refuse(conn, CloseCode.ServerFull, 'max-rooms');
-    if (!room && conn.ipLimited && !this.ipLimits.mayCreateRoom(conn.ip)) return this.refuse(conn, CloseCode.ServerFull, 'ip-rooms');
+    if (!room && !enrolled && this.rooms.unenrolled >= this.limits.maxRooms) return this.refuse(conn, CloseCode.ServerFull, 'max-rooms');
+    if (!room && !enrolled && conn.ipLimited && !this.ipLimits.mayCreateRoom(conn.ip)) return this.refuse(conn, CloseCode.ServerFull, 'ip-rooms');
     const elsewhere = this.bus?.remotePeers(msg.room).size ?? 0;
     if (room && room.peers.size + elsewhere >= this.limits.maxPeersPerRoom) return this.refuse(conn, CloseCode.RoomFull, 'room-full');
 
-    const joined = this.rooms.add(msg.room, key, msg.peer, conn);
+    const joined = this.rooms.add(msg.room, key, msg.peer, conn, enrolled);
     if (!room && joined.creatorIp !== undefined) this.ipLimits.roomCreated(joined.creatorIp, this.now());
+    if (room && enrolled && !room.enrolled) {
+      // Let in unenrolled before (--allow-unenrolled-signaling), enrolled by this join.
+      if (room.creatorIp !== undefined) this.ipLimits.roomGone(room.creatorIp);
+      room.creatorIp = undefined;
+      this.rooms.markEnrolled(room);
+    }
     this.metrics.joinsTotal++;
     this.log('connect', { ip: conn.ip, conn: conn.id, room: joined.id.slice(0, 8), peer: msg.peer, peers: joined.peers.size });
-    if (!this.bus) return this.welcome(conn, joined, msg.peer, []);
+    const note = enrolment ? { enrolled, ...(enrolment.enrolled && enrolment.by ? { enrolledBy: enrolment.by } : {}) } : {};
+    if (!this.bus) return this.welcome(conn, joined, msg.peer, [], note);
     // Shared rooms: answer once the other instances' peers are known (one Redis round trip).
     this.bus.join(joined.id, msg.peer).then(
       (remote) => this.guard(conn, () => {
-        if (!conn.done) this.welcome(conn, joined, msg.peer, remote);
+        if (!conn.done) this.welcome(conn, joined, msg.peer, remote, note);
       }),
       (e: unknown) => this.guard(conn, () => {
         this.log('error', { where: 'cluster-join', conn: conn.id, error: e instanceof Error ? e.message : String(e) });
@@ -299,9 +380,9 @@ export class Hub implements BusListener {
   }
 
   /** `joined` (local and remote peers) to the newcomer, then `peer-joined` to the local others. */
-  private welcome(conn: Conn, room: Room, peer: string, remote: string[]): void {
+  private welcome(conn: Conn, room: Room, peer: string, remote: string[], enrolment: Pick<JoinedMsg, 'enrolled' | 'enrolledBy'>): void {
     const others = [...room.peers.keys()].filter((p) => p !== peer);
-    this.send(conn, { type: 'joined', room: room.id, peer, peers: [...others, ...remote.filter((p) => !room.peers.has(p))], limits: this.announced });
+    this.send(conn, { type: 'joined', room: room.id, peer, peers: [...others, ...remote.filter((p) => !room.peers.has(p))], limits: this.announced, ...enrolment });
     const note = JSON.stringify({ type: 'peer-joined', peer } satisfies ServerMessage);
     for (const c of room.peers.values()) if (c !== conn) this.deliver(c, note);
   }
@@ -409,7 +490,7 @@ export class Hub implements BusListener {
   private refuse(conn: Conn, code: number, reason: RefusalReason, detail?: string): void {
     if (conn.done) return;
     this.metrics.refused(reason);
-    this.log('refuse', { ip: conn.ip, conn: conn.id, peer: conn.peer, code, reason });
+    this.log('refuse', { ip: conn.ip, conn: conn.id, peer: conn.peer, code, reason, ...(detail ? { detail } : {}) });
     const s = conn.socket;
     this.release(conn);
     if (!s) return this.forget(conn);

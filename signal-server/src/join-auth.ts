@@ -7,7 +7,7 @@
  * their own making that nobody else's key maps to, so it is harmless and not checked here.
  */
 import { createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypto';
-import { joinTranscript } from '../../web/src/core/signal-messages.ts';
+import { joinTranscript, vouchTranscript } from '../../web/src/core/signal-messages.ts';
 
 /** 32 random bytes, base64url: a nonce used for exactly one connection. */
 export function makeNonce(): string {
@@ -28,11 +28,20 @@ export function roomPublicKey(room: string): KeyObject | undefined {
 
 /** Verifies `sig` (base64url of a 64-byte Ed25519 signature) over the join transcript. */
 export function verifyJoin(key: KeyObject, nonce: string, room: string, peer: string, sig: string): boolean {
+  return verifySig(key, joinTranscript(nonce, room, peer), sig);
+}
+
+/** Verifies a vouch: `sig` by `voucherKey` (the room `voucher`) over vouchTranscript(voucher, room). */
+export function verifyVouch(voucherKey: KeyObject, voucher: string, room: string, sig: string): boolean {
+  return verifySig(voucherKey, vouchTranscript(voucher, room), sig);
+}
+
+function verifySig(key: KeyObject, transcript: string, sig: string): boolean {
   if (!/^[A-Za-z0-9_-]{86}$/.test(sig)) return false;
   const sigBytes = Buffer.from(sig, 'base64url');
   if (sigBytes.length !== 64) return false;
   try {
-    return verify(null, Buffer.from(joinTranscript(nonce, room, peer), 'utf8'), key, sigBytes);
+    return verify(null, Buffer.from(transcript, 'utf8'), key, sigBytes);
   } catch {
     return false; // OpenSSL rejected the input outright: same outcome as a bad signature
   }

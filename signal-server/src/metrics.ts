@@ -23,8 +23,12 @@ export const REFUSAL_REASONS = [
   'bad-signature', 'bad-room-id', 'room-full', 'max-rooms', 'rate-limit', 'relay-rate-limit',
   'byte-rate-limit', 'idle-timeout', 'replaced', 'join-timeout', 'protocol-mismatch', 'slow-consumer',
   'cluster-unavailable', 'max-connections', 'ip-connections', 'ip-rooms', 'ip-join-rate', 'bad-origin',
+  'not-enrolled', 'bad-enrol-code', 'bad-vouch', 'enrolment-unavailable',
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
+/** Why a `turn` request got no credentials. */
+export type TurnRefusal = 'not-enrolled' | 'not-configured' | 'unavailable';
 
 export interface MetricsSnapshot extends Gauges {
   connectionsTotal: number;
@@ -35,6 +39,11 @@ export interface MetricsSnapshot extends Gauges {
   delivered: Record<DeliveryKind, number>;
   badMessages: number;
   turnIssued: number;
+  turnRefused: Record<TurnRefusal, number>;
+  /** Rooms this instance enrolled at a join, by how. */
+  enrolments: { code: number; vouch: number };
+  /** Joins let in without enrolment (--allow-unenrolled-signaling). */
+  unenrolledJoins: number;
   refusals: Record<string, number>;
 }
 
@@ -46,6 +55,9 @@ export class Metrics {
   bytesSent = 0;
   badMessages = 0;
   turnIssued = 0;
+  readonly turnRefused: Record<TurnRefusal, number> = { 'not-enrolled': 0, 'not-configured': 0, unavailable: 0 };
+  readonly enrolments = { code: 0, vouch: 0 };
+  unenrolledJoins = 0;
   readonly delivered: Record<DeliveryKind, number> = { signal: 0, broadcast: 0, relay: 0 };
   /** Keyed by REFUSAL_REASONS only, never by client input. */
   private readonly refusals = new Map<RefusalReason, number>();
@@ -65,6 +77,9 @@ export class Metrics {
       delivered: { ...this.delivered },
       badMessages: this.badMessages,
       turnIssued: this.turnIssued,
+      turnRefused: { ...this.turnRefused },
+      enrolments: { ...this.enrolments },
+      unenrolledJoins: this.unenrolledJoins,
       refusals: Object.fromEntries(this.refusals),
     };
   }
@@ -88,6 +103,11 @@ export class Metrics {
     metric('fv_signal_sent_bytes_total', 'counter', 'Payload characters sent in WebSocket messages (ASCII JSON).', [['', this.bytesSent]]);
     metric('fv_signal_bad_messages_total', 'counter', 'Malformed, unknown or out-of-order messages.', [['', this.badMessages]]);
     metric('fv_signal_turn_credentials_total', 'counter', 'TURN credentials issued.', [['', this.turnIssued]]);
+    metric('fv_signal_turn_refusals_total', 'counter', 'TURN requests answered without credentials, by reason.',
+      (Object.keys(this.turnRefused) as TurnRefusal[]).map((k) => [`{reason="${k}"}`, this.turnRefused[k]]));
+    metric('fv_signal_enrolments_total', 'counter', 'Rooms enrolled at a join, by an enrolment code or a vouch.',
+      [['{via="code"}', this.enrolments.code], ['{via="vouch"}', this.enrolments.vouch]]);
+    metric('fv_signal_unenrolled_joins_total', 'counter', 'Joins of rooms not enrolled, let in by --allow-unenrolled-signaling.', [['', this.unenrolledJoins]]);
     metric('fv_signal_refusals_total', 'counter', 'Connections refused or closed by the server, by reason.',
       [...this.refusals].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([r, v]) => [`{reason="${r}"}`, v]));
     return out.join('\n') + '\n';

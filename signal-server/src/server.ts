@@ -8,7 +8,10 @@ import type { Conn } from './conn.ts';
 import { CorkedSender, type CorkedSocket } from './corked-sender.ts';
 import { registerHttp } from './http.ts';
 import { RedisRoomBus } from './cluster.ts';
-import { Hub } from './hub.ts';
+import { Hub, type HubEnrolment } from './hub.ts';
+import type { EnrolmentStore } from './enrolment.ts';
+import { FileEnrolmentStore } from './enrolment-file.ts';
+import { RedisEnrolmentStore } from './enrolment-redis.ts';
 import { resolveLimits, type Limits } from './limits.ts';
 import { makeLogger, type LogSink } from './log.ts';
 import { Metrics, type MetricsSnapshot } from './metrics.ts';
@@ -45,6 +48,26 @@ export interface SignalServerOptions {
   allowedOrigins?: string[];
   /** Also answer /healthz over node:http on this port (HTTP/1.0 health checkers; health-server.ts). */
   healthPort?: number;
+  /**
+   * Which rooms get TURN and may signal (enrolment.ts): enrolled ones, kept in a file, in Redis,
+   * or in a store of the caller's. Default 'off': every room, as if enrolled (tests; the CLI
+   * defaults to a file and needs --no-enrolment for this).
+   */
+  enrolment?: 'off' | EnrolmentConfig;
+}
+
+export type EnrolmentConfig = ({ file: string } | { redis: string } | { store: EnrolmentStore }) & {
+  /** Rooms not enrolled may signal (never TURN); default: refused with 4010. */
+  allowUnenrolledSignaling?: boolean;
+};
+
+/** The enrolment store a config names (the caller closes it). */
+export async function openEnrolmentStore(cfg: EnrolmentConfig, onError: (e: unknown) => void): Promise<EnrolmentStore> {
+  if ('store' in cfg) return cfg.store;
+  if ('redis' in cfg) return RedisEnrolmentStore.connect(cfg.redis, onError);
+  const store = new FileEnrolmentStore(cfg.file);
+  await store.isEnrolled(''); // reads the file now: a broken one stops the start, not a join
+  return store;
 }
 
 export interface SignalServer {
@@ -68,9 +91,18 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
   const metrics = new Metrics();
   const log = makeLogger(options.log === false ? () => undefined : options.log);
   const site = options.staticDir ? new StaticSite(options.staticDir) : undefined;
-  const hub = new Hub({ limits, turn: options.turn, metrics, log });
+  const enrolCfg = options.enrolment === undefined || options.enrolment === 'off' ? undefined : options.enrolment;
+  const enrolStore = enrolCfg ? await openEnrolmentStore(enrolCfg, (e) => log('error', { where: 'redis-enrolment', error: e instanceof Error ? e.message : String(e) })) : undefined;
+  const ownStore = enrolCfg !== undefined && !('store' in enrolCfg);
+  const enrolment: HubEnrolment | undefined = enrolStore
+    ? { store: enrolStore, allowUnenrolledSignaling: enrolCfg?.allowUnenrolledSignaling === true }
+    : undefined;
+  const hub = new Hub({ limits, turn: options.turn, metrics, log, ...(enrolment ? { enrolment } : {}) });
   const bus = options.redisUrl
-    ? await RedisRoomBus.connect(options.redisUrl, hub, (e) => log('error', { where: 'redis', error: e instanceof Error ? e.message : String(e) }))
+    ? await RedisRoomBus.connect(options.redisUrl, hub, (e) => log('error', { where: 'redis', error: e instanceof Error ? e.message : String(e) })).catch(async (e: unknown) => {
+      if (ownStore) await enrolStore?.close();
+      throw e;
+    })
     : undefined;
   if (bus) hub.attachBus(bus);
   const host = options.host ?? '127.0.0.1';
@@ -158,7 +190,8 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
   sweeper.unref();
 
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  log('listen', { url, health: health ? health.port : undefined, static: site?.dir ?? 'none', files: site?.fileCount, turn: options.turn ? 'on' : 'off', rooms: bus ? `shared via Redis (instance ${bus.instance})` : 'this instance' });
+  log('listen', { url, health: health ? health.port : undefined, static: site?.dir ?? 'none', files: site?.fileCount, turn: options.turn ? 'on' : 'off',
+    enrolment: enrolStore ? `${enrolStore.where}${enrolment?.allowUnenrolledSignaling ? ' (unenrolled rooms may signal)' : ''}` : 'off (every room gets TURN)', rooms: bus ? `shared via Redis (instance ${bus.instance})` : 'this instance' });
 
   let closing: Promise<void> | undefined;
   return {
@@ -173,6 +206,7 @@ export async function startSignalServer(options: SignalServerOptions = {}): Prom
         clearInterval(sweeper);
         hub.shutdown(); // 1001 to every WebSocket
         await bus?.close(); // our peers leave the shared rooms now
+        if (ownStore) await enrolStore?.close();
         await new Promise((r) => setTimeout(r, 100)); // let close frames reach clients
         // Drops whatever is left (keep-alive HTTP, unanswered closes). Present in uWS ≥ 20.16
         // but missing from this package's typings.

@@ -4,6 +4,7 @@ import { parseArgs, type ArgsEnv } from '../src/args.ts';
 
 const ctx = (over: Partial<ArgsEnv> = {}): ArgsEnv => ({
   env: {},
+  defaultEnrolFile: '/state/enrolment.json',
   isDirectory: (p) => p === '/site' || p === '/default-dist',
   readFile: (p) => {
     if (p === '/secret') return 'file-secret\n';
@@ -25,7 +26,7 @@ const err = (argv: string[], c = ctx()) => {
 
 describe('parseArgs', () => {
   it('has defaults, and uses web/dist only if it exists', () => {
-    expect(ok([])).toEqual({ limits: {} });
+    expect(ok([])).toEqual({ limits: {}, enrolment: { file: '/state/enrolment.json' } });
     expect(ok([], ctx({ defaultStaticDir: '/default-dist' })).staticDir).toBe('/default-dist');
     expect(ok([], ctx({ defaultStaticDir: '/nope' })).staticDir).toBeUndefined();
     expect(ok(['--no-static'], ctx({ defaultStaticDir: '/default-dist' })).staticDir).toBeUndefined();
@@ -66,7 +67,8 @@ describe('parseArgs', () => {
     expect(o.turn).toEqual({ secret: 's3', urls: ['turn:127.0.0.1:3478?transport=udp', 'turns:t.example:5349?transport=tcp'], ttlSec: 600 });
     expect(ok(['--turn-secret-file', '/secret', '--turn-urls', 'turn:h:1']).turn?.secret).toBe('file-secret');
     expect(ok(['--turn-urls', 'turn:h:1'], ctx({ env: { SIGNAL_TURN_SECRET: 'env' } })).turn?.secret).toBe('env');
-    expect(ok(['--turn-urls', 'turn:h:1', '--turn-secret', 'x']).turn?.ttlSec).toBe(3600);
+    expect(ok(['--turn-urls', 'turn:h:1', '--turn-secret', 'x']).turn?.ttlSec).toBe(600);
+    expect(err(['--turn-urls', 'turn:h:1', '--turn-secret', 'x', '--turn-ttl', '30'])).toMatch(/--turn-ttl: expected an integer from 60/);
     expect(err(['--turn-secret', 's'])).toMatch(/needs --turn-urls/);
     expect(err(['--turn-urls', 'turn:h:1'])).toMatch(/needs --turn-secret/);
     expect(err(['--turn-secret', 's', '--turn-urls', 'http://x'])).toMatch(/not a turn:/);
@@ -106,5 +108,39 @@ describe('parseArgs', () => {
     expect(ok([]).redisUrl).toBeUndefined();
     expect(ok(['--redis', 'redis://10.0.0.5:6379']).redisUrl).toBe('redis://10.0.0.5:6379');
     expect(ok([], ctx({ env: { SIGNAL_REDIS: 'rediss://cache.example:6380' } })).redisUrl).toBe('rediss://cache.example:6380');
+  });
+
+  it('enrols rooms by default (a file, or Redis with --redis); --no-enrolment turns it off', () => {
+    expect(ok([]).enrolment).toEqual({ file: '/state/enrolment.json' });
+    expect(ok(['--enrol-file', '/srv/e.json', '--allow-unenrolled-signaling']).enrolment).toEqual({ file: '/srv/e.json', allowUnenrolledSignaling: true });
+    expect(ok(['--redis', 'redis://10.0.0.5:6379']).enrolment).toEqual({ redis: 'redis://10.0.0.5:6379' });
+    expect(ok(['--redis', 'redis://10.0.0.5:6379', '--enrol-file', '/srv/e.json']).enrolment).toEqual({ file: '/srv/e.json' });
+    expect(ok([], ctx({ env: { SIGNAL_ENROL_FILE: '/env/e.json' } })).enrolment).toEqual({ file: '/env/e.json' });
+    expect(ok(['--no-enrolment']).enrolment).toBe('off');
+    expect(ok([], ctx({ env: { SIGNAL_NO_ENROLMENT: '1' } })).enrolment).toBe('off');
+    expect(err(['--no-enrolment', '--enrol-file', '/x'])).toMatch(/contradicts/);
+    expect(err(['--no-enrolment', '--allow-unenrolled-signaling'])).toMatch(/contradicts/);
+    expect(err([], ctx({ defaultEnrolFile: undefined }))).toMatch(/give --enrol-file/);
+  });
+
+  it('parses the enrolment commands', () => {
+    const cmd = (argv: string[], c = ctx()) => {
+      const r = parseArgs(argv, c);
+      if (r.kind !== 'enrol') throw new Error(JSON.stringify(r));
+      return { run: r.run, store: r.store };
+    };
+    expect(cmd(['enroll'])).toEqual({ run: { command: 'enroll', days: 7 }, store: { file: '/state/enrolment.json' } });
+    expect(cmd(['enrol', '--days', '30', '--enrol-file=/srv/e.json'])).toEqual({ run: { command: 'enroll', days: 30 }, store: { file: '/srv/e.json' } });
+    expect(cmd(['enroll', '--redis', 'redis://h:6379'])).toEqual({ run: { command: 'enroll', days: 7 }, store: { redis: 'redis://h:6379' } });
+    expect(cmd(['enroll'], ctx({ env: { SIGNAL_REDIS: 'redis://h:6379' } })).store).toEqual({ redis: 'redis://h:6379' });
+    expect(cmd(['enrolled'])).toEqual({ run: { command: 'enrolled' }, store: { file: '/state/enrolment.json' } });
+    expect(cmd(['unenroll', 'Jx3kQ9aB'])).toEqual({ run: { command: 'unenroll', room: 'Jx3kQ9aB' }, store: { file: '/state/enrolment.json' } });
+    expect(err(['enroll', '--days', '0'])).toMatch(/--days/);
+    expect(err(['enroll', '--port', '1'])).toMatch(/unknown flag --port/);
+    expect(err(['enrolled', '--days', '3'])).toMatch(/unknown flag --days/);
+    expect(err(['unenroll'])).toMatch(/exactly one room/);
+    expect(err(['enroll', 'extra'])).toMatch(/unexpected argument/);
+    expect(err(['enroll', '--redis', 'h:1'])).toMatch(/--redis/);
+    expect(parseArgs(['enroll', '--help'], ctx()).kind).toBe('help');
   });
 });

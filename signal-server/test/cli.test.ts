@@ -1,9 +1,12 @@
 /** The CLI as a real process: help, start-up line, refusal of the JS fallback, graceful SIGTERM. */
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { makeRoom, joined } from './support/client.ts';
+import { makeRoom, joined, joinWith } from './support/client.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cli = ['--import', 'tsx', 'signal-server/src/cli.ts'];
@@ -29,7 +32,7 @@ describe('cli', () => {
   });
 
   it('prints its URL, serves, and on SIGTERM closes WebSockets with 1001 and exits 0', async () => {
-    const proc = spawn(process.execPath, [...cli, '--port', '0', '--no-static'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [...cli, '--port', '0', '--no-static', '--no-enrolment'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
     proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -58,7 +61,7 @@ describe('cli', () => {
   }, 30_000);
 
   it('one Ctrl-C under npm (SIGINT twice at once) is one clean shutdown, exit 0', async () => {
-    const proc = spawn(process.execPath, [...cli, '--port', '0', '--no-static'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [...cli, '--port', '0', '--no-static', '--no-enrolment'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
     await new Promise<void>((resolve, reject) => {
@@ -79,5 +82,52 @@ describe('cli', () => {
     expect(await exited, out).toEqual({ code: 0, signal: null });
     expect(out).toMatch(/signal SIGINT: shutting down/);
     expect(out).toMatch(/signal SIGINT: already shutting down/);
+  }, 30_000);
+
+  it('refuses rooms nobody enrolled by default; `enroll` mints a code the running server takes at once', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'fv-cli-home-'));
+    const env = { ...process.env, HOME: home, STATE_DIRECTORY: '' };
+    const proc = spawn(process.execPath, [...cli, '--port', '0', '--no-static'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no start line:\n${out}`)), 15_000);
+        proc.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /Signal server listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          if (m) {
+            clearTimeout(t);
+            resolve(m[1]!);
+          }
+        });
+      });
+      const file = join(home, '.family-vault', 'signal-enrolment.json');
+      expect(out).toContain(`enrolment=${file}`);
+      const server = { url, port: 0, close: async () => undefined, metrics: () => { throw new Error('n/a'); } };
+      const stranger = await joinWith(server, makeRoom(), {});
+      expect('refused' in stranger && stranger.refused.code).toBe(4010);
+
+      const run = (...args: string[]) => spawnSync(process.execPath, [...cli, ...args], { cwd: root, env, encoding: 'utf8' });
+      const minted = run('enroll', '--days', '2');
+      expect(minted.status, minted.stderr).toBe(0);
+      expect(minted.stdout).toMatch(/valid 2 days/);
+      const code = /Enrolment code: (\S+)/.exec(minted.stdout)![1]!;
+      expect(existsSync(file)).toBe(true);
+      const room = makeRoom();
+      const family = await joinWith(server, room, { enrol: code });
+      expect('joinedMsg' in family && family.joinedMsg).toMatchObject({ enrolled: true, enrolledBy: 'code' });
+      family.close();
+
+      const listed = run('enrolled');
+      expect(listed.stdout).toMatch(/^1 enrolled room in 1 family; 0 unused code\(s\)/);
+      expect(listed.stdout).toContain(room.id);
+      expect(run('unenroll', room.id.slice(0, 8)).stdout).toContain(`Unenrolled ${room.id}`);
+      expect(run('unenroll', room.id).status).toBe(1);
+    } finally {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('close', r));
+      rmSync(home, { recursive: true, force: true });
+    }
   }, 30_000);
 });

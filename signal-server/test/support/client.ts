@@ -2,7 +2,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import WebSocket from 'ws';
 import { toBase64Url, utf8 } from '../../../web/src/core/bytes.ts';
-import { SIGNAL_PROTOCOL, joinTranscript, type ServerMessage } from '../../../web/src/core/signal-messages.ts';
+import { SIGNAL_PROTOCOL, joinTranscript, vouchTranscript, type JoinMsg, type ServerMessage } from '../../../web/src/core/signal-messages.ts';
 import { startSignalServer, type SignalServer, type SignalServerOptions } from '../../src/server.ts';
 
 export interface TestRoom {
@@ -22,6 +22,11 @@ export function makePeerId(): string {
 
 export function signJoin(room: TestRoom, nonce: string, peer: string, roomId = room.id): string {
   return toBase64Url(ed25519.sign(utf8(joinTranscript(nonce, roomId, peer)), room.sk));
+}
+
+/** `voucher`'s key vouches that `room` is its family's (JoinMsg.vouch). */
+export function vouchFor(voucher: TestRoom, room: string): { room: string; sig: string } {
+  return { room: voucher.id, sig: toBase64Url(ed25519.sign(utf8(vouchTranscript(voucher.id, room)), voucher.sk)) };
 }
 
 export interface Closed {
@@ -74,9 +79,15 @@ export class TestClient {
 
   /** Next message of `type` (earlier messages of other types are skipped and kept). */
   async next<T extends ServerMessage['type']>(type: T, timeoutMs = 3000): Promise<Extract<ServerMessage, { type: T }>> {
+    return this.nextOf([type], timeoutMs);
+  }
+
+  /** Next message of any of `types`, whichever comes first. */
+  async nextOf<T extends ServerMessage['type']>(types: T[], timeoutMs = 3000): Promise<Extract<ServerMessage, { type: T }>> {
+    const type = types.join('|');
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const i = this.received.findIndex((m) => m.type === type);
+      const i = this.received.findIndex((m) => (types as string[]).includes(m.type));
       if (i >= 0) return this.received.splice(i, 1)[0] as Extract<ServerMessage, { type: T }>;
       if (this.ws.readyState === WebSocket.CLOSED) throw new Error(`closed while waiting for ${type}`);
       const left = deadline - Date.now();
@@ -122,6 +133,25 @@ export async function joined(server: SignalServer, room: TestRoom, peer = makePe
   c.send({ type: 'join', room: room.id, peer, sig: signJoin(room, c.nonce, peer), protocol: SIGNAL_PROTOCOL });
   const j = await c.next('joined');
   return Object.assign(c, { joinedPeers: j.peers, joinedMsg: j });
+}
+
+/**
+ * Joins `room` with an enrolment code and/or vouch: the `joined` message (`joinedMsg`), or how the
+ * server closed the connection (`refused`: a room it does not let in).
+ */
+export async function joinWith(server: SignalServer, room: TestRoom, claim: Pick<JoinMsg, 'enrol' | 'vouch'>, peer = makePeerId()) {
+  const c = await connect(server);
+  c.peer = peer;
+  c.send({ type: 'join', room: room.id, peer, sig: signJoin(room, c.nonce, peer), protocol: SIGNAL_PROTOCOL, ...claim });
+  // Closed before `joined`: `next` rejects, and the close is the answer.
+  const r: { joinedMsg: Extract<ServerMessage, { type: 'joined' }> } | { refused: Closed } = await c.next('joined', 5000).then(
+    (joinedMsg) => ({ joinedMsg }),
+    async (e: unknown) => {
+      if (c.ws.readyState !== WebSocket.CLOSED) throw e;
+      return { refused: await c.closed };
+    },
+  );
+  return Object.assign(c, r);
 }
 
 export interface TestServer extends SignalServer {

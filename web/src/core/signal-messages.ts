@@ -5,7 +5,9 @@
  * Flow: server sends `challenge` → client sends `join` signed with the room's Ed25519 private
  * key (derived from the vault secret; the room id IS the public key) → server replies `joined`.
  * Everything in `data` is ciphertext made by clients; the server never parses it.
- * See docs/signal-server.md.
+ * A room the server's admin has not enrolled gets no TURN credentials (and, by default, is not
+ * let in): the join may carry a one-time enrolment code, or a vouch signed by another enrolled
+ * room's key (the next generation of a family's room). See docs/signal-server.md "Enrolment".
  */
 
 export const SIGNAL_PROTOCOL = 1;
@@ -15,6 +17,14 @@ export function joinTranscript(nonce: string, room: string, peer: string): strin
   return `family-vault/signal-join/v1\n${nonce}\n${room}\n${peer}`;
 }
 
+/**
+ * What a room key signs to vouch for another room (`JoinMsg.vouch`): "`room` belongs to the
+ * family of `voucher`". Not bound to a nonce: replaying it can only enrol the same room again.
+ */
+export function vouchTranscript(voucher: string, room: string): string {
+  return `family-vault/signal-vouch/v1\n${voucher}\n${room}`;
+}
+
 export interface IceServer {
   urls: string | string[];
   username?: string;
@@ -22,7 +32,16 @@ export interface IceServer {
 }
 
 // ── client → server ───────────────────────────────────────────────────────────
-export interface JoinMsg { type: 'join'; room: string; peer: string; sig: string; protocol: number }
+/**
+ * `enrol`: a one-time enrolment code from the server's admin (enrols this room, if it is not
+ * yet). `vouch`: `sig` by the key of the enrolled room `room` over vouchTranscript(room, this
+ * join's room), so a family's next room (after a rotation) or earlier rooms stay enrolled.
+ */
+export interface JoinMsg {
+  type: 'join'; room: string; peer: string; sig: string; protocol: number;
+  enrol?: string;
+  vouch?: { room: string; sig: string };
+}
 /** Opaque signaling payload to one peer (`to`) or, without `to`, to the whole room. */
 export interface SignalOut { type: 'signal'; to?: string; data: string }
 /** WebSocket-fallback transport payload (ciphertext) to one peer. */
@@ -35,7 +54,15 @@ export type ClientMessage = JoinMsg | SignalOut | RelayOut | TurnRequest | PingM
 export interface ChallengeMsg { type: 'challenge'; nonce: string; protocol: number }
 /** Limits the server enforces, announced on join so clients can pace themselves (optional: older servers omit it). */
 export interface SignalLimits { maxFrame: number; maxSignalData: number; maxMsgsPerSec: number; maxRelayBytesPerSec: number }
-export interface JoinedMsg { type: 'joined'; room: string; peer: string; peers: string[]; limits?: SignalLimits }
+/**
+ * `enrolled`: whether the server's admin enrolled this room (only enrolled rooms get TURN);
+ * absent when the server does not use enrolment. `enrolledBy`: this join enrolled it, with the
+ * code (now used up) or the vouch.
+ */
+export interface JoinedMsg {
+  type: 'joined'; room: string; peer: string; peers: string[]; limits?: SignalLimits;
+  enrolled?: boolean; enrolledBy?: 'code' | 'vouch';
+}
 export interface PeerJoinedMsg { type: 'peer-joined'; peer: string }
 export interface PeerLeftMsg { type: 'peer-left'; peer: string }
 export interface SignalIn { type: 'signal'; from: string; data: string }
@@ -49,7 +76,11 @@ export type ServerMessage =
   | ChallengeMsg | JoinedMsg | PeerJoinedMsg | PeerLeftMsg | SignalIn | RelayIn | TurnMsg | PongMsg | ErrorMsg;
 
 export type ErrorCode =
-  | 'bad-message' | 'not-joined' | 'already-joined' | 'unknown-peer' | 'turn-disabled' | 'too-large';
+  | 'bad-message' | 'not-joined' | 'already-joined' | 'unknown-peer' | 'turn-disabled' | 'too-large'
+  /** TURN asked for by a room the server's admin has not enrolled. */
+  | 'not-enrolled'
+  /** The server could not answer now (its enrolment store failed): try again later. */
+  | 'unavailable';
 
 /**
  * WebSocket close codes the server uses; the reason string says more. 4006 means another
@@ -70,6 +101,12 @@ export const CloseCode = {
   ProtocolMismatch: 4008,
   /** The client read too slowly: more than the server's backpressure limit was queued for it. */
   SlowConsumer: 4009,
+  /**
+   * The room is not enrolled on this server (reason `not-enrolled`), or the join's enrolment
+   * code or vouch was refused (`bad-enrol-code`, `bad-vouch`). Retrying with the same join fails
+   * the same way; a vouch may succeed once the vouching room is enrolled.
+   */
+  NotEnrolled: 4010,
 } as const;
 
 const str = (x: unknown, max: number): x is string => typeof x === 'string' && x.length <= max;
@@ -85,10 +122,19 @@ export function parseClientMessage(text: string, maxData: number): ClientMessage
   }
   if (!obj(m)) return undefined;
   switch (m.type) {
-    case 'join':
-      return str(m.room, 64) && str(m.peer, 64) && str(m.sig, 128) && typeof m.protocol === 'number'
-        ? { type: 'join', room: m.room, peer: m.peer, sig: m.sig, protocol: m.protocol }
-        : undefined;
+    case 'join': {
+      if (!(str(m.room, 64) && str(m.peer, 64) && str(m.sig, 128) && typeof m.protocol === 'number')) return undefined;
+      const join: JoinMsg = { type: 'join', room: m.room, peer: m.peer, sig: m.sig, protocol: m.protocol };
+      if (m.enrol !== undefined) {
+        if (!str(m.enrol, 40)) return undefined;
+        join.enrol = m.enrol;
+      }
+      if (m.vouch !== undefined) {
+        if (!obj(m.vouch) || !str(m.vouch.room, 64) || !str(m.vouch.sig, 128)) return undefined;
+        join.vouch = { room: m.vouch.room, sig: m.vouch.sig };
+      }
+      return join;
+    }
     case 'signal':
       if (!str(m.data, maxData)) return undefined;
       if (m.to === undefined) return { type: 'signal', data: m.data };
@@ -118,6 +164,8 @@ export function parseServerMessage(text: string): ServerMessage | undefined {
       return str(m.nonce, 128) && typeof m.protocol === 'number' ? (m as unknown as ChallengeMsg) : undefined;
     case 'joined':
       return str(m.room, 64) && str(m.peer, 64) && Array.isArray(m.peers) && m.peers.every((p) => str(p, 64))
+        && (m.enrolled === undefined || typeof m.enrolled === 'boolean')
+        && (m.enrolledBy === undefined || m.enrolledBy === 'code' || m.enrolledBy === 'vouch')
         ? (m as unknown as JoinedMsg) : undefined;
     case 'peer-joined':
     case 'peer-left':
