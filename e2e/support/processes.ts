@@ -60,11 +60,15 @@ export interface SignalServer extends Running {
   wsUrl: string;
 }
 
-/** Starts the real signal server CLI on a free loopback port. */
+/**
+ * Starts the real signal server CLI on a free loopback port. Enrolment is off (`--no-enrolment`:
+ * the harness pages' rooms get TURN without a code) unless `flags` configure it.
+ */
 export async function startSignalServer(flags: string[] = []): Promise<SignalServer> {
+  const enrolment = flags.some((f) => /^--(enrol-file|no-enrolment|allow-unenrolled-signaling)(=|$)/.test(f)) ? [] : ['--no-enrolment'];
   const r = await spawnUntil(
     process.execPath,
-    ['--import', 'tsx', 'signal-server/src/cli.ts', '--host', '127.0.0.1', ...(flags.includes('--port') ? [] : ['--port', '0']), ...flags],
+    ['--import', 'tsx', 'signal-server/src/cli.ts', '--host', '127.0.0.1', ...(flags.includes('--port') ? [] : ['--port', '0']), ...enrolment, ...flags],
     /listening on (http:\/\/[0-9.:]+)/,
   );
   const url = r.match[1]!;
