@@ -7,6 +7,8 @@ import { test, expect, type Browser } from '@playwright/test';
 import { randomBytes } from 'node:crypto';
 import { launchChromium } from './support/chromium.ts';
 import { launchFirefox } from './support/firefox.ts';
+import { startLeagueServer } from './support/league-signal-server.ts';
+import { startCoturn } from './support/coturn.ts';
 import { startSignalServer, type SignalServer } from './support/processes.ts';
 import { startTurnStack, type TurnStack } from './support/turn-stack.ts';
 
@@ -45,20 +47,83 @@ for (const mode of modes) {
     expect(failed, JSON.stringify(failed, null, 1)).toEqual([]);
     expect(results.length).toBeGreaterThanOrEqual(4);
     for (const r of results) expect(r.kind, r.name).toBe(mode.kind);
+    // Chromium compares the certificate its DTLS transport negotiated.
+    if (mode.kind !== 'fallback') for (const r of results) expect(r.fingerprintSource, r.name).toBe('dtls');
     await page.close();
   });
 }
 
-test('a DTLS man-in-the-middle (forged remote fingerprint) is refused by both sides before any data', async () => {
-  const page = await browser.newPage();
-  await page.goto(`${withTurn.url}/transport.html`);
-  await page.waitForFunction(() => 'fvTransport' in window);
-  const refusals = await page.evaluate((o) => (window as any).fvTransport.mitm(o), { url: withTurn.wsUrl, iceTransportPolicy: 'all' });
-  expect(refusals.length, JSON.stringify(refusals)).toBeGreaterThanOrEqual(1);
-  for (const r of refusals) expect(r.reason).toBe('fingerprint-mismatch');
-  // The side that saw the forged certificate refuses locally.
-  expect(refusals.some((r: { by: string }) => r.by.startsWith('mitmB') && r.by.endsWith(':local'))).toBe(true);
-  await page.close();
+/**
+ * Two members on their own pages, each running a real replication engine over the real dialer;
+ * A holds objects B wants. Signaling goes through a league server: honestly, or routed to a third
+ * browser holding the vault secret that terminates both peer connections and relays the data.
+ */
+async function meet(mode: 'mitm' | 'honest') {
+  const ids: [string, string] = [`memberA${mode}01`, `memberB${mode}01`];
+  const secretHex = randomBytes(32).toString('hex');
+  const secret = randomBytes(16).toString('hex');
+  const turn = await startCoturn({ secret });
+  const league = await startLeagueServer({ mode, members: ids, turn: { secret, urls: turn.urls, ttlSec: 600 } });
+  const contexts = await Promise.all([browser.newContext(), browser.newContext()]);
+  const attacker = mode === 'mitm' ? await launchChromium() : undefined;
+  try {
+    const open = async (ctx: { newPage(): Promise<import('@playwright/test').Page> }) => {
+      const page = await ctx.newPage();
+      page.on('pageerror', (e) => console.error('page error:', e.message));
+      await page.goto(`${noTurn.url}/transport.html`);
+      await page.waitForFunction(() => 'fvTransport' in window);
+      return page;
+    };
+    const [pa, pb] = await Promise.all(contexts.map(open));
+    const pm = attacker ? await open(attacker) : undefined;
+    const o = { url: league.wsUrl, secretHex, waitMs: 15_000 };
+    const [a, b, m] = await Promise.all([
+      pa!.evaluate((x) => (window as any).fvTransport.member(x), { ...o, selfId: ids[0], holds: 3, expect: 0 }),
+      pb!.evaluate((x) => (window as any).fvTransport.member(x), { ...o, selfId: ids[1], holds: 0, expect: 3 }),
+      pm?.evaluate((x) => (window as any).fvTransport.middle(x), { ...o, ids }),
+    ]);
+    return { a, b, m, routed: { ...league.routed } };
+  } finally {
+    await attacker?.close();
+    await Promise.all(contexts.map((c) => c.close()));
+    await league.close();
+    await turn.stop();
+  }
+}
+
+test('without anyone in the middle, the same two members connect by WebRTC and the objects move (control)', async () => {
+  test.setTimeout(60_000);
+  const r = await meet('honest');
+  const what = JSON.stringify(r, null, 1);
+  expect(r.b.received, what).toBe(3);
+  expect(r.a.refusals.concat(r.b.refusals), what).toEqual([]);
+  expect(['direct', 'turn'], what).toContain(r.b.transports[0]?.kind);
+  // Chromium reads the peer's certificate from the DTLS transport, not from the SDP.
+  expect(r.b.transports[0]?.fingerprintSource, what).toBe('dtls');
+  expect(r.b.transports[0]?.remoteFingerprint, what).toBe(r.a.transports[0]?.localFingerprint);
+});
+
+test('a third browser with the vault secret terminating both peer connections is refused by both members before any object moves', async () => {
+  test.setTimeout(60_000);
+  const r = await meet('mitm');
+  const what = JSON.stringify(r, null, 1);
+  // Nothing moved, and each member refused because the certificate its DTLS transport
+  // negotiated is not the one the other member signed.
+  expect(r.b.received, what).toBe(0);
+  expect(r.b.stored, what).toBe(0);
+  for (const side of [r.a, r.b]) {
+    expect(side.refusals.length, what).toBeGreaterThanOrEqual(1);
+    for (const x of side.refusals) expect(x.reason, what).toBe('fingerprint-mismatch');
+  }
+  // The attacker really sat in the middle: two WebRTC links of its own, relaying both ways, and
+  // each member's link ended at the attacker's certificate, not at the other member's.
+  expect(r.m?.links.length, what).toBe(2);
+  for (const l of r.m?.links ?? []) expect(['direct', 'turn'], what).toContain(l?.kind);
+  expect(r.m?.relayedFromA, what).toBeGreaterThan(0);
+  expect(r.m?.relayedFromB, what).toBeGreaterThan(0);
+  expect(r.m?.certificates[0], what).toContain(r.a.transports[0]?.remoteFingerprint);
+  expect(r.m?.certificates[1], what).toContain(r.b.transports[0]?.remoteFingerprint);
+  expect(r.a.transports[0]?.fingerprintSource, what).toBe('dtls');
 });
 
 test('a fast ICE failure (Firefox with no network path) goes on to the WebSocket fallback at once, whichever side dials', async () => {

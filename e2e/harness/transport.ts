@@ -72,63 +72,136 @@ async function makePair(o: PairOptions): Promise<TransportPair & { clients: Sign
   };
 }
 
-async function run(o: PairOptions & { only?: string }): Promise<Array<{ name: string; ok: boolean; error?: string; kind?: string }>> {
-  const results: Array<{ name: string; ok: boolean; error?: string; kind?: string }> = [];
+type CaseResult = { name: string; ok: boolean; error?: string; kind?: string; fingerprintSource?: string };
+
+async function run(o: PairOptions & { only?: string }): Promise<CaseResult[]> {
+  const results: CaseResult[] = [];
   let kind: string | undefined;
+  let fingerprintSource: string | undefined;
   const cases = runTransportTests(async () => {
     const p = await makePair(o);
     kind = p.a.kind;
+    fingerprintSource = (p.a as { fingerprintSource?: string }).fingerprintSource;
     return p;
   });
   for (const c of cases) {
     if (o.only && !c.name.includes(o.only)) continue;
     try {
       await c.run();
-      results.push({ name: c.name, ok: true, kind });
+      results.push({ name: c.name, ok: true, kind, fingerprintSource });
     } catch (e) {
-      results.push({ name: c.name, ok: false, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e), kind });
+      results.push({ name: c.name, ok: false, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e), kind, fingerprintSource });
     }
   }
   return results;
 }
 
-/**
- * A DTLS man-in-the-middle, as each side would see it: the data channel works, but the remote
- * certificate fingerprint is the attacker's, not the peer's. Both replication engines must
- * refuse the handshake ('fingerprint-mismatch') and exchange nothing.
- */
-async function mitm(o: PairOptions): Promise<Array<{ by: string; reason: string }>> {
-  const pair = await makePair(o);
-  const forged = 'sha-256 ' + Array.from({ length: 32 }, () => 'AB').join(':');
-  const b = new Proxy(pair.b, {
-    get: (t, k) => {
-      if (k === 'remoteFingerprint') return forged;
-      const v = Reflect.get(t, k, t) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v; // private fields need the real `this`
-    },
-  }) as PeerTransport;
-  const vaultKeys = deriveVaultKeys(newVaultSecret());
-  const refusals: Array<{ by: string; reason: string }> = [];
-  const engines = await Promise.all(['mitmA0000000000', 'mitmB0000000000'].map(async (peerId) => {
-    const device = await directApi.newSigningKey();
-    const engine = new ReplicationEngine({
-      local: { peerId: peerId as PeerId, role: 'member', deviceKey: device.publicKey },
-      handshakeKey: vaultKeys.handshakeKey,
-      crypto: replicationCrypto(directApi, device),
-      objects: new MemoryObjectStore(), ops: new MemoryOpStore(), jobs: new MemoryJobStore(), acks: new MemoryAckStore(), kv: new MemoryKeyValueStore(),
-      policy: { authorizePeer: () => 'ok', isAuthorAllowed: () => true, wantObject: () => true },
-    });
-    await engine.start();
-    engine.on('peer-refused', (r) => refusals.push({ by: `${peerId}:${r.by}`, reason: r.reason }));
-    return engine;
-  }));
-  engines[0]!.connect(pair.a);
-  engines[1]!.connect(b);
+/** Resolves after `ms`, or when `done()` turns true (checked every 50 ms). */
+async function until(done: () => boolean, ms: number): Promise<void> {
   const t0 = Date.now();
-  while (refusals.length < 2 && Date.now() - t0 < 15_000) await new Promise((r) => setTimeout(r, 50));
-  await Promise.all(engines.map((e) => e.close()));
-  await pair.dispose();
-  return refusals;
+  while (!done() && Date.now() - t0 < ms) await new Promise((r) => setTimeout(r, 50));
+}
+
+/**
+ * A family member's replication node on its own page: joins the room of `secretHex` as
+ * `selfId` through `url`, and runs a real ReplicationEngine over whatever transport the dialer
+ * makes. `holds` objects of random bytes are put in its store first. Returns what it saw after
+ * `waitMs` (or as soon as it refused a peer or received `expect` objects).
+ */
+async function member(o: { url: string; secretHex: string; selfId: string; holds: number; expect: number; waitMs: number }) {
+  const keys = deriveVaultKeys(fromHex(o.secretHex));
+  const id = o.selfId;
+  const signal = new SignalClient({ url: o.url, room: keys.roomId, peer: id, signJoin: (nonce) => signJoin(keys.roomSecretKey, nonce, keys.roomId, id) });
+  const device = await directApi.newSigningKey();
+  const objects = new MemoryObjectStore();
+  const engine = new ReplicationEngine({
+    local: { peerId: id as PeerId, role: 'member', deviceKey: device.publicKey },
+    handshakeKey: keys.handshakeKey,
+    crypto: replicationCrypto(directApi, device),
+    objects, ops: new MemoryOpStore(), jobs: new MemoryJobStore(), acks: new MemoryAckStore(), kv: new MemoryKeyValueStore(),
+    policy: { authorizePeer: () => 'ok', isAuthorAllowed: () => true, wantObject: () => true },
+  });
+  await engine.start();
+  for (let i = 0; i < o.holds; i++) {
+    const bytes = crypto.getRandomValues(new Uint8Array(32 * 1024));
+    await objects.put(await directApi.hashObject(bytes), bytes);
+  }
+  engine.objectsChanged();
+  const refusals: Array<{ by: string; reason: string }> = [];
+  const received: string[] = [];
+  engine.on('peer-refused', (r) => refusals.push({ by: r.by, reason: r.reason }));
+  engine.on('object', ({ hash }) => received.push(hash));
+  const transports: Array<{ kind: string; fingerprintSource?: string; remoteFingerprint: string; localFingerprint: string }> = [];
+  const dialer = new Dialer({
+    signal, selfId: id,
+    seal: (to, payload) => sealSignal(keys.roomKey, id, to, payload),
+    open: (from, data) => openSignal(keys.roomKey, from, id, data),
+    fallbackCrypto,
+    iceTransportPolicy: 'all',
+    onTransport: (_peer, t) => {
+      transports.push({ kind: t.kind, fingerprintSource: (t as { fingerprintSource?: string }).fingerprintSource, remoteFingerprint: t.remoteFingerprint, localFingerprint: t.localFingerprint });
+      engine.connect(t);
+    },
+    log: (l) => log.push(`${id}: ${l}`),
+  });
+  signal.start();
+  await until(() => refusals.length > 0 || received.length >= o.expect && o.expect > 0, o.waitMs);
+  await new Promise((r) => setTimeout(r, 500)); // what would still arrive after a refusal
+  const result = { refusals, received: received.length, stored: (await objects.inventorySince(0, 1000)).length, transports, log: log.filter((l) => l.startsWith(id)) };
+  await engine.close();
+  dialer.stop();
+  signal.stop();
+  return result;
+}
+
+/**
+ * The man in the middle, in a browser of its own with the vault secret: a signal server in
+ * league with it routes member A's signaling to its connection `?as=B` and B's to `?as=A`. It
+ * runs two dialers (one posing as B toward A, one posing as A toward B), so it terminates both
+ * peer connections with its own DTLS certificates, and relays every data-channel frame between
+ * them unchanged. Returns the links it made and what it relayed.
+ */
+async function middle(o: { url: string; secretHex: string; ids: [string, string]; waitMs: number }) {
+  const keys = deriveVaultKeys(fromHex(o.secretHex));
+  const links: Array<PeerTransport | undefined> = [undefined, undefined];
+  const pending: Uint8Array[][] = [[], []];
+  const relayed = [0, 0];
+  const history: string[][] = [[], []];
+  const stops: Array<() => void> = [];
+  // Link 0 poses as B toward A (reaches A); link 1 poses as A toward B (reaches B).
+  [[o.ids[1], 'B'], [o.ids[0], 'A']].forEach(([id, as], i) => {
+    const signal = new SignalClient({ url: `${o.url}?as=${as}`, room: keys.roomId, peer: id!, signJoin: (nonce) => signJoin(keys.roomSecretKey, nonce, keys.roomId, id!) });
+    const dialer = new Dialer({
+      signal, selfId: id!,
+      seal: (to, payload) => sealSignal(keys.roomKey, id!, to, payload),
+      open: (from, data) => openSignal(keys.roomKey, from, id!, data),
+      fallbackCrypto,
+      iceTransportPolicy: 'all',
+      onTransport: (_peer, t) => {
+        links[i] = t;
+        history[i]!.push(t.localFingerprint);
+        t.onMessage((f) => {
+          relayed[i]! += f.length;
+          const other = links[1 - i];
+          if (other && !other.closed) other.send(f);
+          else pending[1 - i]!.push(f);
+        });
+        for (const f of pending[i]!.splice(0)) t.send(f);
+      },
+      log: (l) => log.push(`mitm as ${id}: ${l}`),
+    });
+    signal.start();
+    stops.push(() => { dialer.stop(); signal.stop(); });
+  });
+  await new Promise((r) => setTimeout(r, o.waitMs));
+  const result = {
+    links: links.map((t) => t && { kind: t.kind, localFingerprint: t.localFingerprint, remoteFingerprint: t.remoteFingerprint }),
+    relayedFromA: relayed[0], relayedFromB: relayed[1],
+    /** This side's certificate fingerprint on every link it made, toward A and toward B. */
+    certificates: history,
+  };
+  stops.forEach((s) => s());
+  return result;
 }
 
 /**
@@ -206,4 +279,4 @@ async function side(o: { url: string; secretHex: string; selfId: string; iceTran
   }
 }
 
-Object.assign(window, { fvTransport: { run, mitm, side, replayOpen, log, fromHex } });
+Object.assign(window, { fvTransport: { run, member, middle, side, replayOpen, log, fromHex } });

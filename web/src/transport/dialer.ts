@@ -12,7 +12,7 @@ import { FallbackTransport, type FallbackCrypto } from './fallback-transport.ts'
 import type { PeerTransport } from './peer-transport.ts';
 import type { SignalClient } from './signal-client.ts';
 import { SimplePeer, type SignalData, type SimplePeerInstance } from './simple-peer.ts';
-import { WebRtcTransport, selectedPath } from './webrtc-transport.ts';
+import { WebRtcTransport, negotiatedFingerprints, selectedPath } from './webrtc-transport.ts';
 
 export interface DialerOptions {
   signal: SignalClient;
@@ -299,8 +299,9 @@ export class Dialer {
     }
     clearTimeout(slot.attempt.timer);
     slot.attempt = undefined;
-    const path = await selectedPath((peer as unknown as { _pc: RTCPeerConnection })._pc);
-    this.#adopt(remote, new WebRtcTransport(peer, path.kind));
+    const pc = (peer as unknown as { _pc: RTCPeerConnection })._pc;
+    const [path, fingerprints] = await Promise.all([selectedPath(pc), negotiatedFingerprints(pc)]);
+    this.#adopt(remote, new WebRtcTransport(peer, path.kind, fingerprints));
     clearInterval(slot.upgradeTimer);
     slot.upgradeTimer = undefined;
   }

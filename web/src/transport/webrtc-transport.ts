@@ -1,8 +1,10 @@
 /**
  * PeerTransport over a connected simple-peer data channel. Sends go straight to the
  * RTCDataChannel (simple-peer's stream write is capped at 64 KiB of back-pressure, see
- * TESTING.md) so bufferedAmount is the channel's own; fingerprints come from the SDP each side
- * actually used, so the replication handshake can detect a signaling server that swapped them.
+ * TESTING.md) so bufferedAmount is the channel's own. The remote fingerprint is that of the
+ * certificate the DTLS transport actually negotiated (`negotiatedFingerprints`), so the
+ * replication handshake, which signs fingerprints, detects anyone who terminated DTLS between
+ * the two peers, whatever the SDP said.
  */
 import { TransportError } from '../core/errors.ts';
 import { TransportListeners } from './transport-listeners.ts';
@@ -15,6 +17,40 @@ const HIGH_WATER = 4 * 1024 * 1024;
 export function sdpFingerprint(sdp: string | undefined): string {
   const m = sdp?.match(/^a=fingerprint:(\S+) ([0-9A-Fa-f:]+)\s*$/m);
   return m ? `${m[1]!.toLowerCase()} ${m[2]!.toUpperCase()}` : '';
+}
+
+/** `sha-256 AB:CD:…` of a DER certificate. */
+async function derFingerprint(der: ArrayBuffer): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', der));
+  return `sha-256 ${Array.from(d, (x) => x.toString(16).padStart(2, '0').toUpperCase()).join(':')}`;
+}
+
+/** Where a WebRTC transport's remote fingerprint came from. */
+export type FingerprintSource = 'dtls' | 'stats' | 'sdp';
+
+/**
+ * This side's and the remote side's DTLS fingerprints for a connected peer connection. The
+ * remote one is read, in order of preference, from the certificate the DTLS transport negotiated
+ * (`RTCDtlsTransport.getRemoteCertificates()`: Chromium, and Firefox ESR 153 has the method),
+ * from the remote certificate's stats (`RTCCertificateStats` of the transport: Safari), and only
+ * where an engine has neither from the remote SDP, whose fingerprint that engine's DTLS stack
+ * enforces. `source` says which. Ours is always our own SDP's.
+ */
+export async function negotiatedFingerprints(pc: RTCPeerConnection): Promise<{ local: string; remote: string; source: FingerprintSource }> {
+  const local = sdpFingerprint(pc.localDescription?.sdp);
+  const dtls = pc.sctp?.transport as (RTCDtlsTransport & { getRemoteCertificates?: () => ArrayBuffer[] }) | undefined;
+  const certs = typeof dtls?.getRemoteCertificates === 'function' ? dtls.getRemoteCertificates() : [];
+  if (certs.length > 0) return { local, remote: await derFingerprint(certs[0]!), source: 'dtls' };
+  const stats = await pc.getStats();
+  let remoteCertId: string | undefined;
+  stats.forEach((s: { type: string; remoteCertificateId?: string }) => {
+    if (s.type === 'transport' && s.remoteCertificateId) remoteCertId = s.remoteCertificateId;
+  });
+  const cert = remoteCertId ? (stats.get(remoteCertId) as { fingerprint?: string; fingerprintAlgorithm?: string } | undefined) : undefined;
+  if (cert?.fingerprint && cert.fingerprintAlgorithm?.toLowerCase() === 'sha-256') {
+    return { local, remote: `sha-256 ${cert.fingerprint.toUpperCase()}`, source: 'stats' };
+  }
+  return { local, remote: sdpFingerprint(pc.remoteDescription?.sdp), source: 'sdp' };
 }
 
 interface SimplePeerInternals {
@@ -47,20 +83,23 @@ export class WebRtcTransport implements PeerTransport {
   readonly localFingerprint: string;
   readonly remoteFingerprint: string;
   kind: TransportKind;
+  /** Where `remoteFingerprint` came from (see `negotiatedFingerprints`). */
+  readonly fingerprintSource: FingerprintSource;
   closed = false;
   readonly #peer: SimplePeerInstance;
   readonly #channel: RTCDataChannel;
   readonly #listeners = new TransportListeners('webrtc-transport');
 
-  /** Wraps a peer that has emitted 'connect'. */
-  constructor(peer: SimplePeerInstance, kind: 'direct' | 'turn') {
+  /** Wraps a peer that has emitted 'connect'; `fingerprints` from `negotiatedFingerprints`. */
+  constructor(peer: SimplePeerInstance, kind: 'direct' | 'turn', fingerprints: { local: string; remote: string; source: FingerprintSource }) {
     this.#peer = peer;
     this.kind = kind;
     const internals = peer as unknown as SimplePeerInternals;
     this.#channel = internals._channel;
     this.#channel.bufferedAmountLowThreshold = HIGH_WATER / 2;
-    this.localFingerprint = sdpFingerprint(internals._pc.localDescription?.sdp);
-    this.remoteFingerprint = sdpFingerprint(internals._pc.remoteDescription?.sdp);
+    this.localFingerprint = fingerprints.local;
+    this.remoteFingerprint = fingerprints.remote;
+    this.fingerprintSource = fingerprints.source;
     peer.on('data', (data: Uint8Array) => {
       // simple-peer hands over a Buffer; give the layers above a plain view of the same bytes.
       this.#listeners.deliver(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
