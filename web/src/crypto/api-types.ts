@@ -44,6 +44,8 @@ export interface CryptoApi {
   deriveMemberKeys(memberSecret: Uint8Array): Promise<MemberKeys>;
   signJoin(roomSecretKey: Uint8Array, nonce: string, room: string, peer: string): Promise<string>;
   verifyJoin(room: string, nonce: string, peer: string, sig: string): Promise<boolean>;
+  /** `{room: this key's room id, sig}`: vouches to the signal server that `room` is this family's too. */
+  signRoomVouch(roomSecretKey: Uint8Array, room: string): Promise<{ room: string; sig: string }>;
   sealSignal(roomKey: Uint8Array, from: string, to: string | null, payload: Uint8Array | string): Promise<string>;
   openSignal(roomKey: Uint8Array, from: string, to: string | null, data: string): Promise<Uint8Array>;
   encodeInvite(invite: Invite): Promise<string>;

@@ -42,6 +42,7 @@ export const directApi: CryptoApi = {
   deriveMemberKeys: a(vault.deriveMemberKeys),
   signJoin: a(vault.signJoin),
   verifyJoin: a(vault.verifyJoin),
+  signRoomVouch: a(vault.signRoomVouch),
   sealSignal: a(signal.sealSignal),
   openSignal: a(signal.openSignal),
   encodeInvite: a(invite.encodeInvite),

@@ -22,7 +22,7 @@ const CALLS: Record<CallMethod, true> = {
   createIdentity: true, encodePublicIdentity: true, decodePublicIdentity: true, fingerprint: true, safetyWords: true,
   createKeyBundle: true, unlockWithPassphrase: true, unlockWithRecovery: true, changePassphrase: true, readKeyBundle: true,
   newVaultSecret: true, newMemberSecret: true, deriveVaultKeys: true, deriveMemberKeys: true, signJoin: true,
-  verifyJoin: true, sealSignal: true, openSignal: true, encodeInvite: true, parseInvite: true, handshakeMac: true,
+  verifyJoin: true, signRoomVouch: true, sealSignal: true, openSignal: true, encodeInvite: true, parseInvite: true, handshakeMac: true,
   verifyHandshakeMac: true, newSigningKey: true, signingKeyFromSeed: true, signDetached: true, verifyDetached: true,
   newAlbumId: true, newAlbumKey: true, sealAlbumKey: true, openAlbumKey: true, readSealedAlbumKey: true,
   startEpoch: true, resealAlbumKey: true,

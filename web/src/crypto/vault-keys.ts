@@ -7,7 +7,7 @@
  */
 import { assertBytes, fromBase64Url, toBase64Url, utf8 } from '../core/bytes.ts';
 import type { RoomId, VaultId } from '../core/ids.ts';
-import { joinTranscript } from '../core/signal-messages.ts';
+import { joinTranscript, vouchTranscript } from '../core/signal-messages.ts';
 import { LABEL } from './labels.ts';
 import { ed25519PublicKey, ed25519Sign, ed25519Verify, hkdfSha256, randomBytes } from './primitives.ts';
 
@@ -57,6 +57,17 @@ export function deriveMemberKeys(memberSecret: Uint8Array): MemberKeys {
 export function signJoin(roomSecretKey: Uint8Array, nonce: string, room: string, peer: string): string {
   assertBytes(roomSecretKey, 32, 'roomSecretKey');
   return toBase64Url(ed25519Sign(roomSecretKey, utf8(joinTranscript(nonce, room, peer))));
+}
+
+/**
+ * A signal-server vouch (`JoinMsg.vouch`): the room key says `room` belongs to the same family,
+ * so a server that enrolled this room enrols `room` too (a new generation's room after a rotation,
+ * or an earlier one). `voucher` is this key's room id.
+ */
+export function signRoomVouch(roomSecretKey: Uint8Array, room: string): { room: string; sig: string } {
+  assertBytes(roomSecretKey, 32, 'roomSecretKey');
+  const voucher = toBase64Url(ed25519PublicKey(roomSecretKey));
+  return { room: voucher, sig: toBase64Url(ed25519Sign(roomSecretKey, utf8(vouchTranscript(voucher, room)))) };
 }
 
 /** What the signal server checks: the room id is the public key, so no key lookup is needed. */

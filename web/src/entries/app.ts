@@ -4,6 +4,10 @@ import { startCryptoWorker } from '../crypto/client.ts';
 import { AppController } from '../vault/app-controller.ts';
 import { MediaClient } from '../vault/media/media-client.ts';
 import { registerServiceWorker } from './register-sw.ts';
+import { takeServerCodeFromUrl } from '../vault/server-code.ts';
+
+// `#enrol=CODE` (the address npm start prints): the signal server's enrolment code, kept for the vault's first join.
+takeServerCodeFromUrl();
 
 const app = document.querySelector('fv-app');
 const signalUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/signal`;

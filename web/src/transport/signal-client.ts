@@ -6,9 +6,18 @@
  */
 import { Emitter } from '../core/emitter.ts';
 import {
-  SIGNAL_PROTOCOL, parseServerMessage,
-  type ClientMessage, type IceServer, type ServerMessage,
+  CloseCode, SIGNAL_PROTOCOL, parseServerMessage,
+  type ClientMessage, type IceServer, type JoinMsg, type ServerMessage,
 } from '../core/signal-messages.ts';
+
+/** What a join may carry to get its room enrolled on the server (signal-messages.ts JoinMsg). */
+export type EnrolClaim = Pick<JoinMsg, 'enrol' | 'vouch'>;
+
+/** How the server answered about enrolment: at `joined`, or as a 4010 refusal (the client retries with backoff). */
+export type EnrolmentNote =
+  | { status: 'enrolled'; by?: 'code' | 'vouch' }
+  | { status: 'not-enrolled' }
+  | { status: 'refused'; reason: string };
 
 export interface SignalClientOptions {
   /** ws:// or wss:// URL of the server's /signal endpoint. */
@@ -17,6 +26,8 @@ export interface SignalClientOptions {
   peer: string;
   /** Signs the join for this server nonce with the room's Ed25519 key (see joinTranscript); base64url. */
   signJoin: (nonce: string) => Promise<string> | string;
+  /** Asked at every join: a code or vouch to enrol the room on servers that use enrolment. */
+  enrolment?: () => Promise<EnrolClaim | undefined> | EnrolClaim | undefined;
   /** Reconnect delays grow from this (ms), doubling to `maxBackoffMs`, with jitter. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -35,14 +46,18 @@ export interface SignalEvents extends Record<string, unknown> {
   /** The server closed us with a code we should not retry (bad room key, protocol mismatch). */
   refused: { code: number; reason: string };
   error: { code: string; message: string };
+  /** Only from servers that use enrolment. */
+  enrolment: EnrolmentNote;
 }
 
 // 4001 bad room key, 4008 protocol mismatch, 4006 another connection took this peer id (reconnecting would evict it in turn).
 const FATAL_CLOSE_CODES = new Set([4001, 4006, 4008]);
 
 export class SignalClient extends Emitter<SignalEvents> {
-  readonly opts: Required<Omit<SignalClientOptions, 'WebSocketImpl'>> & { WebSocketImpl: typeof WebSocket };
+  readonly opts: Required<Omit<SignalClientOptions, 'WebSocketImpl' | 'enrolment'>> & Pick<SignalClientOptions, 'enrolment'> & { WebSocketImpl: typeof WebSocket };
   state: SignalState = 'closed';
+  /** The server's last word on enrolment (undefined: it does not use enrolment, or has not said yet). */
+  enrolment: EnrolmentNote | undefined;
   #ws: WebSocket | undefined;
   #stopped = true;
   #attempt = 0;
@@ -127,6 +142,7 @@ export class SignalClient extends Emitter<SignalEvents> {
       if (this.#ws !== ws) return;
       this.#ws = undefined;
       this.#failTurnWaiters(new Error('signal connection closed'));
+      if (ev.code === CloseCode.NotEnrolled) this.#noteEnrolment({ status: 'refused', reason: ev.reason });
       if (FATAL_CLOSE_CODES.has(ev.code)) {
         this.#stopped = true;
         this.#setState('closed');
@@ -144,13 +160,20 @@ export class SignalClient extends Emitter<SignalEvents> {
     switch (msg.type) {
       case 'challenge': {
         const sig = await this.opts.signJoin(msg.nonce);
+        const claim = await this.opts.enrolment?.();
         if (this.#ws === ws && ws.readyState === ws.OPEN) {
-          ws.send(JSON.stringify({ type: 'join', room: this.opts.room, peer: this.opts.peer, sig, protocol: SIGNAL_PROTOCOL }));
+          const join: JoinMsg = { type: 'join', room: this.opts.room, peer: this.opts.peer, sig, protocol: SIGNAL_PROTOCOL };
+          if (claim?.enrol) join.enrol = claim.enrol;
+          if (claim?.vouch) join.vouch = claim.vouch;
+          ws.send(JSON.stringify(join));
         }
         return;
       }
       case 'joined':
         this.#attempt = 0;
+        if (msg.enrolled !== undefined) {
+          this.#noteEnrolment(msg.enrolled ? { status: 'enrolled', ...(msg.enrolledBy ? { by: msg.enrolledBy } : {}) } : { status: 'not-enrolled' });
+        }
         this.#setState('joined');
         this.emit('joined', { peers: msg.peers });
         return;
@@ -172,7 +195,7 @@ export class SignalClient extends Emitter<SignalEvents> {
         return;
       }
       case 'error':
-        if (msg.code === 'turn-disabled' || msg.code === 'not-joined') {
+        if (msg.code === 'turn-disabled' || msg.code === 'not-joined' || msg.code === 'not-enrolled' || msg.code === 'unavailable') {
           this.#failTurnWaiters(new Error(`TURN credentials refused: ${msg.message}`));
         }
         this.emit('error', { code: msg.code, message: msg.message });
@@ -180,6 +203,11 @@ export class SignalClient extends Emitter<SignalEvents> {
       case 'pong':
         return;
     }
+  }
+
+  #noteEnrolment(n: EnrolmentNote) {
+    this.enrolment = n;
+    this.emit('enrolment', n);
   }
 
   #failTurnWaiters(e: Error) {

@@ -62,6 +62,11 @@ export class FvDevices extends LitElement {
     }
   };
 
+  #useCode = () => {
+    const input = this.renderRoot.querySelector<HTMLInputElement>('#server-code');
+    if (input?.value.trim()) this.app.useServerCode(input.value);
+  };
+
   async #removeHome() {
     const h = this.confirmHome;
     this.confirmHome = undefined;
@@ -109,7 +114,11 @@ export class FvDevices extends LitElement {
       </section>
       <section class="card">
         <h2>Connected now</h2>
-        <p class="muted">Family server: <span id="signal-state">${serverState[s.node.signal.state]}</span></p>
+        <p class="muted">Family server: <span id="signal-state">${s.needsServerCode ? 'does not know this family yet' : serverState[s.node.signal.state]}</span></p>
+        ${s.needsServerCode ? html`
+          <p id="server-code-needed">This server lets in only families its admin has enrolled. Ask the person who runs it for a server code and enter it here; until then devices may not find each other.</p>
+          <label for="server-code">Server code</label><input id="server-code" type="text" autocomplete="off" spellcheck="false" />
+          <p class="row"><button id="use-server-code" @click=${this.#useCode}>Use code</button></p>` : ''}
         ${peers.length === 0 ? html`<p id="no-peers">No other device or home relay is connected right now. Photos wait here and sync when one is.</p>` : ''}
         <ul id="peers">${peers.map((p) => html`<li>
           <strong>${p.role === 'relay' ? 'Home relay' : 'Family device'}</strong> ${s.peerStatus.get(p.peerId!)?.name ?? p.peerId!.slice(0, 8)} ·

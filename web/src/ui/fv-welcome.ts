@@ -30,6 +30,8 @@ export class FvWelcome extends LitElement {
         <fv-strength id="pass-strength" .value=${this.pass} .inputs=${[this.name]}></fv-strength>
         <p class="muted">A few uncommon words you will remember work best. Anyone who copies your encrypted keys can try guesses offline, so it must not be easy to guess.</p>
         <label for="pass2">Passphrase again</label><input id="pass2" type="password" autocomplete="new-password" />
+        <label for="server-code">Server code (if the person who runs this server gave you one)</label>
+        <input id="server-code" type="text" autocomplete="off" spellcheck="false" .value=${this.app.serverCode} />
         <p class="row"><button id="create-btn" ?disabled=${this.busy} @click=${this.#create}>Create vault</button></p>
       </section>`}
       <section class="card" id="join">
@@ -70,7 +72,7 @@ export class FvWelcome extends LitElement {
       const name = this.#val('name').trim() || 'Me';
       const pass = this.#val('pass');
       if (pass !== this.#val('pass2')) throw new Error('The two passphrases differ.');
-      await this.app.create(name, pass);
+      await this.app.create(name, pass, this.#val('server-code'));
     });
 
   #join = () =>

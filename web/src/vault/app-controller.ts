@@ -11,6 +11,7 @@ import { autoLockMinutes, IdleLock, setAutoLockMinutes } from './idle-lock.ts';
 import { createVault, joinVault, knownVaults, unlockVault, type KnownVault, type VaultEnv } from './vault-setup.ts';
 import type { VaultSession } from './vault-session.ts';
 import { OtherTabError, WriterLock } from './writer-lock.ts';
+import { pendingServerCode, setServerCode } from './server-code.ts';
 
 export type AppScreen = 'welcome' | 'unlock' | 'recovery' | 'vault';
 
@@ -58,7 +59,20 @@ export class AppController extends Emitter<AppEvents> {
     void this.lock();
   };
 
-  async create(name: string, passphrase: string): Promise<void> {
+  /** The signal server's enrolment code this browser holds until a vault used it ('' if none). */
+  get serverCode(): string {
+    return pendingServerCode() ?? '';
+  }
+
+  /** Keeps a code from the server's admin; the open vault's connection tries it at once. */
+  useServerCode(code: string): void {
+    setServerCode(code);
+    this.session?.reconnectSignal();
+  }
+
+  /** `serverCode`: the signal server's enrolment code, when its admin gave one (docs/signal-server.md "Enrolment"). */
+  async create(name: string, passphrase: string, serverCode?: string): Promise<void> {
+    if (serverCode !== undefined) setServerCode(serverCode);
     const r = await createVault(this.env, { name, passphrase });
     await this.#writer.acquire(r.session.vaultId, { onLost: this.#takeOver });
     this.#opened(r.session);

@@ -122,6 +122,10 @@ export async function startRelayPeer(crypto: CryptoApi, cfg: RelayPageConfig, lo
   const node: ReplicationNode = await startReplicationNode({
     role: 'relay', peerId, keys: gens[0]!.keys, extraRooms: gens.slice(1).map((g) => g.keys), device: deviceKeys, signalUrl: cfg.signalUrl, crypto, store, index, policy, log,
     credential: concatBytes(inviteKey.publicKey, isig),
+    // A family's devices enrol its rooms with the signal server; the home only vouches, and says why it waits.
+    onEnrolment: (n, room) => {
+      if (n.status !== 'enrolled') log(`relay: the signal server has not enrolled room ${room.slice(0, 8)}… (${n.status === 'refused' ? n.reason : 'not enrolled'}): it retries by itself; a family device with the server's code enrols it`);
+    },
   });
   const rekey = async () => {
     const next = (await keyring()).gens;

@@ -18,7 +18,7 @@ import type { ObjectStore } from '../storage/object-store.ts';
 import { IdbReplicationStores } from '../storage/replication-stores.ts';
 import { Dialer } from '../transport/dialer.ts';
 import { VAULT_LOG } from '../replication/op-envelope.ts';
-import { SignalClient } from '../transport/signal-client.ts';
+import { SignalClient, type EnrolClaim, type EnrolmentNote } from '../transport/signal-client.ts';
 
 /** Context string for device signatures in the replication protocol (handshake, ops). */
 const DEVICE_SIG_CONTEXT = 'family-vault/replication/v1';
@@ -43,6 +43,13 @@ export interface ReplicationNodeOptions {
   credential?: Uint8Array;
   /** Earlier generations' rooms to listen in as well (a relay). */
   extraRooms?: VaultKeys[];
+  /**
+   * A one-time code from the signal server's admin, sent with the current room's join until the
+   * server used it (servers that enrol families: docs/signal-server.md "Enrolment").
+   */
+  enrolCode?: () => string | undefined;
+  /** What the server said about a room's enrolment. */
+  onEnrolment?(note: EnrolmentNote, roomId: string): void;
   log?: (line: string) => void;
 }
 
@@ -148,11 +155,36 @@ export async function startReplicationNode(o: ReplicationNodeOptions): Promise<R
   // Who is in which room (presence from the signal server). A peer present in the current room is
   // met there only; earlier rooms connect to those who are not (a device that has not moved yet).
   const present = new Map<string, Set<string>>();
+  // Rooms in generation order, newest (current) first: who vouches for whom at the signal server.
+  let order: VaultKeys[] = [o.keys, ...(o.extraRooms ?? [])];
+  const vouches = new Map<string, Promise<{ room: string; sig: string }>>();
+  const vouch = (by: VaultKeys, room: string) => {
+    const k = `${by.roomId} ${room}`;
+    let v = vouches.get(k);
+    if (!v) vouches.set(k, (v = crypto.signRoomVouch(by.roomSecretKey, room)));
+    return v;
+  };
+  /**
+   * Enrolment on the signal server: the current room is vouched for by the previous generation's
+   * (a rotation's new room joins its enrolled family) and carries the admin's code if there is
+   * one; earlier rooms are vouched for by the current one (a family enrolled after rotations).
+   */
+  const enrolClaim = async (keys: VaultKeys): Promise<EnrolClaim> => {
+    const isCurrent = keys.roomId === current;
+    const by = isCurrent ? order[1] : order.find((k) => k.roomId === current);
+    const claim: EnrolClaim = {};
+    if (by && by.roomId !== keys.roomId) claim.vouch = await vouch(by, keys.roomId);
+    const code = isCurrent ? o.enrolCode?.() : undefined;
+    if (code) claim.enrol = code;
+    return claim;
+  };
   const open = (keys: VaultKeys) => {
     const signal = new SignalClient({
       url: o.signalUrl, room: keys.roomId, peer: peerId,
       signJoin: (nonce) => crypto.signJoin(keys.roomSecretKey, nonce, keys.roomId, peerId),
+      enrolment: () => enrolClaim(keys),
     });
+    signal.on('enrolment', (n) => o.onEnrolment?.(n, keys.roomId));
     const here = new Set<string>();
     present.set(keys.roomId, here);
     signal.on('joined', ({ peers }) => {
@@ -197,6 +229,7 @@ export async function startReplicationNode(o: ReplicationNodeOptions): Promise<R
         open(k);
       }
       current = list[0]!.roomId;
+      order = list.slice();
       for (const [id, r] of rooms) if (!want.has(id)) {
         // Open sessions stay: over them the rotation reaches peers that have not moved yet.
         log(`replication: leaving room ${id.slice(0, 8)}… (open sessions stay until replaced)`);

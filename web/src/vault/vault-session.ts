@@ -23,6 +23,8 @@ import { Authority } from './authority/authority.ts';
 import { signKeyOf, signStatement, type Cut, type InviteRole, type MemberRole, type StatementBody } from './authority/statement.ts';
 import { Family, type MemberView } from './family.ts';
 import { currentRecipients, newestGeneration, openKeyring, rotationBody, rotationDue, type Keyring } from './authority/rotation.ts';
+import type { EnrolmentNote } from '../transport/signal-client.ts';
+import { clearServerCode, pendingServerCode } from './server-code.ts';
 
 /** Chunks are 1 MiB envelopes; anything smaller is a thumbnail, manifest, metadata or bundle. */
 const SMALL_OBJECT = 1024 * 1024;
@@ -89,6 +91,8 @@ export class VaultSession extends Emitter<VaultEvents> {
   family!: Family;
   /** What home relays say of themselves (name, full and why), by peer id. */
   readonly peerStatus = new Map<string, { name?: string; full?: boolean; reason?: string; at: number }>();
+  /** What the signal server last said about enrolling this family's current room (undefined: it does not enrol families). */
+  serverEnrolment: EnrolmentNote | undefined;
   settings: VaultSettings = { originals: 'all', k: 2 };
   readonly #o: SessionOptions;
   readonly #author: string;
@@ -178,6 +182,8 @@ export class VaultSession extends Emitter<VaultEvents> {
       role: 'member', peerId: this.peerId, keys: this.keys, extraRooms: this.#keyring.gens.slice(1).map((g) => g.keys), device: this.#o.secrets.device, signalUrl: this.#o.signalUrl,
       crypto: this.crypto, store: this.store, index: this.index, policy,
       ...(credential ? { credential } : {}),
+      enrolCode: pendingServerCode,
+      onEnrolment: (note, room) => this.#serverSaid(note, room),
       ...(this.#o.iceTransportPolicy ? { iceTransportPolicy: this.#o.iceTransportPolicy } : {}),
       ...(this.#o.iceTimeoutMs ? { iceTimeoutMs: this.#o.iceTimeoutMs } : {}),
       onPeerStatus: (peer, st) => {
@@ -203,6 +209,27 @@ export class VaultSession extends Emitter<VaultEvents> {
     this.authority.onChange(dropBundles);
     dropBundles();
     for (const e of ['peer-open', 'peer-closed', 'ack', 'job'] as const) this.node.engine.on(e, () => this.emit('status', undefined));
+  }
+
+  /** The signal server's word on enrolment: a used or refused code is dropped (docs/signal-server.md "Enrolment"). */
+  #serverSaid(note: EnrolmentNote, room: string): void {
+    if (note.status === 'enrolled' && note.by === 'code') clearServerCode();
+    if (note.status === 'refused' && note.reason.startsWith('bad-enrol-code')) clearServerCode();
+    if (room !== this.node?.roomId) return;
+    this.serverEnrolment = note;
+    this.emit('status', undefined);
+  }
+
+  /** Whether the signal server refuses this family until its admin's code is entered. */
+  get needsServerCode(): boolean {
+    const n = this.serverEnrolment;
+    return n !== undefined && n.status !== 'enrolled';
+  }
+
+  /** Tries the signal server again now (after a server code was entered) rather than at the next backoff. */
+  reconnectSignal(): void {
+    this.node.signal.stop();
+    this.node.signal.start();
   }
 
   async stop(): Promise<void> {

@@ -5,10 +5,11 @@ import {
 import { concatBytes, fromBase64Url, fromHex, toBase64Url, toHex, utf8 } from '../../core/bytes.ts';
 import { isDecryptError, isIntegrityError, isVersionError } from '../../core/errors.ts';
 import { isRoomId } from '../../core/ids.ts';
+import { vouchTranscript } from '../../core/signal-messages.ts';
 import type { CryptoApi } from '../api-types.ts';
 import { ARGON2_DEFAULT, ARGON2_FALLBACKS, ARGON2_FLOOR, meetsFloor } from '../argon2-params.ts';
 import { LABEL } from '../labels.ts';
-import { sha256 } from '../primitives.ts';
+import { ed25519Verify, sha256 } from '../primitives.ts';
 import { X25519_LOW_ORDER } from './vectors.ts';
 import { TEST_ARGON2, TEST_BUNDLE_OPTS, seq } from './util.ts';
 
@@ -152,6 +153,21 @@ export function keyCases(api: CryptoApi): SuiteCase[] {
         const other = await api.deriveVaultKeys(seq(32, 2));
         assert(!(await api.verifyJoin(other.roomId, 'n0nce', 'peer-aaaa', sig)), 'other room accepted');
         assert(!(await api.verifyJoin('!!', 'n0nce', 'peer-aaaa', sig)), 'garbage room accepted');
+      },
+    },
+    {
+      name: 'signRoomVouch: names its own room and verifies for the vouched room only (the signal server checks it)',
+      async run() {
+        const k = await api.deriveVaultKeys(seq(32, 1));
+        const next = await api.deriveVaultKeys(seq(32, 2));
+        const v = await api.signRoomVouch(k.roomSecretKey, next.roomId);
+        assertEqual(v.room, k.roomId);
+        const ok = (room: string, sig: string, by = k.roomPublicKey) => ed25519Verify(by, utf8(vouchTranscript(v.room, room)), fromBase64Url(sig));
+        assert(ok(next.roomId, v.sig), 'valid vouch refused');
+        assert(!ok(k.roomId, v.sig), 'vouch for another room accepted');
+        assert(!ok(next.roomId, v.sig, next.roomPublicKey), 'vouch under another key accepted');
+        const join = await api.signJoin(k.roomSecretKey, 'n0nce', next.roomId, 'peer-aaaa');
+        assert(!ok(next.roomId, join), 'a join signature counts as a vouch');
       },
     },
     {
