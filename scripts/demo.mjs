@@ -5,10 +5,12 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { tsImport } from 'tsx/esm/api';
-import { buildIfNeeded, repoRoot, Services, tsNode } from './lib/services.mjs';
+import { buildIfNeeded, firstEnrolCode, repoRoot, Services, tsNode } from './lib/services.mjs';
 
 const port = Number(process.env.PORT ?? 8080);
 const demoDir = join(repoRoot, '.demo');
+// The demo's own signal-server enrolment (docs/signal-server.md "Enrolment"): its vault is the first family.
+const enrolFile = join(demoDir, 'signal-enrolment.json');
 const HOMES = [
   { name: 'Oak', dir: join(demoDir, 'oak'), port: 8797, pagePort: 8798 },
   { name: 'Pine', dir: join(demoDir, 'pine'), port: 8897, pagePort: 8898 },
@@ -18,7 +20,8 @@ const HELP = `npm run demo [-- OPTIONS]: two homes on one computer.
 
   Starts the signal server on http://localhost:${port} (PORT=…) serving the app, and two relay
   nodes, "Oak" and "Pine" (their data in .demo/oak and .demo/pine; status ports 8797 and 8897).
-  Runs until Ctrl-C.
+  Runs until Ctrl-C. The server lets in only the family it enrolled (.demo/signal-enrolment.json):
+  open the address the demo prints, which carries a one-time code, to create the demo's vault.
 
   A home counts only once the family's admin enrolled it, and each relay invite enrols exactly one
   home. So: create your vault in the app, press "Make relay invite" in Devices & homes twice, and
@@ -82,6 +85,8 @@ function inviteOf(home, given) {
 }
 
 buildIfNeeded();
+const enrolCode = await firstEnrolCode(enrolFile);
+const appUrl = `http://localhost:${port}${enrolCode ? `/#enrol=${enrolCode.replace(/-/g, '')}` : ''}`;
 const services = new Services();
 const signalWs = `ws://127.0.0.1:${port}/signal`;
 const [rcmd, rargs] = tsNode('relay-node/src/cli.ts');
@@ -97,7 +102,7 @@ async function startHome(h, inviteFile) {
 }
 try {
   const [cmd, args] = tsNode('signal-server/src/cli.ts');
-  await services.start('signal', cmd, [...args, '--host', '127.0.0.1', '--port', String(port), '--static', 'web/dist'], { ready: /listening on /i });
+  await services.start('signal', cmd, [...args, '--host', '127.0.0.1', '--port', String(port), '--static', 'web/dist', '--enrol-file', enrolFile], { ready: /listening on /i });
   await Promise.all(HOMES.map(async (h, i) => {
     const f = inviteOf(h, opts.inviteFiles[i]);
     if (f) await startHome(h, f);
@@ -109,12 +114,13 @@ try {
 
 console.log(`
   ┌──────────────────────────────────────────────────────────────
-  │  Two homes demo.   App: http://localhost:${port}
+  │  Two homes demo.   App: ${appUrl}
   └──────────────────────────────────────────────────────────────
 `);
 const waiting = HOMES.filter((h) => !started.has(h.name));
 if (waiting.length) {
-  console.log(`  1. Open http://localhost:${port} on THIS computer and create your vault (you are its admin).
+  console.log(`  1. Open ${appUrl} on THIS computer and create your vault (you are its admin;
+     the address carries the server code that lets this vault use the demo's server).
   2. In Devices & homes press "Make relay invite" and save it as
 ${waiting.map((h) => `       ${relative(repoRoot, join(demoDir, `${h.name.toLowerCase()}-invite`))}   (home ${h.name})`).join('\n')}
      one invite per home: an invite enrols exactly one home. Each home starts when its file appears.

@@ -5,11 +5,13 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { buildIfNeeded, Services, tsNode } from './lib/services.mjs';
+import { buildIfNeeded, firstEnrolCode, Services, tsNode } from './lib/services.mjs';
 
 const port = Number(process.env.PORT ?? 8080);
 const relayDir = process.env.FV_RELAY_DIR ?? join(homedir(), '.family-vault', 'relay');
 const inviteFile = join(relayDir, 'invite');
+// The signal server's enrolled families (docs/signal-server.md "Enrolment"): the default file of `npm run signal`.
+const enrolFile = process.env.FV_ENROL_FILE ?? join(homedir(), '.family-vault', 'signal-enrolment.json');
 const tilde = (p) => (p.startsWith(homedir() + '/') ? `~${p.slice(homedir().length)}` : p);
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -25,19 +27,27 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
   Make relay invite. Without one, npm start prints the command to run the relay yourself.
   Other RELAY_* settings (RELAY_NAME, RELAY_QUOTA, …) reach the relay: see docs/relay.md.
 
+  The signal server lets in only the families it enrolled (kept in ${tilde(enrolFile)};
+  FV_ENROL_FILE=… for another file). Until one is, npm start prints the app's address with a
+  one-time code (#enrol=…): the vault you create from that address is enrolled. A code for
+  another family: npm run signal -- enroll.
+
   Ctrl-C stops everything (the relay finishes queued writes first; Ctrl-C again forces).`);
   process.exit(0);
 }
 
 buildIfNeeded();
+// No family enrolled yet: a code for the first vault, carried in the address we print.
+const enrolCode = await firstEnrolCode(enrolFile);
 const services = new Services();
 const signalWs = `ws://127.0.0.1:${port}/signal`;
 const appUrl = `http://localhost:${port}`;
+const openUrl = enrolCode ? `${appUrl}/#enrol=${enrolCode.replace(/-/g, '')}` : appUrl;
 const relayCmd = `npm run relay -- --data ${tilde(relayDir)} --signal ${signalWs} --invite-file ${tilde(inviteFile)}`;
 
 try {
   const [cmd, args] = tsNode('signal-server/src/cli.ts');
-  await services.start('signal', cmd, [...args, '--host', '127.0.0.1', '--port', String(port), '--static', 'web/dist'], { ready: /listening on /i });
+  await services.start('signal', cmd, [...args, '--host', '127.0.0.1', '--port', String(port), '--static', 'web/dist', '--enrol-file', enrolFile], { ready: /listening on /i });
 } catch (e) {
   console.error(`\nThe signal server did not start (${e.message}). Is port ${port} in use? Try PORT=8081 npm start.`);
   await services.stopAll(1);
@@ -58,13 +68,18 @@ if (hasInvite) {
 
 console.log(`
   ┌──────────────────────────────────────────────────────────────
-  │  Family Vault is running:  ${appUrl}
+  │  Family Vault is running:  ${openUrl}
   │  (open it in a browser on this computer; Ctrl-C stops everything)
   └──────────────────────────────────────────────────────────────`);
+if (enrolCode) {
+  console.log(`
+  This address carries a one-time server code (${enrolCode}): the vault you create from it may use
+  this server. Opened without it, enter the code as "Server code" when you create the vault.`);
+}
 if (!hasInvite) {
   console.log(`
   No home relay on this computer yet. To keep an encrypted copy of your photos here:
-    1. open ${appUrl}, create your vault, then Devices & homes → Make relay invite;
+    1. open ${openUrl}, create your vault, then Devices & homes → Make relay invite;
     2. save the invite where only you can read it:
          mkdir -p ${tilde(relayDir)} && (umask 077 && cat > ${tilde(inviteFile)})    # paste, Enter, Ctrl-D
     3. restart npm start (it starts the relay when that file exists), or run the relay yourself:

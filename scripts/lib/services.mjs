@@ -29,6 +29,19 @@ export function buildIfNeeded() {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
+/**
+ * A one-time enrolment code for the signal server's first family, or undefined when `file`
+ * already enrols one (docs/signal-server.md "Enrolment"). `npm start` and `npm run demo` put it
+ * in the address they print, so the vault created from it is enrolled without extra steps.
+ */
+export async function firstEnrolCode(file) {
+  const { tsImport } = await import('tsx/esm/api');
+  const { FileEnrolmentStore } = await tsImport('../../signal-server/src/enrolment-file.ts', import.meta.url);
+  const store = new FileEnrolmentStore(file);
+  if ((await store.list()).length > 0) return undefined;
+  return store.mint(Date.now() + 7 * 86_400_000, Date.now());
+}
+
 /** Node running a TypeScript CLI of this repository (tsx as a loader, as the docs recommend). */
 export const tsNode = (script) => [process.execPath, ['--import', 'tsx', join(repoRoot, script)]];
 
