@@ -6,16 +6,18 @@
  *   makes Uncle a viewer and his add is refused everywhere; the rogue relay plants a key, names
  *   itself admin and forges an op, and nothing changes; Mom removes Aunt: Aunt's browser keeps
  *   what it had but cannot open what is added next and is disconnected; a restored device of
- *   Mom's gets every photo from Oak alone.
+ *   Mom's gets every photo from Oak alone. The signal server enrols families: Mom's first room
+ *   with the admin's one-time code, the room of the new generation by the old room's vouch.
  */
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium } from './support/chromium.ts';
 import { openHarnessPage, vault as v } from './support/harness-page.ts';
 import { freePort, startSignalServer, type SignalServer } from './support/processes.ts';
 import { RelayNode } from './support/relay-node.ts';
+import { FileEnrolmentStore } from '../signal-server/src/enrolment-file.ts';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -30,7 +32,7 @@ const logs = new Map<string, string[]>();
 
 test.beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'fv-authority-'));
-  server = await startSignalServer(['--static', 'e2e/harness/dist']);
+  server = await startSignalServer(['--static', 'e2e/harness/dist', '--enrol-file', join(tmp, 'enrolment.json')]);
 });
 test.afterEach(async ({}, info) => {
   if (info.status !== info.expectedStatus && oak) console.error(`── Oak log (tail) ──\n${oak.log().split('\n').slice(-80).join('\n')}`);
@@ -60,6 +62,9 @@ const roleOf = async (p: Page, name: string): Promise<string | undefined> =>
 test('roles, a rogue relay, and removing a member, with real processes', async () => {
   test.setTimeout(300_000);
   const mom = await person('Mom');
+  // The server's admin gave Mom a code; the app keeps it for the first join (vault/server-code.ts).
+  const code = await new FileEnrolmentStore(join(tmp, 'enrolment.json')).mint(Date.now() + 600_000, Date.now());
+  await mom.evaluate((c) => localStorage.setItem('fv.serverCode', c), code);
   const created = await v(mom, 'create', { signalUrl: server.wsUrl, passphrase: PASSPHRASE, name: 'Mom' });
   await v(mom, 'addGenerated', { from: 0, count: 2 });
   const inviteFile = join(tmp, 'oak-invite');
@@ -185,4 +190,10 @@ test('roles, a rogue relay, and removing a member, with real processes', async (
   expect(await v(mom2, 'canOpen', afterRemoval)).toBe(true);
   // Its invite was made after the rotation: it talks in the new room from the start.
   expect((await v(mom2, 'room')).id).toBe(room1.id);
+  // The server enrolled the first room with the code and the new generation's by the old room's vouch.
+  const enrolled = JSON.parse(await readFile(join(tmp, 'enrolment.json'), 'utf8')) as { rooms: Record<string, { via: string; family: string }> };
+  expect(enrolled.rooms).toEqual({
+    [room0.id]: expect.objectContaining({ via: 'code', family: room0.id }),
+    [room1.id]: expect.objectContaining({ via: 'vouch', family: room0.id }),
+  });
 });
