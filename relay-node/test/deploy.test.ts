@@ -61,6 +61,9 @@ describe('deploy/systemd', () => {
       expect(s).toContain('WorkingDirectory=/opt/family-vault');
     }
     expect(signal).toContain('DynamicUser=yes');
+    // The enrolment file (which families may use the server) lives in its state directory.
+    expect(signal).toEqual(expect.arrayContaining(['StateDirectory=family-vault-signal', 'StateDirectoryMode=0700']));
+    expect(exec(signal)).not.toContain('--no-enrolment');
     expect(relay).toEqual(expect.arrayContaining(['User=fvrelay', 'StateDirectory=family-vault-relay', 'KillMode=mixed']));
   });
 });
