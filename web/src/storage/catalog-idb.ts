@@ -17,16 +17,16 @@ const PAGE = 500;
 const ALL_AFTER: [] = [];
 
 /** A readwrite transaction that covers the catalog (and possibly more, e.g. photos). */
-export type CatalogTx<Extra extends 'photos' = never> = IDBPTransaction<IndexSchema, ('objects' | 'meta' | 'inventory' | Extra)[], 'readwrite'>;
+export type CatalogTx<Extra extends 'photos' | 'vault' = never> = IDBPTransaction<IndexSchema, ('objects' | 'meta' | 'inventory' | Extra)[], 'readwrite'>;
 /** The stores every catalog change touches. */
 export const CATALOG_STORES = ['objects', 'meta', 'inventory'] as const;
 
-export async function readTotals<E extends 'photos'>(tx: CatalogTx<E>): Promise<CatalogTotals> {
+export async function readTotals<E extends 'photos' | 'vault'>(tx: CatalogTx<E>): Promise<CatalogTotals> {
   return ((await tx.objectStore('meta').get(TOTALS_KEY)) as CatalogTotals | undefined) ?? emptyTotals();
 }
 
 /** Replaces `before` by `after` (either may be absent) and adjusts the totals, inside `tx`. */
-export async function writeRecord<E extends 'photos'>(
+export async function writeRecord<E extends 'photos' | 'vault'>(
   tx: CatalogTx<E>, totals: CatalogTotals, before: ObjectRecord | undefined, after: ObjectRecord | undefined,
 ): Promise<CatalogTotals> {
   const next = retally(totals, before, after);

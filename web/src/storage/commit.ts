@@ -40,12 +40,14 @@ export async function stageObjects(store: ObjectStore, objects: ObjectToStage[])
 
 /**
  * Makes a staged photo visible: in one transaction, every object it references becomes
- * complete (and gains a ref) and the photo record is written. Refuses, changing nothing, if
- * any object is missing or corrupt. Committing the same photo id again changes nothing.
- * Call it after stageObjects has resolved. The store must keep its catalog in this index.
+ * complete (and gains a ref) and the photo record is written, with `settings` (vault settings
+ * that must appear with the photo or not at all, e.g. its content-dedup entry). Refuses,
+ * changing nothing, if any object is missing or corrupt. Committing the same photo id again
+ * changes nothing. Call it after stageObjects has resolved. The store must keep its catalog in
+ * this index.
  */
-export async function commitPhoto(index: VaultIndex, photo: PhotoRecord): Promise<'committed' | 'exists'> {
-  const tx = index.db.transaction(['photos', ...CATALOG_STORES], 'readwrite');
+export async function commitPhoto(index: VaultIndex, photo: PhotoRecord, settings: Record<string, unknown> = {}): Promise<'committed' | 'exists'> {
+  const tx = index.db.transaction(['photos', 'vault', ...CATALOG_STORES], 'readwrite');
   try {
     if (await tx.objectStore('photos').get(photo.id)) {
       await tx.done;
@@ -60,6 +62,7 @@ export async function commitPhoto(index: VaultIndex, photo: PhotoRecord): Promis
       totals = await writeRecord(tx, totals, before, { ...before, state: 'complete', refs: before.refs + 1 });
     }
     await tx.objectStore('photos').put(photo);
+    for (const [key, value] of Object.entries(settings)) await tx.objectStore('vault').put(value, key);
     await tx.done;
     return 'committed';
   } catch (e) {

@@ -13,11 +13,13 @@ export interface StorageNames {
   objectsDb: string;
   /** OPFS directory under the origin's root: objects/<2 hex>/<hash> and tmp/. */
   opfsDir: string;
+  /** IndexedDB database of files waiting for the ingest pipeline (upload-spool.ts). */
+  uploadsDb: string;
 }
 
 export function storageNames(name: string): StorageNames {
   if (!NAME_RE.test(name)) throw new RangeError('storage name: 1-64 characters of A-Z a-z 0-9 _ -');
-  return { indexDb: `fv-index-${name}`, objectsDb: `fv-objects-${name}`, opfsDir: `fv-${name}` };
+  return { indexDb: `fv-index-${name}`, objectsDb: `fv-objects-${name}`, opfsDir: `fv-${name}`, uploadsDb: `fv-uploads-${name}` };
 }
 
 /** OPFS: objects/<first two hex digits>/<hash>. 256 shards keep directories small at 10^6 objects. */

@@ -3,6 +3,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { PhotoId } from '../core/ids.ts';
 import type { AppController } from '../vault/app-controller.ts';
 import type { FileOutcome, IngestProgress } from '../vault/ingest.ts';
+import type { QueueState } from '../vault/upload-queue.ts';
 import './fv-dialog.ts';
 import './fv-grid.ts';
 import { errorText, shared } from './styles.ts';
@@ -19,6 +20,8 @@ function outcomeText(o: FileOutcome): string {
 export class FvPhotos extends LitElement {
   @property({ attribute: false }) app!: AppController;
   @state() progress: IngestProgress | undefined;
+  /** The upload queue: files picked (here or before a reload) and not yet photos. */
+  @state() queue: QueueState | undefined;
   @state() outcomes: FileOutcome[] = [];
   @state() open: string | undefined;
   @state() openUrl: string | undefined;
@@ -48,7 +51,16 @@ export class FvPhotos extends LitElement {
     this.#offs.push(
       s.on('changed', () => this.version++),
       s.ingest.on('progress', (p) => (this.progress = p)),
+      s.uploads.on('state', (q) => {
+        this.queue = q;
+        if (q.waiting === 0) this.progress = undefined;
+      }),
+      // Files queued before a reload: only what went wrong is worth a line (a duplicate was added before the reload).
+      s.uploads.on('file', (o) => {
+        if (o.resumed && o.status !== 'added' && o.status !== 'duplicate') this.outcomes = [...this.outcomes, o];
+      }),
     );
+    this.queue = s.uploads.state;
     addEventListener('paste', this.#onPaste);
     void this.#takeShared();
   }
@@ -163,8 +175,9 @@ export class FvPhotos extends LitElement {
           <button @click=${() => (this.renderRoot.querySelector('#picker') as HTMLInputElement).click()}>Add photos</button>
           <span class="muted">or drop or paste them here</span>
         </label>
-        ${p ? html`<p role="status" id="progress">Encrypting ${p.name} (${p.filesDone + 1} of ${p.files})</p>
+        ${p ? html`<p role="status" id="progress">Encrypting ${p.name} (${(this.queue?.done ?? p.filesDone) + 1} of ${this.queue?.total ?? p.files})</p>
           <progress max=${p.batchBytes} value=${p.batchBytesDone}></progress>` : ''}
+        ${this.queue?.waiting ? html`<p class="muted" role="status" id="queue-status">${this.queue.waiting} ${this.queue.waiting === 1 ? 'photo' : 'photos'} waiting to be added: kept encrypted on this device, so closing or reloading the app loses none</p>` : ''}
         ${this.outcomes.some((o) => o.status !== 'added') ? html`<ul class="outcomes" id="outcomes">${this.outcomes.filter((o) => o.status !== 'added').map((o) =>
           html`<li>${o.name}: ${outcomeText(o)}</li>`)}</ul>` : ''}
       </div>

@@ -158,8 +158,8 @@ export class Ingest extends Emitter<IngestEvents> {
         id: photo, album: album.id, state: 'active', addedAt: Date.now(), fileId, wrappedKey, epoch: album.epoch,
         objects: { manifest: manifest!, thumb: thumbHash!, meta: meta!, chunks },
       };
-      await commitPhoto(index, record);
-      await index.setSetting(dedupKeyOf(album.id, tag), photo);
+      // The dedup entry commits with the photo: a reload in between must not let it be added twice.
+      await commitPhoto(index, record, { [dedupKeyOf(album.id, tag)]: photo });
       await this.#d.recordOp(album, {
         t: 'photo.add', photo, fileId: toBase64Url(fileId), key: toBase64Url(wrappedKey), epoch: album.epoch,
         manifest: manifest!, thumb: thumbHash!, meta: meta!,

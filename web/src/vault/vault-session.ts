@@ -15,9 +15,11 @@ import type { VaultIndex } from '../storage/index-db.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { AlbumState, decodePayload, encodePayload, NAME, PHOTOS, type AlbumOpPayload } from './album-state.ts';
 import type { DeviceSecrets } from './device-secrets.ts';
-import { Ingest, type AddPhotoOp, type IngestAlbum, type MediaPort } from './ingest.ts';
+import { Ingest, type AddPhotoOp, type FileOutcome, type IngestAlbum, type MediaPort } from './ingest.ts';
 import { IdbReplicationStores } from '../storage/replication-stores.ts';
-import { dropSupersededBundles, replicationCrypto, startReplicationNode, storedOps, type ReplicationNode } from './replication-node.ts';
+import { UploadSpool } from '../storage/upload-spool.ts';
+import { UploadQueue } from './upload-queue.ts';
+import { dropSupersededBundles, replicationCrypto, startReplicationNode, storedOps, type ReplicationNode, type ReplicationNodeOptions } from './replication-node.ts';
 import { assertStrongPassphrase } from './passphrase-strength.ts';
 import { Authority } from './authority/authority.ts';
 import { signKeyOf, signStatement, type Cut, type InviteRole, type MemberRole, type StatementBody } from './authority/statement.ts';
@@ -74,6 +76,8 @@ export interface SessionOptions {
   name: string;
   /** Argon2 settings for a new passphrase (tests pass weak ones). */
   kdf?: KeyBundleOptions;
+  /** Replication settings (tests only; the defaults are the product's). */
+  engineConfig?: ReplicationNodeOptions['engineConfig'];
 }
 
 export class VaultSession extends Emitter<VaultEvents> {
@@ -101,6 +105,8 @@ export class VaultSession extends Emitter<VaultEvents> {
   #chunkLists = new Map<PhotoId, ObjectHash[]>();
   #seqs: Map<string, number> | undefined;
   #ingest!: Ingest;
+  #spool: UploadSpool | undefined;
+  #uploads!: UploadQueue;
   #keyring!: Keyring;
   /** Roster size when this admin last checked for a due rotation (so each change is looked at once). */
   #dutyChecked = -1;
@@ -133,6 +139,10 @@ export class VaultSession extends Emitter<VaultEvents> {
   }
   get ingest(): Ingest {
     return this.#ingest;
+  }
+  /** Picked files on their way to being photos; they survive a reload (upload-queue.ts). */
+  get uploads(): UploadQueue {
+    return this.#uploads;
   }
   /** This member's albums (those whose key they hold). */
   get albumIds(): string[] {
@@ -170,6 +180,12 @@ export class VaultSession extends Emitter<VaultEvents> {
       crypto: this.crypto, store: this.store, index: this.index, media: this.#o.media,
       dedupKey: member.dedupKey, recordOp: (album, op) => this.#recordPhoto(album, op),
     });
+    this.#spool = await UploadSpool.open(this.vaultId);
+    this.#uploads = new UploadQueue({
+      crypto: this.crypto, spool: this.#spool, log,
+      keys: { current: (a) => this.family.currentEpoch(a), ofEpoch: (a, epoch) => this.family.key(a, epoch) },
+      ingest: (album, file) => this.#ingestOne(album, file),
+    });
     this.settings = (await this.index.getSetting<VaultSettings>('vault.settings')) ?? this.settings;
     const policy: ReplicationPolicy = {
       authorizePeer: (p) => this.authority.authorizeDevice(p.deviceKey, p.credential),
@@ -186,6 +202,7 @@ export class VaultSession extends Emitter<VaultEvents> {
       onEnrolment: (note, room) => this.#serverSaid(note, room),
       ...(this.#o.iceTransportPolicy ? { iceTransportPolicy: this.#o.iceTransportPolicy } : {}),
       ...(this.#o.iceTimeoutMs ? { iceTimeoutMs: this.#o.iceTimeoutMs } : {}),
+      ...(this.#o.engineConfig ? { engineConfig: this.#o.engineConfig } : {}),
       onPeerStatus: (peer, st) => {
         this.peerStatus.set(peer, {
           ...(typeof st.name === 'string' ? { name: st.name.slice(0, 64) } : {}),
@@ -209,6 +226,8 @@ export class VaultSession extends Emitter<VaultEvents> {
     this.authority.onChange(dropBundles);
     dropBundles();
     for (const e of ['peer-open', 'peer-closed', 'ack', 'job'] as const) this.node.engine.on(e, () => this.emit('status', undefined));
+    // Files an earlier page queued (a reload mid-upload) become photos now.
+    void this.#uploads.resume().catch((e: unknown) => console.warn(`vault: could not resume the upload queue (${describeError(e)})`));
   }
 
   /** The signal server's word on enrolment: a used or refused code is dropped (docs/signal-server.md "Enrolment"). */
@@ -233,6 +252,9 @@ export class VaultSession extends Emitter<VaultEvents> {
   }
 
   async stop(): Promise<void> {
+    // The file in progress is finished; the rest of the queue waits in the spool for the next unlock.
+    await this.#uploads?.stop();
+    this.#spool?.close();
     await this.#duties;
     await this.node.stop();
     await this.store.close();
@@ -495,11 +517,22 @@ export class VaultSession extends Emitter<VaultEvents> {
     this.emit('changed', undefined);
   }
 
-  async addFiles(album: string, files: File[]) {
+  /** Queues files for the album (saved encrypted first, so a reload loses none); resolves with each one's outcome. */
+  async addFiles(album: string, files: File[]): Promise<FileOutcome[]> {
     const k = this.family.currentEpoch(album);
     if (!k) throw new StorageError('no key for this album on this device');
     if (this.family.myRole() === 'viewer') throw new PolicyError('you can look at this album but not add to it (your role is viewer)');
-    return this.#ingest.addFiles({ id: album as AlbumId, rawId: fromBase64Url(album), key: k.key, epoch: k.epoch }, files);
+    return this.#uploads.add(album, files);
+  }
+
+  /** One queued file through the ingest pipeline, with the album's key of now. */
+  async #ingestOne(album: string, file: File): Promise<FileOutcome> {
+    const k = this.family.currentEpoch(album);
+    if (!k) return { name: file.name, status: 'failed', reason: 'no key for this album on this device', retryable: false };
+    const role = this.family.myRole();
+    if (role === 'viewer' || role === 'removed') return { name: file.name, status: 'refused', reason: `you can look at this album but not add to it (your role is ${role})` };
+    const [outcome] = await this.#ingest.addFiles({ id: album as AlbumId, rawId: fromBase64Url(album), key: k.key, epoch: k.epoch }, [file]);
+    return outcome!;
   }
 
   async removePhoto(album: string, photo: PhotoId): Promise<void> {

@@ -14,7 +14,7 @@ import { requestPersistence } from '../storage/quota.ts';
 import { openDeviceSecrets, sealDeviceSecrets, type DeviceSecrets, type SealedDeviceSecrets } from './device-secrets.ts';
 import type { MediaPort } from './ingest.ts';
 import { INVITE_DEVICE_CONTEXT, INVITE_JOIN_CONTEXT, joinTranscript, readStatement, signStatement } from './authority/statement.ts';
-import { VaultSession } from './vault-session.ts';
+import { VaultSession, type SessionOptions } from './vault-session.ts';
 import { assertStrongPassphrase } from './passphrase-strength.ts';
 
 export interface VaultEnv {
@@ -27,6 +27,8 @@ export interface VaultEnv {
   iceTimeoutMs?: number;
   /** Tests only: Argon2 parameters below the floor so suites run fast. */
   weakKdfForTests?: boolean;
+  /** Tests only: replication settings, e.g. an abuse limit raised so a fault test's every frame is handled. */
+  engineConfigForTests?: SessionOptions['engineConfig'];
 }
 
 export interface KnownVault {
@@ -72,6 +74,7 @@ async function session(env: VaultEnv, id: Identity, secrets: DeviceSecrets, stor
     crypto: env.crypto, media: env.media, identity: id, secrets, keys, index: storage.index, store: storage.store,
     signalUrl: env.signalUrl, name, ...(env.weakKdfForTests ? { kdf: WEAK_KDF } : {}), ...(env.iceTransportPolicy ? { iceTransportPolicy: env.iceTransportPolicy } : {}),
     ...(env.iceTimeoutMs ? { iceTimeoutMs: env.iceTimeoutMs } : {}),
+    ...(env.engineConfigForTests ? { engineConfig: env.engineConfigForTests } : {}),
   });
   await s.start();
   return s;

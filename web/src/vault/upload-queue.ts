@@ -1,0 +1,236 @@
+/**
+ * The family app's upload queue (docs/storage.md "Upload queue"). Picked files go through the
+ * ingest pipeline one at a time; before that, each is saved encrypted in the upload spool
+ * (storage/upload-spool.ts), so a reload, a crash or a lock in the middle of a batch loses none
+ * of them: the next unlock resumes the queue where it stopped. Nothing is kept in the clear: a
+ * queued file is sealed like a photo (a fresh file key wrapped by the album key, the chunk
+ * stream of the crypto layer, its name and type in a sealed metadata envelope), and it leaves
+ * the spool once it is a photo. A file resumed after its photo was already committed comes out
+ * as a duplicate (the content-dedup entry commits with the photo), so none is added twice.
+ */
+import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../core/bytes.ts';
+import { Emitter } from '../core/emitter.ts';
+import { describeError, isPolicyError, isRetryable, StorageError } from '../core/errors.ts';
+import type { CryptoApi } from '../crypto/api-types.ts';
+import type { SpoolEntry, UploadSpool } from '../storage/upload-spool.ts';
+import type { FileOutcome } from './ingest.ts';
+import { checkMedia } from './media/media-policy.ts';
+
+export interface QueueKeys {
+  /** The album's current key and epoch: new files are sealed with it. */
+  current(album: string): { key: Uint8Array; epoch: number } | undefined;
+  /** The album key of `epoch` (a file queued before the family rotated its keys). */
+  ofEpoch(album: string, epoch: number): Uint8Array | undefined;
+}
+
+export interface UploadQueueDeps {
+  crypto: CryptoApi;
+  spool: UploadSpool;
+  keys: QueueKeys;
+  /** Runs one file through the ingest pipeline. */
+  ingest(album: string, file: File): Promise<FileOutcome>;
+  log(line: string): void;
+}
+
+/** What the queue is doing, for "Adding 3 of 20". `waiting` counts files not yet photos. */
+export interface QueueState {
+  waiting: number;
+  done: number;
+  total: number;
+}
+
+export interface UploadQueueEvents extends Record<string, unknown> {
+  state: QueueState;
+  /** A file left the queue; `resumed`: it was queued by an earlier page of this app. */
+  file: FileOutcome & { album: string; resumed: boolean };
+}
+
+interface Item {
+  album: string;
+  /** The spool entry's id, once saved (a file that could not be saved is only in memory). */
+  id?: number;
+  /** The spool entry of a resumed file. */
+  entry?: SpoolEntry;
+  /** The picked file, while this page has it; a resumed one is read back from the spool. */
+  file?: File;
+  name: string;
+  resumed: boolean;
+  done?: (o: FileOutcome) => void;
+}
+
+/** The sealed description of a queued file (the spool entry's header). */
+interface Header {
+  v: 1;
+  epoch: number;
+  fileId: string;
+  key: string;
+  meta: string;
+}
+
+export class UploadQueue extends Emitter<UploadQueueEvents> {
+  readonly #d: UploadQueueDeps;
+  #items: Item[] = [];
+  #running: Promise<void> | undefined;
+  #stopped = false;
+  #done = 0;
+  #total = 0;
+
+  constructor(deps: UploadQueueDeps) {
+    super();
+    this.#d = deps;
+  }
+
+  get state(): QueueState {
+    return { waiting: this.#items.length, done: this.#done, total: this.#total };
+  }
+
+  /** Takes up what an earlier page left in the spool (before anything new). Returns how many. */
+  async resume(): Promise<number> {
+    const { spool } = this.#d;
+    const swept = await spool.sweep();
+    if (swept) this.#d.log(`uploads: dropped ${swept} file(s) whose saving a reload cut short`);
+    const queued = new Set(this.#items.map((i) => i.id));
+    const found = (await spool.list()).filter((e) => !queued.has(e.id))
+      .map((e): Item => ({ album: e.album, id: e.id, entry: e, name: 'a photo saved for upload', resumed: true }));
+    if (found.length === 0) return 0;
+    this.#d.log(`uploads: resuming ${found.length} file(s) queued before the app was closed`);
+    this.#startCounting();
+    this.#items.unshift(...found);
+    this.#total += found.length;
+    this.#emitState();
+    this.#kick();
+    return found.length;
+  }
+
+  /**
+   * Queues files for an album; resolves with each file's outcome, in order, once all are photos
+   * (or refused, or failed). A file is saved in the spool before this page starts on it.
+   */
+  async add(album: string, files: File[]): Promise<FileOutcome[]> {
+    const k = this.#d.keys.current(album);
+    if (!k) throw new StorageError('no key for this album on this device');
+    const results: Array<Promise<FileOutcome>> = [];
+    this.#startCounting();
+    for (const file of files) {
+      const item: Item = { album, file, name: file.name, resumed: false };
+      results.push(new Promise((resolve) => (item.done = resolve)));
+      if (!this.#stopped && this.#accepted(file)) {
+        try {
+          item.id = await this.#save(album, k, file);
+        } catch (e) {
+          // E.g. no room for a second copy: the file is still added, it just would not survive a reload.
+          this.#d.log(`uploads: ${file.name} is added without a saved copy (${describeError(e)})`);
+        }
+      }
+      this.#items.push(item);
+      this.#total++;
+      this.#emitState();
+      this.#kick();
+    }
+    if (this.#stopped) this.#abandon();
+    return Promise.all(results);
+  }
+
+  /** Finishes the file in progress and stops; the rest stays queued for the next unlock. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#running;
+    this.#abandon();
+  }
+
+  /** Only files the ingest would take are saved; refusals come out in order, from memory. */
+  #accepted(file: File): boolean {
+    try {
+      checkMedia(file);
+      return true;
+    } catch (e) {
+      if (isPolicyError(e)) return false;
+      throw e;
+    }
+  }
+
+  async #save(album: string, k: { key: Uint8Array; epoch: number }, file: File): Promise<number> {
+    const { crypto, spool } = this.#d;
+    const [fileId, fileKey] = await Promise.all([crypto.newFileId(), crypto.newFileKey()]);
+    const meta = await crypto.sealMetadata(fileKey, {
+      name: file.name, mime: file.type, size: file.size, takenAt: new Date(file.lastModified).toISOString(),
+    });
+    const header: Header = {
+      v: 1, epoch: k.epoch, fileId: toBase64Url(fileId), key: toBase64Url(await crypto.wrapFileKey(k.key, k.epoch, fileId, fileKey)), meta: toBase64Url(meta),
+    };
+    async function* parts() {
+      for await (const c of crypto.encryptStream(fileKey, fileId, file)) yield c.ciphertext;
+    }
+    return spool.add(album, utf8(JSON.stringify(header)), parts());
+  }
+
+  /** Reads a queued file back from the spool: decrypted, as the File that was picked. */
+  async #restore(item: Item): Promise<File> {
+    const { crypto, spool, keys } = this.#d;
+    const entry = item.entry;
+    if (!entry) throw new StorageError('the saved copy of this file is gone');
+    const h = JSON.parse(fromUtf8(entry.header)) as Header;
+    const albumKey = keys.ofEpoch(item.album, h.epoch);
+    if (!albumKey) throw new StorageError('this device no longer holds the key of the album the file was for');
+    const fileId = fromBase64Url(h.fileId);
+    const fileKey = await crypto.unwrapFileKey(albumKey, fileId, fromBase64Url(h.key));
+    const meta = await crypto.openMetadata(fileKey, fromBase64Url(h.meta));
+    item.name = meta.name;
+    const parts: Uint8Array<ArrayBuffer>[] = [];
+    for await (const p of crypto.decryptStream(fileKey, fileId, spool.read(entry))) parts.push(p as Uint8Array<ArrayBuffer>);
+    return new File(parts, meta.name, { type: meta.mime, lastModified: Date.parse(meta.takenAt ?? '') || 0 });
+  }
+
+  #kick(): void {
+    if (this.#running || this.#stopped) return;
+    this.#running = this.#run().finally(() => {
+      this.#running = undefined;
+      if (this.#items.length > 0) this.#kick();
+    });
+  }
+
+  async #run(): Promise<void> {
+    for (let item = this.#items[0]; item && !this.#stopped; item = this.#items[0]) {
+      let outcome: FileOutcome;
+      try {
+        const file = item.file ?? (await this.#restore(item));
+        outcome = await this.#d.ingest(item.album, file);
+      } catch (e) {
+        outcome = { name: item.name, status: 'failed', reason: describeError(e), retryable: isRetryable(e) };
+      }
+      // Locked under it: the file stays queued and is added after the next unlock.
+      if (this.#stopped && outcome.status === 'failed' && item.id !== undefined) return;
+      this.#items.splice(this.#items.indexOf(item), 1); // by identity: resumed files may have been put in front meanwhile
+      if (item.id !== undefined) {
+        await this.#d.spool.remove(item.id).catch((e: unknown) => this.#d.log(`uploads: could not drop a saved copy (${describeError(e)})`));
+      }
+      this.#done++;
+      item.done?.(outcome);
+      this.emit('file', { ...outcome, album: item.album, resumed: item.resumed });
+      this.#emitState();
+    }
+  }
+
+  /** After a stop: callers waiting on files this page will not add hear why. */
+  #abandon(): void {
+    for (const item of this.#items) {
+      item.done?.({
+        name: item.name, status: 'failed', retryable: true,
+        reason: item.id !== undefined ? 'The vault was locked before this photo was added: it is added when you unlock again'
+          : 'The vault was locked before this photo was added',
+      });
+      item.done = undefined;
+    }
+  }
+
+  /** A new run of the queue counts from zero ("1 of 5"), an ongoing one adds to its total. */
+  #startCounting(): void {
+    if (this.#items.length > 0) return;
+    this.#done = 0;
+    this.#total = 0;
+  }
+
+  #emitState(): void {
+    this.emit('state', this.state);
+  }
+}
