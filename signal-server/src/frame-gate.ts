@@ -11,7 +11,8 @@
 import type { Limits } from './limits.ts';
 
 /**
- * Any frame up to this size may be parsed: a `join` is about 250 bytes, `ping` and `turn` 15.
+ * Any frame up to this size may be parsed: a `join` is about 250 bytes (at most about 460 with an
+ * enrolment code and a vouch), `ping` and `turn` 15.
  * It is also the largest frame a connection may send before it has joined.
  */
 export const SMALL_FRAME = 512;

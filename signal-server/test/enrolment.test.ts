@@ -184,6 +184,18 @@ describe('vouches: a family keeps its enrolment across rotations', () => {
     expect(await admin.pendingCodes(Date.now())).toBe(1);
   });
 
+  it('the largest join (64-character peer id, a 40-character code field, a vouch) fits the 512 bytes allowed before a join', async () => {
+    const { server, mint, gen0 } = await family();
+    const room = makeRoom();
+    const peer = 'p'.repeat(64);
+    const enrol = ` ${(await mint()).toLowerCase()} `.padEnd(40, ' ');
+    const c = track(await connect(server));
+    const join = { type: 'join', room: room.id, peer, sig: signJoin(room, c.nonce, peer), protocol: SIGNAL_PROTOCOL, enrol, vouch: vouchFor(gen0, room.id) };
+    expect(JSON.stringify(join).length).toBeLessThanOrEqual(512);
+    c.send(join);
+    expect((await c.next('joined')).enrolledBy).toBe('vouch');
+  });
+
   it(`a family holds at most ${MAX_ROOMS_PER_FAMILY} rooms: an old key cannot enrol rooms without end`, async () => {
     const { server, gen0 } = await family();
     for (let i = 1; i < MAX_ROOMS_PER_FAMILY; i++) {
