@@ -39,6 +39,8 @@ test('create a vault, add photos, view, lock and unlock', async () => {
     await expect(phrase).toBeVisible({ timeout: 30_000 });
     expect((await phrase.textContent())!.trim().split(/\s+/)).toHaveLength(24);
     await page.locator('#recovery-done').click();
+    // A new vault opens on the timeline; photos are added in an album.
+    await page.locator('#tab-albums').click();
 
     const file = (p: string, mimeType: string) => ({ name: p.split('/').pop()!, mimeType, buffer: readFileSync(p) });
     await page.locator('#picker').setInputFiles([
@@ -71,12 +73,12 @@ test('create a vault, add photos, view, lock and unlock', async () => {
     await page.screenshot({ path: 'test-results/app-viewer.png' });
     await page.getByRole('button', { name: 'Close' }).click();
 
-    await page.locator('#tab-devices').click();
+    await page.locator('#tab-members').click();
     await page.locator('#make-relay-invite').click();
     await expect(page.locator('#relay-invite')).toHaveValue(/^fv\./);
     await page.locator('#tab-storage').click();
     await expect(page.locator('#only-copy')).toContainText('2 photos exist only on this device');
-    await page.locator('#tab-photos').click();
+    await page.locator('#tab-albums').click();
 
     // A second album: starts empty; the first keeps its photos.
     // The app's own dialog (a native prompt() would fail this: Playwright dismisses those).
@@ -99,6 +101,7 @@ test('create a vault, add photos, view, lock and unlock', async () => {
     await expect(page.locator('fv-unlock .error')).toContainText('does not open', { timeout: 30_000 });
     await page.locator('#secret').fill('correct horse battery');
     await page.locator('#unlock-btn').click();
+    await page.locator('#tab-albums').click({ timeout: 30_000 });
     await expect(page.locator('#count')).toHaveText('2 photos', { timeout: 30_000 });
     await expect(page.locator('fv-grid img')).toHaveCount(2, { timeout: 30_000 });
     await page.screenshot({ path: 'test-results/app-grid.png' });
@@ -139,7 +142,7 @@ test('create a vault, add photos, view, lock and unlock', async () => {
     await expect(page.locator('fv-unlock .error')).toContainText('does not open', { timeout: 30_000 });
     await page.locator('#secret').fill('violet tractor sings at dawn');
     await page.locator('#unlock-btn').click();
-    await page.locator('#tab-photos').click({ timeout: 30_000 });
+    await page.locator('#tab-albums').click({ timeout: 30_000 });
     await expect(page.locator('#count')).toHaveText('2 photos', { timeout: 30_000 });
 
     // A second tab of the same browser: only one tab writes a vault. It is told, may take over,
@@ -150,12 +153,13 @@ test('create a vault, add photos, view, lock and unlock', async () => {
     await tab2.locator('#unlock-btn').click();
     await expect(tab2.locator('fv-unlock .error')).toContainText('open in another tab', { timeout: 30_000 });
     await tab2.getByRole('button', { name: 'Open it here instead' }).click();
+    await tab2.locator('#tab-albums').click({ timeout: 30_000 });
     await expect(tab2.locator('#count')).toHaveText('2 photos', { timeout: 30_000 });
     await expect(page.locator('#locked-because')).toContainText('opened in another tab', { timeout: 10_000 });
     await tab2.close();
     await page.locator('#secret').fill('violet tractor sings at dawn');
     await page.locator('#unlock-btn').click();
-    await page.locator('#tab-photos').click({ timeout: 30_000 });
+    await page.locator('#tab-albums').click({ timeout: 30_000 });
     await expect(page.locator('#count')).toHaveText('2 photos', { timeout: 30_000 });
 
     // Auto-lock (on by default): a device left alone shows the lock screen, not the photos.
@@ -184,6 +188,7 @@ test('a new family member joins from an invite link and sees the album once the 
     await a!.locator('#pass2').fill('correct horse battery');
     await a!.locator('#create-btn').click();
     await a!.locator('#recovery-done').click({ timeout: 30_000 });
+    await a!.locator('#tab-albums').click();
     await a!.locator('#picker').setInputFiles([{ name: 'beach.jpg', mimeType: 'image/jpeg', buffer: readFileSync('e2e/fixtures/beach.jpg') }]);
     await expect(a!.locator('#count')).toHaveText('1 photos', { timeout: 30_000 });
     await a!.locator('#tab-members').click();
@@ -208,7 +213,8 @@ test('a new family member joins from an invite link and sees the album once the 
     await b!.locator('#join-btn').click();
     await b!.locator('#recovery-done').click({ timeout: 30_000 });
     expect(new URL(b!.url()).hash).toBe(''); // the invite does not linger in the address bar
-    await expect(b!.locator('#no-album')).toBeVisible();
+    // A first-run screen that says what to wait for, and what to do.
+    await expect(b!.locator('#timeline-empty')).toContainText('Nobody has shared an album with you yet');
 
     // Both screens show the same safety words for Grandpa.
     await b!.locator('#tab-members').click();
@@ -223,7 +229,11 @@ test('a new family member joins from an invite link and sees the album once the 
     await rowOnA.locator('button.share').click();
     await expect(rowOnA).toContainText('albums shared');
 
-    await b!.locator('#tab-photos').click();
+    // Albums opens the album if it had arrived by then, else the list, where it appears.
+    await b!.locator('#tab-albums').click();
+    const cover = b!.locator('#album-list button.cover');
+    await expect(b!.locator('#count').or(cover)).toBeVisible({ timeout: 60_000 });
+    if (await cover.count()) await cover.first().click();
     await expect(b!.locator('#count')).toHaveText('1 photos', { timeout: 60_000 });
     await expect(b!.locator('fv-grid img')).toHaveCount(1, { timeout: 60_000 });
 
@@ -231,7 +241,7 @@ test('a new family member joins from an invite link and sees the album once the 
     // His invite is used: nothing waits any more.
     await expect(a!.locator('#no-invites')).toBeVisible({ timeout: 30_000 });
     await a!.getByLabel('Role of Grandpa').selectOption('viewer');
-    await b!.locator('#tab-photos').click();
+    await b!.locator('#tab-albums').click();
     await b!.locator('#tab-members').click();
     await expect(b!.locator('#members > li', { hasText: 'Grandpa' }).locator('.role')).toHaveText('can look', { timeout: 30_000 });
     // Removing him asks first (the app's own dialog, Escape cancels), then he is gone from the list.

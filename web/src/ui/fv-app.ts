@@ -8,9 +8,15 @@ import './fv-photos.ts';
 import './fv-devices.ts';
 import './fv-members.ts';
 import './fv-storage.ts';
+import './timeline/fv-timeline-screen.ts';
+import './albums/fv-albums.ts';
 import { shared } from './styles.ts';
 
-type Tab = 'photos' | 'members' | 'devices' | 'storage';
+/** timeline: "Photos"; albums: the list, or the open album; members: "Family" (people, devices, homes); storage: "Settings". */
+type Tab = 'timeline' | 'albums' | 'members' | 'storage';
+const TABS: Array<[Tab, string, string]> = [
+  ['timeline', 'Photos', '▦'], ['albums', 'Albums', '▤'], ['members', 'Family', '☺'], ['storage', 'Settings', '⚙'],
+];
 
 /** What counts as the member using the app, for auto-lock. */
 const ACTIVITY = ['pointerdown', 'keydown', 'wheel', 'touchstart', 'scroll'] as const;
@@ -22,19 +28,29 @@ export class FvApp extends LitElement {
   /** 'online' | 'offline', shown so a family member knows why nothing syncs. */
   @property() network: 'online' | 'offline' = navigator.onLine ? 'online' : 'offline';
   @property({ type: Boolean }) updateReady = false;
-  @state() tab: Tab = 'photos';
+  @state() tab: Tab = 'timeline';
+  /** On the Albums tab: the album open (its photos and uploads), or '' for the list. */
+  @state() albumOpen = '';
   @state() screen = '';
   #off: (() => void) | undefined;
 
   static override styles = [shared, css`
-    :host { display: block; min-height: 100vh; }
-    header { display: flex; align-items: center; gap: 0.75rem; padding: 0.75rem 1rem; background: #2f5d50; color: #fff; }
+    :host { display: flex; flex-direction: column; min-height: 100vh; min-height: 100dvh; }
+    header { display: flex; align-items: center; gap: 0.5rem; padding: 0.5rem 0.75rem; background: #2f5d50; color: #fff; }
     header img { width: 2rem; height: 2rem; }
-    h1 { font-size: 1.25rem; margin: 0; flex: 1; }
-    .net { font-size: 0.85rem; opacity: 0.9; }
-    main { padding: 1rem; max-width: 60rem; margin: 0 auto; }
-    nav { display: flex; flex-wrap: wrap; gap: 0.25rem; margin-bottom: 0.5rem; }
-    nav button[aria-current='page'] { background: #1f2a27; }
+    h1 { font-size: 1.2rem; margin: 0; flex: 1; min-width: 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+    header button { background: rgb(255 255 255 / 0.15); padding: 0.4rem 0.75rem; }
+    .net { font-size: 0.8rem; opacity: 0.9; }
+    main { flex: 1; min-height: 0; padding: 0.5rem 1rem; max-width: 72rem; width: 100%; margin: 0 auto; box-sizing: border-box; }
+    main.fill { display: flex; flex-direction: column; height: calc(100dvh - 7.5rem); padding-bottom: 0; }
+    main.fill > fv-timeline-screen { flex: 1; min-height: 0; }
+    nav.tabs { position: sticky; bottom: 0; display: grid; grid-template-columns: repeat(4, 1fr); background: var(--fv-surface, #fff); border-top: 1px solid #d9d2c5; z-index: 5; }
+    nav.tabs button { background: none; color: #4d5652; border-radius: 0; display: flex; flex-direction: column; align-items: center; gap: 0.1rem; padding: 0.35rem 0.25rem; font-size: 0.8rem; white-space: nowrap; }
+    nav.tabs button .icon { font-size: 1.2rem; line-height: 1; }
+    nav.tabs button[aria-current='page'] { color: #2f5d50; font-weight: 700; box-shadow: inset 0 3px 0 #2f5d50; }
+    @media (min-width: 48rem) { nav.tabs { position: static; order: -1; border: 0; border-bottom: 1px solid #d9d2c5; grid-template-columns: repeat(4, max-content); justify-content: center; gap: 1rem; } }
+    @media (prefers-color-scheme: dark) { nav.tabs { background: #1b211f; border-color: #333d39; } nav.tabs button { color: #b8c2bd; } nav.tabs button[aria-current='page'] { color: #9fd3bf; box-shadow: inset 0 3px 0 #9fd3bf; } }
+    .back { margin: 0.25rem 0; }
   `];
 
   override connectedCallback() {
@@ -56,6 +72,11 @@ export class FvApp extends LitElement {
       this.#off = this.app.on('screen', (s) => {
         this.app!.screen = s;
         this.screen = s;
+        // An unlocked vault opens on the timeline.
+        if (s === 'vault') {
+          this.tab = 'timeline';
+          this.albumOpen = '';
+        }
       });
       this.screen = this.app.screen;
     }
@@ -86,27 +107,49 @@ export class FvApp extends LitElement {
           <button id="recovery-done" @click=${() => app.recoveryNoted()}>I wrote it down</button>
         </section>`;
       default:
-        return html`
-          <nav>
-            ${(['photos', 'members', 'devices', 'storage'] as Tab[]).map((t) => html`<button id="tab-${t}" aria-current=${this.tab === t ? 'page' : 'false'} @click=${() => (this.tab = t)}>${{ photos: 'Photos', members: 'Family', devices: 'Devices & homes', storage: 'Settings' }[t]}</button>`)}
-            <button class="quiet" id="lock" @click=${() => void app.lock()}>Lock</button>
-          </nav>
-          ${{ photos: () => html`<fv-photos .app=${app}></fv-photos>`, members: () => html`<fv-members .app=${app}></fv-members>`,
-            devices: () => html`<fv-devices .app=${app}></fv-devices>`, storage: () => html`<fv-storage .app=${app}></fv-storage>` }[this.tab]()}`;
+        return this.#tabBody(app);
     }
   }
 
+  #tabBody(app: AppController) {
+    switch (this.tab) {
+      case 'timeline':
+        return html`<fv-timeline-screen .app=${app}></fv-timeline-screen>`;
+      case 'albums':
+        if (!this.albumOpen) {
+          return html`<fv-albums .app=${app} @open-album=${(e: CustomEvent<string>) => { app.album = e.detail; this.albumOpen = e.detail; }}></fv-albums>`;
+        }
+        return html`<button class="quiet back" id="all-albums" @click=${() => (this.albumOpen = '')}>‹ All albums</button>
+          <fv-photos .app=${app}></fv-photos>`;
+      case 'members':
+        return html`<fv-members .app=${app}></fv-members><fv-devices .app=${app}></fv-devices>`;
+      case 'storage':
+        return html`<fv-storage .app=${app}></fv-storage>`;
+    }
+  }
+
+  #go(t: Tab) {
+    // The Albums tab opens on the album used last; pressed again, it shows the list.
+    if (t === 'albums') this.albumOpen = this.tab === 'albums' ? '' : this.app?.album || this.app?.session?.albumIds[0] || '';
+    this.tab = t;
+  }
+
   override render() {
+    const inVault = this.screen === 'vault' && !!this.app?.session;
     return html`
       <header>
         <img src="/icons/icon-192.png" alt="" />
         <h1>Family Vault</h1>
         <span class="net" id="network">${this.network === 'online' ? 'Online' : 'Offline: changes stay on this device'}</span>
+        ${inVault ? html`<button id="lock" @click=${() => void this.app!.lock()}>Lock</button>` : ''}
       </header>
-      <main id="main">
+      <main id="main" class=${inVault && this.tab === 'timeline' ? 'fill' : ''}>
         ${this.#body()}
-        <p id="shell-ready" class="muted">Your photos are encrypted on this device before they go anywhere.</p>
+        ${inVault ? '' : html`<p id="shell-ready" class="muted">Your photos are encrypted on this device before they go anywhere.</p>`}
       </main>
+      ${inVault ? html`<nav class="tabs" aria-label="Sections">
+        ${TABS.map(([t, label, icon]) => html`<button id="tab-${t}" aria-current=${this.tab === t ? 'page' : 'false'} @click=${() => this.#go(t)}><span class="icon" aria-hidden="true">${icon}</span>${label}</button>`)}
+      </nav>` : ''}
       <fv-update-prompt ?open=${this.updateReady}></fv-update-prompt>
     `;
   }

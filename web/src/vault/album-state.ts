@@ -74,5 +74,7 @@ export function decodePayload(bytes: Uint8Array): AlbumOpPayload | undefined {
   if (!body) return undefined;
   const p = x.photo;
   if (p !== undefined && (p.t !== 'photo.add' || typeof p.photo !== 'string' || typeof p.manifest !== 'string')) return undefined;
+  // A date that is not a plausible time is dropped (the timeline then reads the metadata's).
+  if (p && p.taken !== undefined && !(typeof p.taken === 'number' && Number.isFinite(p.taken) && Math.abs(p.taken) < 8.64e15)) delete p.taken;
   return p ? { body, photo: p } : { body };
 }

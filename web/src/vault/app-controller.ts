@@ -12,6 +12,7 @@ import { createVault, joinVault, knownVaults, unlockVault, type KnownVault, type
 import type { VaultSession } from './vault-session.ts';
 import { OtherTabError, WriterLock } from './writer-lock.ts';
 import { pendingServerCode, setServerCode } from './server-code.ts';
+import { Library } from './library.ts';
 
 export type AppScreen = 'welcome' | 'unlock' | 'recovery' | 'vault';
 
@@ -31,11 +32,26 @@ export class AppController extends Emitter<AppEvents> {
   readonly #writer = new WriterLock();
   /** Why the vault was locked, when the member did not lock it (another tab took it over). */
   lockedBecause = '';
+  #library: { session: VaultSession; library: Library } | undefined;
 
   constructor(crypto: CryptoApi, media: MediaPort, signalUrl: string) {
     super();
     this.env = { crypto, media, signalUrl };
     this.screen = knownVaults().length ? 'unlock' : 'welcome';
+  }
+
+  /** The open vault's photos and albums, for the timeline and the albums list. */
+  get library(): Library {
+    const s = this.session;
+    if (!s) throw new Error('the vault is locked');
+    if (this.#library?.session !== s) this.#library = { session: s, library: new Library(s) };
+    return this.#library.library;
+  }
+
+  /** Whether this member may add to and remove from an album (not a viewer). */
+  canWrite(_album: string): boolean {
+    const role = this.session?.family.myRole();
+    return role !== undefined && role !== 'viewer' && role !== 'removed';
   }
 
   known(): KnownVault[] {

@@ -41,6 +41,8 @@ export interface AddPhotoOp {
   manifest: ObjectHash;
   thumb: ObjectHash;
   meta: ObjectHash;
+  /** When it was taken (EXIF, else the file's date), ms since the epoch: the timeline sorts by it without opening the metadata. Absent in ops written before it existed. */
+  taken?: number;
 }
 
 export interface IngestDeps {
@@ -163,6 +165,7 @@ export class Ingest extends Emitter<IngestEvents> {
       await this.#d.recordOp(album, {
         t: 'photo.add', photo, fileId: toBase64Url(fileId), key: toBase64Url(wrappedKey), epoch: album.epoch,
         manifest: manifest!, thumb: thumbHash!, meta: meta!,
+        taken: Date.parse(exif.takenAt ?? '') || file.lastModified || record.addedAt,
       });
       return { name: file.name, status: 'added', photo };
     } catch (e) {

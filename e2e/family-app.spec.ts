@@ -1,0 +1,175 @@
+/**
+ * The family app at phone size, as a new family member would use it: the timeline across albums
+ * (months and days newest first, a scrubber of years), the viewer (next / previous by key and by
+ * swipe, zoom, info, download under the photo's name, focus back where it was), and the albums
+ * list (covers, counts, create and rename in the app's own dialogs). axe reports no violation on
+ * these screens, and nothing scrolls sideways at 360 or 320 px.
+ */
+import { test, expect, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { launchChromium } from './support/chromium.ts';
+import { startSignalServer, type SignalServer } from './support/processes.ts';
+
+let server: SignalServer | undefined;
+test.afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+});
+
+async function createVault(page: Page) {
+  await page.locator('#name').fill('Grandma Rose');
+  await page.locator('#pass').fill('correct horse battery');
+  await page.locator('#pass2').fill('correct horse battery');
+  await page.locator('#create-btn').click();
+  await expect(page.locator('#recovery-phrase')).toBeVisible({ timeout: 30_000 });
+  await page.locator('#recovery-done').click();
+}
+
+/** Drops JPEGs drawn in the page, each with its own date (the file's), on the album's drop zone. */
+async function dropPhotos(page: Page, photos: Array<{ name: string; date: string; hue: number }>) {
+  await page.locator('fv-photos .drop').evaluate(async (drop, list) => {
+    const dt = new DataTransfer();
+    for (const p of list) {
+      const c = new OffscreenCanvas(640, 480);
+      const g = c.getContext('2d')!;
+      g.fillStyle = `hsl(${p.hue} 70% 50%)`;
+      g.fillRect(0, 0, 640, 480);
+      g.fillStyle = '#fff';
+      g.fillRect(100 + p.hue % 300, 100, 120, 200);
+      const blob = await c.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
+      dt.items.add(new File([blob], p.name, { type: 'image/jpeg', lastModified: Date.parse(p.date) }));
+    }
+    drop.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, composed: true, cancelable: true }));
+  }, photos);
+}
+
+async function noViolations(page: Page, what: string) {
+  const r = await new AxeBuilder({ page }).analyze();
+  expect(r.violations.map((v) => `${what}: ${v.id} (${v.nodes.length}): ${v.nodes[0]?.target.join(' ')} ${v.nodes[0]?.failureSummary ?? ''}`)).toEqual([]);
+}
+
+async function noSidewaysScroll(page: Page, what: string) {
+  const [scroll, client, widest] = await page.evaluate(() => {
+    // Names the elements that stick out, shadow roots included, so a failure says where.
+    const out: string[] = [];
+    const walk = (root: Document | ShadowRoot) => root.querySelectorAll('*').forEach((el) => {
+      const r = el.getBoundingClientRect();
+      if (r.right > document.documentElement.clientWidth + 0.5 && out.length < 5) out.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${el.className} right=${Math.round(r.right)}`);
+      if (el.shadowRoot) walk(el.shadowRoot);
+    });
+    walk(document);
+    return [document.documentElement.scrollWidth, document.documentElement.clientWidth, out.join('; ')] as const;
+  });
+  expect(scroll, `${what}: page is ${scroll}px wide in a ${client}px window (${widest})`).toBeLessThanOrEqual(client);
+}
+
+test('timeline, viewer and albums at phone size', async () => {
+  test.setTimeout(120_000);
+  server = await startSignalServer(['--static', 'web/dist']);
+  const browser = await launchChromium();
+  try {
+    const ctx = await browser.newContext({ viewport: { width: 360, height: 640 }, hasTouch: true, isMobile: true, locale: 'en-GB', timezoneId: 'Europe/London' });
+    const page = await ctx.newPage();
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    await page.goto(server.url);
+    await createVault(page);
+
+    // A new vault opens on the timeline, which says what to do.
+    await expect(page.locator('#tab-timeline')).toHaveAttribute('aria-current', 'page');
+    await expect(page.locator('#timeline-empty')).toContainText('No photos yet');
+    await noSidewaysScroll(page, 'empty timeline');
+
+    // Albums opens the album used last; add three photos from two years.
+    await page.locator('#tab-albums').click();
+    await dropPhotos(page, [
+      { name: 'christmas.jpg', date: '2025-12-24T18:00:00', hue: 0 },
+      { name: 'garden.jpg', date: '2026-03-10T11:00:00', hue: 120 },
+      { name: 'kite.jpg', date: '2026-03-02T15:30:00', hue: 220 },
+    ]);
+    await expect(page.locator('#count')).toHaveText('3 photos', { timeout: 30_000 });
+
+    // The timeline: newest first, in months with headers, days under them, a scrubber of years.
+    await page.locator('#tab-timeline').click();
+    await expect(page.locator('#timeline-count')).toHaveText('3 photos');
+    await expect(page.locator('fv-timeline section h3')).toHaveText(['March 2026', 'December 2025']);
+    await expect(page.locator('fv-timeline h4.day')).toHaveCount(3);
+    await expect(page.locator('fv-timeline button.cell img')).toHaveCount(3, { timeout: 30_000 });
+    const labels = await page.locator('fv-timeline button.cell').evaluateAll((b) => b.map((x) => x.getAttribute('aria-label')));
+    expect(labels[0]).toContain('10 March 2026');
+    expect(labels[1]).toContain('2 March 2026');
+    expect(labels[2]).toContain('24 December 2025');
+    await expect(page.locator('fv-timeline nav.scrub button')).toHaveText(['2026', '2025']);
+    await noSidewaysScroll(page, 'timeline');
+    await noViolations(page, 'timeline');
+
+    // The viewer: the newest photo, then the next by arrow key and back by swipe.
+    await page.locator('fv-timeline button.cell').first().click();
+    const viewer = page.locator('fv-viewer');
+    await expect(viewer).toBeVisible();
+    await expect(page.locator('#viewer-position')).toHaveText('1 of 3');
+    await expect(page.locator('#viewer-title')).toHaveText('garden.jpg', { timeout: 30_000 });
+    await expect(page.locator('#viewer-img')).toHaveAttribute('alt', 'garden.jpg');
+    await expect(page.locator('#viewer-download')).toHaveAttribute('download', 'garden.jpg');
+    await noViolations(page, 'viewer');
+    await page.keyboard.press('ArrowRight');
+    await expect(page.locator('#viewer-position')).toHaveText('2 of 3');
+    await expect(page.locator('#viewer-title')).toHaveText('kite.jpg', { timeout: 30_000 });
+    const stage = await page.locator('fv-viewer .stage').boundingBox();
+    const swipe = async (from: number, to: number) => {
+      const y = stage!.y + stage!.height / 2;
+      await page.locator('fv-viewer .stage').evaluate((el, { from, to, y }) => {
+        const ev = (type: string, x: number) => el.dispatchEvent(new PointerEvent(type, { pointerId: 7, clientX: x, clientY: y, bubbles: true, isPrimary: true }));
+        ev('pointerdown', from);
+        for (let k = 1; k <= 5; k++) ev('pointermove', from + ((to - from) * k) / 5);
+        ev('pointerup', to);
+      }, { from, to, y });
+    };
+    await swipe(stage!.x + 60, stage!.x + stage!.width - 60); // to the right: the previous photo
+    await expect(page.locator('#viewer-position')).toHaveText('1 of 3');
+    await swipe(stage!.x + stage!.width - 60, stage!.x + 60); // to the left: the next one
+    await expect(page.locator('#viewer-position')).toHaveText('2 of 3');
+    // Zoom in and out again; the info panel says when it was taken and that no home has it yet.
+    await page.locator('#viewer-zoom-in').click();
+    await expect(page.locator('#viewer-img')).toHaveAttribute('style', /scale\(1\.5\)/);
+    await page.locator('#viewer-zoom-out').click();
+    await expect(page.locator('#viewer-img')).toHaveAttribute('style', /scale\(1\)/);
+    await page.locator('#viewer-info-toggle').click();
+    await expect(page.locator('#viewer-info')).toContainText('2 March 2026');
+    await expect(page.locator('#viewer-info')).toContainText('on no home yet');
+    // The last photo has no "next"; Escape closes and focus returns to the photo it was on.
+    await page.keyboard.press('ArrowRight');
+    await expect(page.locator('#viewer-position')).toHaveText('3 of 3');
+    await expect(page.locator('#viewer-next')).toHaveCount(0);
+    await page.keyboard.press('Escape');
+    await expect(viewer).toHaveCount(0);
+    await expect(page.locator('fv-timeline button.cell[data-index="2"]')).toBeFocused();
+
+    // Albums: the list with cover and count; a new album made in the app's own dialog.
+    await page.locator('#tab-albums').click();
+    await page.locator('#all-albums').click();
+    await expect(page.locator('#album-list li')).toHaveCount(1);
+    await expect(page.locator('#album-list li').first()).toContainText('3 photos');
+    await expect(page.locator('#album-list li img')).toHaveCount(1, { timeout: 30_000 });
+    await noViolations(page, 'albums');
+    await noSidewaysScroll(page, 'albums');
+    await page.locator('#albums-new').click();
+    await page.locator('fv-dialog input').fill('Garden 2026');
+    await page.locator('fv-dialog input').press('Enter');
+    await expect(page.locator('#album-name')).toHaveText('Garden 2026', { timeout: 30_000 });
+    await expect(page.locator('#count')).toHaveText('0 photos');
+    await page.locator('#all-albums').click();
+    await expect(page.locator('#album-list li .name')).toHaveText(['Family', 'Garden 2026']);
+    await page.getByRole('button', { name: 'Rename Garden 2026' }).click();
+    await page.locator('fv-dialog input').fill('Spring garden');
+    await page.locator('fv-dialog button', { hasText: 'Rename' }).click();
+    await expect(page.locator('#album-list li .name')).toHaveText(['Family', 'Spring garden'], { timeout: 30_000 });
+
+    // At 320 px nothing scrolls sideways either.
+    await page.setViewportSize({ width: 320, height: 600 });
+    await page.locator('#tab-timeline').click();
+    await expect(page.locator('fv-timeline button.cell')).toHaveCount(3);
+    await noSidewaysScroll(page, 'timeline at 320 px');
+  } finally {
+    await browser.close();
+  }
+});

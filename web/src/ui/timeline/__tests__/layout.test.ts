@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_SCROLL_HEIGHT, geometry, groupItems, layoutMonth, measure, monthsIn, sortItems, yearMarks, type TimelineItem } from '../layout.ts';
+
+const DAY = 86_400_000;
+
+/** `n` photos spread over `days` days ending at 2026-06-30 noon local time, a few per day. */
+function library(n: number, days: number): TimelineItem[] {
+  const end = new Date(2026, 5, 30, 12).getTime();
+  return Array.from({ length: n }, (_, i) => ({ key: `a/${String(i).padStart(6, '0')}`, taken: end - Math.floor((i * days) / n) * DAY - (i % 7) * 60_000 }));
+}
+
+describe('timeline layout', () => {
+  it('groups newest first into months and days, in local time', async () => {
+    const items = sortItems([
+      { key: 'x', taken: new Date(2024, 0, 31, 23, 30).getTime() },
+      { key: 'y', taken: new Date(2024, 1, 1, 0, 10).getTime() },
+      { key: 'z', taken: new Date(2024, 1, 1, 9).getTime() },
+      { key: 'w', taken: new Date(2023, 11, 25).getTime() },
+    ]);
+    expect(items.map((i) => i.key)).toEqual(['z', 'y', 'x', 'w']);
+    const months = await groupItems(items);
+    expect(months.map((m) => [m.month, m.count, m.days.map((d) => `${d.day}:${d.count}`)])).toEqual([
+      ['2024-02', 2, ['2024-02-01:2']],
+      ['2024-01', 1, ['2024-01-31:1']],
+      ['2023-12', 1, ['2023-12-25:1']],
+    ]);
+    expect(yearMarks(months, measure(months, geometry(400))).map((m) => m.year)).toEqual([2024, 2023]);
+  });
+
+  it('heights come from counts alone, and the cells laid out are only those in view', async () => {
+    const months = await groupItems(sortItems(library(1000, 90)));
+    const g = geometry(360);
+    expect(g.cols).toBe(3);
+    const total = measure(months, g);
+    const rows = months.reduce((s, m) => s + m.days.reduce((t, d) => t + Math.ceil(d.count / g.cols), 0), 0);
+    const days = months.reduce((s, m) => s + m.days.length, 0);
+    expect(total).toBe(months.length * g.monthHeader + days * g.dayHeader + rows * g.cell);
+    // A phone screen's worth, somewhere in the middle.
+    const from = Math.floor(total / 2);
+    const to = from + 640;
+    const visible = monthsIn(months, from, to);
+    expect(visible.length).toBeGreaterThanOrEqual(1);
+    const cells = visible.flatMap((m) => layoutMonth(m, g, from, to).cells.map((c) => ({ ...c, top: c.top + m.top })));
+    expect(cells.length).toBeGreaterThan(0);
+    expect(cells.length).toBeLessThanOrEqual((Math.ceil(640 / g.cell) + 2) * g.cols);
+    for (const c of cells) {
+      expect(c.top + g.cell).toBeGreaterThan(from);
+      expect(c.top).toBeLessThan(to);
+    }
+    // Every index appears at most once and belongs to its month.
+    expect(new Set(cells.map((c) => c.index)).size).toBe(cells.length);
+  });
+
+  it('100,000 photos over 15 years: grouping yields, the scroll height stays under browser limits', async () => {
+    let yields = 0;
+    const items = sortItems(library(100_000, 15 * 365));
+    const months = await groupItems(items, 5000, async () => void yields++);
+    expect(yields).toBe(19);
+    expect(months.reduce((s, m) => s + m.count, 0)).toBe(100_000);
+    const total = measure(months, geometry(320));
+    expect(total).toBeLessThan(MAX_SCROLL_HEIGHT);
+    expect(yearMarks(months, total).length).toBe(16);
+    // Jumping anywhere finds its month by binary search.
+    for (const at of [0, total / 3, total - 1]) expect(monthsIn(months, at, at + 1).length).toBe(1);
+  });
+});

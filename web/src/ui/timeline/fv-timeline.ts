@@ -1,0 +1,190 @@
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { ThumbCache } from '../thumb-cache.ts';
+import {
+  dayLabel, geometry, groupItems, layoutMonth, measure, monthLabel, monthsIn, yearMarks,
+  type Geometry, type Month, type TimelineItem,
+} from './layout.ts';
+
+/** How far beyond the viewport months and rows are laid out, px. */
+const MARGIN = 800;
+
+/**
+ * The timeline: every photo the member can read, newest first, in months and days with sticky
+ * month headers and a scrubber of years. Virtualised by section heights (./layout.ts): only the
+ * months near the viewport exist in the DOM, only their visible rows have cells, and thumbnails
+ * are decrypted when their cell is laid out. `items` must be sorted (sortItems). Emits
+ * `open-photo` with the item's index.
+ */
+@customElement('fv-timeline')
+export class FvTimeline extends LitElement {
+  @property({ attribute: false }) items: TimelineItem[] = [];
+  @property({ attribute: false }) cache!: ThumbCache;
+  /** The item whose cell gets focus after a render (the viewer closed on it). */
+  @property({ type: Number }) focusIndex = -1;
+  @state() private months: Month[] = [];
+  @state() private total = 0;
+  @state() private view = { from: 0, to: 0 };
+  @state() private tick = 0;
+  private g: Geometry = geometry(360);
+  private width = 0;
+  private grouping = 0;
+  private readonly resize = new ResizeObserver(() => this.#measure());
+
+  static override styles = css`
+    :host { display: flex; position: relative; height: 100%; min-height: 0; }
+    .scroller { flex: 1; overflow-y: auto; overscroll-behavior: contain; position: relative; }
+    .spacer { position: relative; width: 100%; }
+    section { position: absolute; left: 0; right: 0; }
+    h3 { position: sticky; top: 0; margin: 0; height: 44px; line-height: 44px; padding: 0 0.5rem; font-size: 1.05rem; background: var(--fv-bg, #f6f3ee); z-index: 1; }
+    .day { position: absolute; left: 0.5rem; height: 32px; line-height: 32px; margin: 0; font-size: 0.85rem; font-weight: 600; color: var(--fv-muted, #4d5652); }
+    button.cell { position: absolute; padding: 0; border: 0; background: var(--fv-cell, #e4ded3); overflow: hidden; cursor: pointer; border-radius: 2px; }
+    button.cell:focus-visible { outline: 3px solid #2f5d50; outline-offset: -3px; z-index: 2; }
+    img { width: 100%; height: 100%; object-fit: cover; display: block; }
+    nav.scrub { width: 3rem; display: flex; flex-direction: column; overflow-y: auto; padding: 0.25rem 0; }
+    nav.scrub button { background: none; border: 0; padding: 0.35rem 0.2rem; font: inherit; font-size: 0.75rem; color: var(--fv-muted, #4d5652); cursor: pointer; min-height: 2rem; }
+    nav.scrub button[aria-current='true'] { color: var(--fv-fg, #1f2a27); font-weight: 700; }
+    @media (prefers-color-scheme: dark) {
+      h3 { background: var(--fv-bg, #141917); }
+      button.cell { background: #26302c; }
+    }
+  `;
+
+  override connectedCallback() {
+    super.connectedCallback();
+    this.resize.observe(this);
+  }
+  override disconnectedCallback() {
+    this.resize.disconnect();
+    super.disconnectedCallback();
+  }
+
+  get #scroller(): HTMLElement | null {
+    return this.renderRoot.querySelector('.scroller');
+  }
+
+  override willUpdate(changed: Map<string, unknown>) {
+    if (changed.has('items')) void this.#group();
+  }
+
+  async #group() {
+    const run = ++this.grouping;
+    const months = await groupItems(this.items);
+    if (run !== this.grouping) return; // newer items arrived meanwhile
+    this.months = months;
+    this.total = measure(months, this.g);
+    this.#onScroll();
+  }
+
+  #measure() {
+    const w = this.#scroller?.clientWidth ?? 0;
+    if (!w || w === this.width) return;
+    const el = this.#scroller!;
+    const ratio = this.total ? el.scrollTop / this.total : 0;
+    this.width = w;
+    this.g = geometry(w);
+    this.total = measure(this.months, this.g);
+    el.scrollTop = ratio * this.total; // stay at the same place in time after a resize
+    this.#onScroll();
+  }
+
+  #onScroll = () => {
+    const el = this.#scroller;
+    if (!el) return;
+    const from = Math.max(0, el.scrollTop - MARGIN);
+    const to = el.scrollTop + (el.clientHeight || 640) + MARGIN;
+    // Re-render only when the laid-out band moved by a row or more.
+    if (Math.abs(from - this.view.from) >= this.g.cell / 2 || Math.abs(to - this.view.to) >= this.g.cell / 2 || this.view.to === 0) {
+      this.view = { from, to };
+    }
+  };
+
+  /** Scrolls so that `top` (px in the timeline) is at the top of the view. */
+  jumpTo(top: number) {
+    const el = this.#scroller;
+    if (el) el.scrollTop = top;
+    this.#onScroll();
+  }
+
+  /** Scrolls the item's row into view (the viewer moved to it). */
+  reveal(index: number) {
+    const m = this.months.find((x) => index >= x.start && index < x.start + x.count);
+    const el = this.#scroller;
+    if (!m || !el) return;
+    const cell = layoutMonth(m, this.g, m.top, m.top + m.height).cells.find((c) => c.index === index);
+    if (!cell) return;
+    const top = m.top + cell.top;
+    if (top < el.scrollTop + this.g.monthHeader || top + this.g.cell > el.scrollTop + el.clientHeight) this.jumpTo(Math.max(0, top - this.g.monthHeader - this.g.dayHeader));
+  }
+
+  override updated() {
+    if (this.focusIndex >= 0) {
+      const b = this.renderRoot.querySelector<HTMLButtonElement>(`button[data-index="${this.focusIndex}"]`);
+      if (b) {
+        b.focus({ preventScroll: true });
+        this.focusIndex = -1;
+      }
+    }
+  }
+
+  #open(index: number) {
+    this.dispatchEvent(new CustomEvent('open-photo', { detail: index, bubbles: true, composed: true }));
+  }
+
+  /** Arrow keys move between cells in reading order; the timeline scrolls along. */
+  #keydown(e: KeyboardEvent) {
+    const t = e.target as HTMLElement;
+    const i = Number(t.dataset.index);
+    if (!Number.isFinite(i)) return;
+    const step = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: this.g.cols, ArrowUp: -this.g.cols }[e.key];
+    if (!step) return;
+    e.preventDefault();
+    const next = Math.min(this.items.length - 1, Math.max(0, i + step));
+    this.reveal(next);
+    this.focusIndex = next;
+    this.requestUpdate();
+  }
+
+  override render() {
+    const { from, to } = this.view;
+    const g = this.g;
+    const visible = monthsIn(this.months, from, to);
+    const marks = yearMarks(this.months, this.total);
+    const currentYear = monthsIn(this.months, from + MARGIN, from + MARGIN + 1)[0]?.year;
+    void this.tick;
+    return html`
+      <div class="scroller" @scroll=${this.#onScroll} @keydown=${this.#keydown}>
+        <div class="spacer" style="height:${this.total}px">
+          ${visible.map((m) => {
+            const { days, cells } = layoutMonth(m, g, from, to);
+            const label = monthLabel(m.month);
+            return html`<section style="top:${m.top}px;height:${m.height}px" aria-label=${label}>
+              <h3>${label}</h3>
+              ${days.map((d) => html`<h4 class="day" style="top:${d.top}px">${dayLabel(d.day)}</h4>`)}
+              <div role="list" aria-label="Photos of ${label}">
+              ${cells.map((c) => {
+                const item = this.items[c.index]!;
+                const url = this.cache.peek(item.key);
+                if (!url) void this.cache.get(item.key).then((u) => u && this.tick++);
+                const when = new Date(item.taken).toLocaleString(undefined, { dateStyle: 'long', timeStyle: 'short' });
+                return html`<div role="listitem"><button class="cell" data-index=${c.index} data-key=${item.key}
+                    style="top:${c.top + 1}px;left:${c.left + 1}px;width:${g.cell - 2}px;height:${g.cell - 2}px"
+                    aria-label="Photo, ${when}" @click=${() => this.#open(c.index)}>
+                  ${url ? html`<img src=${url} alt="" decoding="async" />` : nothing}
+                </button></div>`;
+              })}
+              </div>
+            </section>`;
+          })}
+        </div>
+      </div>
+      ${marks.length > 1 ? html`<nav class="scrub" aria-label="Jump to a year">
+        ${marks.map((y) => html`<button aria-current=${y.year === currentYear ? 'true' : 'false'} @click=${() => this.jumpTo(y.top)}>${y.year}</button>`)}
+      </nav>` : nothing}
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap { 'fv-timeline': FvTimeline }
+}

@@ -1,0 +1,48 @@
+/**
+ * The viewer's info panel: what the sealed metadata says (date taken, camera, place, size) and
+ * how many homes hold the photo. Place is shown as coordinates: no map tiles or place names from
+ * third parties, so nothing about where a photo was taken leaves the device.
+ */
+import type { PhotoId } from '../../core/ids.ts';
+
+/** The metadata fields shown (a subset of the sealed PhotoMetadata). */
+interface Meta { name: string; size: number; takenAt?: string; width?: number; height?: number; exif?: Record<string, unknown> }
+
+export interface InfoSource {
+  metadata(album: string, photo: PhotoId): Promise<Meta | undefined>;
+  backedUpOn(album: string, photo: PhotoId): Promise<number>;
+  albums: Map<string, { name: string }>;
+}
+
+const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+export async function photoInfo(s: InfoSource, album: string, photo: PhotoId): Promise<Array<[string, string]>> {
+  const [meta, homes] = await Promise.all([s.metadata(album, photo).catch(() => undefined), s.backedUpOn(album, photo).catch(() => 0)]);
+  const rows: Array<[string, string]> = [];
+  if (meta?.name) rows.push(['Name', meta.name]);
+  const taken = Date.parse(meta?.takenAt ?? '');
+  if (Number.isFinite(taken)) rows.push(['Taken', new Date(taken).toLocaleString(undefined, { dateStyle: 'full', timeStyle: 'short' })]);
+  const exif = meta?.exif ?? {};
+  const camera = [exif.make, exif.model].filter((x) => typeof x === 'string' && x).join(' ');
+  if (camera) rows.push(['Camera', camera]);
+  const lat = num(exif.latitude);
+  const lon = num(exif.longitude);
+  if (lat !== undefined && lon !== undefined) rows.push(['Place', `${Math.abs(lat).toFixed(5)}° ${lat >= 0 ? 'N' : 'S'}, ${Math.abs(lon).toFixed(5)}° ${lon >= 0 ? 'E' : 'W'}`]);
+  if (meta?.width && meta.height) rows.push(['Size', `${meta.width} × ${meta.height}${meta.size ? ` · ${formatBytes(meta.size)}` : ''}`]);
+  else if (meta?.size) rows.push(['Size', formatBytes(meta.size)]);
+  rows.push(['Album', s.albums.get(album)?.name ?? '']);
+  rows.push(['Backed up', homes === 0 ? 'on no home yet: only on devices' : `on ${homes} home${homes === 1 ? '' : 's'}`]);
+  return rows;
+}
