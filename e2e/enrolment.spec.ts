@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { launchChromium } from './support/chromium.ts';
 import { freePort, repoRoot, spawnUntil, type Running } from './support/processes.ts';
 
-let start: Running | undefined;
+let start: (Running & { url: string }) | undefined;
 let dir: string | undefined;
 test.afterEach(async () => {
   await start?.stop('SIGINT');
