@@ -2,8 +2,8 @@
  * The family app at phone size, as a new family member would use it: the timeline across albums
  * (months and days newest first, a scrubber of years), the viewer (next / previous by key and by
  * swipe, zoom, info, download under the photo's name, focus back where it was), and the albums
- * list (covers, counts, create and rename in the app's own dialogs). axe reports no violation on
- * these screens, and nothing scrolls sideways at 360 or 320 px.
+ * list (covers, counts, create and rename in the app's own dialogs), invites with a QR code and
+ * Copy, a home relay's full command. axe reports no violation on these screens, and nothing scrolls sideways at 360 or 320 px.
  */
 import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
@@ -163,6 +163,23 @@ test('timeline, viewer and albums at phone size', async () => {
     await page.locator('fv-dialog input').fill('Spring garden');
     await page.locator('fv-dialog button', { hasText: 'Rename' }).click();
     await expect(page.locator('#album-list li .name')).toHaveText(['Family', 'Spring garden'], { timeout: 30_000 });
+
+    // Family: an invite as a link, a QR code, and Copy; a home relay's invite as the full command.
+    await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    await page.locator('#tab-members').click();
+    await page.locator('#make-member-invite').click();
+    const link = await page.locator('#member-invite').inputValue({ timeout: 30_000 });
+    expect(link).toMatch(/#join=fv\./);
+    await expect(page.locator('fv-members fv-share-code img.qr')).toBeVisible();
+    await page.locator('fv-members fv-share-code button.copy').click();
+    await expect(page.locator('fv-members fv-share-code .note')).toHaveText('Invite link copied.');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(link);
+    await page.locator('#make-relay-invite').click();
+    const invite = await page.locator('#relay-invite').inputValue({ timeout: 30_000 });
+    const command = (await page.locator('fv-devices code.command').textContent())!;
+    expect(command).toContain(`RELAY_INVITE='${invite}' npm run relay -- --data ./relay-data --signal 'ws://`);
+    await noViolations(page, 'family');
+    await noSidewaysScroll(page, 'family');
 
     // At 320 px nothing scrolls sideways either.
     await page.setViewportSize({ width: 320, height: 600 });

@@ -3,6 +3,8 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { AppController } from '../vault/app-controller.ts';
 import type { HomeView } from '../vault/vault-session.ts';
 import './fv-dialog.ts';
+import './fv-share-code.ts';
+import { relayCommand } from './relay-command.ts';
 import { errorText, shared } from './styles.ts';
 
 const ago = (t: number | undefined) => {
@@ -108,9 +110,10 @@ export class FvDevices extends LitElement {
         ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
         ${admin ? html`
           <h3>Add a home relay</h3>
-          <p class="muted">Make a relay invite and give it to the relay node (<code>npm run relay -- --invite-file FILE …</code>).</p>
+          <p class="muted">A home relay is a small always-on computer at home (a mini-PC, an old laptop) running the relay node. Make an invite here, then run the command it shows on that computer, from a copy of Family Vault. The invite works once.</p>
           <button id="make-relay-invite" @click=${async () => (this.relayInvite = await s.relayInvite())}>Make relay invite</button>
-          ${this.relayInvite ? html`<p><textarea id="relay-invite" rows="3" readonly aria-label="Relay invite" .value=${this.relayInvite}></textarea></p>` : ''}` : ''}
+          <fv-share-code .value=${this.relayInvite} label="Relay invite" fieldId="relay-invite" .qr=${false}
+            command=${this.relayInvite ? relayCommand(this.relayInvite, this.app.env.signalUrl) : ''}></fv-share-code>` : ''}
       </section>
       <section class="card">
         <h2>Connected now</h2>

@@ -3,6 +3,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { AppController } from '../vault/app-controller.ts';
 import type { MemberView } from '../vault/family.ts';
 import './fv-dialog.ts';
+import './fv-share-code.ts';
 import { errorText, shared } from './styles.ts';
 
 const roleName = { admin: 'admin', contributor: 'can add photos', viewer: 'can look', removed: 'removed' } as const;
@@ -116,7 +117,7 @@ export class FvMembers extends LitElement {
             ${(['contributor', 'viewer', 'admin', 'device'] as const).map((r) => html`<option value=${r} ?selected=${this.inviteRole === r}>${inviteName[r]}</option>`)}
           </select>` : html`<p class="muted">You can invite a new device of your own; an admin invites people.</p>`}
         <p class="row"><button id="make-member-invite" @click=${() => void this.#do('make an invite', async () => { this.memberLink = `${location.origin}/#join=${await s.memberInvite(admin ? this.inviteRole : 'device')}`; })}>Make invite link</button></p>
-        ${this.memberLink ? html`<p><textarea id="member-invite" rows="3" readonly aria-label="Invite link" .value=${this.memberLink}></textarea></p>` : ''}
+        <fv-share-code .value=${this.memberLink} label="Invite link" fieldId="member-invite"></fv-share-code>
         <h3>Invites not used yet</h3>
         ${this.invites.length === 0 ? html`<p class="muted" id="no-invites">None.</p>` : html`<ul id="invites">${this.invites.map((inv) => html`<li>
           For ${inviteName[inv.role] ?? inv.role}
