@@ -15,7 +15,8 @@ export const PEERS = 4;
 export const BATCH = 50; // per sender per round
 export const PAYLOAD = 'x'.repeat(200); // about one encrypted ICE candidate
 
-export type Kind = 'uws' | 'ws';
+/** uws: ours; ws: the same Hub on the `ws` package; bare: the floor (bare-forwarder.ts). */
+export type Kind = 'uws' | 'ws' | 'bare';
 
 export interface Child {
   port: number;
@@ -68,7 +69,8 @@ export function makeRoom(): Room {
   return { id: publicKey.export({ format: 'jwk' }).x!, key: privateKey };
 }
 
-export interface Client { ws: WebSocket; peer: string; received: number; firstFrom?: string }
+/** `first`: the first signal received, for the routing spot check. */
+export interface Client { ws: WebSocket; peer: string; received: number; first?: { from?: string; to?: string } }
 
 /** Opens a WebSocket, answers the challenge, resolves once joined. */
 export function joinClient(port: number, room: Room, peer: string, onMessage?: (c: Client) => void): Promise<Client> {
@@ -82,7 +84,7 @@ export function joinClient(port: number, room: Room, peer: string, onMessage?: (
     });
     ws.on('message', (data) => {
       if (joined) {
-        if (c.received++ === 0) c.firstFrom = (JSON.parse(data.toString()) as { from?: string }).from;
+        if (c.received++ === 0) c.first = JSON.parse(data.toString()) as { from?: string; to?: string };
         onMessage?.(c);
         return;
       }
@@ -153,10 +155,12 @@ export async function measureRelay(ports: number[], cpuSources: CpuSource[], mes
   const system = cpu1.system - cpu0.system;
   const cpu = (user + system) / 1e6;
 
-  // Spot check: every receiver got traffic from its left neighbour only.
+  // Spot check: every receiver got traffic from its left neighbour (the bare forwarder passes
+  // frames on unchanged, so there it is the `to` that must name the receiver).
   for (const peers of rooms) {
     peers.forEach((c, i) => {
-      if (c.firstFrom !== peers[(i + PEERS - 1) % PEERS]!.peer) throw new Error(`${label}: misrouted message to ${c.peer}`);
+      const ok = c.first?.from !== undefined ? c.first.from === peers[(i + PEERS - 1) % PEERS]!.peer : c.first?.to === c.peer;
+      if (!ok) throw new Error(`${label}: misrouted message to ${c.peer}`);
     });
   }
   for (const c of rooms.flat()) c.ws.terminate();

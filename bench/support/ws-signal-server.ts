@@ -1,12 +1,16 @@
 /**
- * Baseline for bench/signal.ts: the same signaling protocol served by the `ws` package on
+ * A comparison for bench/signal.ts: the same signaling protocol served by the `ws` package on
  * Node's http server instead of uWebSockets.js. It drives the very same Hub (join check,
- * rooms, limits, forwarding) through a `ws` PeerSocket adapter, so the comparison measures
- * the WebSocket stack, not two different routers.
+ * rooms, limits, forwarding) and the very same CorkedSender as server.ts (frames queued per
+ * socket, written in one corked batch per loop turn), so the comparison measures the WebSocket
+ * stack, not two different routers or two different batching policies. ws's own `send` writes
+ * each frame at once; corking the TCP socket (`net.Socket.cork`, nested corks are counted) turns
+ * a batch into one writev, as uWS's `cork` does.
  */
 import { createServer } from 'node:http';
-import { WebSocketServer, type RawData } from 'ws';
-import { SendResult } from '../../signal-server/src/conn.ts';
+import type { Socket } from 'node:net';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { CorkedSender, type CorkableSocket } from '../../signal-server/src/corked-sender.ts';
 import { Hub } from '../../signal-server/src/hub.ts';
 import { resolveLimits, type Limits } from '../../signal-server/src/limits.ts';
 import { makeLogger } from '../../signal-server/src/log.ts';
@@ -18,6 +22,29 @@ export interface WsSignalServer {
   close(): Promise<void>;
 }
 
+/** A `ws` socket as CorkedSender wants it; `limit` plays the part of uWS's maxBackpressure. */
+export function corkable(ws: WebSocket, tcp: Socket, limit: number): CorkableSocket {
+  return {
+    getBufferedAmount: () => ws.bufferedAmount,
+    cork: (cb) => {
+      tcp.cork();
+      try {
+        cb();
+      } finally {
+        tcp.uncork();
+      }
+    },
+    send: (frame, isBinary) => {
+      if (ws.bufferedAmount > limit) return 2;
+      ws.send(frame, { binary: isBinary });
+      return ws.bufferedAmount > 0 ? 0 : 1;
+    },
+    end: (code, reason) => ws.close(code, reason),
+    close: () => ws.terminate(),
+    ping: () => ws.ping(),
+  };
+}
+
 export async function startWsSignalServer(opts: { host?: string; port?: number; limits?: Partial<Limits> } = {}): Promise<WsSignalServer> {
   const limits = resolveLimits(opts.limits);
   const metrics = new Metrics();
@@ -27,28 +54,26 @@ export async function startWsSignalServer(opts: { host?: string; port?: number; 
     else res.writeHead(404).end();
   });
   const wss = new WebSocketServer({ server: http, path: '/signal', maxPayload: limits.maxFrame, perMessageDeflate: false });
+  const sender = new CorkedSender(limits.maxBackpressure, () => undefined);
   wss.on('connection', (ws, req) => {
     const conn = hub.admit(req.socket.remoteAddress ?? '?');
     if (!conn) {
       ws.close(1013, 'server full');
       return;
     }
+    const socket = sender.socket(corkable(ws, req.socket, limits.maxBackpressure + 2 * limits.maxFrame), () => hub.slowConsumer(conn));
     ws.on('message', (data: RawData, isBinary) => {
       const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
       hub.message(conn, isBinary ? undefined : buf.toString('utf8'), buf.length);
     });
     ws.on('pong', () => hub.pong(conn));
-    ws.on('close', () => hub.closed(conn, ''));
-    ws.on('error', () => hub.closed(conn, '')); // ws closes the socket after an error
-    hub.open(conn, {
-      send: (text) => {
-        if (ws.bufferedAmount > limits.maxBackpressure) return SendResult.Dropped;
-        ws.send(text);
-        return ws.bufferedAmount > 0 ? SendResult.Buffered : SendResult.Sent;
-      },
-      end: (code, reason) => ws.close(code, reason),
-      ping: () => ws.ping(),
-    });
+    const closed = () => {
+      socket.closed();
+      hub.closed(conn, '');
+    };
+    ws.on('close', closed);
+    ws.on('error', closed); // ws closes the socket after an error
+    hub.open(conn, socket);
   });
   const sweeper = setInterval(() => hub.sweep(), Math.max(50, Math.min(limits.joinTimeoutMs, limits.idleTimeoutMs) / 4));
   sweeper.unref();

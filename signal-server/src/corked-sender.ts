@@ -11,19 +11,37 @@
  * Backpressure: a frame is refused (SendResult.Dropped → the hub closes that client with 4009)
  * when what uWS already buffers plus what is queued here exceeds maxBackpressure, so the queue
  * is bounded like uWS's own buffer.
+ *
+ * The socket is structural (`CorkableSocket`, which uWS's WebSocket satisfies) so that the
+ * signal benchmark can give its `ws` baseline and its bare forwarder exactly this batching.
  */
-import type { WebSocket } from 'uWebSockets.js';
 import { SendResult, type PeerSocket } from './conn.ts';
 
+/** A text frame, as a string or as its UTF-8 bytes (the benchmark's bare forwarder never decodes them). */
+export type Frame = string | Uint8Array;
+
+/** What CorkedSender needs of a socket; uWS's WebSocket has exactly this. */
+export interface CorkableSocket {
+  getBufferedAmount(): number;
+  /** Runs `cb`; the frames it sends go out in one write. */
+  cork(cb: () => void): unknown;
+  /** 2: dropped for backpressure (uWS's convention). */
+  send(frame: Frame, isBinary: boolean, compress: boolean): number;
+  end(code: number, reason: string): void;
+  close(): void;
+  ping(): unknown;
+}
+
 interface Queue {
-  ws: WebSocket<unknown>;
-  texts: string[];
+  ws: CorkableSocket;
+  texts: Frame[];
   bytes: number;
   dead: boolean;
   onDropped: () => void;
 }
 
 export interface CorkedSocket extends PeerSocket {
+  send(frame: Frame): number;
   /** The uWS close handler ran: forget queued frames, never touch the socket again. */
   closed(): void;
 }
@@ -38,7 +56,7 @@ export class CorkedSender {
   ) {}
 
   /** `onDropped` runs (from the flush) if uWS still refuses a frame for backpressure. */
-  socket(ws: WebSocket<unknown>, onDropped: () => void): CorkedSocket {
+  socket(ws: CorkableSocket, onDropped: () => void): CorkedSocket {
     const q: Queue = { ws, texts: [], bytes: 0, dead: false, onDropped };
     return {
       send: (text) => {
