@@ -32,15 +32,33 @@ async function dropPhotos(page: Page, photos: Array<{ name: string; date: string
     for (const p of list) {
       const c = new OffscreenCanvas(640, 480);
       const g = c.getContext('2d')!;
-      g.fillStyle = `hsl(${p.hue} 70% 50%)`;
+      // A small landscape: sky, sun, hills (something to look at in the screenshots).
+      const sky = g.createLinearGradient(0, 0, 0, 480);
+      sky.addColorStop(0, `hsl(${p.hue} 70% 75%)`);
+      sky.addColorStop(1, `hsl(${p.hue + 40} 60% 45%)`);
+      g.fillStyle = sky;
       g.fillRect(0, 0, 640, 480);
-      g.fillStyle = '#fff';
-      g.fillRect(100 + p.hue % 300, 100, 120, 200);
+      g.fillStyle = '#ffe9a8';
+      g.beginPath();
+      g.arc(140 + (p.hue % 300), 140, 60, 0, Math.PI * 2);
+      g.fill();
+      g.fillStyle = `hsl(${p.hue + 90} 45% 30%)`;
+      g.beginPath();
+      g.moveTo(0, 480);
+      g.quadraticCurveTo(200, 260, 400, 380);
+      g.quadraticCurveTo(520, 300, 640, 360);
+      g.lineTo(640, 480);
+      g.fill();
       const blob = await c.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
       dt.items.add(new File([blob], p.name, { type: 'image/jpeg', lastModified: Date.parse(p.date) }));
     }
     drop.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, composed: true, cancelable: true }));
   }, photos);
+}
+
+/** README's screenshots: `FV_SCREENSHOTS=docs/screenshots npm run test:e2e -- e2e/family-app.spec.ts`. */
+async function shot(page: Page, name: string) {
+  if (process.env.FV_SCREENSHOTS) await page.screenshot({ path: `${process.env.FV_SCREENSHOTS}/${name}.png` });
 }
 
 async function noViolations(page: Page, what: string) {
@@ -101,6 +119,7 @@ test('timeline, viewer and albums at phone size', async () => {
     await expect(page.locator('fv-timeline nav.scrub button')).toHaveText(['2026', '2025']);
     await noSidewaysScroll(page, 'timeline');
     await noViolations(page, 'timeline');
+    await shot(page, 'timeline');
 
     // The viewer: the newest photo, then the next by arrow key and back by swipe.
     await page.locator('fv-timeline button.cell').first().click();
@@ -111,6 +130,7 @@ test('timeline, viewer and albums at phone size', async () => {
     await expect(page.locator('#viewer-img')).toHaveAttribute('alt', 'garden.jpg');
     await expect(page.locator('#viewer-download')).toHaveAttribute('download', 'garden.jpg');
     await noViolations(page, 'viewer');
+    await shot(page, 'viewer');
     await page.keyboard.press('ArrowRight');
     await expect(page.locator('#viewer-position')).toHaveText('2 of 3');
     await expect(page.locator('#viewer-title')).toHaveText('kite.jpg', { timeout: 30_000 });
@@ -151,6 +171,7 @@ test('timeline, viewer and albums at phone size', async () => {
     await expect(page.locator('#album-list li').first()).toContainText('3 photos');
     await expect(page.locator('#album-list li img')).toHaveCount(1, { timeout: 30_000 });
     await noViolations(page, 'albums');
+    await shot(page, 'albums');
     await noSidewaysScroll(page, 'albums');
     await page.locator('#albums-new').click();
     await page.locator('fv-dialog input').fill('Garden 2026');
@@ -171,6 +192,8 @@ test('timeline, viewer and albums at phone size', async () => {
     const link = await page.locator('#member-invite').inputValue({ timeout: 30_000 });
     expect(link).toMatch(/#join=fv\./);
     await expect(page.locator('fv-members fv-share-code img.qr')).toBeVisible();
+    await page.locator('fv-members fv-share-code img.qr').scrollIntoViewIfNeeded();
+    await shot(page, 'invite');
     await page.locator('fv-members fv-share-code button.copy').click();
     await expect(page.locator('fv-members fv-share-code .note')).toHaveText('Invite link copied.');
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(link);

@@ -40,7 +40,9 @@ export class FvApp extends LitElement {
     header img { width: 2rem; height: 2rem; }
     h1 { font-size: 1.2rem; margin: 0; flex: 1; min-width: 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
     header button { background: rgb(255 255 255 / 0.15); padding: 0.4rem 0.75rem; }
-    .net { font-size: 0.8rem; opacity: 0.9; }
+    .net { font-size: 0.8rem; opacity: 0.9; white-space: nowrap; }
+    .offline { margin: 0 -1rem 0.25rem; padding: 0.3rem 1rem; font-size: 0.85rem; background: #fbf1d9; color: #4a3b12; }
+    @media (prefers-color-scheme: dark) { .offline { background: #3a3220; color: #f3e6c4; } }
     main { flex: 1; min-height: 0; padding: 0.5rem 1rem; max-width: 72rem; width: 100%; margin: 0 auto; box-sizing: border-box; }
     main.fill { display: flex; flex-direction: column; height: calc(100dvh - 7.5rem); padding-bottom: 0; }
     main.fill > fv-timeline-screen { flex: 1; min-height: 0; }
@@ -140,10 +142,11 @@ export class FvApp extends LitElement {
       <header>
         <img src="/icons/icon-192.png" alt="" />
         <h1>Family Vault</h1>
-        <span class="net" id="network">${this.network === 'online' ? 'Online' : 'Offline: changes stay on this device'}</span>
+        <span class="net" id="network" role="status">${this.network === 'online' ? 'Online' : 'Offline'}</span>
         ${inVault ? html`<button id="lock" @click=${() => void this.app!.lock()}>Lock</button>` : ''}
       </header>
       <main id="main" class=${inVault && this.tab === 'timeline' ? 'fill' : ''}>
+        ${this.network === 'offline' ? html`<p class="offline" id="offline-note">Offline: what you add stays on this device and syncs when you are back online.</p>` : ''}
         ${this.#body()}
         ${inVault ? '' : html`<p id="shell-ready" class="muted">Your photos are encrypted on this device before they go anywhere.</p>`}
       </main>
