@@ -4,7 +4,7 @@
  * benchmark. Driven by e2e/crypto.spec.ts and bench/crypto-ingest.ts via window.fvCrypto.
  */
 import { directApi } from '../../web/src/crypto/api.ts';
-import { startCryptoWorker } from '../../web/src/crypto/client.ts';
+import { sealingHelperCount, startCryptoWorker } from '../../web/src/crypto/client.ts';
 import { makeCryptoSuite } from '../../web/src/crypto/crypto.suite.ts';
 import { runCryptoIngestBench } from '../../web/src/crypto/bench.ts';
 import { runCases } from './run-cases.ts';
@@ -26,7 +26,7 @@ async function bench(mib: number, where: 'worker' | 'page' = 'worker') {
   if (where === 'page') return runCryptoIngestBench({ mib });
   const client = startCryptoWorker();
   try {
-    return await runCryptoIngestBench({ mib, api: client });
+    return await runCryptoIngestBench({ mib, api: client, workers: 1 + sealingHelperCount() });
   } finally {
     client.close();
   }
