@@ -8,6 +8,8 @@ import {
 
 /** How far beyond the viewport months and rows are laid out, px. */
 const MARGIN = 800;
+/** Thumbnails being decrypted at once: enough to keep the crypto worker busy, few enough that a jump does not wait behind cells scrolled past. */
+const LOADS = 6;
 
 /**
  * The timeline: every photo the member can read, newest first, in months and days with sticky
@@ -30,6 +32,11 @@ export class FvTimeline extends LitElement {
   private width = 0;
   private grouping = 0;
   private readonly resize = new ResizeObserver(() => this.#measure());
+  /** Keys laid out in the last render: a queued thumbnail not among them is skipped. */
+  #wanted = new Set<string>();
+  #queue: string[] = [];
+  #loading = 0;
+  #tickPending = false;
 
   static override styles = css`
     :host { display: flex; position: relative; height: 100%; min-height: 0; }
@@ -127,6 +134,29 @@ export class FvTimeline extends LitElement {
     }
   }
 
+  #pump() {
+    while (this.#loading < LOADS && this.#queue.length) {
+      const key = this.#queue.shift()!;
+      if (!this.#wanted.has(key) || this.cache.peek(key)) continue;
+      this.#loading++;
+      void this.cache.get(key).then((u) => {
+        this.#loading--;
+        if (u) this.#redrawSoon();
+        this.#pump();
+      });
+    }
+  }
+
+  /** Thumbnails arrive one message at a time: one render per frame shows all that came. */
+  #redrawSoon() {
+    if (this.#tickPending) return;
+    this.#tickPending = true;
+    requestAnimationFrame(() => {
+      this.#tickPending = false;
+      this.tick++;
+    });
+  }
+
   #open(index: number) {
     this.dispatchEvent(new CustomEvent('open-photo', { detail: index, bubbles: true, composed: true }));
   }
@@ -152,7 +182,11 @@ export class FvTimeline extends LitElement {
     const marks = yearMarks(this.months, this.total);
     const currentYear = monthsIn(this.months, from + MARGIN, from + MARGIN + 1)[0]?.year;
     void this.tick;
-    return html`
+    this.#wanted = new Set();
+    const missing: Array<[string, number]> = [];
+    const el = this.#scroller;
+    const centre = el ? el.scrollTop + el.clientHeight / 2 : 0;
+    const shown = html`
       <div class="scroller" @scroll=${this.#onScroll} @keydown=${this.#keydown}>
         <div class="spacer" style="height:${this.total}px">
           ${visible.map((m) => {
@@ -165,7 +199,8 @@ export class FvTimeline extends LitElement {
               ${cells.map((c) => {
                 const item = this.items[c.index]!;
                 const url = this.cache.peek(item.key);
-                if (!url) void this.cache.get(item.key).then((u) => u && this.tick++);
+                this.#wanted.add(item.key);
+                if (!url) missing.push([item.key, Math.abs(m.top + c.top - centre)]);
                 const when = new Date(item.taken).toLocaleString(undefined, { dateStyle: 'long', timeStyle: 'short' });
                 return html`<div role="listitem"><button class="cell" data-index=${c.index} data-key=${item.key}
                     style="top:${c.top + 1}px;left:${c.left + 1}px;width:${g.cell - 2}px;height:${g.cell - 2}px"
@@ -182,6 +217,10 @@ export class FvTimeline extends LitElement {
         ${marks.map((y) => html`<button aria-current=${y.year === currentYear ? 'true' : 'false'} @click=${() => this.jumpTo(y.top)}>${y.year}</button>`)}
       </nav>` : nothing}
     `;
+    // What is missing now, nearest the middle of the view first; what scrolled away is dropped.
+    this.#queue = missing.sort((a, b) => a[1] - b[1]).map(([k]) => k);
+    queueMicrotask(() => this.#pump());
+    return shown;
   }
 }
 

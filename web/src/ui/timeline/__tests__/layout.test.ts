@@ -55,12 +55,30 @@ describe('timeline layout', () => {
     let yields = 0;
     const items = sortItems(library(100_000, 15 * 365));
     const months = await groupItems(items, 5000, async () => void yields++);
-    expect(yields).toBe(19);
+    expect(yields).toBe(20);
     expect(months.reduce((s, m) => s + m.count, 0)).toBe(100_000);
     const total = measure(months, geometry(320));
     expect(total).toBeLessThan(MAX_SCROLL_HEIGHT);
     expect(yearMarks(months, total).length).toBe(16);
     // Jumping anywhere finds its month by binary search.
     for (const at of [0, total / 3, total - 1]) expect(monthsIn(months, at, at + 1).length).toBe(1);
+  });
+});
+
+describe('sortItems', () => {
+  it('orders exactly as the comparator would (newest first, ties by key), fast', () => {
+    const rnd = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const r = rnd(7);
+    // Many ties within a second and exact duplicates, dates from 1970 to 2100, and unknown (0).
+    const items: TimelineItem[] = Array.from({ length: 50_000 }, (_, i) => ({
+      key: `a${Math.floor(r() * 1e6)}/${i}`,
+      taken: i % 97 === 0 ? 0 : Math.floor(r() * 4.1e12) - (i % 5 === 0 ? (i % 1000) : 0),
+    }));
+    const expected = items.slice().sort((a, b) => b.taken - a.taken || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const t0 = performance.now();
+    const got = sortItems(items.slice());
+    const ms = performance.now() - t0;
+    expect(got.map((i) => i.key)).toEqual(expected.map((i) => i.key));
+    expect(ms).toBeLessThan(1000);
   });
 });
