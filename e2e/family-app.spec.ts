@@ -117,6 +117,9 @@ test('timeline, viewer and albums at phone size', async () => {
     expect(labels[1]).toContain('2 March 2026');
     expect(labels[2]).toContain('24 December 2025');
     await expect(page.locator('fv-timeline nav.scrub button')).toHaveText(['2026', '2025']);
+    // Each photo's op carries its ThumbHash: the placeholder needs no object read.
+    const hashes = await page.locator('fv-timeline').evaluate((el) => (el as unknown as { items: Array<{ placeholder?: string }> }).items.map((i) => i.placeholder ?? ''));
+    for (const h of hashes) expect(h).toMatch(/^[A-Za-z0-9_-]{20,40}$/);
     await noSidewaysScroll(page, 'timeline');
     await noViolations(page, 'timeline');
     await shot(page, 'timeline');

@@ -16,6 +16,8 @@ export interface PhotoMetadata {
   height?: number;
   /** EXIF as JSON-safe values, GPS included (e.g. {latitude, longitude}). */
   exif?: Record<string, unknown>;
+  /** ThumbHash of the picture (base64url): a placeholder that needs no other object. */
+  thumbhash?: string;
   /** hex of the keyed BLAKE3 content tag (EncryptedChunk.contentTag). */
   contentTag?: string;
 }

@@ -76,5 +76,6 @@ export function decodePayload(bytes: Uint8Array): AlbumOpPayload | undefined {
   if (p !== undefined && (p.t !== 'photo.add' || typeof p.photo !== 'string' || typeof p.manifest !== 'string')) return undefined;
   // A date that is not a plausible time is dropped (the timeline then reads the metadata's).
   if (p && p.taken !== undefined && !(typeof p.taken === 'number' && Number.isFinite(p.taken) && Math.abs(p.taken) < 8.64e15)) delete p.taken;
+  if (p && p.placeholder !== undefined && !(typeof p.placeholder === 'string' && /^[A-Za-z0-9_-]{4,64}$/.test(p.placeholder))) delete p.placeholder;
   return p ? { body, photo: p } : { body };
 }

@@ -43,6 +43,8 @@ export interface AddPhotoOp {
   meta: ObjectHash;
   /** When it was taken (EXIF, else the file's date), ms since the epoch: the timeline sorts by it without opening the metadata. Absent in ops written before it existed. */
   taken?: number;
+  /** The thumbnail's ThumbHash (base64url), also in the metadata: the timeline shows it before any object is read. */
+  placeholder?: string;
 }
 
 export interface IngestDeps {
@@ -146,6 +148,7 @@ export class Ingest extends Emitter<IngestEvents> {
         name: file.name, mime, size: file.size,
         ...(exif.takenAt ? { takenAt: exif.takenAt } : file.lastModified ? { takenAt: new Date(file.lastModified).toISOString() } : {}),
         ...(thumb ? { width: thumb.sourceWidth, height: thumb.sourceHeight } : {}),
+        ...(thumb?.placeholder ? { thumbhash: thumb.placeholder } : {}),
         exif: { ...exif },
         contentTag: toHex(tag),
       });
@@ -166,6 +169,7 @@ export class Ingest extends Emitter<IngestEvents> {
         t: 'photo.add', photo, fileId: toBase64Url(fileId), key: toBase64Url(wrappedKey), epoch: album.epoch,
         manifest: manifest!, thumb: thumbHash!, meta: meta!,
         taken: Date.parse(exif.takenAt ?? '') || file.lastModified || record.addedAt,
+        ...(thumb?.placeholder ? { placeholder: thumb.placeholder } : {}),
       });
       return { name: file.name, status: 'added', photo };
     } catch (e) {

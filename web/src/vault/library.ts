@@ -25,6 +25,8 @@ export interface LibraryItem {
   photo: PhotoId;
   /** ms since the epoch; 0 while unknown. */
   taken: number;
+  /** ThumbHash (base64url) to show while the thumbnail decrypts. */
+  placeholder?: string;
 }
 
 export interface AlbumSummary {
@@ -63,7 +65,7 @@ export class Library extends Emitter<LibraryEvents> {
       for (const d of this.#src.photos(album)) {
         const taken = this.#taken(album, d);
         if (!taken) unknown++;
-        out.push({ key: `${album}/${d.photo}`, album, photo: d.photo, taken });
+        out.push({ key: `${album}/${d.photo}`, album, photo: d.photo, taken, ...(d.placeholder ? { placeholder: d.placeholder } : {}) });
       }
     }
     if (unknown) this.#fill();

@@ -1,5 +1,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { thumbHashToDataURL } from 'thumbhash';
+import { fromBase64Url } from '../../core/bytes.ts';
 import type { ThumbCache } from '../thumb-cache.ts';
 import {
   dayLabel, geometry, groupItems, layoutMonth, measure, monthLabel, monthsIn, yearMarks,
@@ -37,6 +39,8 @@ export class FvTimeline extends LitElement {
   #queue: string[] = [];
   #loading = 0;
   #tickPending = false;
+  /** Placeholder images (data: URLs of ThumbHashes), by key; bounded. */
+  #placeholders = new Map<string, string>();
 
   static override styles = css`
     :host { display: flex; position: relative; height: 100%; min-height: 0; }
@@ -157,6 +161,21 @@ export class FvTimeline extends LitElement {
     });
   }
 
+  #placeholder(item: TimelineItem): string | undefined {
+    if (!item.placeholder) return undefined;
+    let url = this.#placeholders.get(item.key);
+    if (!url) {
+      try {
+        url = thumbHashToDataURL(fromBase64Url(item.placeholder));
+      } catch {
+        return undefined; // a malformed hash: the plain cell colour stays
+      }
+      this.#placeholders.set(item.key, url);
+      if (this.#placeholders.size > 2000) this.#placeholders.delete(this.#placeholders.keys().next().value!);
+    }
+    return url;
+  }
+
   #open(index: number) {
     this.dispatchEvent(new CustomEvent('open-photo', { detail: index, bubbles: true, composed: true }));
   }
@@ -205,7 +224,7 @@ export class FvTimeline extends LitElement {
                 return html`<div role="listitem"><button class="cell" data-index=${c.index} data-key=${item.key}
                     style="top:${c.top + 1}px;left:${c.left + 1}px;width:${g.cell - 2}px;height:${g.cell - 2}px"
                     aria-label="Photo, ${when}" @click=${() => this.#open(c.index)}>
-                  ${url ? html`<img src=${url} alt="" decoding="async" />` : nothing}
+                  ${url ? html`<img src=${url} alt="" decoding="async" />` : this.#placeholder(item) ? html`<img class="placeholder" src=${this.#placeholder(item)!} alt="" />` : nothing}
                 </button></div>`;
               })}
               </div>

@@ -10,6 +10,8 @@ export interface TimelineItem {
   key: string;
   /** When it was taken (or added), ms since the epoch. */
   taken: number;
+  /** ThumbHash (base64url) shown until the thumbnail is decrypted. */
+  placeholder?: string;
 }
 
 export interface Day {

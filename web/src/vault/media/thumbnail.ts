@@ -3,6 +3,8 @@
  * createImageBitmap honours EXIF orientation ('from-image'), OffscreenCanvas scales and encodes.
  * HEIC goes through libheif first. The caller encrypts the bytes before they are stored.
  */
+import { rgbaToThumbHash } from 'thumbhash';
+import { toBase64Url } from '../../core/bytes.ts';
 import { decodeHeif, isHeif } from './heic.ts';
 
 export const THUMB_EDGE = 400;
@@ -15,6 +17,20 @@ export interface Thumbnail {
   /** Dimensions of the original as displayed (after orientation). */
   sourceWidth: number;
   sourceHeight: number;
+  /** ThumbHash of the image (base64url, ~25 bytes): the timeline's placeholder while the thumbnail decrypts. */
+  placeholder: string;
+}
+
+/** ThumbHash wants at most 100 px a side. */
+function placeholderOf(source: OffscreenCanvas, width: number, height: number): string {
+  const scale = Math.min(1, 100 / Math.max(width, height));
+  const w = Math.max(1, Math.round(width * scale));
+  const h = Math.max(1, Math.round(height * scale));
+  const small = new OffscreenCanvas(w, h);
+  const ctx = small.getContext('2d');
+  if (!ctx) return '';
+  ctx.drawImage(source, 0, 0, w, h);
+  return toBase64Url(rgbaToThumbHash(w, h, ctx.getImageData(0, 0, w, h).data));
 }
 
 export async function makeImageThumbnail(blob: Blob, edge = THUMB_EDGE): Promise<Thumbnail> {
@@ -39,5 +55,6 @@ export async function scaleToJpeg(bitmap: ImageBitmap, edge = THUMB_EDGE): Promi
   ctx.imageSmoothingQuality = 'high';
   ctx.drawImage(bitmap, 0, 0, width, height);
   const jpeg = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.82 });
-  return { bytes: new Uint8Array(await jpeg.arrayBuffer()), mime: 'image/jpeg', width, height, sourceWidth: sw, sourceHeight: sh };
+  const placeholder = placeholderOf(canvas, width, height);
+  return { bytes: new Uint8Array(await jpeg.arrayBuffer()), mime: 'image/jpeg', width, height, sourceWidth: sw, sourceHeight: sh, placeholder };
 }
