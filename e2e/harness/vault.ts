@@ -3,7 +3,7 @@
  * vault layer as the app does (crypto worker, media worker, OPFS, replication over WebRTC).
  */
 import { startCryptoWorker } from '../../web/src/crypto/client.ts';
-import type { AlbumId, PhotoId } from '../../web/src/core/ids.ts';
+import type { AlbumId, ObjectHash, PeerId, PhotoId } from '../../web/src/core/ids.ts';
 import { fromBase64Url, toBase64Url } from '../../web/src/core/bytes.ts';
 import { openDB } from 'idb';
 import { storageNames } from '../../web/src/storage/layout.ts';
@@ -18,8 +18,12 @@ let album = '';
 const sent = new Map<string, string>(); // photo id → SHA-256 of the original added here
 let servingGate: { release: () => void; restore: () => void } | undefined;
 
-function setEnv(signalUrl: string, iceTransportPolicy: RTCIceTransportPolicy = 'all', iceTimeoutMs?: number) {
-  env = { crypto: startCryptoWorker(), media: new MediaClient(), signalUrl, iceTransportPolicy, weakKdfForTests: true, ...(iceTimeoutMs ? { iceTimeoutMs } : {}) };
+function setEnv(signalUrl: string, iceTransportPolicy: RTCIceTransportPolicy = 'all', iceTimeoutMs?: number, abuseLimit?: number) {
+  env = {
+    crypto: startCryptoWorker(), media: new MediaClient(), signalUrl, iceTransportPolicy, weakKdfForTests: true, ...(iceTimeoutMs ? { iceTimeoutMs } : {}),
+    // The fault rounds raise the abuse limit so that every hostile frame reaches a handler.
+    ...(abuseLimit ? { engineConfigForTests: { abuse: { limit: abuseLimit, decayPerMinute: 0 } } } : {}),
+  };
 }
 
 /** A restored device learns its album from the replicated vault log. */
@@ -36,8 +40,8 @@ async function originalChunks(): Promise<Set<string>> {
 }
 
 const api = {
-  async create(o: { signalUrl: string; passphrase: string; relay?: boolean; name?: string; albumName?: string; iceTimeoutMs?: number }) {
-    setEnv(o.signalUrl, o.relay ? 'relay' : 'all', o.iceTimeoutMs);
+  async create(o: { signalUrl: string; passphrase: string; relay?: boolean; name?: string; albumName?: string; iceTimeoutMs?: number; abuseLimit?: number }) {
+    setEnv(o.signalUrl, o.relay ? 'relay' : 'all', o.iceTimeoutMs, o.abuseLimit);
     const r = await createVault(env, { name: o.name ?? 'Ada', passphrase: o.passphrase, ...(o.albumName ? { albumName: o.albumName } : {}) });
     s = r.session;
     album = r.album;
@@ -70,6 +74,63 @@ const api = {
     return s!.addFiles(album, [new File([blob], name, { type: blob.type })]);
   },
   sentHashes: () => Object.fromEntries(sent),
+  /**
+   * Fault rounds: hands generated photos to the upload queue and returns once it has them (not
+   * when they are photos), so a test can reload the page in the middle. Returns their SHA-256.
+   */
+  async queueGenerated(o: { from: number; count: number; width?: number; height?: number; quality?: number }) {
+    const files: File[] = [];
+    for (let i = o.from; i < o.from + o.count; i++) files.push(await makeJpeg(i, o.width, o.height, o.quality));
+    void s!.addFiles(currentAlbum(), files);
+    return Promise.all(files.map((f) => sha256Hex(f)));
+  },
+  /**
+   * Fault rounds: a storage challenge (docs/replication.md "Proof of storage") to `peer` for every
+   * object of every photo of the album: only a peer holding the exact bytes passes.
+   */
+  async proveAll(peer: string) {
+    const hashes = new Set<string>();
+    for (const p of s!.photos(currentAlbum())) {
+      for (const h of [...(s!.albums.get(album)?.smallHashesOf(p.photo) ?? []), ...(await s!.chunksOf(album, p.photo))]) hashes.add(h);
+    }
+    const results: Record<string, number> = {};
+    const list = [...hashes];
+    for (let i = 0; i < list.length; i += 32) {
+      const rs = await Promise.all(list.slice(i, i + 32).map((h) => s!.node.engine.challenge(peer as PeerId, h as ObjectHash)));
+      for (const r of rs) results[r] = (results[r] ?? 0) + 1;
+    }
+    return { objects: list.length, results };
+  },
+  /** The upload queue: files saved and not yet photos, and how far the current run is. */
+  queueState: () => s!.uploads.state,
+  /** SHA-256 of every original in the album, decrypted (for the fault rounds' lost/doubled count). */
+  async albumHashes() {
+    const out: string[] = [];
+    for (const p of s!.photos(currentAlbum())) out.push(await sha256Hex(await s!.original(album, p.photo)));
+    return out;
+  },
+  /**
+   * Whether the upload spool holds anything of these files in the clear: their names, or 32 bytes
+   * from inside each (the spool must hold only ciphertext).
+   */
+  async spoolPlaintext(o: { vaultId: string; names: string[]; from: number; count: number; width?: number; height?: number; quality?: number }) {
+    const needles: Uint8Array[] = o.names.map((n) => new TextEncoder().encode(n));
+    for (let i = o.from; i < o.from + o.count; i++) needles.push(new Uint8Array(await (await makeJpeg(i, o.width, o.height, o.quality)).arrayBuffer()).slice(1000, 1032));
+    const db = await openDB(storageNames(o.vaultId).uploadsDb);
+    const values: Uint8Array[] = [];
+    for (const v of await db.getAll('parts')) values.push(new Uint8Array(v as ArrayBuffer));
+    for (const e of await db.getAll('entries')) values.push((e as { header: Uint8Array }).header, new TextEncoder().encode(JSON.stringify(e)));
+    db.close();
+    const has = (hay: Uint8Array, n: Uint8Array) => {
+      outer: for (let i = 0; i + n.length <= hay.length; i++) {
+        if (hay[i] !== n[0]) continue;
+        for (let k = 1; k < n.length; k++) if (hay[i + k] !== n[k]) continue outer;
+        return true;
+      }
+      return false;
+    };
+    return { parts: values.length, hits: needles.filter((n) => values.some((v) => has(v, n))).length };
+  },
   /** A relay invite enrols one home: each home needs its own. */
   relayInvite: () => s!.relayInvite(),
   memberInvite: (role?: 'admin' | 'contributor' | 'viewer' | 'device') => s!.memberInvite(role),
@@ -103,7 +164,7 @@ const api = {
   async backedUpOn(photo: string) {
     return s!.backedUpOn(album, photo as PhotoId);
   },
-  peers: () => s!.node.engine.peers().map((p) => ({ peerId: p.peerId, role: p.role, transport: p.transport, state: p.state, refusal: p.refusal, bytesIn: p.bytesIn, bytesOut: p.bytesOut })),
+  peers: () => s!.node.engine.peers().map((p) => ({ peerId: p.peerId, role: p.role, transport: p.transport, state: p.state, refusal: p.refusal, bytesIn: p.bytesIn, bytesOut: p.bytesOut, abuse: p.abuse })),
   /** Transfer jobs; a failed one carries its reason (lastError) and when it is retried. */
   jobs: () => s!.node.engine.jobs().map((j) => ({
     state: j.state, dir: j.dir, peer: j.peer, hash: j.hash.slice(0, 12), size: j.size, attempts: j.attempts,
