@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { launchChromium } from './support/chromium.ts';
 import { startSignalServer, type SignalServer } from './support/processes.ts';
+import { confirmRecovery } from './support/app-ui.ts';
 
 let server: SignalServer | undefined;
 test.afterEach(async () => {
@@ -38,7 +39,7 @@ test('create a vault, add photos, view, lock and unlock', async () => {
     const phrase = page.locator('#recovery-phrase');
     await expect(phrase).toBeVisible({ timeout: 30_000 });
     expect((await phrase.textContent())!.trim().split(/\s+/)).toHaveLength(24);
-    await page.locator('#recovery-done').click();
+    await confirmRecovery(page);
     // A new vault opens on the timeline; photos are added in an album.
     await page.locator('#tab-albums').click();
 
@@ -187,7 +188,7 @@ test('a new family member joins from an invite link and sees the album once the 
     await a!.locator('#pass').fill('correct horse battery');
     await a!.locator('#pass2').fill('correct horse battery');
     await a!.locator('#create-btn').click();
-    await a!.locator('#recovery-done').click({ timeout: 30_000 });
+    await confirmRecovery(a!);
     await a!.locator('#tab-albums').click();
     await a!.locator('#picker').setInputFiles([{ name: 'beach.jpg', mimeType: 'image/jpeg', buffer: readFileSync('e2e/fixtures/beach.jpg') }]);
     await expect(a!.locator('#count')).toHaveText('1 photos', { timeout: 30_000 });
@@ -211,7 +212,7 @@ test('a new family member joins from an invite link and sees the album once the 
     await b!.locator('#jname').fill('Grandpa');
     await b!.locator('#jpass').fill('another good passphrase');
     await b!.locator('#join-btn').click();
-    await b!.locator('#recovery-done').click({ timeout: 30_000 });
+    await confirmRecovery(b!);
     expect(new URL(b!.url()).hash).toBe(''); // the invite does not linger in the address bar
     // A first-run screen that says what to wait for, and what to do.
     await expect(b!.locator('#timeline-empty')).toContainText('Nobody has shared an album with you yet');

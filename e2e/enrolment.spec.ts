@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium } from './support/chromium.ts';
 import { freePort, repoRoot, spawnUntil, type Running } from './support/processes.ts';
+import { confirmRecovery } from './support/app-ui.ts';
 
 let start: (Running & { url: string }) | undefined;
 let dir: string | undefined;
@@ -38,7 +39,7 @@ async function createVault(page: Page, name: string) {
   await page.locator('#pass2').fill('correct horse battery');
   await page.getByRole('button', { name: 'Create vault' }).click();
   await expect(page.locator('#recovery-phrase')).toBeVisible({ timeout: 30_000 });
-  await page.locator('#recovery-done').click();
+  await confirmRecovery(page);
   // Where the family server's state shows: "Devices & homes", or the Family screen once that holds devices too.
   const devices = page.getByRole('button', { name: 'Devices & homes', exact: true });
   await (await devices.count() ? devices : page.getByRole('button', { name: 'Family', exact: true })).click();

@@ -9,6 +9,7 @@ import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { launchChromium } from './support/chromium.ts';
 import { startSignalServer, type SignalServer } from './support/processes.ts';
+import { confirmRecovery } from './support/app-ui.ts';
 
 let server: SignalServer | undefined;
 test.afterEach(async () => {
@@ -22,7 +23,17 @@ async function createVault(page: Page) {
   await page.locator('#pass2').fill('correct horse battery');
   await page.locator('#create-btn').click();
   await expect(page.locator('#recovery-phrase')).toBeVisible({ timeout: 30_000 });
+  // The app asks for two of the words; a wrong one is named next to the field, which gets focus.
+  await page.locator('#recovery-written').click();
+  const first = page.locator('fv-recovery input.word').first();
+  await expect(first).toBeFocused();
+  await first.fill('notaword');
   await page.locator('#recovery-done').click();
+  await expect(page.locator('#recovery-error')).toContainText(/^Word \d+ does not match/);
+  await expect(first).toBeFocused();
+  await expect(page.locator('#recovery-phrase')).toHaveCount(0); // hidden while checking
+  await page.locator('#recovery-back').click();
+  await confirmRecovery(page);
 }
 
 /** Drops JPEGs drawn in the page, each with its own date (the file's), on the album's drop zone. */
@@ -96,6 +107,10 @@ test('timeline, viewer and albums at phone size', async () => {
     await expect(page.locator('#tab-timeline')).toHaveAttribute('aria-current', 'page');
     await expect(page.locator('#timeline-empty')).toContainText('No photos yet');
     await noSidewaysScroll(page, 'empty timeline');
+    // Next steps can wait: "Invite your family" leads to Family, where the invite is made.
+    await page.locator('#start-invite').click();
+    await expect(page.locator('#tab-members')).toHaveAttribute('aria-current', 'page');
+    await expect(page.locator('#make-member-invite')).toBeVisible();
 
     // Albums opens the album used last; add three photos from two years.
     await page.locator('#tab-albums').click();

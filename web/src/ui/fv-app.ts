@@ -10,6 +10,7 @@ import './fv-members.ts';
 import './fv-storage.ts';
 import './timeline/fv-timeline-screen.ts';
 import './albums/fv-albums.ts';
+import './onboarding/fv-recovery.ts';
 import { shared } from './styles.ts';
 
 /** timeline: "Photos"; albums: the list, or the open album; members: "Family" (people, devices, homes); storage: "Settings". */
@@ -102,12 +103,7 @@ export class FvApp extends LitElement {
       case 'unlock':
         return html`<fv-unlock .app=${app}></fv-unlock>`;
       case 'recovery':
-        return html`<section class="card" id="recovery">
-          <h2>Write down your recovery phrase</h2>
-          <p>If you forget your passphrase, these 24 words are the only way back into your vault. Keep them on paper, somewhere safe. They are shown once.</p>
-          <p id="recovery-phrase" style="font-family:monospace;font-size:1.1rem">${app.recoveryPhrase}</p>
-          <button id="recovery-done" @click=${() => app.recoveryNoted()}>I wrote it down</button>
-        </section>`;
+        return html`<fv-recovery .phrase=${app.recoveryPhrase ?? ''} @done=${() => app.recoveryNoted()}></fv-recovery>`;
       default:
         return this.#tabBody(app);
     }
@@ -116,7 +112,7 @@ export class FvApp extends LitElement {
   #tabBody(app: AppController) {
     switch (this.tab) {
       case 'timeline':
-        return html`<fv-timeline-screen .app=${app}></fv-timeline-screen>`;
+        return html`<fv-timeline-screen .app=${app} @go-tab=${(e: CustomEvent<Tab>) => this.#go(e.detail)}></fv-timeline-screen>`;
       case 'albums':
         if (!this.albumOpen) {
           return html`<fv-albums .app=${app} @open-album=${(e: CustomEvent<string>) => { app.album = e.detail; this.albumOpen = e.detail; }}></fv-albums>`;

@@ -88,8 +88,14 @@ export class FvTimelineScreen extends LitElement {
         <p>Or start an album of your own under <b>Albums</b>.</p></section>`;
     }
     if (!this.items.length) {
+      const go = (tab: string) => this.dispatchEvent(new CustomEvent('go-tab', { detail: tab, bubbles: true, composed: true }));
       return html`<section class="card" id="timeline-empty"><h2>No photos yet</h2>
-        <p>Open <b>Albums</b>, choose an album and press <b>Add photos</b>. They are encrypted on this device before they go anywhere.</p></section>`;
+        <p>Open <b>Albums</b>, choose an album and press <b>Add photos</b>. They are encrypted on this device before they go anywhere.</p>
+        <p class="row"><button id="start-add" @click=${() => go('albums')}>Add photos</button></p></section>
+        ${this.app.canWrite('') ? html`<section class="card" id="next-steps"><h2>Next steps</h2>
+          <p><b>Invite your family</b>: each person gets a link or a QR code that works once. <b>Set up a home</b>: a small computer at home that keeps an encrypted copy of every photo, so nothing is lost with a phone. Both are under <b>Family</b>, whenever you are ready.</p>
+          <p class="row"><button class="quiet" id="start-invite" @click=${() => go('members')}>Invite your family</button>
+          <button class="quiet" id="start-home" @click=${() => go('members')}>Set up a home</button></p></section>` : ''}`;
     }
     const item = this.items[this.open];
     return html`
