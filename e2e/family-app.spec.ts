@@ -7,6 +7,7 @@
  */
 import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
+import { readFileSync } from 'node:fs';
 import { launchChromium } from './support/chromium.ts';
 import { startSignalServer, type SignalServer } from './support/processes.ts';
 import { confirmRecovery } from './support/app-ui.ts';
@@ -222,11 +223,42 @@ test('timeline, viewer and albums at phone size', async () => {
     await noViolations(page, 'family');
     await noSidewaysScroll(page, 'family');
 
+    // Selecting: Space on a photo, Shift+click another for the range; Download makes one zip of
+    // the originals under their own names.
+    await page.locator('#tab-timeline').click();
+    await page.locator('fv-timeline button.cell[data-index="0"]').focus();
+    await page.keyboard.press(' ');
+    await expect(page.locator('#selection-count')).toHaveText('1 selected');
+    await page.locator('fv-timeline button.cell[data-index="2"]').click({ modifiers: ['Shift'] });
+    await expect(page.locator('#selection-count')).toHaveText('3 selected');
+    await expect(page.locator('fv-timeline button.cell[aria-pressed="true"]')).toHaveCount(3);
+    await noViolations(page, 'selection');
+    const zipped = page.waitForEvent('download');
+    await page.locator('#selection-download').click();
+    const zip = await zipped;
+    expect(zip.suggestedFilename()).toBe('Family Vault, 3 photos.zip');
+    const bytes = readFileSync((await zip.path())!);
+    expect(bytes.subarray(0, 4).toString('latin1')).toBe('PK\x03\x04');
+    for (const name of ['garden.jpg', 'kite.jpg', 'christmas.jpg']) expect(bytes.includes(Buffer.from(name))).toBe(true);
+    // A click while selecting selects (no viewer); Cancel ends the selection.
+    await page.locator('fv-timeline button.cell[data-index="1"]').click();
+    await expect(page.locator('#selection-count')).toHaveText('2 selected');
+    await expect(page.locator('fv-viewer')).toHaveCount(0);
+    await page.locator('#selection-clear').click();
+    await expect(page.locator('#timeline-count')).toHaveText('3 photos');
+
     // At 320 px nothing scrolls sideways either.
     await page.setViewportSize({ width: 320, height: 600 });
     await page.locator('#tab-timeline').click();
     await expect(page.locator('fv-timeline button.cell')).toHaveCount(3);
     await noSidewaysScroll(page, 'timeline at 320 px');
+    // Deleting a selection asks first, in the app's own dialog.
+    await page.locator('fv-timeline button.cell[data-index="2"]').focus();
+    await page.keyboard.press(' ');
+    await page.locator('#selection-delete').click();
+    await page.getByRole('alertdialog', { name: 'Delete 1 photo?' }).getByRole('button', { name: 'Delete' }).click();
+    await expect(page.locator('#timeline-count')).toHaveText('2 photos', { timeout: 30_000 });
+    await expect(page.locator('fv-timeline section h3')).toHaveText(['March 2026']);
   } finally {
     await browser.close();
   }

@@ -1,3 +1,4 @@
+import { downloadZip } from 'client-zip';
 import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { AppController } from '../../vault/app-controller.ts';
@@ -21,7 +22,12 @@ export class FvTimelineScreen extends LitElement {
   @state() items: LibraryItem[] = [];
   @state() open = -1;
   @state() focusIndex = -1;
-  @state() asking: 'delete' | undefined;
+  @state() asking: 'delete' | 'delete-selected' | undefined;
+  /** Keys of the selected photos, and where a Shift range starts. */
+  @state() selected = new Set<string>();
+  #anchor = -1;
+  @state() busy = '';
+  @state() error = '';
   cache = new ThumbCache((key) => {
     const [album, photo] = key.split('/') as [string, string];
     return this.app.session!.thumbnail(album, photo as never);
@@ -34,6 +40,9 @@ export class FvTimelineScreen extends LitElement {
     fv-timeline { flex: 1; min-height: 0; }
     .head { display: flex; align-items: baseline; gap: 0.5rem; padding: 0 0.5rem; }
     h2 { margin: 0.25rem 0; font-size: 1.2rem; }
+    .selbar { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; padding: 0.25rem 0.5rem; background: #e7efe9; border-radius: 0.6rem; }
+    .selbar .count { font-weight: 700; flex: 1; min-width: 6rem; }
+    @media (prefers-color-scheme: dark) { .selbar { background: #26302c; } }
   `];
 
   override connectedCallback() {
@@ -72,6 +81,80 @@ export class FvTimelineScreen extends LitElement {
     };
   }
 
+  #onSelect(index: number, range: boolean) {
+    const next = new Set(this.selected);
+    if (range && this.#anchor >= 0) {
+      const [a, b] = this.#anchor < index ? [this.#anchor, index] : [index, this.#anchor];
+      for (let i = a; i <= b; i++) next.add(this.items[i]!.key);
+    } else {
+      const key = this.items[index]!.key;
+      if (next.has(key)) next.delete(key);
+      else next.add(key);
+      this.#anchor = index;
+    }
+    this.selected = next;
+  }
+
+  #clearSelection() {
+    this.selected = new Set();
+    this.#anchor = -1;
+  }
+
+  #chosen(): LibraryItem[] {
+    return this.items.filter((i) => this.selected.has(i.key));
+  }
+
+  /** The originals of the selection as one zip, each under its own name (a second "IMG_1.jpg" becomes "IMG_1 (2).jpg"). */
+  async #download() {
+    const chosen = this.#chosen();
+    const s = this.app.session!;
+    const used = new Map<string, number>();
+    const unique = (name: string) => {
+      const n = (used.get(name) ?? 0) + 1;
+      used.set(name, n);
+      if (n === 1) return name;
+      const dot = name.lastIndexOf('.');
+      return dot > 0 ? `${name.slice(0, dot)} (${n})${name.slice(dot)}` : `${name} (${n})`;
+    };
+    this.error = '';
+    const progress = (i: number) => (this.busy = `Preparing the download: ${i + 1} of ${chosen.length}…`);
+    async function* files() {
+      for (let i = 0; i < chosen.length; i++) {
+        progress(i);
+        const f = await s.original(chosen[i]!.album, chosen[i]!.photo);
+        yield { name: unique(f.name || 'photo'), lastModified: new Date(f.lastModified || Date.now()), input: f };
+      }
+    }
+    try {
+      const blob = await downloadZip(files()).blob();
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(blob);
+      a.download = `Family Vault, ${chosen.length} photo${chosen.length === 1 ? '' : 's'}.zip`;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
+      this.busy = '';
+    } catch (e) {
+      this.busy = '';
+      this.error = `The download could not be made: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+
+  async #deleteSelected() {
+    this.asking = undefined;
+    const chosen = this.#chosen();
+    const s = this.app.session!;
+    try {
+      for (let i = 0; i < chosen.length; i++) {
+        this.busy = `Deleting ${i + 1} of ${chosen.length}…`;
+        await s.removePhoto(chosen[i]!.album, chosen[i]!.photo);
+      }
+      this.#clearSelection();
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e);
+    }
+    this.busy = '';
+  }
+
   async #delete() {
     this.asking = undefined;
     const item = this.items[this.open];
@@ -99,13 +182,25 @@ export class FvTimelineScreen extends LitElement {
     }
     const item = this.items[this.open];
     return html`
-      <div class="head"><h2 id="timeline-title">Photos</h2><span class="muted" id="timeline-count">${this.items.length} photos</span></div>
-      <fv-timeline .items=${this.items} .cache=${this.cache} .focusIndex=${this.focusIndex}
-        @open-photo=${(e: CustomEvent<number>) => (this.open = e.detail)}></fv-timeline>
+      ${this.selected.size ? html`<div class="selbar" role="toolbar" aria-label="Selected photos" @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && this.#clearSelection()}>
+          <h2 class="count" id="selection-count" aria-live="polite">${this.selected.size} selected</h2>
+          <button id="selection-download" ?disabled=${!!this.busy} @click=${() => void this.#download()}>Download</button>
+          ${this.#chosen().every((i) => this.app.canWrite(i.album)) ? html`<button class="danger" id="selection-delete" ?disabled=${!!this.busy} @click=${() => (this.asking = 'delete-selected')}>Delete</button>` : ''}
+          <button class="quiet" id="selection-clear" @click=${() => this.#clearSelection()}>Cancel</button>
+        </div>`
+      : html`<div class="head"><h2 id="timeline-title">Photos</h2><span class="muted" id="timeline-count">${this.items.length} photos</span></div>`}
+      ${this.busy ? html`<p role="status" class="muted" id="selection-busy">${this.busy}</p>` : ''}
+      ${this.error ? html`<p role="alert" class="error" id="selection-error">${this.error}</p>` : ''}
+      <fv-timeline .items=${this.items} .cache=${this.cache} .focusIndex=${this.focusIndex} .selected=${this.selected}
+        @open-photo=${(e: CustomEvent<number>) => (this.open = e.detail)}
+        @select-photo=${(e: CustomEvent<{ index: number; range: boolean }>) => this.#onSelect(e.detail.index, e.detail.range)}
+        @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && this.#clearSelection()}></fv-timeline>
       ${item ? html`<fv-viewer .source=${this.#source} .index=${this.open} ?canDelete=${this.app.canWrite(item.album)}
         @index=${(e: CustomEvent<number>) => { this.open = e.detail; this.renderRoot.querySelector('fv-timeline')?.reveal(e.detail); }}
         @close=${() => { this.focusIndex = this.open; this.open = -1; }}
         @delete=${() => (this.asking = 'delete')}></fv-viewer>` : ''}
+      ${this.asking === 'delete-selected' ? html`<fv-dialog heading=${`Delete ${this.selected.size} photo${this.selected.size === 1 ? '' : 's'}?`} text="They move out of their albums for the whole family, on every device and home." action="Delete" danger
+        @answer=${() => void this.#deleteSelected()} @cancel=${() => (this.asking = undefined)}></fv-dialog>` : ''}
       ${this.asking === 'delete' ? html`<fv-dialog heading="Delete this photo?" text="It moves out of the album for the whole family, on every device and home." action="Delete" danger
         @answer=${() => void this.#delete()} @cancel=${() => (this.asking = undefined)}></fv-dialog>` : ''}
     `;

@@ -24,6 +24,8 @@ const LOADS = 6;
 export class FvTimeline extends LitElement {
   @property({ attribute: false }) items: TimelineItem[] = [];
   @property({ attribute: false }) cache!: ThumbCache;
+  /** Keys of the selected photos; while any is selected a click selects instead of opening. */
+  @property({ attribute: false }) selected: ReadonlySet<string> = new Set();
   /** The item whose cell gets focus after a render (the viewer closed on it). */
   @property({ type: Number }) focusIndex = -1;
   @state() private months: Month[] = [];
@@ -39,6 +41,7 @@ export class FvTimeline extends LitElement {
   #queue: string[] = [];
   #loading = 0;
   #tickPending = false;
+  #press: { timer: ReturnType<typeof setTimeout>; index: number; fired: boolean } | undefined;
   /** Placeholder images (data: URLs of ThumbHashes), by key; bounded. */
   #placeholders = new Map<string, string>();
 
@@ -51,6 +54,9 @@ export class FvTimeline extends LitElement {
     .day { position: absolute; left: 0.5rem; height: 32px; line-height: 32px; margin: 0; font-size: 0.85rem; font-weight: 600; color: var(--fv-muted, #4d5652); }
     button.cell { position: absolute; padding: 0; border: 0; background: var(--fv-cell, #e4ded3); overflow: hidden; cursor: pointer; border-radius: 2px; }
     button.cell:focus-visible { outline: 3px solid #2f5d50; outline-offset: -3px; z-index: 2; }
+    button.cell.selected img { transform: scale(0.86); border-radius: 4px; }
+    button.cell.selected::after { content: '✓'; position: absolute; top: 4px; left: 4px; width: 1.4rem; height: 1.4rem; border-radius: 50%; background: #2f5d50; color: #fff; display: grid; place-items: center; font-size: 0.9rem; box-shadow: 0 0 0 2px #fff; }
+    @media (prefers-reduced-motion: no-preference) { button.cell img { transition: transform 0.1s; } }
     img { width: 100%; height: 100%; object-fit: cover; display: block; }
     nav.scrub { width: 3rem; display: flex; flex-direction: column; overflow-y: auto; padding: 0.25rem 0; }
     nav.scrub button { background: none; border: 0; padding: 0.35rem 0.2rem; font: inherit; font-size: 0.75rem; color: var(--fv-muted, #4d5652); cursor: pointer; min-height: 2rem; }
@@ -180,11 +186,45 @@ export class FvTimeline extends LitElement {
     this.dispatchEvent(new CustomEvent('open-photo', { detail: index, bubbles: true, composed: true }));
   }
 
+  #select(index: number, range: boolean) {
+    this.dispatchEvent(new CustomEvent('select-photo', { detail: { index, range }, bubbles: true, composed: true }));
+  }
+
+  /** Click opens; with Ctrl/⌘, or while something is selected, it selects; Shift selects a range. */
+  #click(e: MouseEvent, index: number) {
+    if (this.#press?.fired) {
+      this.#press = undefined;
+      return; // the long press already selected it
+    }
+    if (e.shiftKey) return this.#select(index, true);
+    if (e.ctrlKey || e.metaKey || this.selected.size > 0) return this.#select(index, false);
+    this.#open(index);
+  }
+
+  /** A long press (half a second, finger still) selects, as in a phone's gallery. */
+  #pressStart(e: PointerEvent, index: number) {
+    if (e.button !== 0) return;
+    clearTimeout(this.#press?.timer);
+    const press = { index, fired: false, timer: setTimeout(() => { press.fired = true; this.#select(index, false); }, 500) };
+    this.#press = press;
+  }
+
+  #pressEnd = () => {
+    if (this.#press && !this.#press.fired) {
+      clearTimeout(this.#press.timer);
+      this.#press = undefined;
+    }
+  };
+
   /** Arrow keys move between cells in reading order; the timeline scrolls along. */
   #keydown(e: KeyboardEvent) {
     const t = e.target as HTMLElement;
     const i = Number(t.dataset.index);
     if (!Number.isFinite(i)) return;
+    if (e.key === ' ') {
+      e.preventDefault();
+      return this.#select(i, e.shiftKey);
+    }
     const step = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: this.g.cols, ArrowUp: -this.g.cols }[e.key];
     if (!step) return;
     e.preventDefault();
@@ -202,6 +242,7 @@ export class FvTimeline extends LitElement {
     const currentYear = monthsIn(this.months, from + MARGIN, from + MARGIN + 1)[0]?.year;
     void this.tick;
     this.#wanted = new Set();
+    const selecting = this.selected.size > 0;
     const missing: Array<[string, number]> = [];
     const el = this.#scroller;
     const centre = el ? el.scrollTop + el.clientHeight / 2 : 0;
@@ -221,9 +262,13 @@ export class FvTimeline extends LitElement {
                 this.#wanted.add(item.key);
                 if (!url) missing.push([item.key, Math.abs(m.top + c.top - centre)]);
                 const when = new Date(item.taken).toLocaleString(undefined, { dateStyle: 'long', timeStyle: 'short' });
-                return html`<div role="listitem"><button class="cell" data-index=${c.index} data-key=${item.key}
+                const picked = this.selected.has(item.key);
+                return html`<div role="listitem"><button class="cell ${picked ? 'selected' : ''}" data-index=${c.index} data-key=${item.key}
                     style="top:${c.top + 1}px;left:${c.left + 1}px;width:${g.cell - 2}px;height:${g.cell - 2}px"
-                    aria-label="Photo, ${when}" @click=${() => this.#open(c.index)}>
+                    aria-label="Photo, ${when}" aria-pressed=${selecting ? (picked ? 'true' : 'false') : nothing}
+                    @click=${(e: MouseEvent) => this.#click(e, c.index)} @pointerdown=${(e: PointerEvent) => this.#pressStart(e, c.index)}
+                    @pointerup=${this.#pressEnd} @pointerleave=${this.#pressEnd} @pointercancel=${this.#pressEnd}
+                    @contextmenu=${(e: Event) => this.#press?.fired && e.preventDefault()}>
                   ${url ? html`<img src=${url} alt="" decoding="async" />` : this.#placeholder(item) ? html`<img class="placeholder" src=${this.#placeholder(item)!} alt="" />` : nothing}
                 </button></div>`;
               })}
