@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import type { PhotoId } from '../../core/ids.ts';
+import type { AddPhotoOp } from '../ingest.ts';
+import { Library, type LibrarySource } from '../library.ts';
+
+const op = (photo: string, taken?: number): AddPhotoOp => ({
+  t: 'photo.add', photo: photo as PhotoId, fileId: photo, key: 'k', epoch: 0, manifest: 'm' as never, thumb: 't' as never, meta: 'x' as never,
+  ...(taken !== undefined ? { taken } : {}),
+});
+
+function source(): LibrarySource & { opened: string[] } {
+  const photos: Record<string, AddPhotoOp[]> = {
+    fam: [op('a', Date.parse('2026-03-10')), op('old')], // 'old' was written before ops carried a date
+    trip: [op('b', Date.parse('2025-12-24'))],
+  };
+  const opened: string[] = [];
+  return {
+    opened,
+    albumIds: ['fam', 'trip'],
+    albums: new Map([['fam', { name: 'Family' }], ['trip', { name: 'Alps' }]]),
+    photos: (album) => photos[album] ?? [],
+    metadata: async (album, photo) => {
+      opened.push(`${album}/${photo}`);
+      return { name: `${photo}.jpg`, mime: 'image/jpeg', size: 1, takenAt: '2024-07-01T10:00:00Z' };
+    },
+  };
+}
+
+describe('Library', () => {
+  it('reads dates from the ops, and opens the metadata only of photos whose op has none', async () => {
+    const src = source();
+    const lib = new Library(src);
+    const first = lib.items();
+    expect(first.map((i) => [i.key, i.taken])).toEqual([
+      ['fam/a', Date.parse('2026-03-10')], ['fam/old', 0], ['trip/b', Date.parse('2025-12-24')],
+    ]);
+    await new Promise<void>((r) => lib.on('dates', () => r()));
+    expect(src.opened).toEqual(['fam/old']);
+    expect(lib.items().find((i) => i.key === 'fam/old')?.taken).toBe(Date.parse('2024-07-01T10:00:00Z'));
+  });
+
+  it('lists albums by name with their count and the newest photo as cover', () => {
+    const lib = new Library(source());
+    expect(lib.albums()).toEqual([
+      { id: 'trip', name: 'Alps', count: 1, cover: 'b' },
+      { id: 'fam', name: 'Family', count: 2, cover: 'a' },
+    ]);
+  });
+});
