@@ -47,15 +47,16 @@ export function streamCases(api: CryptoApi): SuiteCase[] {
       async run() {
         const fileKey = await api.newFileKey();
         const fileId = await api.newFileId();
-        const data = pattern(6 * MiB + 12345, 5);
+        const data = pattern(12 * MiB + 12345, 5);
         const src = piecewiseStream(data, 100_000);
         const it = api.encryptStream(fileKey, fileId, src.stream)[Symbol.asyncIterator]();
         const first = await it.next();
         assert(!first.done, 'no first chunk');
-        assert(src.pulled() <= 5 * MiB, `read ${src.pulled()} bytes before yielding the first chunk`);
+        // In flight: up to two chunks per sealing worker (at most 4 of them), plus the one being cut.
+        assert(src.pulled() <= 9 * MiB + 100_000, `read ${src.pulled()} bytes before yielding the first chunk`);
         const rest: EncryptedChunk[] = [first.value];
         for (let r = await it.next(); !r.done; r = await it.next()) rest.push(r.value);
-        assertEqual(rest.length, 7);
+        assertEqual(rest.length, 13);
         assertEqual(await decrypt(rest.map((c) => c.ciphertext), fileKey, fileId), data);
       },
     },
