@@ -85,9 +85,10 @@ export class FvTimelineScreen extends LitElement {
     const next = new Set(this.selected);
     if (range && this.#anchor >= 0) {
       const [a, b] = this.#anchor < index ? [this.#anchor, index] : [index, this.#anchor];
-      for (let i = a; i <= b; i++) next.add(this.items[i]!.key);
+      for (let i = a; i <= Math.min(b, this.items.length - 1); i++) next.add(this.items[i]!.key);
     } else {
-      const key = this.items[index]!.key;
+      const key = this.items[index]?.key;
+      if (key === undefined) return;
       if (next.has(key)) next.delete(key);
       else next.add(key);
       this.#anchor = index;

@@ -257,7 +257,9 @@ export class FvTimeline extends LitElement {
               ${days.map((d) => html`<h4 class="day" style="top:${d.top}px">${dayLabel(d.day)}</h4>`)}
               <div role="list" aria-label="Photos of ${label}">
               ${cells.map((c) => {
-                const item = this.items[c.index]!;
+                const item = this.items[c.index];
+                // Months laid out from the previous list, until the new one is grouped (a deletion).
+                if (!item) return nothing;
                 const url = this.cache.peek(item.key);
                 this.#wanted.add(item.key);
                 if (!url) missing.push([item.key, Math.abs(m.top + c.top - centre)]);
