@@ -40,6 +40,7 @@ async function heapSetup(o: { signalUrl: string }): Promise<void> {
  */
 function buildBig(mib: number): number {
   const parts = Array.from({ length: 16 }, () => randomBytes(1024 * 1024) as Uint8Array<ArrayBuffer>);
+  parts[0]!.set([0, 0, 0, 0x18, ...new TextEncoder().encode('ftypisom'), 0, 0, 2, 0, ...new TextEncoder().encode('isommp41')]); // starts like an MP4
   big = new File([new Blob(Array.from({ length: mib }, (_, i) => parts[i % parts.length]!))], 'big.mp4', { type: 'video/mp4', lastModified: Date.UTC(2024, 6, 1) });
   return big.size;
 }

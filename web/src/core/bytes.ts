@@ -109,3 +109,15 @@ export function toArrayBuffer(b: Uint8Array): ArrayBuffer {
   if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer) return b.buffer;
   return b.slice().buffer as ArrayBuffer;
 }
+
+/**
+ * Frees the memory behind `b` now instead of at its isolate's next GC: V8 lets about 64 MiB of
+ * dead ArrayBuffers pile up in each isolate before it collects them, so every 1 MiB chunk of a
+ * large file that dies in a worker or the page is memory the tab holds meanwhile
+ * (docs/performance.md, "Releasing chunk buffers"). Only for a buffer its caller owns outright:
+ * every view of it becomes empty. Does nothing where ArrayBuffer.prototype.transfer is missing.
+ */
+export function releaseBytes(b: Uint8Array): void {
+  const buf = b.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer; detached?: boolean };
+  if (buf instanceof ArrayBuffer && typeof buf.transfer === 'function' && buf.detached !== true) buf.transfer(0);
+}

@@ -9,7 +9,7 @@
  * reordering, truncation, duplication and splicing all fail authentication.
  * Envelope: [ver][alg][ciphertext CHUNK_SIZE][tag 16].
  */
-import { assertBytes, concatBytes, u32be, utf8 } from '../core/bytes.ts';
+import { assertBytes, concatBytes, releaseBytes, u32be, utf8 } from '../core/bytes.ts';
 import { IntegrityError } from '../core/errors.ts';
 import { ALG, checkHeader, header } from './envelope.ts';
 import { LABEL } from './labels.ts';
@@ -50,6 +50,9 @@ export async function sealChunk(key: AeadKey, fileId: Uint8Array, index: number,
   const out = new Uint8Array(2 + ct.length);
   out.set(HEAD);
   out.set(ct, 2);
+  // Both are ours alone and dead now (docs/performance.md, "Releasing chunk buffers").
+  releaseBytes(ct);
+  if (pt !== data) releaseBytes(pt);
   return out;
 }
 

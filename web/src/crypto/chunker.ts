@@ -4,6 +4,7 @@
  * shorter than CHUNK_SIZE (possibly empty), matching chunk.ts's padding rule, so a stream needs
  * no look-ahead: a full buffer is never the last chunk.
  */
+import { releaseBytes } from '../core/bytes.ts';
 import { IntegrityError } from '../core/errors.ts';
 import { CHUNK_SIZE } from './chunk-size.ts';
 
@@ -27,12 +28,13 @@ function isBlob(x: unknown): x is Blob {
 export function readChunks(source: ByteSource, size = CHUNK_SIZE): AsyncGenerator<PlainChunk> {
   // Blob.stream() reads about 4x faster in Chromium than slice().arrayBuffer() per chunk
   // (one pipe instead of a round trip to the blob registry per MiB): measured 1.2 GB/s vs 0.3 GB/s.
-  if (isBlob(source)) return streamChunks(source.stream() as ReadableStream<Uint8Array>, size);
-  if (isReadableStream(source)) return streamChunks(source, size);
+  // A Blob's stream is ours alone, so its pieces are released once copied; a caller's stream may share them.
+  if (isBlob(source)) return streamChunks(source.stream() as ReadableStream<Uint8Array>, size, true);
+  if (isReadableStream(source)) return streamChunks(source, size, false);
   throw new TypeError('source: expected a Blob, File or ReadableStream<Uint8Array>');
 }
 
-async function* streamChunks(stream: ReadableStream<Uint8Array>, size: number): AsyncGenerator<PlainChunk> {
+async function* streamChunks(stream: ReadableStream<Uint8Array>, size: number, ownPieces: boolean): AsyncGenerator<PlainChunk> {
   const reader = stream.getReader();
   let done = false;
   try {
@@ -56,6 +58,7 @@ async function* streamChunks(stream: ReadableStream<Uint8Array>, size: number): 
           fill = 0;
         }
       }
+      if (ownPieces) releaseBytes(v);
     }
     done = true;
     yield { index, last: true, data: buf.subarray(0, fill) };

@@ -4,7 +4,7 @@
  * verify it without keys). Reads and AES-GCM (WebCrypto, asynchronous and off-thread in most
  * engines) run up to PIPELINE_DEPTH chunks ahead of the BLAKE3 hashing on this thread.
  */
-import { assertBytes, equalBytes, fromHex, toHex } from '../core/bytes.ts';
+import { assertBytes, equalBytes, fromHex, releaseBytes, toHex } from '../core/bytes.ts';
 import { IntegrityError } from '../core/errors.ts';
 import type { ObjectHash } from '../core/ids.ts';
 import { chunkKey, openChunk, sealChunk } from './chunk.ts';
@@ -125,6 +125,9 @@ export async function decryptChunk(
 /** The dedup tag alone (same value encryptStream returns with `dedupKey`). */
 export async function contentTag(dedupKey: Uint8Array, source: ByteSource): Promise<Uint8Array> {
   const t = await keyedBlake3(dedupKey);
-  for await (const c of readChunks(source)) t.update(c.data);
+  for await (const c of readChunks(source)) {
+    t.update(c.data);
+    releaseBytes(c.data); // a fresh buffer from readChunks, hashed: nobody else has it
+  }
   return t.digest();
 }

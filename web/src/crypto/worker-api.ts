@@ -4,6 +4,7 @@
  * async generator cannot cross postMessage. The client (client.ts) reads and pipelines.
  */
 import { transfer } from 'comlink';
+import { releaseBytes } from '../core/bytes.ts';
 import { directApi } from './api.ts';
 import type { CallMethod, CryptoApi, EncryptedChunk, EncryptOptions } from './api-types.ts';
 import type { PlainChunk } from './chunker.ts';
@@ -17,9 +18,17 @@ let nextSession = 1;
 
 export const workerApi = {
   ...calls,
+  // Byte arguments arrive as this worker's own copies (transferred or cloned): the big ones are
+  // released once used (docs/performance.md, "Releasing chunk buffers").
   async encryptChunk(...args: Parameters<CryptoApi['encryptChunk']>): Promise<EncryptedChunk> {
     const c = await calls.encryptChunk(...args);
+    releaseBytes(args[4]);
     return transfer(c, [c.ciphertext.buffer]);
+  },
+  async hashObject(bytes: Uint8Array): ReturnType<CryptoApi['hashObject']> {
+    const h = await calls.hashObject(bytes);
+    releaseBytes(bytes);
+    return h;
   },
   async decryptChunk(...args: Parameters<CryptoApi['decryptChunk']>): Promise<Uint8Array> {
     const pt = await calls.decryptChunk(...args);
@@ -47,6 +56,8 @@ export const workerApi = {
     } catch (e) {
       sessions.delete(id);
       throw e;
+    } finally {
+      releaseBytes(chunk.data);
     }
     return transfer(c, [c.ciphertext.buffer]);
   },

@@ -5,7 +5,7 @@
  * photo visible and records its op. A crash anywhere before the commit leaves only pending
  * objects, which the next start sweeps. A bad file fails alone; the batch goes on.
  */
-import { toBase64Url, toHex, utf8 } from '../core/bytes.ts';
+import { releaseBytes, toBase64Url, toHex, utf8 } from '../core/bytes.ts';
 import { Emitter } from '../core/emitter.ts';
 import { describeError, isPolicyError, isQuotaError } from '../core/errors.ts';
 import type { AlbumId, ObjectHash, PhotoId } from '../core/ids.ts';
@@ -139,6 +139,7 @@ export class Ingest extends Emitter<IngestEvents> {
       let done = 0;
       for await (const c of crypto.encryptStream(fileKey, fileId, file)) {
         await stageObjects(store, [{ hash: c.hash, bytes: c.ciphertext }]);
+        releaseBytes(c.ciphertext); // stored (as a copy): free it now, not at the page's next GC (docs/performance.md)
         chunks.push(c.hash);
         done = Math.min(file.size, done + (c.last ? file.size - done : 1 << 20));
         report(done);

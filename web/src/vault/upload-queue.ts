@@ -8,7 +8,7 @@
  * the spool once it is a photo. A file resumed after its photo was already committed comes out
  * as a duplicate (the content-dedup entry commits with the photo), so none is added twice.
  */
-import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../core/bytes.ts';
+import { fromBase64Url, fromUtf8, releaseBytes, toBase64Url, utf8 } from '../core/bytes.ts';
 import { Emitter } from '../core/emitter.ts';
 import { describeError, isPolicyError, isRetryable, StorageError } from '../core/errors.ts';
 import type { CryptoApi } from '../crypto/api-types.ts';
@@ -159,7 +159,10 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
       v: 1, epoch: k.epoch, fileId: toBase64Url(fileId), key: toBase64Url(await crypto.wrapFileKey(k.key, k.epoch, fileId, fileKey)), meta: toBase64Url(meta),
     };
     async function* parts() {
-      for await (const c of crypto.encryptStream(fileKey, fileId, file)) yield c.ciphertext;
+      for await (const c of crypto.encryptStream(fileKey, fileId, file)) {
+        yield c.ciphertext;
+        releaseBytes(c.ciphertext); // the spool has stored its copy: free it now (docs/performance.md)
+      }
     }
     return spool.add(album, utf8(JSON.stringify(header)), parts());
   }
