@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { launchPersistentChromium } from '../../e2e/support/chromium.ts';
+import { launchPersistentChromium, testChromiumArgs } from '../../e2e/support/chromium.ts';
 import type { SignalServer } from '../../e2e/support/processes.ts';
 import { cpuDiff, cpuSnapshot, udpCounters, udpDiff } from './proc-cpu.ts';
 
@@ -32,7 +32,20 @@ export interface Device {
 
 export async function launchDevice(server: SignalServer, name: string): Promise<Device> {
   const dir = mkdtempSync(join(tmpdir(), `fv-bench-${name}-`));
-  const context = await launchPersistentChromium(dir);
+  // Responses fulfilled by the route below carry no address space, so Chromium's Local Network
+  // Access checks would take the page for a public one and block its WebSocket to 127.0.0.1.
+  const args = testChromiumArgs.map((a) => (a.startsWith('--disable-features=') ? `${a},LocalNetworkAccessChecks` : a));
+  const context = await launchPersistentChromium(dir, { args });
+  // The server's `Permissions-Policy: microphone=()` (signal-server/src/static.ts) also takes away
+  // the media permission that loopback ICE needs under the test flags (../shared/TESTING.md): with
+  // it, Chromium gathers no host candidate and neither the blast nor the engine can connect
+  // directly. In production mDNS host candidates need no permission; here the header is dropped.
+  await context.route('**/*', async (route) => {
+    const response = await route.fetch();
+    const headers = { ...response.headers() };
+    delete headers['permissions-policy'];
+    await route.fulfill({ response, headers });
+  });
   const page = context.pages()[0] ?? (await context.newPage());
   // Closing the blast's data channel reports an 'User-Initiated Abort' error: expected.
   page.on('pageerror', (e) => {
