@@ -584,6 +584,36 @@ export class VaultSession extends Emitter<VaultEvents> {
   }
 
   /**
+   * A photo's original for random access (the viewer's video stream): its size and type, and
+   * `chunk(i)`, the i-th 1 MiB of plaintext, decrypted on its own (fetched first if it is not on
+   * this device). Nothing is decrypted until a chunk is asked for.
+   */
+  async randomAccess(album: string, photo: PhotoId): Promise<{ name: string; mime: string; size: number; chunk(i: number): Promise<Uint8Array> }> {
+    const d = this.albums.get(album)?.descriptors.get(photo);
+    if (!d) throw new StorageError('no such photo');
+    const fileKey = await this.#fileKey(album, d);
+    const fileId = fromBase64Url(d.fileId);
+    const meta = await this.metadata(album, photo);
+    await this.#fetchMissing([d.manifest]);
+    const m = await this.crypto.openManifest(fileKey, fileId, (await this.store.get(d.manifest))!);
+    this.#chunkLists.set(photo, m.chunks);
+    const list = m.chunks;
+    return {
+      name: meta?.name ?? `${photo}.bin`,
+      mime: meta?.mime ?? 'application/octet-stream',
+      size: m.size,
+      chunk: async (i) => {
+        const h = list[i];
+        if (h === undefined) throw new RangeError(`chunk ${i}: past the end`);
+        await this.#fetchMissing([h]);
+        const env = await this.store.get(h);
+        if (!env) throw new StorageError(`chunk ${i} is not on this device`, { retryable: true });
+        return this.crypto.decryptChunk(fileKey, fileId, i, i === list.length - 1, env, h);
+      },
+    };
+  }
+
+  /**
    * Brings objects that are not on this device (a "save space" original, a photo still syncing)
    * from whichever peer holds them; fails with a retryable error if none answers in time.
    */

@@ -77,6 +77,15 @@ export class FvTimelineScreen extends LitElement {
       count: items.length,
       thumb: (i) => this.cache.get(items[i]!.key),
       original: (i) => s.original(items[i]!.album, items[i]!.photo),
+      stream: async (i) => {
+        const { album, photo } = items[i]!;
+        const meta = await s.metadata(album, photo);
+        if (!meta?.mime.startsWith('video/')) return undefined;
+        const { canStream, registerStream } = await import('../../vault/media/media-stream.ts');
+        if (!canStream()) return undefined;
+        const { url, release } = registerStream(await s.randomAccess(album, photo));
+        return { url, release, name: meta.name, type: meta.mime };
+      },
       info: (i) => photoInfo(s, items[i]!.album, items[i]!.photo),
     };
   }

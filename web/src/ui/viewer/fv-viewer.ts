@@ -9,11 +9,34 @@ export interface ViewerSource {
   thumb(index: number): Promise<string | undefined>;
   /** The decrypted original; the viewer owns (and revokes) the URL it makes of it. */
   original(index: number): Promise<File>;
+  /**
+   * A video as a stream (decrypted chunk by chunk as the player reads), or undefined when the
+   * item is not a video or this page cannot stream (then `original` is used).
+   */
+  stream?(index: number): Promise<{ url: string; name: string; type: string; release(): void } | undefined>;
   /** Rows of the info panel: label and value. */
   info(index: number): Promise<Array<[string, string]>>;
 }
 
-interface Shown { index: number; url?: string; file?: File; error?: string }
+interface Shown {
+  index: number;
+  name?: string;
+  type?: string;
+  /** The original's object URL (or the stream's URL for a streamed video). */
+  url?: string;
+  file?: File;
+  /** What the <img> shows when it is not the original (a HEIC decoded to JPEG). */
+  displayUrl?: string;
+  /** Ends a streamed video. */
+  release?(): void;
+  error?: string;
+}
+
+function dispose(s: Shown): void {
+  if (s.release) s.release();
+  else if (s.url) URL.revokeObjectURL(s.url);
+  if (s.displayUrl) URL.revokeObjectURL(s.displayUrl);
+}
 
 const ZOOM_MAX = 6;
 
@@ -69,14 +92,14 @@ export class FvViewer extends LitElement {
   override disconnectedCallback() {
     document.documentElement.style.overflow = '';
     this.removeEventListener('keydown', this.#keydown);
-    for (const p of this.#files.values()) void p.then((s) => s.url && URL.revokeObjectURL(s.url));
+    for (const p of this.#files.values()) void p.then(dispose);
     this.#files.clear();
     super.disconnectedCallback();
     this.#returnFocus?.focus?.();
   }
 
   override updated() {
-    const name = this.shown?.file?.name;
+    const name = this.shown?.name;
     this.setAttribute('aria-label', name ? `Photo ${name}` : 'Photo');
   }
 
@@ -91,10 +114,22 @@ export class FvViewer extends LitElement {
   #decrypt(i: number): Promise<Shown> {
     let p = this.#files.get(i);
     if (!p) {
-      p = this.source.original(i).then(
-        (file) => ({ index: i, file, url: URL.createObjectURL(file) }),
-        (e: unknown) => ({ index: i, error: e instanceof Error ? e.message : String(e) }),
-      );
+      const whole = () => this.source.original(i).then(async (file): Promise<Shown> => {
+        const shown: Shown = { index: i, file, name: file.name, type: file.type, url: URL.createObjectURL(file) };
+        if (/heic|heif/i.test(file.type)) {
+          // Decoded in a worker loaded only now; the preview shows until it is ready.
+          try {
+            const { heicForDisplay } = await import('./heic-display.ts');
+            shown.displayUrl = URL.createObjectURL(await heicForDisplay(file));
+          } catch (e) {
+            shown.error = `This HEIC could not be decoded here (${e instanceof Error ? e.message : String(e)}): the preview is shown. Download the original to open it.`;
+          }
+        }
+        return shown;
+      });
+      p = (this.source.stream ? this.source.stream(i) : Promise.resolve(undefined)).then(
+        (st) => (st ? { index: i, name: st.name, type: st.type, url: st.url, release: st.release } : whole()),
+      ).catch((e: unknown) => ({ index: i, error: e instanceof Error ? e.message : String(e) }));
       this.#files.set(i, p);
     }
     return p;
@@ -115,11 +150,12 @@ export class FvViewer extends LitElement {
     for (const [k, p] of this.#files) {
       if (Math.abs(k - i) > 1) {
         this.#files.delete(k);
-        void p.then((x) => x.url && URL.revokeObjectURL(x.url));
+        void p.then(dispose);
       }
     }
+    // A neighbour that is a video only registers its stream (nothing is decrypted until it plays).
     for (const n of [i + 1, i - 1]) {
-      if (n >= 0 && n < this.source.count) void this.#decrypt(n).then((x) => { if (x.file?.type.startsWith('video/') && Math.abs(this.index - n) > 0) this.#files.delete(n); });
+      if (n >= 0 && n < this.source.count) void this.#decrypt(n);
     }
   }
 
@@ -210,26 +246,29 @@ export class FvViewer extends LitElement {
 
   #media() {
     const s = this.shown;
-    const name = s?.file?.name ?? 'Photo';
-    const type = s?.file?.type ?? '';
+    const name = s?.name ?? 'Photo';
+    const type = s?.type ?? '';
     const transform = `transform: translate(${this.pan.x}px, ${this.pan.y}px) scale(${this.zoom})`;
-    if (s?.file && type.startsWith('video/')) {
+    if (s?.url && type.startsWith('video/')) {
       if (this.videoError) return html`${this.thumbUrl ? html`<img src=${this.thumbUrl} alt=${name} />` : nothing}<p class="note" role="status" id="viewer-note">${this.videoError}</p>`;
       return html`<video id="viewer-video" controls playsinline src=${s.url!} aria-label=${name}
         @error=${() => (this.videoError = `This browser cannot play this video (${type}). Download it to watch it on this device.`)}></video>`;
     }
-    const displayable = s?.file && !/heic|heif/i.test(type);
-    const src = displayable ? s!.url : this.thumbUrl;
+    const heic = /heic|heif/i.test(type);
+    const displayable = !!s?.url && (!heic || !!s.displayUrl);
+    const src = displayable ? (s!.displayUrl ?? s!.url) : this.thumbUrl;
     return html`${src ? html`<img id="viewer-img" src=${src} alt=${name} style=${transform} class=${this.#gesture ? 'dragging' : ''}
         @dblclick=${(e: MouseEvent) => this.#setZoom(this.zoom > 1 ? 1 : 2.5, this.#stagePoint(e))} draggable="false" />` : html`<p class="note">Decrypting…</p>`}
       ${s?.error ? html`<p class="note" role="alert" id="viewer-note">${s.error}</p>` : nothing}
-      ${s?.file && !displayable ? html`<p class="note" id="viewer-note">This browser cannot show ${type || 'this format'} at full size: the preview is shown. Download the original to open it.</p>` : nothing}`;
+      ${s?.url && !displayable && !s.error ? html`<p class="note" id="viewer-note">This browser cannot show ${type || 'this format'} at full size: the preview is shown. Download the original to open it.</p>` : nothing}`;
   }
 
   override render() {
     const s = this.shown;
     const n = this.source.count;
-    const name = s?.file?.name ?? '';
+    const name = s?.name ?? '';
+    // A streamed video downloads through the same stream (the service worker names the file).
+    const download = s?.url && s.release ? `${s.url}?download` : s?.url;
     return html`
       <div class="bar">
         <button class="quiet" id="viewer-close" @click=${() => this.#close()} aria-label="Close">✕</button>
@@ -247,7 +286,7 @@ export class FvViewer extends LitElement {
         <button class="quiet" id="viewer-zoom-in" aria-label="Zoom in" @click=${() => this.#setZoom(this.zoom * 1.5)}>+</button>
         <button class="quiet" id="viewer-info-toggle" aria-expanded=${this.infoOpen ? 'true' : 'false'} @click=${() => (this.infoOpen = !this.infoOpen)}>Info</button>
         <span class="grow"></span>
-        ${s?.url ? html`<a class="button" id="viewer-download" href=${s.url} download=${name || 'photo'}>Download</a>` : nothing}
+        ${download ? html`<a class="button" id="viewer-download" href=${download} download=${name || 'photo'}>Download</a>` : nothing}
         ${this.canDelete ? html`<button class="danger" id="viewer-delete" @click=${() => this.dispatchEvent(new CustomEvent('delete', { detail: this.index }))}>Delete</button>` : nothing}
       </div>`;
   }

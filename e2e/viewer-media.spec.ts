@@ -1,0 +1,145 @@
+/**
+ * The viewer's media (issue 11): a large-ish video recorded in the page plays as a stream (the
+ * service worker answers the <video>'s range requests from chunks the page decrypts one at a
+ * time), seeks to the middle, and the page's heap grows far less than the file while it plays;
+ * a HEIC is decoded in a worker and shown at its full size.
+ */
+import { test, expect, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { launchChromium } from './support/chromium.ts';
+import { startSignalServer, type SignalServer } from './support/processes.ts';
+import { confirmRecovery } from './support/app-ui.ts';
+
+let server: SignalServer | undefined;
+test.afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+});
+
+/** Width and height from the HEIC's `ispe` box (the image's own size, read without decoding). */
+function heicSize(bytes: Buffer): { width: number; height: number } {
+  const at = bytes.indexOf('ispe');
+  if (at < 0) throw new Error('no ispe box');
+  return { width: bytes.readUInt32BE(at + 8), height: bytes.readUInt32BE(at + 12) };
+}
+
+/** Records `seconds` of a noisy 640×480 canvas at a high bitrate (H.264 MP4 where the recorder can, else WebM) and drops it on the album. */
+async function dropRecordedVideo(page: Page, seconds: number): Promise<{ type: string; size: number }> {
+  return page.locator('fv-photos .drop').evaluate(async (drop, secs) => {
+    const type = ['video/mp4;codecs=avc1.42E01E', 'video/mp4;codecs=avc1', 'video/webm;codecs=vp8'].find((t) => MediaRecorder.isTypeSupported(t))!;
+    const canvas = document.createElement('canvas');
+    canvas.width = 640;
+    canvas.height = 480;
+    const g = canvas.getContext('2d')!;
+    // Noise does not compress: a few seconds make tens of MB.
+    const frames = Array.from({ length: 6 }, () => {
+      const img = g.createImageData(640, 480);
+      crypto.getRandomValues(img.data.subarray(0, 65536));
+      for (let i = 65536; i < img.data.length; i += 65536) img.data.copyWithin(i, (i * 7) % 65536, (i * 7) % 65536 + Math.min(65536, img.data.length - i));
+      for (let i = 3; i < img.data.length; i += 4) img.data[i] = 255;
+      return img;
+    });
+    const rec = new MediaRecorder(canvas.captureStream(30), { mimeType: type, videoBitsPerSecond: 40_000_000 });
+    const parts: Blob[] = [];
+    rec.ondataavailable = (e) => parts.push(e.data);
+    const stopped = new Promise((r) => (rec.onstop = r));
+    rec.start(1000);
+    const t0 = performance.now();
+    let n = 0;
+    while (performance.now() - t0 < secs * 1000) {
+      g.putImageData(frames[n++ % frames.length]!, 0, 0);
+      g.fillStyle = '#fff';
+      g.font = '48px sans-serif';
+      g.fillText(`${((performance.now() - t0) / 1000).toFixed(1)} s`, 20, 60);
+      await new Promise((r) => setTimeout(r, 33));
+    }
+    rec.stop();
+    await stopped;
+    const mime = type.split(';')[0]!;
+    const file = new File(parts, mime === 'video/mp4' ? 'walk.mp4' : 'walk.webm', { type: mime, lastModified: Date.now() });
+    const dt = new DataTransfer();
+    dt.items.add(file);
+    drop.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, composed: true, cancelable: true }));
+    return { type, size: file.size };
+  }, seconds);
+}
+
+test('a video plays as a decrypted stream and seeks; a HEIC shows at full size', async () => {
+  test.setTimeout(180_000);
+  server = await startSignalServer(['--static', 'web/dist']);
+  const browser = await launchChromium();
+  try {
+    const ctx = await browser.newContext({ viewport: { width: 360, height: 640 }, locale: 'en-GB' });
+    const page = await ctx.newPage();
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    await page.goto(server.url);
+    await expect(page.locator('html')).toHaveAttribute('data-sw', 'controlled', { timeout: 30_000 });
+    await page.locator('#name').fill('Grandma Rose');
+    await page.locator('#pass').fill('correct horse battery');
+    await page.locator('#pass2').fill('correct horse battery');
+    await page.locator('#create-btn').click();
+    await confirmRecovery(page);
+
+    await page.locator('#tab-albums').click();
+    const heic = readFileSync('e2e/fixtures/beach.heic');
+    await page.locator('#picker').setInputFiles([{ name: 'beach.heic', mimeType: 'image/heic', buffer: heic }]);
+    await expect(page.locator('#count')).toHaveText('1 photo', { timeout: 30_000 });
+    const video = await dropRecordedVideo(page, 8);
+    console.log(`recorded ${video.type}: ${(video.size / 2 ** 20).toFixed(1)} MiB`);
+    expect(video.size).toBeGreaterThan(16 * 2 ** 20);
+    await expect(page.locator('#count')).toHaveText('2 photos', { timeout: 60_000 });
+
+    await page.locator('#tab-timeline').click();
+    await expect(page.locator('fv-timeline button.cell')).toHaveCount(2, { timeout: 30_000 });
+    const cdp = await ctx.newCDPSession(page);
+    const heap = async () => {
+      const r = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number; backingStorageSize?: number };
+      return r.usedSize + (r.backingStorageSize ?? 0);
+    };
+    await cdp.send('HeapProfiler.collectGarbage');
+    const before = await heap();
+
+    // The video is the newest: the first cell.
+    await page.locator('fv-timeline button.cell').first().click();
+    await expect(page.locator('#viewer-title')).toHaveText(/^walk\.(mp4|webm)$/, { timeout: 30_000 });
+    const el = page.locator('#viewer-video');
+    await expect(el).toHaveAttribute('src', /^\/__fv-media\/[A-Za-z0-9_-]{22}$/);
+    let peak = 0;
+    const sampler = setInterval(() => void heap().then((h) => (peak = Math.max(peak, h)), () => undefined), 200);
+    try {
+      await el.evaluate((v: HTMLVideoElement) => { v.muted = true; return v.play(); });
+      await expect.poll(() => el.evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+      await expect.poll(() => el.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 30_000 }).toBeGreaterThan(1);
+      // Seek to the middle (a recorded file may not know its duration: then the recorded length).
+      const mid = await el.evaluate((v: HTMLVideoElement) => new Promise<number>((resolve, reject) => {
+        const to = (Number.isFinite(v.duration) ? v.duration : 8) / 2;
+        v.addEventListener('seeked', () => resolve(to), { once: true });
+        v.addEventListener('error', () => reject(new Error(`video error ${v.error?.code}`)), { once: true });
+        v.currentTime = to;
+      }));
+      await expect.poll(() => el.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 30_000 }).toBeGreaterThan(mid + 0.5);
+      expect(await el.evaluate((v: HTMLVideoElement) => v.error)).toBeNull();
+    } finally {
+      clearInterval(sampler);
+    }
+    const growth = peak - before;
+    console.log(`page heap (JS + ArrayBuffers) before ${(before / 2 ** 20).toFixed(1)} MiB, peak growth while playing ${(growth / 2 ** 20).toFixed(1)} MiB for a ${(video.size / 2 ** 20).toFixed(1)} MiB video`);
+    expect(growth).toBeLessThan(video.size / 4);
+    // The download goes through the same stream, under the video's own name.
+    await expect(page.locator('#viewer-download')).toHaveAttribute('download', /^walk\.(mp4|webm)$/);
+
+    // Next: the HEIC, decoded in a worker and shown at its own size, not the preview's.
+    await page.keyboard.press('ArrowRight');
+    await expect(page.locator('#viewer-title')).toHaveText('beach.heic', { timeout: 30_000 });
+    const { width, height } = heicSize(heic);
+    const img = page.locator('#viewer-img');
+    await expect.poll(() => img.evaluate((i: HTMLImageElement) => `${i.complete ? i.naturalWidth : 0}x${i.naturalHeight}`), { timeout: 30_000 }).toBe(`${width}x${height}`);
+    await expect(page.locator('#viewer-note')).toHaveCount(0);
+    await expect(img).toHaveAttribute('alt', 'beach.heic');
+    // Not the preview: the thumbnail's URL is another one.
+    const thumbs = await page.locator('fv-timeline button.cell img').evaluateAll((l) => l.map((i) => (i as HTMLImageElement).src));
+    expect(thumbs).not.toContain(await img.evaluate((i: HTMLImageElement) => i.src));
+  } finally {
+    await browser.close();
+  }
+});
