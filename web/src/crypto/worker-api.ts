@@ -32,6 +32,7 @@ export const workerApi = {
   },
   async decryptChunk(...args: Parameters<CryptoApi['decryptChunk']>): Promise<Uint8Array> {
     const pt = await calls.decryptChunk(...args);
+    releaseBytes(args[4]); // this worker's copy of the envelope, dead now
     return transfer(pt, [pt.buffer]); // a fresh buffer from WebCrypto: nothing else holds it
   },
 

@@ -3,7 +3,7 @@
  * open, replication running. Everything the UI does goes through here: albums, adding photos,
  * thumbnails and originals (decrypted on demand, never stored in the clear), invites, status.
  */
-import { fromBase64Url, toBase64Url } from '../core/bytes.ts';
+import { fromBase64Url, releaseBytes, toBase64Url } from '../core/bytes.ts';
 import { Emitter } from '../core/emitter.ts';
 import { describeError, PolicyError, StorageError } from '../core/errors.ts';
 import type { AlbumId, ObjectHash, PeerId, PhotoId } from '../core/ids.ts';
@@ -185,6 +185,7 @@ export class VaultSession extends Emitter<VaultEvents> {
       crypto: this.crypto, spool: this.#spool, log,
       keys: { current: (a) => this.family.currentEpoch(a), ofEpoch: (a, epoch) => this.family.key(a, epoch) },
       ingest: (album, file) => this.#ingestOne(album, file),
+      prepare: (file) => this.#ingest.prepare(file),
     });
     this.settings = (await this.index.getSetting<VaultSettings>('vault.settings')) ?? this.settings;
     const policy: ReplicationPolicy = {
@@ -608,7 +609,12 @@ export class VaultSession extends Emitter<VaultEvents> {
         await this.#fetchMissing([h]);
         const env = await this.store.get(h);
         if (!env) throw new StorageError(`chunk ${i} is not on this device`, { retryable: true });
-        return this.crypto.decryptChunk(fileKey, fileId, i, i === list.length - 1, env, h);
+        try {
+          return await this.crypto.decryptChunk(fileKey, fileId, i, i === list.length - 1, env, h);
+        } finally {
+          // Ours alone (the store hands out a fresh copy) and dead now: free it without waiting for GC.
+          releaseBytes(env);
+        }
       },
     };
   }

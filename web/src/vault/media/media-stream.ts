@@ -8,7 +8,7 @@
  * falls back to the whole file).
  */
 import { CHUNK_SIZE } from '../../crypto/chunk-size.ts';
-import { toBase64Url } from '../../core/bytes.ts';
+import { releaseBytes, toBase64Url } from '../../core/bytes.ts';
 
 export const MEDIA_PREFIX = '/__fv-media/';
 
@@ -97,6 +97,7 @@ export function serve(m: MediaOpen, port: MessagePort): void {
       const to = Math.min(plain.length, end + 1 - index * CHUNK_SIZE);
       const whole = from === 0 && to === plain.length && plain.byteOffset === 0 && plain.byteLength === plain.buffer.byteLength;
       const piece = whole ? plain : plain.slice(from, to);
+      if (!whole) releaseBytes(plain);
       pos = index * CHUNK_SIZE + to;
       if (pos <= end) {
         const next = index + 1;
