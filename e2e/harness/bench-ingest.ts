@@ -1,16 +1,16 @@
 /**
- * Ingest benchmark harness (bench/ingest.ts, bench/ingest-heap.ts), driven through
+ * Ingest benchmark harness (bench/ingest-photos.ts, bench/ingest-heap.ts), driven through
  * window.fvBenchIngest.
  *  - ingest-heap: a real vault (createVault, as the app) ingests one large generated video File;
  *    Node samples the renderer's JS heaps over CDP meanwhile.
- *  - ingest: the Ingest pipeline (web/src/vault/ingest.ts) built directly over a store opened with
- *    a chosen backend (OPFS or IndexedDB), fed phone-size JPEGs; plus the bare crypto rates.
+ *  - ingest-photos: a real vault adds phone-size JPEGs with EXIF (photosRun); the baseline is the
+ *    bare thumbnail cost in one worker (bareThumbs); where the time goes is the Ingest pipeline
+ *    (web/src/vault/ingest.ts) built directly over a store, each awaited call timed (ingestRun).
  */
 import { toBase64Url } from '../../web/src/core/bytes.ts';
 import type { AlbumId } from '../../web/src/core/ids.ts';
-import { CHUNK_SIZE } from '../../web/src/crypto/chunk.ts';
 import { startCryptoWorker, type CryptoClient } from '../../web/src/crypto/client.ts';
-import { aesGcmEncrypt, aesGcmKey, blake3Fn, randomBytes } from '../../web/src/crypto/primitives.ts';
+import { randomBytes } from '../../web/src/crypto/primitives.ts';
 import { openIndex } from '../../web/src/storage/index-db.ts';
 import type { StoreKind } from '../../web/src/storage/object-store.ts';
 import { openObjectStore } from '../../web/src/storage/open-store.ts';
@@ -162,31 +162,90 @@ async function ingestRun(o: { kind: StoreKind; photos: number }) {
   };
 }
 
-/** Bare AES-256-GCM (A) and BLAKE3 (B) rates on 1 MiB chunks, in MB/s, as web/src/crypto/bench.ts. */
-async function bareCrypto(o: { mib: number; rounds: number }): Promise<{ aes: number; blake3: number }> {
-  const data = [0, 1, 2, 3].map(() => randomBytes(CHUNK_SIZE));
-  const key = await aesGcmKey(randomBytes(32));
-  const hash = await blake3Fn();
-  const nonce = new Uint8Array(12);
-  const aad = new Uint8Array(21);
-  const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
-  let aes = 0;
-  let b3 = 0;
-  for (let r = 0; r <= o.rounds; r++) {
-    const n = r === 0 ? 8 : o.mib; // round 0 warms up
-    let t = performance.now();
-    for (let i = 0; i < n; i++) {
-      new DataView(nonce.buffer).setUint32(8, i + r * 1e6);
-      await aesGcmEncrypt(key, nonce, data[i % data.length]!, aad);
-    }
-    if (r > 0) aes = Math.max(aes, mbps(n * CHUNK_SIZE, performance.now() - t));
-    t = performance.now();
-    for (let i = 0; i < n; i++) hash(data[i % data.length]!);
-    if (r > 0) b3 = Math.max(b3, mbps(n * CHUNK_SIZE, performance.now() - t));
+// ── ingest-photos: a real vault adds phone photos with EXIF, vs the bare thumbnail cost ───────
+
+/**
+ * A little-endian EXIF APP1 segment as a phone writes one: IFD0 with Make, Model and
+ * Orientation 1, and an Exif IFD with DateTimeOriginal, so the pipeline's EXIF read has real work.
+ */
+function exifSegment(taken: Date, i: number): Uint8Array<ArrayBuffer> {
+  const enc = new TextEncoder();
+  const make = enc.encode('Google\0');
+  const model = enc.encode(`Pixel ${8 + (i % 2)}\0`);
+  const p2 = (n: number) => String(n).padStart(2, '0');
+  const when = enc.encode(`${taken.getUTCFullYear()}:${p2(taken.getUTCMonth() + 1)}:${p2(taken.getUTCDate())} ` +
+    `${p2(taken.getUTCHours())}:${p2(taken.getUTCMinutes())}:${p2(taken.getUTCSeconds())}\0`);
+  // TIFF header (8) | IFD0: 2 + 4×12 + 4 = 54 | Exif IFD: 2 + 12 + 4 = 18 | data
+  const ifd0 = 8;
+  const exifIfd = ifd0 + 54;
+  const data = exifIfd + 18;
+  const tiff = new Uint8Array(data + make.length + model.length + when.length);
+  const v = new DataView(tiff.buffer);
+  tiff.set([0x49, 0x49, 0x2a, 0x00]);
+  v.setUint32(4, ifd0, true);
+  const entry = (at: number, tag: number, type: number, count: number, value: number) => {
+    v.setUint16(at, tag, true);
+    v.setUint16(at + 2, type, true);
+    v.setUint32(at + 4, count, true);
+    if (type === 3) v.setUint16(at + 8, value, true);
+    else v.setUint32(at + 8, value, true);
+  };
+  v.setUint16(ifd0, 4, true);
+  entry(ifd0 + 2, 0x010f, 2, make.length, data);
+  entry(ifd0 + 14, 0x0110, 2, model.length, data + make.length);
+  entry(ifd0 + 26, 0x0112, 3, 1, 1);
+  entry(ifd0 + 38, 0x8769, 4, 1, exifIfd);
+  v.setUint32(ifd0 + 50, 0, true);
+  v.setUint16(exifIfd, 1, true);
+  entry(exifIfd + 2, 0x9003, 2, when.length, data + make.length + model.length);
+  v.setUint32(exifIfd + 14, 0, true);
+  tiff.set(make, data);
+  tiff.set(model, data + make.length);
+  tiff.set(when, data + make.length + model.length);
+  const head = enc.encode('Exif\0\0');
+  const seg = new Uint8Array(4 + head.length + tiff.length);
+  seg.set([0xff, 0xe1, (seg.length - 2) >> 8, (seg.length - 2) & 0xff]);
+  seg.set(head, 4);
+  seg.set(tiff, 4 + head.length);
+  return seg;
+}
+
+/** Photo i with EXIF: base i % distinct, an APP1 EXIF segment (taken 2024-07-01 + i minutes), and the COM naming i. */
+function exifPhoto(i: number): File {
+  const plain = photo(i);
+  const taken = new Date(Date.UTC(2024, 6, 1, 9) + i * 60_000);
+  return new File([plain.slice(0, 2), exifSegment(taken, i), plain.slice(2)], plain.name, { type: 'image/jpeg', lastModified: Date.UTC(2025, 0, 1) });
+}
+
+/** `photos` photos picked at once, through the vault as the app adds them (upload spool, ingest, album op). */
+async function photosRun(o: { photos: number }) {
+  const files = Array.from({ length: o.photos }, (_, i) => exifPhoto(i));
+  const bytes = files.reduce((n, f) => n + f.size, 0);
+  const t = performance.now();
+  const out = await session!.addFiles(album, files);
+  const ms = performance.now() - t;
+  const added = out.filter((r) => r.status === 'added').length;
+  // Each photo's date must come from its EXIF (2024-07-01 + i minutes), not from lastModified (2025).
+  const descriptors = [...(session!.albums.get(album)?.descriptors.values() ?? [])];
+  const datedByExif = descriptors.filter((d) => (d.taken ?? 0) >= Date.UTC(2024, 6, 1) && (d.taken ?? 0) < Date.UTC(2024, 7, 1)).length;
+  return { ms, bytes, photos: o.photos, added, datedByExif, failed: out.filter((r) => r.status !== 'added').slice(0, 3) };
+}
+
+/** The baseline: the same files through bare-thumb-worker.ts (one worker, one photo after another). */
+async function bareThumbs(o: { photos: number }): Promise<{ ms: number; perPhoto: number[] }> {
+  const files = Array.from({ length: o.photos }, (_, i) => exifPhoto(i));
+  const worker = new Worker(new URL('./bare-thumb-worker.ts', import.meta.url), { type: 'module', name: 'bare-thumb' });
+  try {
+    return await new Promise((resolve, reject) => {
+      worker.onmessage = (e) => resolve(e.data as { ms: number; perPhoto: number[] });
+      worker.onerror = (e) => reject(new Error(e.message));
+      worker.postMessage({ files });
+    });
+  } finally {
+    worker.terminate();
   }
-  return { aes, blake3: b3 };
 }
 
 Object.assign(window, {
-  fvBenchIngest: { heapSetup, buildBig, usePicked, ingestBig, stopVault, makeBases, ingestRun, bareCrypto },
+  fvBenchIngest: { photosRun, bareThumbs, heapSetup, buildBig, usePicked, ingestBig, stopVault, makeBases, ingestRun },
 });

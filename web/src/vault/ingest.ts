@@ -86,11 +86,38 @@ const NO_THUMB = utf8('{"placeholder":true}');
 
 const dedupKeyOf = (album: AlbumId, tag: Uint8Array) => `dedup:${album}:${toHex(tag)}`;
 
+type Media = [Thumbnail | undefined, PhotoExif];
+
 export class Ingest extends Emitter<IngestEvents> {
   readonly #d: IngestDeps;
+  /** Thumbnail + EXIF already under way for a file about to come (see prepare). */
+  readonly #prepared = new WeakMap<File, Promise<Media>>();
   constructor(deps: IngestDeps) {
     super();
     this.#d = deps;
+  }
+
+  /**
+   * Starts the thumbnail and EXIF of a file that is next in line, so the media worker decodes it
+   * while the file before it is encrypted and stored (the decode of a 12 MP photo is most of a
+   * photo's cost: docs/performance.md, ingest-photos). Only the media work is done early; the
+   * file is checked, tagged and encrypted when its turn comes. At most one is worth preparing.
+   */
+  prepare(file: File): void {
+    if (this.#prepared.has(file)) return;
+    let mime: string;
+    try {
+      mime = checkMedia(file, this.#d.policy ?? DEFAULT_MEDIA_POLICY);
+    } catch {
+      return; // refused at its turn, with the reason
+    }
+    const media = this.#media(file, mime);
+    media.catch(() => undefined); // its own turn reports the failure
+    this.#prepared.set(file, media);
+  }
+
+  #media(file: File, mime: string): Promise<Media> {
+    return Promise.all([this.#d.media.thumbnail(file, mime), this.#d.media.exif(file)]);
   }
 
   async addFiles(album: IngestAlbum, files: File[]): Promise<FileOutcome[]> {
@@ -98,6 +125,8 @@ export class Ingest extends Emitter<IngestEvents> {
     let batchDone = 0;
     const out: FileOutcome[] = [];
     for (const [i, file] of files.entries()) {
+      const next = files[i + 1];
+      if (next) this.prepare(next);
       const report = (fileBytesDone: number) =>
         this.emit('progress', {
           file: i, name: file.name, fileBytesDone, fileBytes: file.size,
@@ -130,7 +159,9 @@ export class Ingest extends Emitter<IngestEvents> {
         if (rec?.state === 'active') return { name: file.name, status: 'duplicate', photo: existing };
       }
       const [fileId, fileKey] = await Promise.all([crypto.newFileId(), crypto.newFileKey()]);
-      const [thumb, exif] = await Promise.all([this.#d.media.thumbnail(file, mime), this.#d.media.exif(file)]);
+      const prepared = this.#prepared.get(file);
+      this.#prepared.delete(file);
+      const [thumb, exif] = await (prepared ?? this.#media(file, mime));
       if (!thumb && ALWAYS_DECODABLE.has(mime)) {
         return { name: file.name, status: 'refused', reason: 'This image is damaged: it starts like one but cannot be shown, so it was not added' };
       }

@@ -29,6 +29,8 @@ export interface UploadQueueDeps {
   keys: QueueKeys;
   /** Runs one file through the ingest pipeline. */
   ingest(album: string, file: File): Promise<FileOutcome>;
+  /** Told of the file that comes after the one being ingested, so its media work can start early. */
+  prepare?(file: File): void;
   log(line: string): void;
 }
 
@@ -197,6 +199,8 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
       let outcome: FileOutcome;
       try {
         const file = item.file ?? (await this.#restore(item));
+        const next = this.#items[this.#items.indexOf(item) + 1]?.file;
+        if (next) this.#d.prepare?.(next);
         outcome = await this.#d.ingest(item.album, file);
       } catch (e) {
         outcome = { name: item.name, status: 'failed', reason: describeError(e), retryable: isRetryable(e) };
