@@ -3,6 +3,8 @@ import { VitePWA } from 'vite-plugin-pwa';
 import { nodeShims } from './vite.shims.ts';
 import { sourceBuildHash } from './scripts/build-info.ts';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { precompressDir } from './scripts/precompress.ts';
 
 const BUILD = sourceBuildHash(import.meta.dirname);
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
@@ -69,5 +71,17 @@ export default defineConfig({
         },
       },
     }),
+    {
+      // Last: .br and .gz next to each text asset (sw.js included, so after VitePWA writes it).
+      name: 'fv-precompress',
+      apply: 'build',
+      closeBundle: {
+        sequential: true,
+        order: 'post',
+        async handler() {
+          await precompressDir(join(import.meta.dirname, 'web', 'dist'));
+        },
+      },
+    },
   ],
 });

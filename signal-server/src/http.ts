@@ -78,6 +78,7 @@ function serveStatic(res: HttpResponse, req: HttpRequest, deps: HttpDeps): void 
     accept: req.getHeader('accept'),
     secFetchMode: req.getHeader('sec-fetch-mode'),
     ifNoneMatch: req.getHeader('if-none-match'),
+    acceptEncoding: req.getHeader('accept-encoding'),
   });
   write(res, r, deps, req);
 }

@@ -3,6 +3,11 @@
  * found by that walk can ever be served, so no request path — `..`, encoded slashes, symlinks,
  * NUL bytes — can reach anything outside it. Small files are kept in memory; large ones are
  * streamed from disk a chunk at a time (http.ts). Source maps are not served. Rebuilding the PWA needs a server restart (hashed names change).
+ *
+ * Compression: the build writes `x.br` and `x.gz` next to each compressible file (scripts/precompress.ts).
+ * They are never served under their own names; they are representations of `x`, chosen by the
+ * request's Accept-Encoding (br, then gzip, else the file itself), each with its own ETag, and
+ * every response for such a file says `Vary: Accept-Encoding` so caches keep them apart.
  */
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
@@ -37,20 +42,31 @@ export const COMMON_HEADERS: readonly [string, string][] = [
   ['Permissions-Policy', PERMISSIONS_POLICY],
 ];
 
-interface Entry {
+/** One stored form of a file: the file itself, or its precompressed .br / .gz sibling. */
+interface Representation {
   abs: string;
   size: number;
-  type: string;
-  cacheControl: string;
   etag: string;
   /** In memory when small enough; otherwise read per request. */
   body: Buffer | undefined;
+}
+
+export type ContentCoding = 'br' | 'gzip';
+const CODINGS: ReadonlyArray<[ContentCoding, string]> = [['br', 'br'], ['gzip', 'gz']];
+
+interface Entry extends Representation {
+  type: string;
+  cacheControl: string;
+  /** Precompressed forms found next to the file, by coding. */
+  encoded: Map<ContentCoding, Representation>;
 }
 
 export interface StaticRequest {
   method: string; // lowercase
   path: string; // raw URL path, still percent-encoded, without the query
   accept: string;
+  /** The request's Accept-Encoding ('' when absent: identity). */
+  acceptEncoding?: string;
   secFetchMode: string;
   ifNoneMatch: string;
 }
@@ -85,27 +101,38 @@ export class StaticSite {
     let budget = opts.cacheBudget ?? 64 * 1024 * 1024;
     const maxFiles = opts.maxFiles ?? 20_000;
     const sourceMaps = opts.sourceMaps ?? false;
+    const found = new Map<string, { abs: string; size: number; mtimeMs: number }>();
     const walk = (absDir: string, rel: string) => {
       for (const name of readdirSync(absDir).sort()) {
-        if (name.startsWith('.') || this.files.size >= maxFiles) continue; // dotfiles are never public
+        if (name.startsWith('.') || found.size >= maxFiles) continue; // dotfiles are never public
         const abs = join(absDir, name);
         const relPath = rel ? `${rel}/${name}` : name;
         const st = lstatSync(abs); // lstat: symlinks are skipped, never followed
         if (st.isDirectory()) walk(abs, relPath);
-        else if (st.isFile() && (sourceMaps || extensionOf(name) !== 'map')) {
-          const cache = st.size <= maxCached && st.size <= budget;
-          const body = cache ? readFileSync(abs) : undefined;
-          if (body) budget -= body.length;
-          const etag = body
-            ? `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`
-            : `"${st.size.toString(36)}-${Math.floor(st.mtimeMs).toString(36)}"`;
-          this.files.set(relPath, {
-            abs, size: st.size, type: contentTypeOf(relPath), cacheControl: cacheControlOf(relPath), etag, body,
-          });
-        }
+        else if (st.isFile() && (sourceMaps || extensionOf(name) !== 'map')) found.set(relPath, { abs, size: st.size, mtimeMs: st.mtimeMs });
       }
     };
     walk(dir, '');
+    const load = (f: { abs: string; size: number; mtimeMs: number }, tag: string): Representation => {
+      const cache = f.size <= maxCached && f.size <= budget;
+      const body = cache ? readFileSync(f.abs) : undefined;
+      if (body) budget -= body.length;
+      const etag = body
+        ? `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}${tag}"`
+        : `"${f.size.toString(36)}-${Math.floor(f.mtimeMs).toString(36)}${tag}"`;
+      return { abs: f.abs, size: f.size, etag, body };
+    };
+    // A `.br`/`.gz` whose plain file exists is one of its representations, not a file of its own.
+    const isVariant = (relPath: string) => CODINGS.some(([, ext]) => relPath.endsWith(`.${ext}`) && found.has(relPath.slice(0, -ext.length - 1)));
+    for (const [relPath, f] of found) {
+      if (isVariant(relPath)) continue;
+      const encoded = new Map<ContentCoding, Representation>();
+      for (const [coding, ext] of CODINGS) {
+        const v = found.get(`${relPath}.${ext}`);
+        if (v) encoded.set(coding, load(v, `-${ext}`));
+      }
+      this.files.set(relPath, { ...load(f, ''), type: contentTypeOf(relPath), cacheControl: cacheControlOf(relPath), encoded });
+    }
   }
 
   get fileCount(): number {
@@ -123,12 +150,46 @@ export class StaticSite {
     if (!entry && isNavigation(req, rel)) entry = this.files.get('index.html'); // SPA fallback
     if (!entry) return { status: '404 Not Found', headers, text: 'not found\n' };
 
-    headers.push(['Content-Type', entry.type], ['Cache-Control', entry.cacheControl], ['ETag', entry.etag]);
+    const coding = entry.encoded.size ? chooseCoding(req.acceptEncoding ?? '', entry.encoded) : undefined;
+    const rep: Representation = coding ? entry.encoded.get(coding)! : entry;
+    headers.push(['Content-Type', entry.type], ['Cache-Control', entry.cacheControl], ['ETag', rep.etag]);
+    if (entry.encoded.size) headers.push(['Vary', 'Accept-Encoding']);
+    if (coding) headers.push(['Content-Encoding', coding]);
     if (entry.type.startsWith('text/html')) headers.push(['Content-Security-Policy', CONTENT_SECURITY_POLICY]);
-    if (etagMatches(req.ifNoneMatch, entry.etag)) return { status: '304 Not Modified', headers };
-    if (req.method === 'head') return { status: '200 OK', headers, headSize: entry.size };
-    return entry.body ? { status: '200 OK', headers, body: entry.body } : { status: '200 OK', headers, file: { path: entry.abs, size: entry.size } };
+    if (etagMatches(req.ifNoneMatch, rep.etag)) return { status: '304 Not Modified', headers };
+    if (req.method === 'head') return { status: '200 OK', headers, headSize: rep.size };
+    return rep.body ? { status: '200 OK', headers, body: rep.body } : { status: '200 OK', headers, file: { path: rep.abs, size: rep.size } };
   }
+}
+
+/**
+ * The coding to send (RFC 9110 §12.5.3): the best-weighted of those we hold, br before gzip at
+ * equal weight; undefined (identity) when none is acceptable. `*` stands for codings not named.
+ */
+export function chooseCoding(header: string, have: ReadonlyMap<ContentCoding, unknown>): ContentCoding | undefined {
+  if (!header) return undefined;
+  const q = new Map<string, number>();
+  for (const part of header.toLowerCase().split(',')) {
+    const [name, ...params] = part.split(';').map((t) => t.trim());
+    if (!name) continue;
+    let weight = 1;
+    for (const p of params) {
+      const m = /^q=([0-9.]+)$/.exec(p);
+      if (m) weight = Number(m[1]);
+    }
+    q.set(name === 'x-gzip' ? 'gzip' : name, Number.isFinite(weight) ? weight : 0);
+  }
+  let best: ContentCoding | undefined;
+  let bestQ = 0;
+  for (const [coding] of CODINGS) {
+    if (!have.has(coding)) continue;
+    const w = q.get(coding) ?? q.get('*') ?? 0;
+    if (w > bestQ) {
+      best = coding;
+      bestQ = w;
+    }
+  }
+  return best;
 }
 
 /** Percent-decoded path relative to the root, or undefined if it could name anything odd. */
