@@ -110,8 +110,9 @@ test('save space evicts an original only after K enrolled homes prove they hold 
 test('a browser killed mid-upload leaves no half photo; orphans are swept on restart', async () => {
   test.setTimeout(180_000);
   const dir = mkdtempSync(join(tmpdir(), 'fv-crash-'));
+  let ctx: BrowserContext | undefined;
   try {
-    let ctx = await launchPersistentChromium(dir);
+    ctx = await launchPersistentChromium(dir);
     let p = await page(ctx, 'vault.html', 'fvVault');
     const created = await v(p, 'create', { signalUrl: server.wsUrl, passphrase: 'plum otter piano 41' });
     await v(p, 'addGenerated', { from: 0, count: 2 });
@@ -122,7 +123,6 @@ test('a browser killed mid-upload leaves no half photo; orphans are swept on res
     await ctx.close().catch((e: Error) => console.log(`closing the killed browser: ${e.message}`));
 
     ctx = await launchPersistentChromium(dir);
-    closers.push(() => ctx.close());
     p = await page(ctx, 'vault.html', 'fvVault');
     await v(p, 'unlock', { signalUrl: server.wsUrl, vaultId: created.vaultId, passphrase: 'plum otter piano 41' });
     const stat = await v(p, 'stat');
@@ -133,7 +133,10 @@ test('a browser killed mid-upload leaves no half photo; orphans are swept on res
     expect(done.originals).toBe(done.photos);
     for (const id of await v(p, 'photoIds')) expect((await v(p, 'originalHash', id)).length).toBe(64);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    // The restarted browser still writes its profile: close it before removing the directory
+    // (removing it under a live browser failed in CI with ENOTEMPTY after every check had passed).
+    await ctx?.close().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   }
 });
 
