@@ -129,7 +129,9 @@ export class StaticSite {
       const encoded = new Map<ContentCoding, Representation>();
       for (const [coding, ext] of CODINGS) {
         const v = found.get(`${relPath}.${ext}`);
-        if (v) encoded.set(coding, load(v, `-${ext}`));
+        // A copy older than its file is stale (the file was changed after the build, as a hot
+        // fix or the PWA test's new sw.js): serve the file itself rather than the old bytes.
+        if (v && v.mtimeMs >= f.mtimeMs) encoded.set(coding, load(v, `-${ext}`));
       }
       this.files.set(relPath, { ...load(f, ''), type: contentTypeOf(relPath), cacheControl: cacheControlOf(relPath), encoded });
     }

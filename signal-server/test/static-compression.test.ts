@@ -2,7 +2,7 @@
  * Precompressed static files: the build's `x.br` / `x.gz` (scripts/precompress.ts) go out by
  * Accept-Encoding with Content-Encoding, Vary and an ETag per representation; identity otherwise.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -131,6 +131,38 @@ describe('serving by Accept-Encoding', () => {
   it('the .br and .gz files are not reachable under their own names', async () => {
     for (const p of ['/assets/app-Ab12Cd34.js.br', '/assets/app-Ab12Cd34.js.gz', '/index.html.br']) {
       expect((await get(p, { 'Accept-Encoding': 'br' })).status, p).toBe(404);
+    }
+  });
+});
+
+describe('a file changed after the build', () => {
+  it('is served as itself, not as its older precompressed copies (a new sw.js must reach the browser)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fv-compress-stale-'));
+    try {
+      writeFileSync(join(dir, 'sw.js'), js);
+      await precompressDir(dir);
+      const past = new Date(Date.now() - 60_000);
+      for (const ext of ['br', 'gz']) utimesSync(join(dir, `sw.js.${ext}`), past, past);
+      writeFileSync(join(dir, 'sw.js'), `${js}\n// next release\n`);
+      const s = await startTestServer({ staticDir: dir });
+      try {
+        const r = await (async () => {
+          const url = new URL('/sw.js', s.url);
+          return new Promise<{ enc?: string; body: string }>((resolve, reject) => {
+            request(url, { headers: { 'Accept-Encoding': 'br, gzip' } }, (res) => {
+              const parts: Buffer[] = [];
+              res.on('data', (c: Buffer) => parts.push(c));
+              res.on('end', () => resolve({ enc: res.headers['content-encoding'], body: Buffer.concat(parts).toString() }));
+            }).on('error', reject).end();
+          });
+        })();
+        expect(r.enc).toBeUndefined();
+        expect(r.body.endsWith('// next release\n')).toBe(true);
+      } finally {
+        await s.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
