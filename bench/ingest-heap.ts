@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { launchPersistentChromium, testChromiumArgs } from '../e2e/support/chromium.ts';
 import { repoRoot } from '../e2e/support/processes.ts';
 import { HeapProbe, type HeapSample } from './support/cdp-heap.ts';
-import { harnessServer, writeResult } from './support/harness.ts';
+import { harnessServer, openIngestPage, writeResult } from './support/harness.ts';
 
 const mib = Number(process.env.FV_BENCH_MIB ?? 1024);
 const source = process.env.FV_BENCH_HEAP_SOURCE === 'blob' ? 'blob' : 'file';
@@ -37,12 +37,7 @@ const dir = mkdtempSync(join(tmpdir(), 'fv-bench-heap-'));
 const context = await launchPersistentChromium(dir, { args: [...testChromiumArgs, '--remote-debugging-port=0'] });
 let probe: HeapProbe | undefined;
 try {
-  const page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (e) => console.error('[ingest-heap] page error:', e.message));
-  await page.goto(`${server.url}/bench-ingest.html`);
-  await page.waitForFunction(() => 'fvBenchIngest' in window);
-  const call = <T = any>(fn: string, arg?: unknown) =>
-    page.evaluate(([f, a]) => (window as any).fvBenchIngest[f as string](a), [fn, arg] as const) as Promise<T>;
+  const { page, call } = await openIngestPage(context, server, 'ingest-heap');
 
   await call('heapSetup', { signalUrl: server.wsUrl });
   let size: number;

@@ -20,7 +20,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchPersistentChromium } from '../e2e/support/chromium.ts';
-import { harnessServer, writeResult } from './support/harness.ts';
+import { harnessServer, openIngestPage, writeResult } from './support/harness.ts';
 
 const photos = Number(process.env.FV_BENCH_PHOTOS ?? 200);
 const distinct = Number(process.env.FV_BENCH_DISTINCT ?? 8);
@@ -31,12 +31,7 @@ const server = await harnessServer();
 const dir = mkdtempSync(join(tmpdir(), 'fv-bench-ingest-photos-'));
 const context = await launchPersistentChromium(dir);
 try {
-  const page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (e) => console.error('[ingest-photos] page error:', e.message));
-  await page.goto(`${server.url}/bench-ingest.html`);
-  await page.waitForFunction(() => 'fvBenchIngest' in window);
-  const call = <T = any>(fn: string, arg?: unknown) =>
-    page.evaluate(([f, a]) => (window as any).fvBenchIngest[f as string](a), [fn, arg] as const) as Promise<T>;
+  const { call } = await openIngestPage(context, server, 'ingest-photos');
 
   const bases = await call<{ sizes: number[]; ms: number }>('makeBases', { distinct, width: 4032, height: 3024 });
   console.error(`[ingest-photos] ${distinct} base JPEGs in ${Math.round(bases.ms)} ms, sizes ${bases.sizes.join(', ')} B`);

@@ -1,11 +1,12 @@
 /**
  * Shared set-up for benchmarks that run in Chromium: builds the harness pages if needed, starts
- * the real signal server serving them, and writes bench/results/NAME.json.
+ * the real signal server serving them, opens the ingest page, and writes bench/results/NAME.json.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, startSignalServer, type SignalServer } from '../../e2e/support/processes.ts';
+import type { BrowserContext } from 'playwright-core';
 
 export interface BenchResult {
   name: string;
@@ -33,4 +34,18 @@ export function writeResult(r: BenchResult): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${r.name}.json`), JSON.stringify(r, null, 2) + '\n');
   console.log(JSON.stringify(r, null, 2));
+}
+
+/**
+ * The ingest harness page (e2e/harness/bench-ingest.ts) in `context`, and `call(fn, arg)` for
+ * its window.fvBenchIngest functions; page errors are printed under `label`.
+ */
+export async function openIngestPage(context: BrowserContext, server: SignalServer, label: string) {
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => console.error(`[${label}] page error:`, e.message));
+  await page.goto(`${server.url}/bench-ingest.html`);
+  await page.waitForFunction(() => 'fvBenchIngest' in window);
+  const call = <T = any>(fn: string, arg?: unknown) =>
+    page.evaluate(([f, a]) => (window as any).fvBenchIngest[f as string](a), [fn, arg] as const) as Promise<T>;
+  return { page, call };
 }

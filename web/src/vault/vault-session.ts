@@ -595,9 +595,7 @@ export class VaultSession extends Emitter<VaultEvents> {
     const fileKey = await this.#fileKey(album, d);
     const fileId = fromBase64Url(d.fileId);
     const meta = await this.metadata(album, photo);
-    await this.#fetchMissing([d.manifest]);
-    const m = await this.crypto.openManifest(fileKey, fileId, (await this.store.get(d.manifest))!);
-    this.#chunkLists.set(photo, m.chunks);
+    const m = await this.#manifest(album, photo, d);
     const list = m.chunks;
     return {
       name: meta?.name ?? `${photo}.bin`,
@@ -656,10 +654,15 @@ export class VaultSession extends Emitter<VaultEvents> {
     if (cached) return cached;
     const d = this.albums.get(album)?.descriptors.get(photo);
     if (!d) throw new StorageError('no such photo');
+    return (await this.#manifest(album, photo, d)).chunks;
+  }
+
+  /** The photo's manifest (size and chunk list), fetched first if it is not here; its chunk list is kept. */
+  async #manifest(album: string, photo: PhotoId, d: AddPhotoOp): Promise<{ size: number; chunks: ObjectHash[] }> {
     await this.#fetchMissing([d.manifest]);
     const m = await this.crypto.openManifest(await this.#fileKey(album, d), fromBase64Url(d.fileId), (await this.store.get(d.manifest))!);
     this.#chunkLists.set(photo, m.chunks);
-    return m.chunks;
+    return m;
   }
 
   /** Every object of a photo, or only its small ones while the manifest has not arrived. */

@@ -153,9 +153,18 @@ export class FvViewer extends LitElement {
         void p.then(dispose);
       }
     }
-    // A neighbour that is a video only registers its stream (nothing is decrypted until it plays).
+    // A neighbour that is a video only registers its stream (nothing is decrypted until it plays);
+    // a whole video decrypted ahead (no service worker to stream it) is not kept for later.
     for (const n of [i + 1, i - 1]) {
-      if (n >= 0 && n < this.source.count) void this.#decrypt(n);
+      if (n >= 0 && n < this.source.count) {
+        const p = this.#decrypt(n);
+        void p.then((x) => {
+          if (!x.release && x.type?.startsWith('video/') && this.index !== n && this.#files.get(n) === p) {
+            this.#files.delete(n);
+            dispose(x);
+          }
+        });
+      }
     }
   }
 

@@ -6,13 +6,13 @@
 import { expose } from 'comlink';
 import { decodeHeif } from '../../vault/media/heic.ts';
 
-export async function heicToJpeg(blob: Blob): Promise<{ jpeg: Blob; width: number; height: number }> {
+export async function heicToJpeg(blob: Blob): Promise<Blob> {
   const image = await decodeHeif(blob);
   const canvas = new OffscreenCanvas(image.width, image.height);
   const ctx = canvas.getContext('2d');
   if (!ctx) throw new Error('no 2D canvas in this browser');
   ctx.putImageData(image, 0, 0);
-  return { jpeg: await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.92 }), width: image.width, height: image.height };
+  return canvas.convertToBlob({ type: 'image/jpeg', quality: 0.92 });
 }
 
 const api = { heicToJpeg };

@@ -15,7 +15,7 @@ export async function heicForDisplay(file: Blob): Promise<Blob> {
   })();
   busy++;
   try {
-    return (await worker.api.heicToJpeg(file)).jpeg;
+    return await worker.api.heicToJpeg(file);
   } finally {
     if (--busy === 0) {
       idle = setTimeout(() => {
