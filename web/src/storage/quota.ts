@@ -2,6 +2,7 @@
  * Quota: the store's own per-vault byte limit (for relays), the browser's quota errors, and
  * the browser's persistence and usage estimate. See docs/storage.md ("Quota").
  */
+import { Emitter } from '../core/emitter.ts';
 import { QuotaError, StorageError, isVaultError } from '../core/errors.ts';
 import { usedBytes, type CatalogTotals, type ObjectRecord } from './object-catalog.ts';
 import type { ObjectStore, StoreStats } from './object-store.ts';
@@ -47,6 +48,67 @@ export async function requestPersistence(): Promise<boolean> {
   if (await storage.persisted()) return true;
   return storage.persist();
 }
+
+/**
+ * Where this origin's persistence stands: 'asking' while the browser waits for the person to
+ * answer its prompt (Firefox asks, and its promise stays pending until they do), 'unknown'
+ * before anything was asked, 'unavailable' where the API is missing or failed.
+ */
+export type PersistenceState = 'unknown' | 'asking' | 'granted' | 'declined' | 'unavailable';
+
+type StorageApi = Pick<StorageManager, 'persist' | 'persisted'>;
+
+/**
+ * Asks for persistence without making anyone wait for the answer, and records it when it
+ * comes. Opening a vault must not wait for a prompt the person may leave unanswered.
+ */
+export class PersistenceRequest extends Emitter<{ change: PersistenceState }> {
+  #state: PersistenceState = 'unknown';
+  #pending = false;
+  readonly #storage: () => Partial<StorageApi> | undefined;
+
+  constructor(storage: () => Partial<StorageApi> | undefined = () => globalThis.navigator?.storage) {
+    super();
+    this.#storage = storage;
+  }
+
+  get state(): PersistenceState {
+    return this.#state;
+  }
+
+  /** Starts a request (one at a time; none once granted) and returns at once. */
+  ask(): void {
+    if (this.#pending || this.#state === 'granted') return;
+    const storage = this.#storage();
+    if (!storage?.persist || !storage.persisted) {
+      this.#set('unavailable');
+      return;
+    }
+    const { persist, persisted } = { persist: storage.persist.bind(storage), persisted: storage.persisted.bind(storage) };
+    this.#pending = true;
+    void (async () => {
+      try {
+        if (await persisted()) return this.#set('granted');
+        this.#set('asking');
+        this.#set((await persist()) ? 'granted' : 'declined');
+      } catch (e) {
+        console.warn('persistent storage request failed', e);
+        this.#set('unavailable');
+      } finally {
+        this.#pending = false;
+      }
+    })();
+  }
+
+  #set(s: PersistenceState): void {
+    if (s === this.#state) return;
+    this.#state = s;
+    this.emit('change', s);
+  }
+}
+
+/** The page's one request: vault setup asks, the Storage page shows the answer. */
+export const persistence = new PersistenceRequest();
 
 export interface BrowserUsage {
   /** The origin's usage and quota as the browser estimates them (all stores together). */

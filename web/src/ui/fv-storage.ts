@@ -15,6 +15,8 @@ export class FvStorage extends LitElement {
   @property({ attribute: false }) app!: AppController;
   @state() info = '';
   @state() persisted = false;
+  @state() asking = false;
+  #offPersistence: (() => void) | undefined;
   @state() onlyCopy = 0;
   @state() note = '';
   @state() checking = '';
@@ -25,12 +27,25 @@ export class FvStorage extends LitElement {
 
   override connectedCallback() {
     super.connectedCallback();
+    // Firefox answers its prompt whenever the person does: show the answer when it comes.
+    this.#offPersistence = this.app.on('persistence', (p) => this.#showPersistence(p));
+    this.#showPersistence(this.app.persistence);
     void this.#refresh();
+  }
+
+  override disconnectedCallback() {
+    super.disconnectedCallback();
+    this.#offPersistence?.();
+  }
+
+  #showPersistence(p: AppController['persistence']) {
+    this.asking = p === 'asking';
+    if (p === 'granted') this.persisted = true;
   }
 
   async #refresh() {
     const u = await this.app.usage();
-    this.persisted = u.browser.persisted;
+    this.persisted = u.browser.persisted || this.app.persistence === 'granted';
     this.info = `${u.store?.count ?? 0} encrypted objects, ${fmt(u.store?.bytes)} · this site uses ${fmt(u.browser.usage)} of ${fmt(u.browser.quota)} the browser allows`;
     this.onlyCopy = await this.app.session!.notBackedUp(this.app.album, (done, total) => {
       this.checking = `Checking which photos a home holds: ${done} of ${total}…`;
@@ -43,7 +58,7 @@ export class FvStorage extends LitElement {
     return html`<section class="card">
       <h2>Storage</h2>
       <p id="usage">${this.info}</p>
-      <p id="persisted">${this.persisted ? 'This browser will keep the vault even when space runs low.' : html`<span class="error">This browser may clear the vault when space runs low.</span> Install the app (Add to Home Screen) to make it keep it.`}</p>
+      <p id="persisted" aria-live="polite">${this.persisted ? 'This browser will keep the vault even when space runs low.' : this.asking ? 'Your browser is asking whether this site may keep its data: answer "Allow" so the vault is not cleared when space runs low.' : html`<span class="error">This browser may clear the vault when space runs low.</span> Install the app (Add to Home Screen) to make it keep it.`}</p>
       ${this.checking ? html`<p role="status" id="checking">${this.checking}</p>` : ''}
       ${this.onlyCopy ? html`<p class="error" id="only-copy">${this.onlyCopy} photo${this.onlyCopy === 1 ? '' : 's'} exist only on this device: connect a home relay so they are not lost with it.</p>` : ''}
       <h3>Originals on this device</h3>

@@ -5,7 +5,7 @@
  */
 import { Emitter } from '../core/emitter.ts';
 import type { CryptoApi } from '../crypto/api-types.ts';
-import { usage, type Usage } from '../storage/quota.ts';
+import { persistence, usage, type PersistenceState, type Usage } from '../storage/quota.ts';
 import type { MediaPort } from './ingest.ts';
 import { autoLockMinutes, IdleLock, setAutoLockMinutes } from './idle-lock.ts';
 import { createVault, joinVault, knownVaults, unlockVault, type KnownVault, type VaultEnv } from './vault-setup.ts';
@@ -18,6 +18,8 @@ export type AppScreen = 'welcome' | 'unlock' | 'recovery' | 'vault';
 
 export interface AppEvents extends Record<string, unknown> {
   screen: AppScreen;
+  /** The browser answered (or started asking) whether it keeps this site's data. */
+  persistence: PersistenceState;
 }
 
 export class AppController extends Emitter<AppEvents> {
@@ -38,6 +40,12 @@ export class AppController extends Emitter<AppEvents> {
     super();
     this.env = { crypto, media, signalUrl };
     this.screen = knownVaults().length ? 'unlock' : 'welcome';
+    persistence.on('change', (p) => this.emit('persistence', p));
+  }
+
+  /** Whether the browser keeps this site's data under storage pressure, as far as it has said. */
+  get persistence(): PersistenceState {
+    return persistence.state;
   }
 
   /** The open vault's photos and albums, for the timeline and the albums list. */

@@ -12,7 +12,7 @@ import type { ReplicationPolicy } from '../replication/ports.ts';
 import { IdbReplicationStores } from '../storage/replication-stores.ts';
 import { openIndex } from '../storage/index-db.ts';
 import { openObjectStore } from '../storage/open-store.ts';
-import { requestPersistence } from '../storage/quota.ts';
+import { persistence } from '../storage/quota.ts';
 import { Authority } from './authority/authority.ts';
 import { openKeyring } from './authority/rotation.ts';
 import { INVITE_DEVICE_CONTEXT, signStatement } from './authority/statement.ts';
@@ -58,7 +58,7 @@ export async function startRelayPeer(crypto: CryptoApi, cfg: RelayPageConfig, lo
   const keys = await crypto.deriveVaultKeys(invite.vaultSecret);
   const index = await openIndex(keys.vaultId);
   const store = await openObjectStore({ name: keys.vaultId, hash: (b) => crypto.hashObject(b), index, ...(cfg.quotaBytes ? { quotaBytes: cfg.quotaBytes } : {}) });
-  await requestPersistence();
+  persistence.ask(); // not awaited: an unanswered prompt must not hold the relay back
   let device = await index.getSetting<{ secretKey: string; publicKey: string }>('relay.device');
   if (!device) {
     device = encodeKeyPair(await crypto.newSigningKey());

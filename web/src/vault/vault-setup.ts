@@ -10,7 +10,7 @@ import type { ObjectHash } from '../core/ids.ts';
 import type { CryptoApi, Identity } from '../crypto/api-types.ts';
 import { openIndex, type VaultIndex } from '../storage/index-db.ts';
 import { openObjectStore } from '../storage/open-store.ts';
-import { requestPersistence } from '../storage/quota.ts';
+import { persistence } from '../storage/quota.ts';
 import { openDeviceSecrets, sealDeviceSecrets, type DeviceSecrets, type SealedDeviceSecrets } from './device-secrets.ts';
 import type { MediaPort } from './ingest.ts';
 import { INVITE_DEVICE_CONTEXT, INVITE_JOIN_CONTEXT, joinTranscript, readStatement, signStatement } from './authority/statement.ts';
@@ -54,10 +54,12 @@ function remember(v: KnownVault) {
 
 const randomPeerId = () => toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
 
-async function openStorage(env: VaultEnv, vaultId: string) {
+/** The vault's index and object store. Exported for tests. */
+export async function openStorage(env: Pick<VaultEnv, 'crypto'>, vaultId: string) {
+  // Not awaited: Firefox's prompt may stay unanswered, and the vault must open meanwhile.
+  persistence.ask();
   const index = await openIndex(vaultId);
   const store = await openObjectStore({ name: vaultId, hash: (b) => env.crypto.hashObject(b), index });
-  await requestPersistence();
   return { index, store };
 }
 
