@@ -123,6 +123,8 @@ test('create a vault, add photos, view, lock and unlock', async () => {
 
     // Settings names the build; the server's /healthz names the same one for the app it serves.
     await page.locator('#tab-storage').click();
+    // It also says where the photos live: Chromium has OPFS sync access handles.
+    await expect(page.locator('#store-kind')).toHaveText("Photos are stored in: this browser's private file system (OPFS)");
     const build = (await page.locator('#build-hash').textContent())!.trim();
     expect(build).toMatch(/^[0-9a-f]{64}$/);
     expect(await (await fetch(`${server.url}/healthz`)).json()).toMatchObject({ ok: true, build });

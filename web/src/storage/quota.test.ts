@@ -1,6 +1,9 @@
-/** The persistence request: asked without waiting, its late answer recorded and announced. */
+/** The persistence request (asked without waiting, its late answer recorded) and usage's store kind. */
+import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { PersistenceRequest, type PersistenceState } from './quota.ts';
+import { hashObject } from '../crypto/stream.ts';
+import { openObjectStore } from './open-store.ts';
+import { PersistenceRequest, usage, type PersistenceState } from './quota.ts';
 
 /** A browser whose prompt stays open until `answer` is called (Firefox's behaviour). */
 function promptingStorage() {
@@ -66,5 +69,18 @@ describe('PersistenceRequest', () => {
     p.ask();
     await settle();
     expect(p.state).toBe('unavailable');
+  });
+});
+
+describe('usage', () => {
+  it("names the store's kind, so the Storage page can say where photos live", async () => {
+    // In Node OPFS is missing, so the store falls back to IndexedDB, as WebKitGTK's does.
+    const store = await openObjectStore({ name: 'usage-kind-1', hash: hashObject });
+    expect((await usage(store)).kind).toBe('idb');
+    await store.close();
+    const mem = await openObjectStore({ name: 'usage-kind-2', hash: hashObject, preferred: 'memory' });
+    expect((await usage(mem)).kind).toBe('memory');
+    await mem.close();
+    expect((await usage()).kind).toBeUndefined();
   });
 });

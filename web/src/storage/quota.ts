@@ -5,7 +5,7 @@
 import { Emitter } from '../core/emitter.ts';
 import { QuotaError, StorageError, isVaultError } from '../core/errors.ts';
 import { usedBytes, type CatalogTotals, type ObjectRecord } from './object-catalog.ts';
-import type { ObjectStore, StoreStats } from './object-store.ts';
+import type { ObjectStore, StoreKind, StoreStats } from './object-store.ts';
 
 /**
  * Throws QuotaError if reserving `size` bytes for an object (currently `before`) would take
@@ -121,12 +121,14 @@ export interface Usage {
   browser: BrowserUsage;
   /** The store's own count and bytes (exact, from the catalog), if a store was given. */
   store: StoreStats | undefined;
+  /** Where the store keeps its bytes (OPFS, or IndexedDB where OPFS is not usable). */
+  kind: StoreKind | undefined;
 }
 
 /** For the Storage page: the browser's estimate next to the store's own numbers. */
 export async function usage(store?: ObjectStore): Promise<Usage> {
   const [browser, stats] = await Promise.all([browserUsage(), store?.stat()]);
-  return { browser, store: stats };
+  return { browser, store: stats, kind: store?.kind };
 }
 
 /** The browser's estimate for this origin; fields are undefined where the API is missing. */

@@ -6,6 +6,13 @@ import { APP_VERSION, BUILD_HASH } from '../core/build-info.ts';
 import { errorText, shared } from './styles.ts';
 import './fv-strength.ts';
 
+/** Where the photos' encrypted bytes live, in words (the technical name in brackets for helpers). */
+const STORE_WORDS: Record<string, string> = {
+  opfs: "this browser's private file system (OPFS)",
+  idb: "this browser's database (IndexedDB, the fallback where the private file system does not work)",
+  memory: 'this tab only (nothing is kept when it closes)',
+};
+
 const fmt = (n: number | undefined) => (n === undefined ? '?' : n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : `${(n / 1e6).toFixed(1)} MB`);
 
 /** Storage: what this browser holds, whether it may evict it, and the originals setting. */
@@ -14,6 +21,7 @@ export class FvStorage extends LitElement {
   static override styles = shared;
   @property({ attribute: false }) app!: AppController;
   @state() info = '';
+  @state() storeKind = '';
   @state() persisted = false;
   @state() asking = false;
   #offPersistence: (() => void) | undefined;
@@ -46,6 +54,7 @@ export class FvStorage extends LitElement {
   async #refresh() {
     const u = await this.app.usage();
     this.persisted = u.browser.persisted || this.app.persistence === 'granted';
+    this.storeKind = u.kind ? (STORE_WORDS[u.kind] ?? u.kind) : '';
     this.info = `${u.store?.count ?? 0} encrypted objects, ${fmt(u.store?.bytes)} · this site uses ${fmt(u.browser.usage)} of ${fmt(u.browser.quota)} the browser allows`;
     this.onlyCopy = await this.app.session!.notBackedUp(this.app.album, (done, total) => {
       this.checking = `Checking which photos a home holds: ${done} of ${total}…`;
@@ -58,6 +67,7 @@ export class FvStorage extends LitElement {
     return html`<section class="card">
       <h2>Storage</h2>
       <p id="usage">${this.info}</p>
+      ${this.storeKind ? html`<p id="store-kind">Photos are stored in: ${this.storeKind}</p>` : ''}
       <p id="persisted" aria-live="polite">${this.persisted ? 'This browser will keep the vault even when space runs low.' : this.asking ? 'Your browser is asking whether this site may keep its data: answer "Allow" so the vault is not cleared when space runs low.' : html`<span class="error">This browser may clear the vault when space runs low.</span> Install the app (Add to Home Screen) to make it keep it.`}</p>
       ${this.checking ? html`<p role="status" id="checking">${this.checking}</p>` : ''}
       ${this.onlyCopy ? html`<p class="error" id="only-copy">${this.onlyCopy} photo${this.onlyCopy === 1 ? '' : 's'} exist only on this device: connect a home relay so they are not lost with it.</p>` : ''}
