@@ -1,6 +1,6 @@
 /**
- * openObjectStore: the composition of a store. Picks where bytes live (OPFS if the browser has
- * sync access handles, else IndexedDB; memory on request), puts the catalog in the index, and
+ * openObjectStore: the composition of a store. Picks where bytes live (OPFS if the browser's
+ * sync access handles work, else IndexedDB; memory on request), puts the catalog in the index, and
  * sweeps orphans of earlier sessions. The first choice is recorded in the index and kept:
  * falling back to IndexedDB later would hide every object already in OPFS.
  */

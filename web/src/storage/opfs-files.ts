@@ -17,19 +17,54 @@ type ListableDir = FileSystemDirectoryHandle & { keys(): AsyncIterable<string> }
 
 const isNotFound = (e: unknown): boolean => e instanceof DOMException && e.name === 'NotFoundError';
 
+const PROBE_BYTES = new Uint8Array([0x66, 0x76, 0x21, 0x0a]);
+
+/**
+ * Opens a sync access handle on a probe file, writes a few bytes, reads them back, closes it
+ * and removes the file. WebKitGTK has createSyncAccessHandle, but it throws NotSupportedError:
+ * the method's presence proves nothing. Any failure rejects with NotSupportedError (the store
+ * then falls back to IndexedDB); the cause is kept for the log.
+ */
+export async function probeSyncAccess(dir: FileSystemDirectoryHandle): Promise<void> {
+  const name = `probe.${toBase64Url(crypto.getRandomValues(new Uint8Array(6)))}`;
+  let created = false;
+  try {
+    const file = await dir.getFileHandle(name, { create: true });
+    created = true;
+    const handle = await file.createSyncAccessHandle();
+    try {
+      if (handle.write(PROBE_BYTES, { at: 0 }) !== PROBE_BYTES.length) throw new Error('short write');
+      handle.flush();
+      const back = new Uint8Array(PROBE_BYTES.length);
+      const n = handle.read(back, { at: 0 });
+      if (n !== back.length || back.some((b, i) => b !== PROBE_BYTES[i])) throw new Error('the bytes read back differ');
+    } finally {
+      handle.close();
+    }
+  } catch (e) {
+    const detail = e instanceof Error || e instanceof DOMException ? `${e.name}: ${e.message}` : String(e);
+    throw Object.assign(new DOMException(`OPFS sync access handles do not work here (${detail})`, 'NotSupportedError'), { probeError: e });
+  } finally {
+    if (created) await dir.removeEntry(name).catch((e: unknown) => console.warn('OPFS probe file left behind', e));
+  }
+}
+
 export class OpfsFiles {
   private objects: FileSystemDirectoryHandle | undefined;
   private tmp: FileSystemDirectoryHandle | undefined;
   private readonly shards = new Map<string, FileSystemDirectoryHandle>();
 
-  /** Opens (creating) the store's directories; rejects where sync access handles are missing. */
-  async init(dirName: string): Promise<void> {
+  /**
+   * Opens (creating) the store's directories; rejects where sync access handles are missing or
+   * do not work (probeSyncAccess). `root` is the OPFS root (tests pass their own).
+   */
+  async init(dirName: string, root?: FileSystemDirectoryHandle): Promise<void> {
     const proto = globalThis.FileSystemFileHandle?.prototype as Partial<MovableFile> | undefined;
     if (typeof proto?.createSyncAccessHandle !== 'function' || typeof proto.move !== 'function') {
       throw new DOMException('OPFS sync access handles are not available', 'NotSupportedError');
     }
-    const root = await navigator.storage.getDirectory();
-    const dir = await root.getDirectoryHandle(dirName, { create: true });
+    const dir = await (root ?? (await navigator.storage.getDirectory())).getDirectoryHandle(dirName, { create: true });
+    await probeSyncAccess(dir);
     this.objects = await dir.getDirectoryHandle('objects', { create: true });
     this.tmp = await dir.getDirectoryHandle('tmp', { create: true });
   }
