@@ -60,10 +60,15 @@ interface PeerSlot {
   /** Fallback frames that arrived before the 'ack' that sets up our side (the other side's
    * handshake can overtake its own ack: they travel as separate server messages). */
   earlyRelay?: string[];
+  /** An offer this side could not answer (no WebRTC here): its later candidates are ignored. */
+  refusedOffer?: string;
   backoff: number;
   retryTimer?: ReturnType<typeof setTimeout>;
   upgradeTimer?: ReturnType<typeof setInterval>;
 }
+
+/** WebKitGTK's Debian build has no WebRTC at all: then the WebSocket fallback is the only way. */
+const hasWebRtc = () => typeof globalThis.RTCPeerConnection !== 'undefined';
 
 const randomId = () => toBase64Url(crypto.getRandomValues(new Uint8Array(12)));
 
@@ -193,8 +198,19 @@ export class Dialer {
       if (!slot.attempt || slot.attempt.session !== msg.s) {
         if (this.#isDialer(from)) return; // a stale answer to an attempt we gave up
         if (!this.#o.allow(from)) return; // met in another room
+        if (slot.refusedOffer === msg.s) return;
         this.#abortAttempt(slot);
-        slot.attempt = { session: msg.s, peer: await this.#newPeer(from, false, msg.s) };
+        let peer: SimplePeerInstance;
+        try {
+          if (!hasWebRtc()) throw new Error('this browser has no WebRTC');
+          peer = await this.#newPeer(from, false, msg.s);
+        } catch (e) {
+          // Say so at once: the dialer goes on to the fallback instead of waiting for its timer.
+          slot.refusedOffer = msg.s;
+          this.#o.log(`dialer: cannot answer ${from}'s WebRTC offer (${describeError(e)})`);
+          return void this.#send(from, { t: 'ice-failed', s: msg.s });
+        }
+        slot.attempt = { session: msg.s, peer };
       }
       slot.attempt.peer.signal(msg.d);
     } else if (msg.t === 'redial') {
@@ -266,8 +282,18 @@ export class Dialer {
   async #dial(remote: string) {
     const slot = this.#slot(remote);
     if (slot.attempt || this.#stopped || !this.#o.allow(remote)) return;
+    if (slot.transport && !slot.transport.closed && !hasWebRtc()) return; // nothing to upgrade to
     const session = randomId();
-    const peer = await this.#newPeer(remote, true, session);
+    let peer: SimplePeerInstance;
+    try {
+      // No WebRTC: no ICE to wait for, so the fallback now rather than after iceTimeoutMs.
+      if (!hasWebRtc()) throw new Error('this browser has no WebRTC');
+      peer = await this.#newPeer(remote, true, session);
+    } catch (e) {
+      this.#o.log(`dialer: no WebRTC to ${remote} (${describeError(e)}); trying the next transport`);
+      if (!slot.transport || slot.transport.closed) void this.#openFallback(remote);
+      return;
+    }
     slot.attempt = { session, peer };
     slot.attempt.timer = setTimeout(() => {
       if (slot.attempt?.session !== session) return;
@@ -344,7 +370,7 @@ export class Dialer {
     slot.earlyRelay = undefined;
     this.#adopt(remote, t);
     for (const data of early) t.receive(data);
-    if (this.#isDialer(remote) && !slot.upgradeTimer) {
+    if (this.#isDialer(remote) && !slot.upgradeTimer && hasWebRtc()) {
       slot.upgradeTimer = setInterval(() => void this.#dial(remote), this.#o.upgradeIntervalMs);
     }
   }
