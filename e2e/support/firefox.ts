@@ -33,12 +33,13 @@ const QUIET_PREFS: Record<string, unknown> = {
   'permissions.default.persistent-storage': 1,
 };
 
-export function launchFirefox(): Promise<Browser> {
+/** `prefs` add to (or override) the quiet ones, e.g. to see what a pref changes. */
+export function launchFirefox(prefs: Record<string, unknown> = {}): Promise<Browser> {
   return puppeteer.launch({
     browser: 'firefox',
     executablePath: firefoxPath(),
     headless: true,
-    extraPrefsFirefox: QUIET_PREFS,
+    extraPrefsFirefox: { ...QUIET_PREFS, ...prefs },
     env: { ...process.env, MOZ_DISABLE_NONLOCAL_CONNECTIONS: '1' },
   });
 }

@@ -1,0 +1,170 @@
+/**
+ * The family app's core flows in the other engines families use (issue 11): Firefox ESR over
+ * WebDriver BiDi (puppeteer-core), then WebKitGTK, Safari's engine, through WebKitWebDriver
+ * (selenium-webdriver) under Xvfb. Driven by role and accessible name (support/engine-ui.ts):
+ * create a vault and check the recovery phrase, make an album, add a JPEG with the picker, see
+ * its thumbnail decoded in the timeline, open it in the viewer at full size, lock and unlock; in
+ * Firefox also reopen it with the server gone (service worker). ../shared/TESTING.md "Other
+ * engines" has the set-up; a missing browser skips its test and says which package to install.
+ */
+import { test, expect } from '@playwright/test';
+import { existsSync } from 'node:fs';
+import { launchFirefox, firefoxPath } from './support/firefox.ts';
+import { startSignalServer, repoRoot, type SignalServer } from './support/processes.ts';
+import { puppeteerUI, seleniumUI, type EngineUI, type Query } from './support/engine-ui.ts';
+import { launchWebKit, webkitMissing } from './support/webkit.ts';
+
+const PASSPHRASE = 'correct horse battery';
+const JPEG = `${repoRoot}e2e/fixtures/beach.jpg`; // 640 × 480, EXIF orientation: portrait
+const button = (name: string | RegExp, within?: Query): Query => ({ role: 'button', name, within });
+const textbox = (name: string | RegExp, within?: Query): Query => ({ role: 'textbox', name, within });
+const timelineCell: Query = button(/^Photo, /);
+
+let server: SignalServer | undefined;
+test.afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+});
+
+/** Elapsed seconds, for the log: each engine's steps should stay well under the test's timeout. */
+function clock(engine: string) {
+  const t0 = Date.now();
+  return (step: string) => console.log(`${engine}: ${step} at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/** What an <img> shows: decoded (naturalWidth > 0) and drawn, or why not. */
+function imageShown(el: Element, _: null) {
+  const img = (el.tagName === 'IMG' ? el : [...el.querySelectorAll('img')].find((i) => !i.classList.contains('placeholder'))) as HTMLImageElement | undefined;
+  if (!img || !img.complete || img.naturalWidth === 0) return undefined;
+  const r = img.getBoundingClientRect();
+  return { width: img.naturalWidth, height: img.naturalHeight, drawn: r.width > 0 && r.height > 0, blob: img.src.startsWith('blob:') };
+}
+
+async function createVault(ui: EngineUI, log: (s: string) => void) {
+  await ui.type(textbox('Your name'), 'Ada');
+  await ui.type(textbox('Passphrase'), PASSPHRASE);
+  await ui.type(textbox('Passphrase again'), PASSPHRASE);
+  await ui.click(button('Create vault'));
+  // The onboarding shows 24 words, then asks for two of them back.
+  const phrase: Query = { role: 'list', name: 'Recovery phrase' };
+  await ui.waitFor(phrase, 60_000);
+  log('recovery phrase shown');
+  const words = await ui.names({ role: 'listitem', within: phrase });
+  expect(words).toHaveLength(24);
+  await ui.click(button('I wrote it down'));
+  const asked = await ui.names(textbox(/^Word \d+$/));
+  expect(asked).toHaveLength(2);
+  for (const label of asked) await ui.type(textbox(label), words[Number(label.slice(5)) - 1]!);
+  await ui.click(button('Done'));
+  // A new vault opens on the timeline, which says there is nothing in it yet.
+  await ui.waitFor(button('Photos', { role: 'navigation', name: 'Sections' }), 30_000);
+  log('vault created');
+}
+
+async function albumAndUpload(ui: EngineUI) {
+  await ui.click(button('Albums', { role: 'navigation', name: 'Sections' }));
+  await ui.click(button('New album'));
+  const dialog: Query = { role: 'alertdialog', name: 'New album' };
+  await ui.type(textbox('Name of the new album', dialog), 'Seaside');
+  await ui.click(button('Create album', dialog));
+  await ui.waitFor({ role: 'heading', name: 'Seaside' }, 30_000);
+  await ui.upload({ role: 'file', name: /^Add photos/ }, JPEG);
+  // The album's grid shows the photo's thumbnail, decrypted and decoded.
+  const cell = await ui.pollElement(button('Photo 1'), imageShown, null, 'a decoded thumbnail in the album', 60_000);
+  expect(cell.drawn).toBe(true);
+}
+
+/** The timeline shows the photo as a decoded thumbnail (not the ThumbHash placeholder). */
+async function seeInTimeline(ui: EngineUI) {
+  await ui.click(button('Photos', { role: 'navigation', name: 'Sections' }));
+  const thumb = await ui.pollElement(timelineCell, imageShown, null, 'a decoded thumbnail in the timeline', 30_000);
+  expect(thumb).toMatchObject({ drawn: true, blob: true });
+  expect(Math.max(thumb.width, thumb.height)).toBeLessThan(640); // a thumbnail, not the original
+  return thumb;
+}
+
+async function openInViewer(ui: EngineUI) {
+  await ui.click(timelineCell);
+  const viewer: Query = { role: 'dialog', name: 'Photo beach.jpg' };
+  const shown = await ui.pollElement({ role: 'img', name: 'beach.jpg', within: viewer }, imageShown, null, 'the photo decoded in the viewer', 30_000);
+  // The original, decrypted: the fixture's 640 × 480 pixels, shown upright as its EXIF says.
+  expect(shown).toMatchObject({ width: 480, height: 640, drawn: true });
+  await ui.click(button('Close', viewer));
+  await ui.waitFor(timelineCell);
+}
+
+async function lockAndUnlock(ui: EngineUI) {
+  await ui.click(button('Lock'));
+  await ui.type(textbox('Passphrase'), 'wrong passphrase');
+  await ui.click(button('Unlock'));
+  await ui.waitFor({ role: 'alert', name: /does not open/ }, 30_000);
+  await ui.type(textbox('Passphrase'), PASSPHRASE);
+  await ui.click(button('Unlock'));
+  await seeInTimeline(ui);
+}
+
+test('Firefox ESR: create, album, upload, timeline, viewer, lock and unlock, offline', async () => {
+  test.skip(!existsSync(firefoxPath()), `Firefox ESR is not installed at ${firefoxPath()} (Debian: apt-get install -y firefox-esr; or set FIREFOX_PATH)`);
+  test.setTimeout(180_000);
+  const log = clock('firefox');
+  server = await startSignalServer(['--static', 'web/dist']);
+  // Firefox asks the person before navigator.storage.persist() resolves; headless, nobody
+  // answers. The quiet prefs grant it (permissions.default.persistent-storage = 1).
+  const browser = await launchFirefox();
+  try {
+    const page = await browser.newPage();
+    await page.setViewport({ width: 900, height: 900 });
+    page.on('pageerror', (e) => console.error('firefox page error:', e));
+    const ui = puppeteerUI(page);
+    log('started');
+    await ui.goto(server.url);
+    await createVault(ui, log);
+    await albumAndUpload(ui);
+    log('photo added');
+    await seeInTimeline(ui);
+    await openInViewer(ui);
+    log('viewer');
+    await lockAndUnlock(ui);
+    log('locked and unlocked');
+
+    // Offline: the service worker serves the app after a reload with the server gone, and the
+    // vault opens from this device's storage.
+    await expect.poll(() => ui.run(() => document.documentElement.getAttribute('data-sw'), null), { timeout: 30_000 }).toBe('controlled');
+    await server.stop();
+    server = undefined;
+    await ui.reload();
+    await ui.type(textbox('Passphrase'), PASSPHRASE);
+    await ui.click(button('Unlock'));
+    await seeInTimeline(ui);
+    await openInViewer(ui);
+    log('opened offline');
+    await ui.screenshot('test-results/engines-firefox.png');
+  } finally {
+    await browser.close();
+  }
+});
+
+test('WebKitGTK: create, album, upload, timeline, viewer, lock and unlock', async () => {
+  const missing = webkitMissing();
+  test.skip(!!missing, missing);
+  test.setTimeout(180_000);
+  const log = clock('webkit');
+  server = await startSignalServer(['--static', 'web/dist']);
+  const webkit = await launchWebKit();
+  try {
+    const ui = seleniumUI(webkit.driver);
+    log('started');
+    await ui.goto(server.url);
+    await createVault(ui, log);
+    await albumAndUpload(ui);
+    log('photo added');
+    await seeInTimeline(ui);
+    await openInViewer(ui);
+    log('viewer');
+    await lockAndUnlock(ui);
+    log('locked and unlocked');
+    await ui.screenshot('test-results/engines-webkit.png');
+  } finally {
+    await webkit.close();
+  }
+});
