@@ -104,8 +104,9 @@ test('timeline, viewer and albums at phone size', async () => {
     await page.goto(server.url);
     await createVault(page);
 
-    // A new vault opens on the timeline, which says what to do.
+    // A new vault opens on the timeline, which says what to do; the header says it reaches the server.
     await expect(page.locator('#tab-timeline')).toHaveAttribute('aria-current', 'page');
+    await expect(page.locator('#network')).toHaveText('Connected', { timeout: 30_000 });
     await expect(page.locator('#timeline-empty')).toContainText('No photos yet');
     await noSidewaysScroll(page, 'empty timeline');
     // Next steps can wait: "Invite your family" leads to Family, where the invite is made.
@@ -259,6 +260,17 @@ test('timeline, viewer and albums at phone size', async () => {
     await page.getByRole('alertdialog', { name: 'Delete 1 photo?' }).getByRole('button', { name: 'Delete' }).click();
     await expect(page.locator('#timeline-count')).toHaveText('2 photos', { timeout: 30_000 });
     await expect(page.locator('fv-timeline section h3')).toHaveText(['March 2026']);
+
+    // The header says what is really reachable: the device offline, then back, then the server gone.
+    await ctx.setOffline(true);
+    await expect(page.locator('#network')).toHaveText('Offline');
+    await ctx.setOffline(false);
+    await expect(page.locator('#network')).toHaveText('Connected', { timeout: 30_000 });
+    await server.stop();
+    server = undefined;
+    await expect(page.locator('#network')).toHaveText("Can't reach the server", { timeout: 30_000 });
+    await expect(page.locator('#offline-note')).toContainText("Can't reach your family's server");
+    await noSidewaysScroll(page, 'header with the server unreachable at 320 px');
   } finally {
     await browser.close();
   }

@@ -48,6 +48,8 @@ export interface SignalEvents extends Record<string, unknown> {
   error: { code: string; message: string };
   /** Only from servers that use enrolment. */
   enrolment: EnrolmentNote;
+  /** A connection ended (or never opened) and another try is scheduled; `failures` since the last join. */
+  retrying: { failures: number };
 }
 
 // 4001 bad room key, 4008 protocol mismatch, 4006 another connection took this peer id (reconnecting would evict it in turn).
@@ -58,6 +60,11 @@ export class SignalClient extends Emitter<SignalEvents> {
   state: SignalState = 'closed';
   /** The server's last word on enrolment (undefined: it does not use enrolment, or has not said yet). */
   enrolment: EnrolmentNote | undefined;
+  /**
+   * Connections that ended without a join since the last join (0 once joined). The state stays
+   * 'connecting' while the client retries, so this is what tells "cannot reach" from "starting".
+   */
+  failures = 0;
   #ws: WebSocket | undefined;
   #stopped = true;
   #attempt = 0;
@@ -151,6 +158,8 @@ export class SignalClient extends Emitter<SignalEvents> {
       }
       if (this.#stopped) return;
       this.#setState('connecting');
+      this.failures++;
+      this.emit('retrying', { failures: this.failures });
       const base = Math.min(this.opts.maxBackoffMs, this.opts.minBackoffMs * 2 ** this.#attempt++);
       this.#timer = setTimeout(() => this.#connect(), base / 2 + Math.random() * (base / 2));
     };
@@ -171,6 +180,7 @@ export class SignalClient extends Emitter<SignalEvents> {
       }
       case 'joined':
         this.#attempt = 0;
+        this.failures = 0;
         if (msg.enrolled !== undefined) {
           this.#noteEnrolment(msg.enrolled ? { status: 'enrolled', ...(msg.enrolledBy ? { by: msg.enrolledBy } : {}) } : { status: 'not-enrolled' });
         }

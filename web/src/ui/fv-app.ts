@@ -11,6 +11,7 @@ import './fv-storage.ts';
 import './timeline/fv-timeline-screen.ts';
 import './albums/fv-albums.ts';
 import './onboarding/fv-recovery.ts';
+import { networkWords } from './network-words.ts';
 import { shared } from './styles.ts';
 
 /** timeline: "Photos"; albums: the list, or the open album; members: "Family" (people, devices, homes); storage: "Settings". */
@@ -26,14 +27,17 @@ const ACTIVITY = ['pointerdown', 'keydown', 'wheel', 'touchstart', 'scroll'] as 
 @customElement('fv-app')
 export class FvApp extends LitElement {
   @property({ attribute: false }) app: AppController | undefined;
-  /** 'online' | 'offline', shown so a family member knows why nothing syncs. */
+  /** 'online' | 'offline': the device's network; with the server's reach it says why nothing syncs. */
   @property() network: 'online' | 'offline' = navigator.onLine ? 'online' : 'offline';
+  /** Whether the open vault reaches its family server (undefined: locked). */
+  @state() server: AppController['server'];
   @property({ type: Boolean }) updateReady = false;
   @state() tab: Tab = 'timeline';
   /** On the Albums tab: the album open (its photos and uploads), or '' for the list. */
   @state() albumOpen = '';
   @state() screen = '';
   #off: (() => void) | undefined;
+  #offServer: (() => void) | undefined;
 
   static override styles = [shared, css`
     :host { display: flex; flex-direction: column; min-height: 100vh; min-height: 100dvh; }
@@ -67,6 +71,7 @@ export class FvApp extends LitElement {
     removeEventListener('offline', this.#onNetwork);
     for (const t of ACTIVITY) removeEventListener(t, this.#onActivity, { capture: true });
     this.#off?.();
+    this.#offServer?.();
     super.disconnectedCallback();
   }
   override willUpdate(changed: Map<string, unknown>) {
@@ -82,6 +87,9 @@ export class FvApp extends LitElement {
         }
       });
       this.screen = this.app.screen;
+      this.#offServer?.();
+      this.#offServer = this.app.on('server', (r) => (this.server = r));
+      this.server = this.app.server;
     }
   }
 
@@ -134,15 +142,16 @@ export class FvApp extends LitElement {
 
   override render() {
     const inVault = this.screen === 'vault' && !!this.app?.session;
+    const net = networkWords(this.network === 'online', this.server);
     return html`
       <header>
         <img src="/icons/icon-192.png" alt="" />
         <h1>Family Vault</h1>
-        <span class="net" id="network" role="status">${this.network === 'online' ? 'Online' : 'Offline'}</span>
+        <span class="net" id="network" role="status" aria-live="polite">${net.chip}</span>
         ${inVault ? html`<button id="lock" @click=${() => void this.app!.lock()}>Lock</button>` : ''}
       </header>
       <main id="main" class=${inVault && this.tab === 'timeline' ? 'fill' : ''}>
-        ${this.network === 'offline' ? html`<p class="offline" id="offline-note">Offline: what you add stays on this device and syncs when you are back online.</p>` : ''}
+        ${net.note ? html`<p class="offline" id="offline-note">${net.note}</p>` : ''}
         ${this.#body()}
         ${inVault ? '' : html`<p id="shell-ready" class="muted">Your photos are encrypted on this device before they go anywhere.</p>`}
       </main>

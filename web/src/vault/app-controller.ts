@@ -13,6 +13,7 @@ import type { VaultSession } from './vault-session.ts';
 import { OtherTabError, WriterLock } from './writer-lock.ts';
 import { pendingServerCode, setServerCode } from './server-code.ts';
 import { Library } from './library.ts';
+import { ServerConnection, type ServerReach } from './server-connection.ts';
 
 export type AppScreen = 'welcome' | 'unlock' | 'recovery' | 'vault';
 
@@ -20,6 +21,8 @@ export interface AppEvents extends Record<string, unknown> {
   screen: AppScreen;
   /** The browser answered (or started asking) whether it keeps this site's data. */
   persistence: PersistenceState;
+  /** Whether the open vault reaches its family server (undefined: locked). */
+  server: ServerReach | undefined;
 }
 
 export class AppController extends Emitter<AppEvents> {
@@ -35,12 +38,19 @@ export class AppController extends Emitter<AppEvents> {
   /** Why the vault was locked, when the member did not lock it (another tab took it over). */
   lockedBecause = '';
   #library: { session: VaultSession; library: Library } | undefined;
+  readonly #server = new ServerConnection();
 
   constructor(crypto: CryptoApi, media: MediaPort, signalUrl: string) {
     super();
     this.env = { crypto, media, signalUrl };
     this.screen = knownVaults().length ? 'unlock' : 'welcome';
     persistence.on('change', (p) => this.emit('persistence', p));
+    this.#server.on('change', (r) => this.emit('server', r));
+  }
+
+  /** Whether the open vault reaches its family server (undefined while locked). */
+  get server(): ServerReach | undefined {
+    return this.#server.state;
   }
 
   /** Whether the browser keeps this site's data under storage pressure, as far as it has said. */
@@ -73,6 +83,7 @@ export class AppController extends Emitter<AppEvents> {
 
   #opened(s: VaultSession) {
     this.session = s;
+    this.#server.watch(s);
     this.lockedBecause = '';
     this.#idle.start(autoLockMinutes());
     this.album = s.albumIds[0] ?? '';
@@ -156,6 +167,7 @@ export class AppController extends Emitter<AppEvents> {
 
   async lock(): Promise<void> {
     this.#idle.stop();
+    this.#server.watch(undefined); // a stopped connection is not one that cannot reach the server
     await this.session?.stop();
     this.session = undefined;
     this.#writer.release();
