@@ -56,16 +56,22 @@ export class IdbReplicationStores {
   // ── ops ────────────────────────────────────────────────────────────────────────────────
 
   /** log → author → highest contiguous seq (appends are contiguous, so the last one). */
+  /**
+   * Each (log, author)'s highest seq. One step per pair, not per op: the key cursor walks down
+   * from the end, reads a pair's highest key, then jumps past the rest of that pair's ops.
+   */
   opVector(): Promise<Map<string, Map<string, number>>> {
     return this.#run('op vector', async () => {
       const v = new Map<string, Map<string, number>>();
-      let cursor = await this.#db.transaction('ops').store.openKeyCursor();
+      let cursor = await this.#db.transaction('ops').store.openKeyCursor(null, 'prev');
       while (cursor) {
         const [log, author, seq] = cursor.key;
         let m = v.get(log);
         if (!m) v.set(log, (m = new Map()));
         m.set(author, Math.max(m.get(author) ?? 0, seq));
-        cursor = await cursor.continue();
+        // Keys sort by (log, author, seq): the next key down below [log, author, -∞] is another pair's highest.
+        const below: [string, string, number] = [log, author, -Infinity];
+        cursor = await cursor.continue(below);
       }
       return v;
     });

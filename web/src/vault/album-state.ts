@@ -5,7 +5,7 @@
  */
 import { fromUtf8, utf8 } from '../core/bytes.ts';
 import type { ObjectHash, PhotoId } from '../core/ids.ts';
-import { applyOp, emptyState, members, parseCrdtBody, register, type CrdtBody, type CrdtState } from '../replication/crdt.ts';
+import { applyOpsInPlace, emptyMutableState, members, parseCrdtBody, register, type CrdtBody, type MutableCrdtState } from '../replication/crdt.ts';
 import type { AddPhotoOp } from './ingest.ts';
 
 export interface AlbumOpPayload {
@@ -17,7 +17,8 @@ export const PHOTOS = 'photos';
 export const NAME = 'name';
 
 export class AlbumState {
-  crdt: CrdtState = emptyState();
+  /** Owned by this album and changed in place, one op at a time (no copy per op). */
+  readonly crdt: MutableCrdtState = emptyMutableState();
   readonly descriptors = new Map<PhotoId, AddPhotoOp>();
   /** photo → signing key of the member who added it (only they, or an admin, may remove it). */
   readonly addedBy = new Map<PhotoId, string>();
@@ -41,7 +42,7 @@ export class AlbumState {
         this.#from.set(p.photo, key);
       }
     }
-    this.crdt = applyOp(this.crdt, { author, seq, lamport, body: payload.body });
+    applyOpsInPlace(this.crdt, [{ author, seq, lamport, body: payload.body }]);
   }
 
   get name(): string {

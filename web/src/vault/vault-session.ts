@@ -19,7 +19,8 @@ import { Ingest, type AddPhotoOp, type FileOutcome, type IngestAlbum, type Media
 import { IdbReplicationStores } from '../storage/replication-stores.ts';
 import { UploadSpool } from '../storage/upload-spool.ts';
 import { UploadQueue } from './upload-queue.ts';
-import { dropSupersededBundles, replicationCrypto, startReplicationNode, storedOps, type ReplicationNode, type ReplicationNodeOptions } from './replication-node.ts';
+import { dropSupersededBundles, replicationCrypto, startReplicationNode, storedVaultLog, type ReplicationNode, type ReplicationNodeOptions } from './replication-node.ts';
+import { AlbumSnapshots, type OpenedOp } from './album-snapshot.ts';
 import { assertStrongPassphrase } from './passphrase-strength.ts';
 import { Authority } from './authority/authority.ts';
 import { signKeyOf, signStatement, type Cut, type InviteRole, type MemberRole, type StatementBody } from './authority/statement.ts';
@@ -101,6 +102,7 @@ export class VaultSession extends Emitter<VaultEvents> {
   readonly #o: SessionOptions;
   readonly #author: string;
   #pending: OpEnvelope[] = [];
+  #snapshots!: AlbumSnapshots;
   /** photo → its chunk hashes, read from the sealed manifest once. */
   #chunkLists = new Map<PhotoId, ObjectHash[]>();
   #seqs: Map<string, number> | undefined;
@@ -168,8 +170,7 @@ export class VaultSession extends Emitter<VaultEvents> {
     this.authority.onChange(() => this.node?.engine.policyChanged());
     // The stored vault log first, so the first peer's ops are judged against the roster we had,
     // and this device talks in the newest generation's room it holds.
-    const stored = await storedOps(new IdbReplicationStores(this.index));
-    await this.authority.load(stored);
+    await this.authority.load(await storedVaultLog(new IdbReplicationStores(this.index)));
     this.#keyring = await this.#openKeyring();
     this.keys = this.#keyring.gens[0]!.keys;
     this.family = new Family({
@@ -214,9 +215,12 @@ export class VaultSession extends Emitter<VaultEvents> {
         this.emit('status', undefined);
       },
     });
-    // Everything stored so far, then whatever arrives.
-    await this.#applyAll(stored);
-    await this.#recordMissingOps();
+    // Everything stored so far (the snapshot, then the ops after it), then whatever arrives.
+    this.#snapshots = new AlbumSnapshots({ crypto: this.crypto, identity: this.identity, index: this.index, log });
+    await this.#restoreAlbums();
+    // A repair (photos committed whose op was never recorded): it reads this device's photo
+    // records, so it runs behind the first screen rather than before it.
+    void this.#recordMissingOps().catch((e: unknown) => console.warn(`vault: could not announce photos kept on this device (${describeError(e)})`));
     // Local ops are applied by #append itself (awaited), so only remote ones come through here.
     this.node.engine.on('ops', ({ ops, from }) => {
       if (from !== 'local') void this.#apply(ops).then(() => this.emit('changed', undefined));
@@ -257,6 +261,7 @@ export class VaultSession extends Emitter<VaultEvents> {
     await this.#uploads?.stop();
     this.#spool?.close();
     await this.#duties;
+    await this.#snapshots?.flush().catch((e: unknown) => console.warn(`vault: the album snapshot was not saved (${describeError(e)}); the next unlock opens more ops`));
     await this.node.stop();
     await this.store.close();
     this.index.close();
@@ -371,8 +376,36 @@ export class VaultSession extends Emitter<VaultEvents> {
     this.#dutyChecked = this.authority.roster().applied.size;
   }
 
-  async #applyAll(ops: OpEnvelope[]): Promise<void> {
-    await this.#apply(ops.filter((o) => o.log !== VAULT_LOG));
+  /**
+   * The albums as stored: each album's snapshot replayed (album-snapshot.ts: ops opened before,
+   * judged again against the roster of now), then the stored ops after its coverage opened one
+   * by one. Unlock so reads what changed since the last session, not the whole library.
+   */
+  async #restoreAlbums(): Promise<void> {
+    await this.family.refresh();
+    const covered = new Map<string, Map<string, number>>();
+    for (const album of this.family.albums()) {
+      const snap = await this.#snapshots.load(album);
+      if (!snap) continue;
+      // A key the snapshot names that this member no longer holds: the ops from the log decide.
+      if (snap.ops.some((o) => !this.family.key(album, o.e))) {
+        this.#snapshots.discard(album);
+        continue;
+      }
+      this.#snapshots.adopt(snap);
+      covered.set(album, snap.covered);
+      for (const op of snap.ops) this.#applyOpened(album, op);
+    }
+    const stores = this.node.stores;
+    const rest: OpEnvelope[] = [];
+    for (const [log, authors] of await stores.opVector()) {
+      if (log === VAULT_LOG) continue;
+      for (const [author, max] of authors) {
+        const from = covered.get(log)?.get(author) ?? 0;
+        if (max > from) rest.push(...(await stores.opsSince(log, author, from, 1e9)));
+      }
+    }
+    await this.#apply(rest);
   }
 
   /**
@@ -395,28 +428,47 @@ export class VaultSession extends Emitter<VaultEvents> {
           this.#pending.push(op);
           continue;
         }
-        const writer = this.family.writerOf(op.log, op.author, op.seq);
-        if (!writer) {
+        if (!this.family.writerOf(op.log, op.author, op.seq)) {
           console.warn(`vault: ignored an album op by ${op.author.slice(0, 8)}… (not a writer of this album when it was made)`);
           continue;
         }
         const { payload } = await this.crypto.openOp(key, op.ciphertext, fromBase64Url(op.author));
         const p = decodePayload(payload);
-        if (!p) continue;
-        const a = this.#album(op.log);
-        if (p.body.kind === 'remove' && p.body.set === PHOTOS) {
-          const adder = a.addedBy.get(p.body.element as PhotoId);
-          if (adder !== undefined && adder !== writer.sign && writer.role !== 'admin') {
-            console.warn(`vault: ignored a removal of another member's photo by ${op.author.slice(0, 8)}…`);
-            continue;
-          }
+        if (!p) {
+          this.#snapshots.unusable(op.log, op.author, op.seq);
+          continue;
         }
-        a.apply(op.author, op.seq, op.lamport, p, writer.sign);
+        const opened: OpenedOp = { a: op.author, s: op.seq, l: op.lamport, e: header.epoch, p };
+        this.#snapshots.opened(op.log, opened);
+        this.#applyOpened(op.log, opened);
       } catch (err) {
         console.warn(`vault: dropped an album op that did not open (${describeError(err)})`);
       }
     }
     for (const id of this.family.albums()) this.#album(id);
+  }
+
+  /**
+   * An opened album op applied if its author may make it now (family.writerOf; a remove only by
+   * the photo's adder or an admin): the same judgement for an op just opened and for one
+   * replayed from the snapshot.
+   */
+  #applyOpened(album: string, op: OpenedOp): void {
+    const writer = this.family.writerOf(album, op.a, op.s);
+    if (!writer) {
+      console.warn(`vault: ignored an album op by ${op.a.slice(0, 8)}… (not a writer of this album when it was made)`);
+      return;
+    }
+    const a = this.#album(album);
+    const b = op.p.body;
+    if (b.kind === 'remove' && b.set === PHOTOS) {
+      const adder = a.addedBy.get(b.element as PhotoId);
+      if (adder !== undefined && adder !== writer.sign && writer.role !== 'admin') {
+        console.warn(`vault: ignored a removal of another member's photo by ${op.a.slice(0, 8)}…`);
+        return;
+      }
+    }
+    a.apply(op.a, op.s, op.l, op.p, writer.sign);
   }
 
   #album(id: string): AlbumState {
@@ -514,6 +566,46 @@ export class VaultSession extends Emitter<VaultEvents> {
     const a = this.#album(album.id);
     const op = makeAdd(a.crdt, this.#author, await this.#nextSeq(album.id), PHOTOS, photo.photo);
     await this.#appendAlbumOp(album.id, { body: op.body, photo }, op.lamport);
+    this.node.engine.objectsChanged();
+    this.emit('changed', undefined);
+  }
+
+  /**
+   * Adds photos whose objects are already stored to an album: one signed, sealed op each,
+   * appended as one batch (another album's photos with their file keys wrapped again for this
+   * one, an import). Each descriptor's key must be wrapped under this album's current epoch.
+   */
+  async recordPhotos(album: string, photos: AddPhotoOp[]): Promise<void> {
+    if (this.family.myRole() === 'viewer' || this.family.myRole() === 'removed') throw new PolicyError('you can look at this album but not add to it');
+    await this.#serial(async () => {
+      const k = this.family.currentEpoch(album);
+      if (!k) throw new StorageError('no key for this album on this device');
+      const seqs = await this.#lastSeqs();
+      let seq = seqs.get(album) ?? 0;
+      let lamport = this.#album(album).crdt.clock;
+      const ops: OpEnvelope[] = [];
+      const opened = new Map<number, OpenedOp>();
+      const signer = replicationCrypto(this.crypto, this.#o.secrets.device);
+      for (const photo of photos) {
+        seq++;
+        lamport++;
+        const p: AlbumOpPayload = { body: { kind: 'add', set: PHOTOS, element: photo.photo }, photo: { ...photo, epoch: k.epoch } };
+        const ciphertext = await this.crypto.sealOp({
+          albumId: fromBase64Url(album), epoch: k.epoch, albumKey: k.key, authorSecret: this.#o.secrets.device.secretKey, seq, payload: encodePayload(p),
+        });
+        ops.push(await signOp(signer, { log: album, author: this.#author, seq, lamport, ciphertext }));
+        opened.set(seq, { a: this.#author, s: seq, l: lamport, e: k.epoch, p });
+      }
+      const r = await this.node.engine.addLocalOps(ops);
+      for (const op of r.accepted) {
+        seqs.set(album, Math.max(seqs.get(album) ?? 0, op.seq));
+        const o = opened.get(op.seq)!;
+        this.#snapshots.opened(album, o);
+        this.#applyOpened(album, o);
+      }
+      if (r.error !== undefined) throw new StorageError(`these photos could not be saved on this device (${describeError(r.error)})`, { retryable: true });
+      if (r.rejected.length) throw new PolicyError(`the family's rules refused ${r.rejected.length} of these photos (${r.rejected[0]!.reason})`);
+    });
     this.node.engine.objectsChanged();
     this.emit('changed', undefined);
   }

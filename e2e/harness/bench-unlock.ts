@@ -1,0 +1,119 @@
+/**
+ * unlock-100k (bench/unlock-100k.ts): the real family app (fv-app, AppController, VaultSession,
+ * crypto and media workers) over a library built here. build() creates a vault with the real
+ * passphrase KDF, makes `albums` albums and adds `photos` photos to them through
+ * VaultSession.recordPhotos: each photo its own file key wrapped under its album's key, one
+ * signed, sealed op each, as a device that received them from the family holds them. The newest
+ * `withObjects` photos (the first screens of the timeline) get real sealed thumbnails and
+ * metadata in the real object store; older ones' objects are not stored (unlock never reads
+ * them). Then it locks, which saves the album snapshot.
+ */
+import '../../web/src/ui/fv-app.ts';
+import { toBase64Url } from '../../web/src/core/bytes.ts';
+import type { ObjectHash, PhotoId } from '../../web/src/core/ids.ts';
+import { directApi } from '../../web/src/crypto/api.ts';
+import { startCryptoWorker } from '../../web/src/crypto/client.ts';
+import { AppController } from '../../web/src/vault/app-controller.ts';
+import type { AddPhotoOp } from '../../web/src/vault/ingest.ts';
+import { MediaClient } from '../../web/src/vault/media/media-client.ts';
+import { scaleToJpeg } from '../../web/src/vault/media/thumbnail.ts';
+import { openDB } from 'idb';
+import { storageNames } from '../../web/src/storage/layout.ts';
+import { makeJpeg } from './photos.ts';
+
+const signalUrl = `ws://${location.host}/signal`;
+const app = document.querySelector('fv-app')!;
+const controller = new AppController(startCryptoWorker(), new MediaClient(), signalUrl);
+app.app = controller;
+
+const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+const absentHash = () => hex(crypto.getRandomValues(new Uint8Array(32))) as ObjectHash;
+
+async function build(o: { passphrase: string; photos: number; albums: number; withObjects: number; years?: number }) {
+  const t0 = performance.now();
+  await controller.create('Ada', o.passphrase);
+  const s = controller.session!;
+  const albums = [s.albumIds[0]!];
+  for (let i = 1; i < o.albums; i++) albums.push(await s.createAlbum(`Album ${i + 1}`));
+  // A few distinct pictures; each photo's thumbnail is still sealed under its own file key.
+  const pictures = [];
+  for (let i = 0; i < 32; i++) {
+    const bitmap = await createImageBitmap(await makeJpeg(i, 800, 600));
+    pictures.push(await scaleToJpeg(bitmap));
+    bitmap.close();
+  }
+  const end = Date.UTC(2026, 10, 1);
+  const step = ((o.years ?? 10) * 365 * 86_400_000) / o.photos;
+  const perAlbum = new Map<string, AddPhotoOp[]>(albums.map((a) => [a, []]));
+  for (let i = 0; i < o.photos; i++) {
+    // Photo i is the i-th newest; albums take turns.
+    const album = albums[i % albums.length]!;
+    const k = s.family.currentEpoch(album)!;
+    const fileId = await directApi.newFileId();
+    const fileKey = await directApi.newFileKey();
+    const pic = pictures[i % pictures.length]!;
+    let thumb = absentHash();
+    let meta = absentHash();
+    const manifest = absentHash();
+    const taken = end - Math.round(i * step);
+    if (i < o.withObjects) {
+      const t = await directApi.sealObject(fileKey, 'thumbnail', pic.bytes);
+      const m = await directApi.sealMetadata(fileKey, { name: `IMG_${i}.jpg`, mime: 'image/jpeg', size: 3_000_000, takenAt: new Date(taken).toISOString(), width: 4000, height: 3000, thumbhash: pic.placeholder });
+      thumb = (await directApi.hashObject(t)) as ObjectHash;
+      meta = (await directApi.hashObject(m)) as ObjectHash;
+      await s.store.put(thumb, t);
+      await s.store.put(meta, m);
+    }
+    perAlbum.get(album)!.push({
+      t: 'photo.add', photo: toBase64Url(fileId) as PhotoId, fileId: toBase64Url(fileId),
+      key: toBase64Url(await directApi.wrapFileKey(k.key, k.epoch, fileId, fileKey)), epoch: k.epoch,
+      manifest, thumb, meta, taken, placeholder: pic.placeholder,
+    });
+  }
+  const keysMs = performance.now() - t0;
+  // Oldest first, as they would have been added over the years.
+  for (const [album, photos] of perAlbum) {
+    photos.reverse();
+    for (let i = 0; i < photos.length; i += 500) await s.recordPhotos(album, photos.slice(i, i + 500));
+  }
+  const opsMs = performance.now() - t0 - keysMs;
+  const vaultId = s.vaultId;
+  const count = albums.reduce((n, a) => n + s.photos(a).length, 0);
+  await controller.lock();
+  return { vaultId, count, buildMs: Math.round(performance.now() - t0), keysMs: Math.round(keysMs), opsMs: Math.round(opsMs) };
+}
+
+/** Deletes the album snapshot (the unlock then opens every op, as before the snapshot existed). */
+async function dropSnapshots(vaultId: string) {
+  const db = await openDB(storageNames(vaultId).indexDb);
+  let n = 0;
+  for (const k of await db.getAllKeys('vault')) {
+    if (typeof k === 'string' && k.startsWith('albums.snapshot.')) {
+      await db.delete('vault', k);
+      n++;
+    }
+  }
+  db.close();
+  return n;
+}
+
+/** The timeline's cells in view, and how many of them show a decoded thumbnail. */
+function screenful() {
+  const screen = app.shadowRoot?.querySelector('fv-timeline-screen');
+  const tl = screen?.shadowRoot?.querySelector('fv-timeline');
+  const root = tl?.shadowRoot;
+  if (!root) return { cells: 0, decoded: 0 };
+  const vh = innerHeight;
+  let cells = 0;
+  let decoded = 0;
+  for (const c of root.querySelectorAll<HTMLElement>('.cell')) {
+    const r = c.getBoundingClientRect();
+    if (r.bottom <= 0 || r.top >= vh || r.width === 0) continue;
+    cells++;
+    const img = c.querySelector<HTMLImageElement>('img:not(.placeholder)');
+    if (img && img.complete && img.naturalWidth > 0) decoded++;
+  }
+  return { cells, decoded };
+}
+
+(window as any).fvUnlockBench = { build, dropSnapshots, screenful, controller };
