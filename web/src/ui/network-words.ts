@@ -12,15 +12,19 @@ export interface NetworkWords {
   note: string;
 }
 
+/**
+ * A joined server is reached, whatever `navigator.onLine` says (it is false on a device whose
+ * only network is loopback or a LAN the browser does not count); otherwise "offline" is the
+ * likelier cause, and then what the server connection says.
+ */
 export function networkWords(online: boolean, server: ServerReach | undefined): NetworkWords {
+  if (server === 'connected') return { chip: 'Connected', note: '' };
   if (!online) return { chip: 'Offline', note: 'Offline: what you add stays on this device and syncs when you are back online.' };
   switch (server) {
     case undefined:
       return { chip: '', note: '' };
     case 'connecting':
       return { chip: 'Connecting…', note: '' };
-    case 'connected':
-      return { chip: 'Connected', note: '' };
     case 'unreachable':
       return { chip: "Can't reach the server", note: "Can't reach your family's server: what you add stays on this device and syncs when it is back." };
     case 'needs-code':

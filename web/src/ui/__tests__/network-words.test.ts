@@ -9,9 +9,14 @@ describe('networkWords', () => {
     expect(w.note).toContain('stays on this device');
   });
 
-  it('offline wins over whatever the server state was', () => {
-    expect(networkWords(false, 'connected').chip).toBe('Offline');
+  it('offline when the device has no network and no server is reached', () => {
+    expect(networkWords(false, 'unreachable').chip).toBe('Offline');
+    expect(networkWords(false, 'connecting').chip).toBe('Offline');
     expect(networkWords(false, undefined).chip).toBe('Offline');
+  });
+
+  it('a server it is joined to is reached, even if the browser thinks it is offline', () => {
+    expect(networkWords(false, 'connected')).toEqual({ chip: 'Connected', note: '' });
   });
 
   it('connected, connecting, a server that wants a code, and locked', () => {
