@@ -93,6 +93,13 @@ async function openInViewer(ui: EngineUI) {
   await ui.waitFor(timelineCell);
 }
 
+/** Settings says where this browser keeps the photos: OPFS, or the IndexedDB fallback. */
+async function storedIn(ui: EngineUI, where: RegExp) {
+  await ui.click(button('Settings', { role: 'navigation', name: 'Sections' }));
+  const said = await ui.pollElement({ role: 'paragraph', text: /^Photos are stored in: / }, (el) => el.textContent, null, 'where photos are stored');
+  expect(said).toMatch(where);
+}
+
 async function lockAndUnlock(ui: EngineUI) {
   await ui.click(button('Lock'));
   await ui.type(textbox('Passphrase'), 'wrong passphrase');
@@ -124,6 +131,7 @@ test('Firefox ESR: create, album, upload, timeline, viewer, lock and unlock, off
     await seeInTimeline(ui);
     await openInViewer(ui);
     log('viewer');
+    await storedIn(ui, /private file system \(OPFS\)/);
     await lockAndUnlock(ui);
     log('locked and unlocked');
 
@@ -161,6 +169,8 @@ test('WebKitGTK: create, album, upload, timeline, viewer, lock and unlock', asyn
     await seeInTimeline(ui);
     await openInViewer(ui);
     log('viewer');
+    // createSyncAccessHandle throws NotSupportedError here: the IndexedDB object store holds them.
+    await storedIn(ui, /IndexedDB, the fallback/);
     await lockAndUnlock(ui);
     log('locked and unlocked');
     await ui.screenshot('test-results/engines-webkit.png');

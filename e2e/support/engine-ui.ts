@@ -13,18 +13,21 @@ type Match = string | { re: string; flags: string };
 export interface Query {
   role: string;
   name?: string | RegExp;
+  /** Its text content (for roles named by nothing else, such as a paragraph). */
+  text?: string | RegExp;
   /** Only inside the first element this query finds. */
   within?: Query;
   /** Also elements that are not rendered (a hidden file input). */
   hidden?: boolean;
 }
-type WireQuery = Omit<Query, 'name' | 'within'> & { name?: Match; within?: WireQuery };
+type WireQuery = Omit<Query, 'name' | 'text' | 'within'> & { name?: Match; text?: Match; within?: WireQuery };
 
+const match = (m: string | RegExp | undefined): Match | undefined => m instanceof RegExp ? { re: m.source, flags: m.flags } : m;
 function wire(q: Query): WireQuery {
-  const name = q.name instanceof RegExp ? { re: q.name.source, flags: q.name.flags } : q.name;
-  return { ...q, name, within: q.within && wire(q.within) };
+  return { ...q, name: match(q.name), text: match(q.text), within: q.within && wire(q.within) };
 }
-const describe = (q: Query): string => `${q.role}${q.name === undefined ? '' : ` "${String(q.name)}"`}${q.within ? ` in ${describe(q.within)}` : ''}`;
+const describe = (q: Query): string => `${q.role}${q.name === undefined ? '' : ` "${String(q.name)}"`}` +
+  `${q.text === undefined ? '' : ` saying "${String(q.text)}"`}${q.within ? ` in ${describe(q.within)}` : ''}`;
 
 /**
  * Runs in the page (serialized by the driver, so it uses nothing from outside): the elements that
@@ -63,7 +66,7 @@ function fvFind(q: WireQuery, names: boolean): Element[] | string[] {
       const roles: Record<string, string> = { checkbox: 'checkbox', radio: 'radio', button: 'button', submit: 'button', range: 'slider', file: 'file', search: 'searchbox' };
       return roles[type] ?? (['text', 'password', 'email', 'tel', 'url', 'number'].includes(type) ? 'textbox' : type);
     }
-    const roles: Record<string, string> = { button: 'button', textarea: 'textbox', select: 'combobox', img: 'img', ol: 'list', ul: 'list', li: 'listitem', nav: 'navigation', dialog: 'dialog', h1: 'heading', h2: 'heading', h3: 'heading', h4: 'heading', progress: 'progressbar' };
+    const roles: Record<string, string> = { p: 'paragraph', button: 'button', textarea: 'textbox', select: 'combobox', img: 'img', ol: 'list', ul: 'list', li: 'listitem', nav: 'navigation', dialog: 'dialog', h1: 'heading', h2: 'heading', h3: 'heading', h4: 'heading', progress: 'progressbar' };
     if (tag === 'a') return el.hasAttribute('href') ? 'link' : '';
     return roles[tag] ?? '';
   };
@@ -89,7 +92,7 @@ function fvFind(q: WireQuery, names: boolean): Element[] | string[] {
   const find = (w: WireQuery): Element[] => {
     const box = w.within ? find(w.within)[0] : undefined;
     if (w.within && !box) return [];
-    return all.filter((el) => roleOf(el) === w.role && (w.hidden || shown(el)) && (!box || inside(el, box)) && matches(w.name, nameOf(el)));
+    return all.filter((el) => roleOf(el) === w.role && (w.hidden || shown(el)) && (!box || inside(el, box)) && matches(w.name, nameOf(el)) && matches(w.text, textOf(el)));
   };
   const found = find(q);
   return names ? found.map(nameOf) : found;
@@ -117,6 +120,13 @@ export interface EngineUI {
   screenshot(path: string): Promise<void>;
 }
 
+/**
+ * `fn` as the page will run it: the drivers send its source, and a loader that keeps function
+ * names (tsx, esbuild) leaves calls to its `__name` helper in that source.
+ */
+const portable = <F extends (...a: never[]) => unknown>(fn: F): F => new Function('...args', `const __name = (f) => f; return (${fn.toString()})(...args);`) as F;
+const find = portable(fvFind);
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function poll<T>(get: () => Promise<T>, what: string, timeoutMs: number): Promise<NonNullable<T>> {
@@ -137,7 +147,7 @@ async function poll<T>(get: () => Promise<T>, what: string, timeoutMs: number): 
 /** Firefox (or any puppeteer page). */
 export function puppeteerUI(page: Page, engine = 'firefox'): EngineUI {
   const firstNow = async (q: Query): Promise<ElementHandle<Element> | undefined> => {
-    const list = await page.evaluateHandle(fvFind, wire(q), false) as JSHandle<unknown>;
+    const list = await page.evaluateHandle(find, wire(q), false) as JSHandle<unknown>;
     const el = await list.evaluateHandle((l: unknown) => (l as Element[])[0] ?? null);
     await list.dispose();
     const handle = el.asElement() as ElementHandle<Element> | null;
@@ -147,7 +157,7 @@ export function puppeteerUI(page: Page, engine = 'firefox'): EngineUI {
   const first = (q: Query, timeoutMs = 15_000) => poll(() => firstNow(q), describe(q), timeoutMs);
   const on = async <T, A>(el: ElementHandle<Element>, fn: (el: Element, arg: A) => T, arg: A): Promise<T> => {
     try {
-      return await el.evaluate(fn as (e: Element, a: unknown) => never, arg) as T;
+      return await el.evaluate(portable(fn) as (e: Element, a: unknown) => never, arg) as T;
     } finally {
       await el.dispose();
     }
@@ -157,7 +167,7 @@ export function puppeteerUI(page: Page, engine = 'firefox'): EngineUI {
     async goto(url) { await page.goto(url); },
     async reload() { await page.reload(); },
     async waitFor(q, timeoutMs) { await (await first(q, timeoutMs)).dispose(); },
-    async names(q) { return page.evaluate(fvFind, wire(q), true) as Promise<string[]>; },
+    async names(q) { return page.evaluate(find, wire(q), true) as Promise<string[]>; },
     async click(q, timeoutMs) {
       const el = await first(q, timeoutMs);
       await el.click();
@@ -181,7 +191,7 @@ export function puppeteerUI(page: Page, engine = 'firefox'): EngineUI {
         return el ? on(el, fn, arg) : undefined;
       }, `${describe(q)}: ${what}`, timeoutMs) as Promise<NonNullable<ReturnType<typeof fn>>>;
     },
-    run(fn, arg) { return page.evaluate(fn as (a: unknown) => never, arg); },
+    run(fn, arg) { return page.evaluate(portable(fn) as (a: unknown) => never, arg); },
     async screenshot(path) { await page.screenshot({ path }); },
   };
   return ui;
@@ -189,17 +199,16 @@ export function puppeteerUI(page: Page, engine = 'firefox'): EngineUI {
 
 /** WebKitGTK (or any selenium session). */
 export function seleniumUI(driver: WebDriver, engine = 'webkit'): EngineUI {
-  const find = (q: Query, names: boolean) =>
-    driver.executeScript(`return (${fvFind.toString()}).apply(null, arguments)`, wire(q), names);
+  const call = (fn: (...a: never[]) => unknown, ...args: unknown[]) => driver.executeScript(`return (${portable(fn).toString()}).apply(null, arguments)`, ...args);
+  const query = (q: Query, names: boolean) => call(fvFind, wire(q), names);
   const first = (q: Query, timeoutMs = 15_000) =>
-    poll(async () => ((await find(q, false)) as WebElement[])[0], describe(q), timeoutMs);
-  const call = (fn: (...a: never[]) => unknown, ...args: unknown[]) => driver.executeScript(`return (${fn.toString()}).apply(null, arguments)`, ...args);
+    poll(async () => ((await query(q, false)) as WebElement[])[0], describe(q), timeoutMs);
   const ui: EngineUI = {
     engine,
     async goto(url) { await driver.get(url); },
     async reload() { await driver.navigate().refresh(); },
     async waitFor(q, timeoutMs) { await first(q, timeoutMs); },
-    async names(q) { return (await find(q, true)) as string[]; },
+    async names(q) { return (await query(q, true)) as string[]; },
     async click(q, timeoutMs) { await (await first(q, timeoutMs)).click(); },
     async type(q, text) {
       const el = await first(q);
@@ -210,7 +219,7 @@ export function seleniumUI(driver: WebDriver, engine = 'webkit'): EngineUI {
     async onElement(q, fn, arg) { return call(fn, await first(q), arg) as never; },
     pollElement(q, fn, arg, what, timeoutMs = 30_000) {
       return poll(async () => {
-        const el = ((await find(q, false)) as WebElement[])[0];
+        const el = ((await query(q, false)) as WebElement[])[0];
         return el ? (call(fn, el, arg) as Promise<ReturnType<typeof fn>>) : undefined;
       }, `${describe(q)}: ${what}`, timeoutMs) as Promise<NonNullable<ReturnType<typeof fn>>>;
     },
