@@ -3,8 +3,9 @@
  * WebDriver BiDi (puppeteer-core), then WebKitGTK, Safari's engine, through WebKitWebDriver
  * (selenium-webdriver) under Xvfb. Driven by role and accessible name (support/engine-ui.ts):
  * create a vault and check the recovery phrase, make an album, add a JPEG with the picker, see
- * its thumbnail decoded in the timeline, open it in the viewer at full size, lock and unlock; in
- * Firefox also reopen it with the server gone (service worker). ../shared/TESTING.md "Other
+ * its thumbnail decoded in the timeline, open it in the viewer at full size, see where Settings
+ * says photos are kept (OPFS in Firefox, the IndexedDB fallback in WebKitGTK), lock and unlock,
+ * and reopen it with the server gone (service worker). ../shared/TESTING.md "Other
  * engines" has the set-up; a missing browser skips its test and says which package to install.
  */
 import { test, expect } from '@playwright/test';
@@ -25,6 +26,12 @@ test.afterEach(async () => {
   await server?.stop();
   server = undefined;
 });
+
+/** Skips the test when `missing` says why, printing it (the list reporter shows no reason). */
+function skipUnless(missing: string | undefined) {
+  if (missing) console.warn(`skipped: ${missing}`);
+  test.skip(!!missing, missing);
+}
 
 /** Elapsed seconds, for the log: each engine's steps should stay well under the test's timeout. */
 function clock(engine: string) {
@@ -110,8 +117,23 @@ async function lockAndUnlock(ui: EngineUI) {
   await seeInTimeline(ui);
 }
 
+/**
+ * The service worker serves the app after a reload with the server gone, and the vault opens
+ * from this device's storage: the photo in the timeline and the viewer.
+ */
+async function reopenOffline(ui: EngineUI) {
+  await expect.poll(() => ui.run(() => document.documentElement.getAttribute('data-sw'), null), { timeout: 30_000 }).toBe('controlled');
+  await server!.stop();
+  server = undefined;
+  await ui.reload();
+  await ui.type(textbox('Passphrase'), PASSPHRASE);
+  await ui.click(button('Unlock'));
+  await seeInTimeline(ui);
+  await openInViewer(ui);
+}
+
 test('Firefox ESR: create, album, upload, timeline, viewer, lock and unlock, offline', async () => {
-  test.skip(!existsSync(firefoxPath()), `Firefox ESR is not installed at ${firefoxPath()} (Debian: apt-get install -y firefox-esr; or set FIREFOX_PATH)`);
+  skipUnless(existsSync(firefoxPath()) ? undefined : `Firefox ESR is not installed at ${firefoxPath()} (Debian: apt-get install -y firefox-esr; or set FIREFOX_PATH)`);
   test.setTimeout(180_000);
   const log = clock('firefox');
   server = await startSignalServer(['--static', 'web/dist']);
@@ -135,16 +157,7 @@ test('Firefox ESR: create, album, upload, timeline, viewer, lock and unlock, off
     await lockAndUnlock(ui);
     log('locked and unlocked');
 
-    // Offline: the service worker serves the app after a reload with the server gone, and the
-    // vault opens from this device's storage.
-    await expect.poll(() => ui.run(() => document.documentElement.getAttribute('data-sw'), null), { timeout: 30_000 }).toBe('controlled');
-    await server.stop();
-    server = undefined;
-    await ui.reload();
-    await ui.type(textbox('Passphrase'), PASSPHRASE);
-    await ui.click(button('Unlock'));
-    await seeInTimeline(ui);
-    await openInViewer(ui);
+    await reopenOffline(ui);
     log('opened offline');
     await ui.screenshot('test-results/engines-firefox.png');
   } finally {
@@ -152,9 +165,8 @@ test('Firefox ESR: create, album, upload, timeline, viewer, lock and unlock, off
   }
 });
 
-test('WebKitGTK: create, album, upload, timeline, viewer, lock and unlock', async () => {
-  const missing = webkitMissing();
-  test.skip(!!missing, missing);
+test('WebKitGTK: create, album, upload, timeline, viewer, lock and unlock, offline', async () => {
+  skipUnless(webkitMissing());
   test.setTimeout(180_000);
   const log = clock('webkit');
   server = await startSignalServer(['--static', 'web/dist']);
@@ -173,6 +185,8 @@ test('WebKitGTK: create, album, upload, timeline, viewer, lock and unlock', asyn
     await storedIn(ui, /IndexedDB, the fallback/);
     await lockAndUnlock(ui);
     log('locked and unlocked');
+    await reopenOffline(ui);
+    log('opened offline');
     await ui.screenshot('test-results/engines-webkit.png');
   } finally {
     await webkit.close();

@@ -5,7 +5,7 @@
  * where Blobs in IndexedDB fail). Debian's WebKitGTK has no RTCPeerConnection and its
  * createSyncAccessHandle throws NotSupportedError. Test-only: nothing leaves the namespace.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,11 +21,14 @@ export function webkitMissing(): string | undefined {
     [webkitDriverPath(), 'webkit2gtk-driver'],
     ['/usr/bin/xvfb-run', 'xvfb'],
     ['/usr/bin/xauth', 'xauth'],
-    ['/usr/bin/python3', 'python3'],
-    ['/usr/lib/python3/dist-packages/gi/__init__.py', 'python3-gi'],
-    ['/usr/lib/x86_64-linux-gnu/girepository-1.0/WebKit2-4.1.typelib', 'gir1.2-webkit2-4.1'],
+    ['/usr/bin/python3', 'python3-gi'],
   ];
   const missing = need.filter(([path]) => !existsSync(path));
+  // webkit-browser.py's imports: PyGObject with WebKit2 4.1 and GTK 3 introspection data.
+  if (!missing.length) {
+    const probe = spawnSync('/usr/bin/python3', ['-c', "import gi; gi.require_version('Gtk', '3.0'); gi.require_version('WebKit2', '4.1'); from gi.repository import Gtk, WebKit2"], { encoding: 'utf8' });
+    if (probe.status !== 0) missing.push([`PyGObject's WebKit2 4.1 (${(probe.stderr || String(probe.error)).trim().split('\n').pop()})`, 'python3-gi gir1.2-webkit2-4.1']);
+  }
   if (!missing.length) return undefined;
   return `WebKitGTK cannot run: missing ${missing.map(([p]) => p).join(', ')} ` +
     `(Debian: apt-get install -y --no-install-recommends ${missing.map(([, pkg]) => pkg).join(' ')})`;
