@@ -27,9 +27,10 @@ const PASS = 'correct horse battery staple unlock bench';
 const noSnapshotToo = process.env.FV_UNLOCK_NO_SNAPSHOT === '1';
 const MiB = (b: number) => Math.round((b / 1048576) * 10) / 10;
 
-const server = await harnessServer();
 const keep = process.env.FV_UNLOCK_DIR;
 if (keep) mkdirSync(keep, { recursive: true });
+// A kept profile is tied to its origin: the same port every run.
+const server = await harnessServer(keep ? ['--port', process.env.FV_UNLOCK_PORT ?? '47631'] : []);
 const dir = keep ?? mkdtempSync(join(tmpdir(), 'fv-bench-unlock-'));
 const builtFile = join(dir, 'fv-built.json');
 const context = await launchPersistentChromium(dir, { args: ['--remote-debugging-port=0'], viewport: { width: 412, height: 915 } } as never);
@@ -44,7 +45,7 @@ const open = async () => {
 let profileNext = false;
 
 /** Passphrase typed, Unlock pressed: ms until every timeline cell in view shows its decoded thumbnail. */
-async function unlockOnce(vaultId: string): Promise<{ ms: number; cells: number; heapMiB: number }> {
+async function unlockOnce(vaultId: string): Promise<{ ms: number; cells: number; heapMiB: number; where: unknown }> {
   await open();
   // The unlock screen lists this browser's vaults; pick the one measured.
   const pick = page.locator('#vault');
@@ -64,12 +65,13 @@ async function unlockOnce(vaultId: string): Promise<{ ms: number; cells: number;
   }, undefined, { polling: 'raf', timeout: 600_000 }).then((h) => h.jsonValue() as Promise<number>);
   if (profile) writeFileSync(process.env.FV_UNLOCK_CPUPROFILE!, JSON.stringify((await profile.send('Profiler.stop')).profile));
   const cells = (await call<{ cells: number }>('screenful')).cells;
+  const where = await call('phases', t0);
   const probe = await HeapProbe.attach(dir, 'bench-unlock');
   await probe.gc();
   const h = await probe.sample();
   probe.close();
   await page.evaluate(() => (window as any).fvUnlockBench.controller.lock());
-  return { ms: Math.round(t1 - t0), cells, heapMiB: MiB(h.used + h.backing) };
+  return { ms: Math.round(t1 - t0), cells, heapMiB: MiB(h.used + h.backing), where };
 }
 
 try {
@@ -95,7 +97,7 @@ try {
     profileNext = false;
     ms[n] = r.ms;
     results[`${n}`] = { ...r, firstAfterBuildMs: warm.ms };
-    console.error(`[unlock] ${n}: ${r.ms} ms to ${r.cells} decoded thumbnails (first after build ${warm.ms} ms), heap after ${r.heapMiB} MiB`);
+    console.error(`[unlock] ${n}: ${r.ms} ms to ${r.cells} decoded thumbnails (first after build ${warm.ms} ms), heap after ${r.heapMiB} MiB; ${JSON.stringify(r.where)}`);
     if (noSnapshotToo) {
       await open();
       const dropped = await call<number>('dropSnapshots', built[n]!.vaultId);

@@ -23,7 +23,27 @@ import { makeJpeg } from './photos.ts';
 
 const signalUrl = `ws://${location.host}/signal`;
 const app = document.querySelector('fv-app')!;
-const controller = new AppController(startCryptoWorker(), new MediaClient(), signalUrl);
+/** Time spent in each crypto worker call (calls overlap, so these are wall times of the calls). */
+const cryptoMs = new Map<string, { n: number; ms: number }>();
+const worker = startCryptoWorker();
+const timedCrypto = new Proxy(worker, {
+  get(target, prop, recv) {
+    const v = Reflect.get(target, prop, recv);
+    if (typeof v !== 'function') return v;
+    return (...args: unknown[]) => {
+      const t = performance.now();
+      const r = v.apply(target, args);
+      if (r instanceof Promise) void r.finally(() => {
+        const e = cryptoMs.get(String(prop)) ?? { n: 0, ms: 0 };
+        e.n++;
+        e.ms += performance.now() - t;
+        cryptoMs.set(String(prop), e);
+      }).catch(() => undefined);
+      return r;
+    };
+  },
+});
+const controller = new AppController(timedCrypto, new MediaClient(), signalUrl);
 app.app = controller;
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
@@ -116,4 +136,12 @@ function screenful() {
   return { cells, decoded };
 }
 
-(window as any).fvUnlockBench = { build, dropSnapshots, screenful, controller };
+/** Where the last unlock's time went: crypto calls by method, and the session's phase marks (ms from t0). */
+function phases(t0: number) {
+  const marks = Object.fromEntries(performance.getEntriesByType('mark').filter((m) => m.startTime >= t0).map((m) => [m.name, Math.round(m.startTime - t0)]));
+  const calls = Object.fromEntries([...cryptoMs].filter(([, v]) => v.ms >= 5).map(([k, v]) => [k, { n: v.n, ms: Math.round(v.ms) }]));
+  cryptoMs.clear();
+  return { marks, crypto: calls };
+}
+
+(window as any).fvUnlockBench = { build, dropSnapshots, screenful, controller, phases };

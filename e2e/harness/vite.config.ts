@@ -28,6 +28,8 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: true,
+    // FV_HARNESS_MINIFY=0: readable function names in a CPU profile (bench unlock-100k's FV_UNLOCK_CPUPROFILE).
+    minify: process.env.FV_HARNESS_MINIFY !== '0',
     rollupOptions: { input: Object.fromEntries(pages.map((p) => [p.replace('.html', ''), `${root}/${p}`])) },
   },
   plugins: [fixturesPlugin],

@@ -71,6 +71,23 @@ describe('index queries', () => {
     expect(v.get('album-2')?.get(alice)).toBe(1);
   });
 
+  it('the version vector holds every (log, author) pair and its highest seq, whatever their interleaving', async () => {
+    const { index } = await fresh();
+    const stores = new IdbReplicationStores(index);
+    const want = new Map<string, Map<string, number>>();
+    const logs = ['a-log', 'b-log', 'vault', 'z-log'];
+    const authors = [alice, bob, 'carol-device-key', 'zed'];
+    for (const [li, log] of logs.entries()) {
+      for (const [ai, author] of authors.entries()) {
+        const n = (li * 7 + ai * 3) % 5; // 0..4 ops: some pairs have none
+        for (let seq = 1; seq <= n; seq++) await stores.opAppend(op(author as never, seq, log as AlbumId));
+        if (n) (want.get(log) ?? want.set(log, new Map()).get(log)!).set(author, n);
+      }
+    }
+    const v = await stores.opVector();
+    expect([...v].map(([l, m]) => [l, [...m].sort()]).sort()).toEqual([...want].map(([l, m]) => [l, [...m].sort()]).sort());
+  });
+
   it('jobs persist by id; acks answer who holds what', async () => {
     const { index } = await fresh();
     const stores = new IdbReplicationStores(index);

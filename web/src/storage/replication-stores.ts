@@ -57,21 +57,24 @@ export class IdbReplicationStores {
 
   /** log → author → highest contiguous seq (appends are contiguous, so the last one). */
   /**
-   * Each (log, author)'s highest seq. One step per pair, not per op: the key cursor walks down
-   * from the end, reads a pair's highest key, then jumps past the rest of that pair's ops.
+   * Each (log, author)'s highest seq, in two seeks per pair rather than a step per op: a forward
+   * key cursor lands on a pair's first op and jumps past the pair; a reverse cursor over just that
+   * pair's range reads its last. (A reverse cursor's continue(key) is not a seek in every engine.)
    */
   opVector(): Promise<Map<string, Map<string, number>>> {
     return this.#run('op vector', async () => {
       const v = new Map<string, Map<string, number>>();
-      let cursor = await this.#db.transaction('ops').store.openKeyCursor(null, 'prev');
+      const store = this.#db.transaction('ops').store;
+      let cursor = await store.openKeyCursor();
       while (cursor) {
-        const [log, author, seq] = cursor.key;
+        const [log, author] = cursor.key;
+        const last = await store.openKeyCursor(IDBKeyRange.bound([log, author, -Infinity], [log, author, Infinity]), 'prev');
         let m = v.get(log);
         if (!m) v.set(log, (m = new Map()));
-        m.set(author, Math.max(m.get(author) ?? 0, seq));
-        // Keys sort by (log, author, seq): the next key down below [log, author, -∞] is another pair's highest.
-        const below: [string, string, number] = [log, author, -Infinity];
-        cursor = await cursor.continue(below);
+        m.set(author, last ? last.key[2] : 0);
+        // Keys sort by (log, author, seq): the first key past [log, author, +∞] is the next pair's first.
+        const past: [string, string, number] = [log, author, Infinity];
+        cursor = await cursor.continue(past);
       }
       return v;
     });

@@ -76,7 +76,7 @@ class Journal {
 
 export class AlbumSnapshots {
   readonly #journals = new Map<string, Journal>();
-  #key: Uint8Array | undefined;
+  #key: Promise<Uint8Array | undefined> | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #saving: Promise<void> = Promise.resolve();
 
@@ -161,16 +161,25 @@ export class AlbumSnapshots {
     }
   }
 
-  async #openKey(create: boolean): Promise<Uint8Array | undefined> {
+  /** The snapshot key, opened once (loads run in parallel: one opening for all of them). */
+  #openKey(create: boolean): Promise<Uint8Array | undefined> {
     if (this.#key) return this.#key;
-    const wrapped = await this.o.index.getSetting<Uint8Array>(KEY_SETTING);
-    if (wrapped) {
-      this.#key = (await this.o.crypto.openAlbumKey(this.o.identity.boxSecret, wrapped, { albumId: WRAP_ID, epoch: 0 })).albumKey;
-    } else if (create) {
+    const run = (async () => {
+      const wrapped = await this.o.index.getSetting<Uint8Array>(KEY_SETTING);
+      if (wrapped) return (await this.o.crypto.openAlbumKey(this.o.identity.boxSecret, wrapped, { albumId: WRAP_ID, epoch: 0 })).albumKey;
+      if (!create) return undefined;
       const k = await this.o.crypto.newAlbumKey();
       await this.o.index.setSetting(KEY_SETTING, await this.o.crypto.sealAlbumKey(this.o.identity.boxPublic, k, WRAP_ID, 0));
-      this.#key = k;
-    }
+      return k;
+    })();
+    // Kept only once it holds a key: "none yet" is asked again (a later save creates it).
+    this.#key = run.then((k) => {
+      if (!k) this.#key = undefined;
+      return k;
+    }, (e: unknown) => {
+      this.#key = undefined;
+      throw e;
+    });
     return this.#key;
   }
 }

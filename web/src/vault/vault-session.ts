@@ -152,6 +152,8 @@ export class VaultSession extends Emitter<VaultEvents> {
   }
 
   async start(): Promise<void> {
+    // Phases of unlock as User Timing marks (bench unlock-100k reads them; they cost nothing).
+    performance.mark('fv:session-start');
     const member = await this.crypto.deriveMemberKeys(this.#o.secrets.memberSecret);
     const log = (l: string) => console.info(l);
     const pin = await this.index.getSetting<{ inviteKey: string; inviter: string }>('authority.pin');
@@ -171,6 +173,7 @@ export class VaultSession extends Emitter<VaultEvents> {
     // The stored vault log first, so the first peer's ops are judged against the roster we had,
     // and this device talks in the newest generation's room it holds.
     await this.authority.load(await storedVaultLog(new IdbReplicationStores(this.index)));
+    performance.mark('fv:authority-loaded');
     this.#keyring = await this.#openKeyring();
     this.keys = this.#keyring.gens[0]!.keys;
     this.family = new Family({
@@ -215,9 +218,11 @@ export class VaultSession extends Emitter<VaultEvents> {
         this.emit('status', undefined);
       },
     });
+    performance.mark('fv:node-started');
     // Everything stored so far (the snapshot, then the ops after it), then whatever arrives.
     this.#snapshots = new AlbumSnapshots({ crypto: this.crypto, identity: this.identity, index: this.index, log });
     await this.#restoreAlbums();
+    performance.mark('fv:albums-restored');
     // A repair (photos committed whose op was never recorded): it reads this device's photo
     // records, so it runs behind the first screen rather than before it.
     void this.#recordMissingOps().catch((e: unknown) => console.warn(`vault: could not announce photos kept on this device (${describeError(e)})`));
@@ -384,8 +389,11 @@ export class VaultSession extends Emitter<VaultEvents> {
   async #restoreAlbums(): Promise<void> {
     await this.family.refresh();
     const covered = new Map<string, Map<string, number>>();
-    for (const album of this.family.albums()) {
-      const snap = await this.#snapshots.load(album);
+    // Read and opened all at once (IndexedDB and the crypto worker overlap), replayed in order.
+    const albums = this.family.albums();
+    const snaps = await Promise.all(albums.map((a) => this.#snapshots.load(a)));
+    for (const [i, album] of albums.entries()) {
+      const snap = snaps[i];
       if (!snap) continue;
       // A key the snapshot names that this member no longer holds: the ops from the log decide.
       if (snap.ops.some((o) => !this.family.key(album, o.e))) {
@@ -396,6 +404,7 @@ export class VaultSession extends Emitter<VaultEvents> {
       covered.set(album, snap.covered);
       for (const op of snap.ops) this.#applyOpened(album, op);
     }
+    performance.mark('fv:snapshot-replayed');
     const stores = this.node.stores;
     const rest: OpEnvelope[] = [];
     for (const [log, authors] of await stores.opVector()) {
@@ -583,19 +592,17 @@ export class VaultSession extends Emitter<VaultEvents> {
       const seqs = await this.#lastSeqs();
       let seq = seqs.get(album) ?? 0;
       let lamport = this.#album(album).crdt.clock;
-      const ops: OpEnvelope[] = [];
       const opened = new Map<number, OpenedOp>();
       const signer = replicationCrypto(this.crypto, this.#o.secrets.device);
-      for (const photo of photos) {
-        seq++;
-        lamport++;
-        const p: AlbumOpPayload = { body: { kind: 'add', set: PHOTOS, element: photo.photo }, photo: { ...photo, epoch: k.epoch } };
+      // Sealed and signed all at once: the worker takes them back to back, no round trip between.
+      const ops = await Promise.all(photos.map(async (photo) => {
+        const op = { a: this.#author, s: ++seq, l: ++lamport, e: k.epoch, p: { body: { kind: 'add', set: PHOTOS, element: photo.photo }, photo: { ...photo, epoch: k.epoch } } } satisfies OpenedOp;
+        opened.set(op.s, op);
         const ciphertext = await this.crypto.sealOp({
-          albumId: fromBase64Url(album), epoch: k.epoch, albumKey: k.key, authorSecret: this.#o.secrets.device.secretKey, seq, payload: encodePayload(p),
+          albumId: fromBase64Url(album), epoch: k.epoch, albumKey: k.key, authorSecret: this.#o.secrets.device.secretKey, seq: op.s, payload: encodePayload(op.p),
         });
-        ops.push(await signOp(signer, { log: album, author: this.#author, seq, lamport, ciphertext }));
-        opened.set(seq, { a: this.#author, s: seq, l: lamport, e: k.epoch, p });
-      }
+        return signOp(signer, { log: album, author: this.#author, seq: op.s, lamport: op.l, ciphertext });
+      }));
       const r = await this.node.engine.addLocalOps(ops);
       for (const op of r.accepted) {
         seqs.set(album, Math.max(seqs.get(album) ?? 0, op.seq));

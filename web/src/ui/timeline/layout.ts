@@ -201,12 +201,27 @@ export function yearMarks(months: Month[], total: number): Array<{ year: number;
 }
 
 /** "June 2024", "3 June 2024" in the member's language. */
+// toLocaleDateString costs tens of microseconds; every render labels each day in view again.
+const labels = new Map<string, string>();
+function cached(key: string, make: () => string): string {
+  let l = labels.get(key);
+  if (l === undefined) {
+    if (labels.size > 20_000) labels.clear();
+    labels.set(key, (l = make()));
+  }
+  return l;
+}
+
 export function monthLabel(month: string, locale?: string): string {
-  const [y, m] = month.split('-').map(Number);
-  return new Date(y!, m! - 1, 1).toLocaleDateString(locale, { month: 'long', year: 'numeric' });
+  return cached(`m ${locale ?? ''} ${month}`, () => {
+    const [y, m] = month.split('-').map(Number);
+    return new Date(y!, m! - 1, 1).toLocaleDateString(locale, { month: 'long', year: 'numeric' });
+  });
 }
 
 export function dayLabel(day: string, locale?: string): string {
-  const [y, m, d] = day.split('-').map(Number);
-  return new Date(y!, m! - 1, d!).toLocaleDateString(locale, { weekday: 'short', day: 'numeric', month: 'long' });
+  return cached(`d ${locale ?? ''} ${day}`, () => {
+    const [y, m, d] = day.split('-').map(Number);
+    return new Date(y!, m! - 1, d!).toLocaleDateString(locale, { weekday: 'short', day: 'numeric', month: 'long' });
+  });
 }
