@@ -13,6 +13,11 @@
  * device secrets (device-secrets.ts); each album's snapshot is sealed under it with its album id
  * inside, so nothing is readable before unlock and one album's snapshot cannot stand in for
  * another's. It holds nothing the album ops do not (wrapped file keys, object hashes, names).
+ *
+ * The timeline head: the ops of the newest photos (by date taken) across every album, saved
+ * beside the snapshots, so unlock can show the first screens of the timeline before the whole
+ * library is replayed; they are judged like every other op, and applying them again in the full
+ * replay changes nothing (a CRDT op applies once; a photo's descriptor is the earliest op's).
  */
 import { fromUtf8, utf8 } from '../core/bytes.ts';
 import { describeError } from '../core/errors.ts';
@@ -37,6 +42,14 @@ export interface AlbumSnapshot {
 }
 
 const KEY_SETTING = 'albums.snapshot.key';
+const HEAD_SETTING = 'albums.snapshot-head';
+/** How many of the newest photos the head holds: a desktop screenful of small cells, twice over. */
+export const HEAD_SIZE = 300;
+
+export interface HeadEntry {
+  album: string;
+  op: OpenedOp;
+}
 const settingOf = (album: string) => `albums.snapshot.${album}`;
 // The snapshot key is sealed like an album key of a fixed, never-used album id, epoch 0.
 const WRAP_ID = new Uint8Array(16).fill(0xd6);
@@ -80,7 +93,24 @@ export class AlbumSnapshots {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #saving: Promise<void> = Promise.resolve();
 
-  constructor(private readonly o: { crypto: CryptoApi; identity: Identity; index: VaultIndex; log: (l: string) => void; delayMs?: number }) {}
+  /** `head`: the newest photos' ops now, saved with every flush that had something to save. */
+  constructor(private readonly o: { crypto: CryptoApi; identity: Identity; index: VaultIndex; log: (l: string) => void; delayMs?: number; head?: () => HeadEntry[] }) {}
+
+  /** The saved timeline head, or undefined (none yet, or it does not open). */
+  async loadHead(): Promise<HeadEntry[] | undefined> {
+    const sealed = await this.o.index.getSetting<Uint8Array>(HEAD_SETTING);
+    if (!sealed) return undefined;
+    try {
+      const key = await this.#openKey(false);
+      if (!key) return undefined;
+      const x = JSON.parse(fromUtf8(await this.o.crypto.openObject(key, 'album-info', sealed))) as { v?: unknown; head?: unknown };
+      if (x.v !== VERSION || !Array.isArray(x.head)) return undefined;
+      return (x.head as HeadEntry[]).filter((h) => typeof h?.album === 'string' && typeof h.op?.a === 'string' && Number.isSafeInteger(h.op.s) && typeof h.op.p?.body === 'object');
+    } catch (e) {
+      this.o.log(`vault: the timeline head did not open (${describeError(e)}); unlock replays the whole library first`);
+      return undefined;
+    }
+  }
 
   /** The album's saved snapshot, or undefined (none yet, or it does not open or fit). */
   async load(album: string): Promise<AlbumSnapshot | undefined> {
@@ -152,12 +182,18 @@ export class AlbumSnapshots {
   }
 
   async #saveDirty(): Promise<void> {
+    let saved = 0;
     for (const [album, j] of this.#journals) {
       if (!j.dirty) continue;
       j.dirty = false;
       const key = await this.#openKey(true);
       const sealed = await this.o.crypto.sealObject(key!, 'album-info', utf8(JSON.stringify(j.saved(album))));
       await this.o.index.setSetting(settingOf(album), sealed);
+      saved++;
+    }
+    if (saved && this.o.head) {
+      const key = await this.#openKey(true);
+      await this.o.index.setSetting(HEAD_SETTING, await this.o.crypto.sealObject(key!, 'album-info', utf8(JSON.stringify({ v: VERSION, head: this.o.head() }))));
     }
   }
 

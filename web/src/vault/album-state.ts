@@ -45,6 +45,11 @@ export class AlbumState {
     applyOpsInPlace(this.crdt, [{ author, seq, lamport, body: payload.body }]);
   }
 
+  /** The op whose descriptor counts for `photo`: [Lamport clock, author, seq]. */
+  opOf(photo: PhotoId): readonly [number, string, number] | undefined {
+    return this.#from.get(photo);
+  }
+
   get name(): string {
     const n = register(this.crdt, NAME);
     return typeof n === 'string' ? n : 'Untitled album';

@@ -20,7 +20,7 @@ import { IdbReplicationStores } from '../storage/replication-stores.ts';
 import { UploadSpool } from '../storage/upload-spool.ts';
 import { UploadQueue } from './upload-queue.ts';
 import { dropSupersededBundles, replicationCrypto, startReplicationNode, storedVaultLog, type ReplicationNode, type ReplicationNodeOptions } from './replication-node.ts';
-import { AlbumSnapshots, type OpenedOp } from './album-snapshot.ts';
+import { AlbumSnapshots, HEAD_SIZE, type HeadEntry, type OpenedOp } from './album-snapshot.ts';
 import { assertStrongPassphrase } from './passphrase-strength.ts';
 import { Authority } from './authority/authority.ts';
 import { signKeyOf, signStatement, type Cut, type InviteRole, type MemberRole, type StatementBody } from './authority/statement.ts';
@@ -103,6 +103,11 @@ export class VaultSession extends Emitter<VaultEvents> {
   readonly #author: string;
   #pending: OpEnvelope[] = [];
   #snapshots!: AlbumSnapshots;
+  /** Settles when the whole stored library is applied (unlock shows the timeline head before). */
+  #restored: Promise<void> = Promise.resolve();
+  /** True while the stored library is still being read behind the first screen. */
+  restoring = false;
+  #loadedHead: HeadEntry[] | undefined;
   /** photo → its chunk hashes, read from the sealed manifest once. */
   #chunkLists = new Map<PhotoId, ObjectHash[]>();
   #seqs: Map<string, number> | undefined;
@@ -220,15 +225,32 @@ export class VaultSession extends Emitter<VaultEvents> {
     });
     performance.mark('fv:node-started');
     // Everything stored so far (the snapshot, then the ops after it), then whatever arrives.
-    this.#snapshots = new AlbumSnapshots({ crypto: this.crypto, identity: this.identity, index: this.index, log });
-    await this.#restoreAlbums();
-    performance.mark('fv:albums-restored');
+    this.#snapshots = new AlbumSnapshots({ crypto: this.crypto, identity: this.identity, index: this.index, log, head: () => this.#timelineHead() });
+    const head = await this.#snapshots.loadHead();
+    this.#loadedHead = head;
+    if (head) {
+      // The newest photos first (judged like any op), the first screens from them; the rest behind.
+      await this.family.refresh();
+      for (const h of head) if (this.family.key(h.album, h.op.e)) this.#applyOpened(h.album, h.op);
+      performance.mark('fv:head-applied');
+      this.restoring = true;
+      this.#restored = this.#restoreAlbums().finally(() => {
+        this.restoring = false;
+        performance.mark('fv:albums-restored');
+        this.emit('changed', undefined);
+      });
+      this.#restored.catch((e: unknown) => console.warn(`vault: the library could not be read in full (${describeError(e)})`));
+    } else {
+      await this.#restoreAlbums();
+      performance.mark('fv:albums-restored');
+    }
     // A repair (photos committed whose op was never recorded): it reads this device's photo
     // records, so it runs behind the first screen rather than before it.
-    void this.#recordMissingOps().catch((e: unknown) => console.warn(`vault: could not announce photos kept on this device (${describeError(e)})`));
+    void this.#restored.then(() => this.#recordMissingOps()).catch((e: unknown) => console.warn(`vault: could not announce photos kept on this device (${describeError(e)})`));
     // Local ops are applied by #append itself (awaited), so only remote ones come through here.
     this.node.engine.on('ops', ({ ops, from }) => {
-      if (from !== 'local') void this.#apply(ops).then(() => this.emit('changed', undefined));
+      // After the stored library: an op is applied once, in the order it arrived.
+      if (from !== 'local') void this.#restored.then(() => this.#apply(ops)).then(() => this.emit('changed', undefined));
     });
     this.node.engine.on('object', () => this.emit('changed', undefined));
     const dropBundles = () => void dropSupersededBundles(this.store, this.authority.roster().supersededBundles, (l) => console.info(l))
@@ -266,6 +288,7 @@ export class VaultSession extends Emitter<VaultEvents> {
     await this.#uploads?.stop();
     this.#spool?.close();
     await this.#duties;
+    await this.#restored.catch(() => undefined);
     await this.#snapshots?.flush().catch((e: unknown) => console.warn(`vault: the album snapshot was not saved (${describeError(e)}); the next unlock opens more ops`));
     await this.node.stop();
     await this.store.close();
@@ -403,6 +426,8 @@ export class VaultSession extends Emitter<VaultEvents> {
       this.#snapshots.adopt(snap);
       covered.set(album, snap.covered);
       for (const op of snap.ops) this.#applyOpened(album, op);
+      // One album per task: the first screen stays responsive while a large library is read.
+      await new Promise((r) => setTimeout(r, 0));
     }
     performance.mark('fv:snapshot-replayed');
     const stores = this.node.stores;
@@ -480,6 +505,23 @@ export class VaultSession extends Emitter<VaultEvents> {
     a.apply(op.a, op.s, op.l, op.p, writer.sign);
   }
 
+  /** The newest photos' ops across every album (by date taken), for the snapshot's timeline head. */
+  #timelineHead(): HeadEntry[] {
+    // While the library is still being read, the state is partial: the head loaded stays the head.
+    if (this.restoring) return this.#loadedHead ?? [];
+    const all: Array<{ taken: number; album: string; d: AddPhotoOp; from: readonly [number, string, number] }> = [];
+    for (const [album, a] of this.albums) {
+      for (const d of a.photos()) {
+        const from = a.opOf(d.photo);
+        if (from) all.push({ taken: d.taken ?? 0, album, d, from });
+      }
+    }
+    all.sort((x, y) => y.taken - x.taken);
+    return all.slice(0, HEAD_SIZE).map(({ album, d, from: [l, a, s] }) => ({
+      album, op: { a, s, l, e: d.epoch, p: { body: { kind: 'add', set: PHOTOS, element: d.photo }, photo: d } },
+    }));
+  }
+
   #album(id: string): AlbumState {
     let a = this.albums.get(id);
     if (!a) this.albums.set(id, (a = new AlbumState()));
@@ -555,6 +597,7 @@ export class VaultSession extends Emitter<VaultEvents> {
   // ── albums and photos ────────────────────────────────────────────────────────────────
 
   async createAlbum(name: string): Promise<string> {
+    await this.#restored; // an op made from the album's state needs all of it (the clock, what a remove observes)
     const rawId = await this.crypto.newAlbumId();
     const id = toBase64Url(rawId);
     await this.family.createAlbum(id, await this.crypto.newAlbumKey());
@@ -564,6 +607,7 @@ export class VaultSession extends Emitter<VaultEvents> {
   }
 
   async renameAlbum(album: string, name: string): Promise<void> {
+    await this.#restored; // an op made from the album's state needs all of it (the clock, what a remove observes)
     const a = this.#album(album);
     const seq = await this.#nextSeq(album);
     const op = makeSet(a.crdt, this.#author, seq, NAME, name);
@@ -572,6 +616,7 @@ export class VaultSession extends Emitter<VaultEvents> {
   }
 
   async #recordPhoto(album: IngestAlbum, photo: AddPhotoOp): Promise<void> {
+    await this.#restored; // an op made from the album's state needs all of it (the clock, what a remove observes)
     const a = this.#album(album.id);
     const op = makeAdd(a.crdt, this.#author, await this.#nextSeq(album.id), PHOTOS, photo.photo);
     await this.#appendAlbumOp(album.id, { body: op.body, photo }, op.lamport);
@@ -585,6 +630,7 @@ export class VaultSession extends Emitter<VaultEvents> {
    * one, an import). Each descriptor's key must be wrapped under this album's current epoch.
    */
   async recordPhotos(album: string, photos: AddPhotoOp[]): Promise<void> {
+    await this.#restored;
     if (this.family.myRole() === 'viewer' || this.family.myRole() === 'removed') throw new PolicyError('you can look at this album but not add to it');
     await this.#serial(async () => {
       const k = this.family.currentEpoch(album);
@@ -636,6 +682,7 @@ export class VaultSession extends Emitter<VaultEvents> {
   }
 
   async removePhoto(album: string, photo: PhotoId): Promise<void> {
+    await this.#restored; // an op made from the album's state needs all of it (the clock, what a remove observes)
     const a = this.#album(album);
     const op = makeRemove(a.crdt, this.#author, await this.#nextSeq(album), PHOTOS, photo);
     await this.#appendAlbumOp(album, { body: op.body }, op.lamport);

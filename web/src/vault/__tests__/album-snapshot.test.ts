@@ -95,4 +95,20 @@ describe('album snapshot', () => {
     expect(s!.covered.size).toBe(0);
     expect(s!.ops).toHaveLength(0);
   });
+
+  it('the timeline head is saved sealed with each flush that saved an album, and loads back', async () => {
+    const { index, identity } = await setup();
+    const head = [{ album: 'A', op: op('alice', 7, 'newest-photo') }];
+    const snaps = new AlbumSnapshots({ crypto, identity, index, log: () => undefined, head: () => head });
+    await snaps.flush();
+    expect(await index.getSetting('albums.snapshot-head')).toBeUndefined(); // nothing changed: nothing saved
+    snaps.opened('A', op('alice', 1));
+    await snaps.flush();
+    const sealed = await index.getSetting<Uint8Array>('albums.snapshot-head');
+    expect(Buffer.from(sealed!).toString('latin1')).not.toContain('newest-photo');
+    const loaded = await new AlbumSnapshots({ crypto, identity, index, log: () => undefined }).loadHead();
+    expect(loaded?.map((h) => [h.album, h.op.a, h.op.s, h.op.p.photo?.photo])).toEqual([['A', 'alice', 7, 'newest-photo']]);
+    const other = await crypto.createIdentity();
+    expect(await new AlbumSnapshots({ crypto, identity: other, index, log: () => undefined }).loadHead()).toBeUndefined();
+  });
 });
