@@ -113,7 +113,7 @@ test('create a vault, add photos, view, lock and unlock', async () => {
     const del = page.getByRole('alertdialog', { name: 'Delete this photo?' });
     await expect(del).toContainText('for the whole family');
     await del.getByRole('button', { name: 'Delete' }).click();
-    await expect(page.locator('#count')).toHaveText('1 photos', { timeout: 30_000 });
+    await expect(page.locator('#count')).toHaveText('1 photo', { timeout: 30_000 });
 
     // A video gets its poster frame: the server's CSP lets <video> read the blob (media-src).
     const webm = await page.evaluate(recordWebm);
@@ -193,7 +193,7 @@ test('a new family member joins from an invite link and sees the album once the 
     await confirmRecovery(a!);
     await a!.locator('#tab-albums').click();
     await a!.locator('#picker').setInputFiles([{ name: 'beach.jpg', mimeType: 'image/jpeg', buffer: readFileSync('e2e/fixtures/beach.jpg') }]);
-    await expect(a!.locator('#count')).toHaveText('1 photos', { timeout: 30_000 });
+    await expect(a!.locator('#count')).toHaveText('1 photo', { timeout: 30_000 });
     await a!.locator('#tab-members').click();
     await a!.locator('#make-member-invite').click();
     const link = await a!.locator('#member-invite').inputValue();
@@ -237,7 +237,7 @@ test('a new family member joins from an invite link and sees the album once the 
     const cover = b!.locator('#album-list button.cover');
     await expect(b!.locator('#count').or(cover)).toBeVisible({ timeout: 60_000 });
     if (await cover.count()) await cover.first().click();
-    await expect(b!.locator('#count')).toHaveText('1 photos', { timeout: 60_000 });
+    await expect(b!.locator('#count')).toHaveText('1 photo', { timeout: 60_000 });
     await expect(b!.locator('fv-grid img')).toHaveCount(1, { timeout: 60_000 });
 
     // The admin makes Grandpa a viewer; his screen says so.

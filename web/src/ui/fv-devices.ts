@@ -6,6 +6,7 @@ import './fv-dialog.ts';
 import './fv-share-code.ts';
 import { relayCommand } from './relay-command.ts';
 import { errorText, shared } from './styles.ts';
+import { count } from './common/count.ts';
 
 const ago = (t: number | undefined) => {
   if (t === undefined) return undefined;
@@ -55,7 +56,7 @@ export class FvDevices extends LitElement {
       const r = await this.app.session!.checkHomes();
       this.checkNote = r.passed + r.failed + r.unchecked === 0
         ? 'No home is connected right now.'
-        : `${r.passed} home${r.passed === 1 ? '' : 's'} proved ${r.passed === 1 ? 'it holds' : 'they hold'} your photos${r.failed ? `; ${r.failed} did not, and no longer count as a backup until they do` : ''}${r.unchecked ? `; ${r.unchecked} could not be asked yet` : ''}.`;
+        : `${count(r.passed, 'home')} proved ${r.passed === 1 ? 'it holds' : 'they hold'} your photos${r.failed ? `; ${r.failed} did not, and no longer count as a backup until they do` : ''}${r.unchecked ? `; ${r.unchecked} could not be asked yet` : ''}.`;
     } catch (e) {
       this.error = errorText(e);
     } finally {
@@ -130,8 +131,8 @@ export class FvDevices extends LitElement {
           · ${p.jobs.queued + p.jobs.sending ? `${p.jobs.queued + p.jobs.sending} transfers to go` : 'nothing waiting to send'}${p.jobs.failed ? html`, <span class="error">${p.jobs.failed} failed</span>` : ''}
         </li>`)}</ul>
         ${[...s.peerStatus.values()].filter((st) => st.full).map((st) => html`<p class="error relay-full" role="alert">${st.reason ?? `Home ${st.name ?? ''} is full`}. New photos are not backed up there until it has room.</p>`)}
-        <p id="queue">${active.length ? `${active.length} transfers in progress` : 'Nothing waiting to transfer.'}</p>
-        ${failed.length ? html`<p class="error" id="failures">${failed.length} transfers failed; last reason: ${failed[failed.length - 1]?.lastError ?? 'unknown'}. They are retried automatically.</p>` : ''}
+        <p id="queue">${active.length ? `${count(active.length, 'transfer')} in progress` : 'Nothing waiting to transfer.'}</p>
+        ${failed.length ? html`<p class="error" id="failures">${count(failed.length, 'transfer')} failed; last reason: ${failed[failed.length - 1]?.lastError ?? 'unknown'}. They are retried automatically.</p>` : ''}
       </section>`;
   }
 }

@@ -5,6 +5,7 @@ import type { MemberView } from '../vault/family.ts';
 import './fv-dialog.ts';
 import './fv-share-code.ts';
 import { errorText, shared } from './styles.ts';
+import { count } from './common/count.ts';
 
 const roleName = { admin: 'admin', contributor: 'can add photos', viewer: 'can look', removed: 'removed' } as const;
 const inviteName: Record<string, string> = { admin: 'a new admin', contributor: 'someone who can add photos', viewer: 'someone who can look', device: 'a new device of a member', home: 'a home relay' };
@@ -106,7 +107,7 @@ export class FvMembers extends LitElement {
             const mine = d.key === s.deviceKey;
             return html`<li>${mine ? 'This device' : `Device ${i + 1}`}
               ${(m.me || admin) && !mine ? html`<button class="quiet revoke" @click=${() => (this.confirm = { kind: 'revoke', device: d.key, name: m.name, mine: m.me })}>Revoke ${m.me ? 'my' : `${m.name}'s`} device ${i + 1}</button>` : ''}</li>`;
-          })}${m.devices.some((d) => d.revoked) ? html`<li class="muted">${m.devices.filter((d) => d.revoked).length} revoked</li>` : ''}</ul>
+          })}${m.devices.some((d) => d.revoked) ? html`<li class="muted">${count(m.devices.filter((d) => d.revoked).length, 'device')} revoked</li>` : ''}</ul>
         </li>`)}</ul>
       </section>
       <section class="card">

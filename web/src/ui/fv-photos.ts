@@ -8,6 +8,7 @@ import './fv-dialog.ts';
 import './fv-grid.ts';
 import { errorText, shared } from './styles.ts';
 import { ThumbCache } from './thumb-cache.ts';
+import { count } from './common/count.ts';
 
 function outcomeText(o: FileOutcome): string {
   if (o.status === 'duplicate') return 'already in this album';
@@ -122,7 +123,7 @@ export class FvPhotos extends LitElement {
     const meta = await s.metadata(this.app.album, id as PhotoId).catch(() => undefined);
     this.openName = meta?.name ?? '';
     const homes = await s.backedUpOn(this.app.album, id as PhotoId);
-    this.openInfo = `${meta?.name ?? ''}${meta?.takenAt ? ` · ${new Date(meta.takenAt).toLocaleString()}` : ''} · backed up on ${homes} home${homes === 1 ? '' : 's'}`;
+    this.openInfo = `${meta?.name ?? ''}${meta?.takenAt ? ` · ${new Date(meta.takenAt).toLocaleString()}` : ''} · backed up on ${count(homes, 'home')}`;
     try {
       const file = await s.original(this.app.album, id as PhotoId);
       this.openUrl = URL.createObjectURL(file);
@@ -159,7 +160,7 @@ export class FvPhotos extends LitElement {
     const p = this.progress;
     return html`
       <div class="row">
-        <h2 id="album-name">${album?.name ?? 'Photos'}</h2><span class="muted" id="count">${ids.length} photos</span>
+        <h2 id="album-name">${album?.name ?? 'Photos'}</h2><span class="muted" id="count">${count(ids.length, 'photo')}</span>
         ${s.albumIds.length > 1 ? html`<select id="album" aria-label="Album" @change=${(e: Event) => { this.app.album = (e.target as HTMLSelectElement).value; this.outcomes = []; this.cache.clear(); this.version++; }}>
           ${s.albumIds.map((a) => html`<option value=${a} ?selected=${a === this.app.album}>${s.albums.get(a)?.name ?? a}</option>`)}
         </select>` : ''}
@@ -177,7 +178,7 @@ export class FvPhotos extends LitElement {
         </label>
         ${p ? html`<p role="status" id="progress">Encrypting ${p.name} (${(this.queue?.done ?? p.filesDone) + 1} of ${this.queue?.total ?? p.files})</p>
           <progress max=${p.batchBytes} value=${p.batchBytesDone}></progress>` : ''}
-        ${this.queue?.waiting ? html`<p class="muted" role="status" id="queue-status">${this.queue.waiting} ${this.queue.waiting === 1 ? 'photo' : 'photos'} waiting to be added: kept encrypted on this device, so closing or reloading the app loses none</p>` : ''}
+        ${this.queue?.waiting ? html`<p class="muted" role="status" id="queue-status">${count(this.queue.waiting, 'photo')} waiting to be added: kept encrypted on this device, so closing or reloading the app loses none</p>` : ''}
         ${this.outcomes.some((o) => o.status !== 'added') ? html`<ul class="outcomes" id="outcomes">${this.outcomes.filter((o) => o.status !== 'added').map((o) =>
           html`<li>${o.name}: ${outcomeText(o)}</li>`)}</ul>` : ''}
       </div>

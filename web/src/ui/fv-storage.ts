@@ -5,6 +5,7 @@ import { AUTO_LOCK_CHOICES } from '../vault/idle-lock.ts';
 import { APP_VERSION, BUILD_HASH } from '../core/build-info.ts';
 import { errorText, shared } from './styles.ts';
 import './fv-strength.ts';
+import { agree, count } from './common/count.ts';
 
 /** Where the photos' encrypted bytes live, in words (the technical name in brackets for helpers). */
 const STORE_WORDS: Record<string, string> = {
@@ -70,7 +71,7 @@ export class FvStorage extends LitElement {
       ${this.storeKind ? html`<p id="store-kind">Photos are stored in: ${this.storeKind}</p>` : ''}
       <p id="persisted" aria-live="polite">${this.persisted ? 'This browser will keep the vault even when space runs low.' : this.asking ? 'Your browser is asking whether this site may keep its data: answer "Allow" so the vault is not cleared when space runs low.' : html`<span class="error">This browser may clear the vault when space runs low.</span> Install the app (Add to Home Screen) to make it keep it.`}</p>
       ${this.checking ? html`<p role="status" id="checking">${this.checking}</p>` : ''}
-      ${this.onlyCopy ? html`<p class="error" id="only-copy">${this.onlyCopy} photo${this.onlyCopy === 1 ? '' : 's'} exist only on this device: connect a home relay so they are not lost with it.</p>` : ''}
+      ${this.onlyCopy ? html`<p class="error" id="only-copy">${count(this.onlyCopy, 'photo')} ${agree(this.onlyCopy, 'exists', 'exist')} only on this device: connect a home relay so they are not lost with it.</p>` : ''}
       <h3>Originals on this device</h3>
       <label><input type="radio" name="orig" ?checked=${s.originals === 'all'} @change=${() => this.#set({ originals: 'all', k: s.k })} /> Keep all originals</label>
       <label><input type="radio" name="orig" ?checked=${s.originals === 'save-space'} @change=${() => this.#set({ originals: 'save-space', k: s.k })} /> Save space: keep thumbnails, fetch originals when opened</label>
@@ -134,7 +135,7 @@ export class FvStorage extends LitElement {
 
   #free = async () => {
     const r = await this.app.session!.evictBackedUpOriginals();
-    this.note = `Freed ${r.evicted} parts of originals; ${r.kept} stay until enough homes hold them.`;
+    this.note = `Freed ${count(r.evicted, 'part')} of originals; ${r.kept} ${agree(r.kept, 'stays', 'stay')} until enough homes hold them.`;
     await this.#refresh();
   };
 }

@@ -5,6 +5,7 @@ import type { AlbumSummary } from '../../vault/library.ts';
 import '../fv-dialog.ts';
 import { errorText, shared } from '../styles.ts';
 import { ThumbCache } from '../thumb-cache.ts';
+import { count } from '../common/count.ts';
 
 /** "Albums": every album this member reads, with its cover and count; create and rename. Fires `open-album` (detail: album id). */
 @customElement('fv-albums')
@@ -96,13 +97,13 @@ export class FvAlbums extends LitElement {
           const url = key ? this.cache.peek(key) : undefined;
           if (key && !url) void this.cache.get(key).then((u) => u && this.tick++);
           return html`<li data-album=${a.id}>
-            <button class="cover" aria-label="Open album ${a.name}, ${a.count} photo${a.count === 1 ? '' : 's'}"
+            <button class="cover" aria-label="Open album ${a.name}, ${count(a.count, 'photo')}"
               @click=${() => this.dispatchEvent(new CustomEvent('open-album', { detail: a.id, bubbles: true, composed: true }))}>
               ${url ? html`<img src=${url} alt="" />` : html`<span aria-hidden="true">${a.count ? '…' : 'Empty'}</span>`}
             </button>
             <div class="line"><span class="name">${a.name}</span>
               ${writer ? html`<button class="quiet small" aria-label="Rename ${a.name}" @click=${() => (this.asking = { kind: 'rename', album: a })}>Rename</button>` : ''}</div>
-            <span class="muted">${a.count} photo${a.count === 1 ? '' : 's'}</span>
+            <span class="muted">${count(a.count, 'photo')}</span>
           </li>`;
         })}
       </ul>` : html`<p class="card" id="albums-empty">No albums yet. ${writer ? 'Create one and add photos to it.' : 'When someone shares an album with you, it appears here.'}</p>`}

@@ -11,6 +11,7 @@ import { sortItems } from './layout.ts';
 import { photoInfo } from '../viewer/photo-info.ts';
 import '../viewer/fv-viewer.ts';
 import '../fv-dialog.ts';
+import { count } from '../common/count.ts';
 
 /**
  * "Photos": the family's timeline across every album this member can read, and the viewer over
@@ -139,7 +140,7 @@ export class FvTimelineScreen extends LitElement {
       const blob = await downloadZip(files()).blob();
       const a = document.createElement('a');
       a.href = URL.createObjectURL(blob);
-      a.download = `Family Vault, ${chosen.length} photo${chosen.length === 1 ? '' : 's'}.zip`;
+      a.download = `Family Vault, ${count(chosen.length, 'photo')}.zip`;
       a.click();
       setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
       this.busy = '';
@@ -198,7 +199,7 @@ export class FvTimelineScreen extends LitElement {
           ${this.#chosen().every((i) => this.app.canWrite(i.album)) ? html`<button class="danger" id="selection-delete" ?disabled=${!!this.busy} @click=${() => (this.asking = 'delete-selected')}>Delete</button>` : ''}
           <button class="quiet" id="selection-clear" @click=${() => this.#clearSelection()}>Cancel</button>
         </div>`
-      : html`<div class="head"><h2 id="timeline-title">Photos</h2><span class="muted" id="timeline-count">${this.items.length} photos</span></div>`}
+      : html`<div class="head"><h2 id="timeline-title">Photos</h2><span class="muted" id="timeline-count">${count(this.items.length, 'photo')}</span></div>`}
       ${this.busy ? html`<p role="status" class="muted" id="selection-busy">${this.busy}</p>` : ''}
       ${this.error ? html`<p role="alert" class="error" id="selection-error">${this.error}</p>` : ''}
       <fv-timeline .items=${this.items} .cache=${this.cache} .focusIndex=${this.focusIndex} .selected=${this.selected}
@@ -209,7 +210,7 @@ export class FvTimelineScreen extends LitElement {
         @index=${(e: CustomEvent<number>) => { this.open = e.detail; this.renderRoot.querySelector('fv-timeline')?.reveal(e.detail); }}
         @close=${() => { this.focusIndex = this.open; this.open = -1; }}
         @delete=${() => (this.asking = 'delete')}></fv-viewer>` : ''}
-      ${this.asking === 'delete-selected' ? html`<fv-dialog heading=${`Delete ${this.selected.size} photo${this.selected.size === 1 ? '' : 's'}?`} text="They move out of their albums for the whole family, on every device and home." action="Delete" danger
+      ${this.asking === 'delete-selected' ? html`<fv-dialog heading=${`Delete ${count(this.selected.size, 'photo')}?`} text="They move out of their albums for the whole family, on every device and home." action="Delete" danger
         @answer=${() => void this.#deleteSelected()} @cancel=${() => (this.asking = undefined)}></fv-dialog>` : ''}
       ${this.asking === 'delete' ? html`<fv-dialog heading="Delete this photo?" text="It moves out of the album for the whole family, on every device and home." action="Delete" danger
         @answer=${() => void this.#delete()} @cancel=${() => (this.asking = undefined)}></fv-dialog>` : ''}

@@ -4,6 +4,7 @@
  * third parties, so nothing about where a photo was taken leaves the device.
  */
 import type { PhotoId } from '../../core/ids.ts';
+import { count } from '../common/count.ts';
 
 /** The metadata fields shown (a subset of the sealed PhotoMetadata). */
 interface Meta { name: string; size: number; takenAt?: string; width?: number; height?: number; exif?: Record<string, unknown> }
@@ -43,6 +44,6 @@ export async function photoInfo(s: InfoSource, album: string, photo: PhotoId): P
   if (meta?.width && meta.height) rows.push(['Size', `${meta.width} × ${meta.height}${meta.size ? ` · ${formatBytes(meta.size)}` : ''}`]);
   else if (meta?.size) rows.push(['Size', formatBytes(meta.size)]);
   rows.push(['Album', s.albums.get(album)?.name ?? '']);
-  rows.push(['Backed up', homes === 0 ? 'on no home yet: only on devices' : `on ${homes} home${homes === 1 ? '' : 's'}`]);
+  rows.push(['Backed up', homes === 0 ? 'on no home yet: only on devices' : `on ${count(homes, 'home')}`]);
   return rows;
 }
