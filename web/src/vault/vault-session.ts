@@ -234,12 +234,14 @@ export class VaultSession extends Emitter<VaultEvents> {
       for (const h of head) if (this.family.key(h.album, h.op.e)) this.#applyOpened(h.album, h.op);
       performance.mark('fv:head-applied');
       this.restoring = true;
-      this.#restored = this.#restoreAlbums().finally(() => {
-        this.restoring = false;
-        performance.mark('fv:albums-restored');
-        this.emit('changed', undefined);
-      });
-      this.#restored.catch((e: unknown) => console.warn(`vault: the library could not be read in full (${describeError(e)})`));
+      // Never rejects: whatever could not be read, changes and arriving ops go on from what was.
+      this.#restored = this.#restoreAlbums()
+        .catch((e: unknown) => console.warn(`vault: the library could not be read in full (${describeError(e)})`))
+        .finally(() => {
+          this.restoring = false;
+          performance.mark('fv:albums-restored');
+          this.emit('changed', undefined);
+        });
     } else {
       await this.#restoreAlbums();
       performance.mark('fv:albums-restored');
@@ -288,7 +290,7 @@ export class VaultSession extends Emitter<VaultEvents> {
     await this.#uploads?.stop();
     this.#spool?.close();
     await this.#duties;
-    await this.#restored.catch(() => undefined);
+    await this.#restored;
     await this.#snapshots?.flush().catch((e: unknown) => console.warn(`vault: the album snapshot was not saved (${describeError(e)}); the next unlock opens more ops`));
     await this.node.stop();
     await this.store.close();
