@@ -414,11 +414,10 @@ export class VaultSession extends Emitter<VaultEvents> {
   async #restoreAlbums(): Promise<void> {
     await this.family.refresh();
     const covered = new Map<string, Map<string, number>>();
-    // Read and opened all at once (IndexedDB and the crypto worker overlap), replayed in order.
-    const albums = this.family.albums();
-    const snaps = await Promise.all(albums.map((a) => this.#snapshots.load(a)));
-    for (const [i, album] of albums.entries()) {
-      const snap = snaps[i];
+    // One album at a time, a task each: the first screen's thumbnails, asked of the same crypto
+    // worker meanwhile, wait behind one album's snapshot at most, not behind the whole library.
+    for (const album of this.family.albums()) {
+      const snap = await this.#snapshots.load(album);
       if (!snap) continue;
       // A key the snapshot names that this member no longer holds: the ops from the log decide.
       if (snap.ops.some((o) => !this.family.key(album, o.e))) {
