@@ -112,7 +112,7 @@ test('create a vault, add photos, view, lock and unlock', async () => {
     await page.getByRole('button', { name: 'Delete' }).click();
     const del = page.getByRole('alertdialog', { name: 'Delete this photo?' });
     await expect(del).toContainText('for the whole family');
-    await del.getByRole('button', { name: 'Delete' }).click();
+    await del.getByRole('button', { name: 'Move to trash' }).click();
     await expect(page.locator('#count')).toHaveText('1 photo', { timeout: 30_000 });
 
     // A video gets its poster frame: the server's CSP lets <video> read the blob (media-src).

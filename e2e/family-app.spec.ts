@@ -258,7 +258,7 @@ test('timeline, viewer and albums at phone size', async () => {
     await page.locator('fv-timeline button.cell[data-index="2"]').focus();
     await page.keyboard.press(' ');
     await page.locator('#selection-delete').click();
-    await page.getByRole('alertdialog', { name: 'Delete 1 photo?' }).getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('alertdialog', { name: 'Delete 1 photo?' }).getByRole('button', { name: 'Move to trash' }).click();
     await expect(page.locator('#timeline-count')).toHaveText('2 photos', { timeout: 30_000 });
     await expect(page.locator('fv-timeline section h3')).toHaveText(['March 2026']);
 

@@ -10,6 +10,7 @@ import './fv-members.ts';
 import './fv-storage.ts';
 import './timeline/fv-timeline-screen.ts';
 import './albums/fv-albums.ts';
+import './trash/fv-trash.ts';
 import './onboarding/fv-recovery.ts';
 import { networkWords } from './network-words.ts';
 import { shared } from './styles.ts';
@@ -35,13 +36,15 @@ export class FvApp extends LitElement {
   @state() tab: Tab = 'timeline';
   /** On the Albums tab: the album open (its photos and uploads), or '' for the list. */
   @state() albumOpen = '';
+  /** On the Albums tab: Trash is open. */
+  @state() trashOpen = false;
   @state() screen = '';
   #off: (() => void) | undefined;
   #offServer: (() => void) | undefined;
 
   static override styles = [shared, css`
     :host { display: flex; flex-direction: column; min-height: 100vh; min-height: 100dvh; }
-    header { display: flex; align-items: center; gap: 0.5rem; padding: 0.5rem 0.75rem; background: #2f5d50; color: #fff; }
+    header { display: flex; flex-wrap: wrap; align-items: center; gap: 0.5rem; padding: 0.5rem 0.75rem; background: #2f5d50; color: #fff; }
     header img { width: 2rem; height: 2rem; }
     h1 { font-size: 1.2rem; margin: 0; flex: 1; min-width: 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
     header button { background: rgb(255 255 255 / 0.15); padding: 0.4rem 0.75rem; }
@@ -51,8 +54,8 @@ export class FvApp extends LitElement {
     main { flex: 1; min-height: 0; padding: 0.5rem 1rem; max-width: 72rem; width: 100%; margin: 0 auto; box-sizing: border-box; }
     main.fill { display: flex; flex-direction: column; height: calc(100dvh - 7.5rem); padding-bottom: 0; }
     main.fill > fv-timeline-screen { flex: 1; min-height: 0; }
-    nav.tabs { position: sticky; bottom: 0; display: grid; grid-template-columns: repeat(4, 1fr); background: var(--fv-surface, #fff); border-top: 1px solid #d9d2c5; z-index: 5; }
-    nav.tabs button { background: none; color: #4d5652; border-radius: 0; display: flex; flex-direction: column; align-items: center; gap: 0.1rem; padding: 0.35rem 0.25rem; font-size: 0.8rem; white-space: nowrap; }
+    nav.tabs { position: sticky; bottom: 0; display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); background: var(--fv-surface, #fff); border-top: 1px solid #d9d2c5; z-index: 5; }
+    nav.tabs button { background: none; color: #4d5652; border-radius: 0; display: flex; flex-direction: column; align-items: center; gap: 0.1rem; padding: 0.35rem 0.25rem; font-size: 0.8rem; min-width: 0; overflow-wrap: anywhere; }
     nav.tabs button .icon { font-size: 1.2rem; line-height: 1; }
     nav.tabs button[aria-current='page'] { color: #2f5d50; font-weight: 700; box-shadow: inset 0 3px 0 #2f5d50; }
     @media (min-width: 48rem) { nav.tabs { position: static; order: -1; border: 0; border-bottom: 1px solid #d9d2c5; grid-template-columns: repeat(4, max-content); justify-content: center; gap: 1rem; } }
@@ -84,6 +87,7 @@ export class FvApp extends LitElement {
         if (s === 'vault') {
           this.tab = 'timeline';
           this.albumOpen = '';
+          this.trashOpen = false;
         }
       });
       this.screen = this.app.screen;
@@ -122,8 +126,13 @@ export class FvApp extends LitElement {
       case 'timeline':
         return html`<fv-timeline-screen .app=${app} @go-tab=${(e: CustomEvent<Tab>) => this.#go(e.detail)}></fv-timeline-screen>`;
       case 'albums':
+        if (this.trashOpen) {
+          return html`<button class="quiet back" id="all-albums" @click=${() => { this.trashOpen = false; this.albumOpen = ''; }}>‹ All albums</button>
+            <fv-trash .app=${app}></fv-trash>`;
+        }
         if (!this.albumOpen) {
-          return html`<fv-albums .app=${app} @open-album=${(e: CustomEvent<string>) => { app.album = e.detail; this.albumOpen = e.detail; }}></fv-albums>`;
+          return html`<fv-albums .app=${app} @open-album=${(e: CustomEvent<string>) => { app.album = e.detail; this.albumOpen = e.detail; }}
+            @open-trash=${() => (this.trashOpen = true)}></fv-albums>`;
         }
         return html`<button class="quiet back" id="all-albums" @click=${() => (this.albumOpen = '')}>‹ All albums</button>
           <fv-photos .app=${app}></fv-photos>`;
@@ -137,6 +146,7 @@ export class FvApp extends LitElement {
   #go(t: Tab) {
     // The Albums tab opens on the album used last; pressed again, it shows the list.
     if (t === 'albums') this.albumOpen = this.tab === 'albums' ? '' : this.app?.album || this.app?.session?.albumIds[0] || '';
+    this.trashOpen = false;
     this.tab = t;
   }
 

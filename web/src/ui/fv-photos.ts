@@ -9,6 +9,7 @@ import './fv-grid.ts';
 import { errorText, shared } from './styles.ts';
 import { ThumbCache } from './thumb-cache.ts';
 import { count } from './common/count.ts';
+import { TRASH_DAYS } from '../vault/trash.ts';
 
 function outcomeText(o: FileOutcome): string {
   if (o.status === 'duplicate') return 'already in this album';
@@ -37,10 +38,10 @@ export class FvPhotos extends LitElement {
   #offs: Array<() => void> = [];
 
   static override styles = [shared, css`
-    .drop { border: 2px dashed #b9b1a3; border-radius: 1rem; padding: 1rem; text-align: center; }
-    .drop.over { border-color: #2f5d50; background: #eef4f1; }
+    .drop { border: 2px dashed var(--fv-border); border-radius: 1rem; padding: 1rem; text-align: center; }
+    .drop.over { border-color: var(--fv-accent); background: var(--fv-cell); }
     progress { width: 100%; }
-    .viewer { position: fixed; inset: 0; background: rgb(0 0 0 / 0.9); color: #fff; display: flex; flex-direction: column; z-index: 5; }
+    .viewer { position: fixed; inset: 0; background: rgb(0 0 0 / 0.9); color: #fff; display: flex; flex-direction: column; z-index: 15; }
     .viewer img { flex: 1; min-height: 0; object-fit: contain; width: 100%; }
     .viewer .row { padding: 0.75rem; }
     ul.outcomes { padding-left: 1.2rem; }
@@ -140,10 +141,19 @@ export class FvPhotos extends LitElement {
     this.openName = '';
   }
 
+  async #setCover(photo: PhotoId) {
+    try {
+      await this.app.session!.setCover(this.app.album, photo);
+    } catch (e) {
+      this.openInfo += ` · ${errorText(e)}`;
+    }
+    this.version++;
+  }
+
   async #delete() {
     this.asking = undefined;
     if (!this.open) return;
-    await this.app.session!.removePhoto(this.app.album, this.open as PhotoId);
+    await this.app.session!.trashPhotos([{ album: this.app.album, photo: this.open as PhotoId }]);
     this.#close();
   }
 
@@ -188,7 +198,9 @@ export class FvPhotos extends LitElement {
         <p class="muted" style="color:#ddd;padding:0 .75rem" id="viewer-info">${this.openInfo}</p>
         <div class="row">
           ${this.openUrl ? html`<a class="button" href=${this.openUrl} download=${this.openName || 'photo'}>Download original</a>` : ''}
-          <button class="danger" @click=${() => (this.asking = 'delete')}>Delete</button>
+          ${this.app.canWrite(this.app.album) ? html`<button class="quiet" id="viewer-cover" ?disabled=${album?.cover === this.open}
+            @click=${() => void this.#setCover(this.open as PhotoId)}>${album?.cover === this.open ? 'The album cover' : 'Use as album cover'}</button>` : ''}
+          ${s.mayRemove(this.app.album, this.open as PhotoId) ? html`<button class="danger" @click=${() => (this.asking = 'delete')}>Delete</button>` : ''}
           <button class="quiet" @click=${this.#close}>Close</button>
         </div>
       </div>` : ''}
@@ -203,7 +215,7 @@ export class FvPhotos extends LitElement {
         @answer=${(e: CustomEvent<string>) => void this.#createAlbum(e.detail)} @cancel=${cancel}></fv-dialog>`;
     }
     if (this.asking === 'delete') {
-      return html`<fv-dialog heading="Delete this photo?" text="It is deleted for the whole family, on every device and home." action="Delete" danger
+      return html`<fv-dialog heading="Delete this photo?" text=${`It moves to the trash for the whole family, on every device. Restore it from Trash (under Albums) within ${TRASH_DAYS} days; after that it is removed for good.`} action="Move to trash" danger
         @answer=${() => void this.#delete()} @cancel=${cancel}></fv-dialog>`;
     }
     return '';

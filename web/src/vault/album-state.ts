@@ -5,8 +5,10 @@
  */
 import { fromUtf8, utf8 } from '../core/bytes.ts';
 import type { ObjectHash, PhotoId } from '../core/ids.ts';
-import { applyOpsInPlace, emptyMutableState, members, parseCrdtBody, register, type CrdtBody, type MutableCrdtState } from '../replication/crdt.ts';
+import { applyOpsInPlace, emptyMutableState, has, members, parseCrdtBody, register, type CrdtBody, type MutableCrdtState } from '../replication/crdt.ts';
+import type { MemberRole } from './authority/statement.ts';
 import type { AddPhotoOp } from './ingest.ts';
+import { mayRemove, TRASH_PREFIX, trashedOf, trashMarks, type TrashMark } from './trash.ts';
 
 export interface AlbumOpPayload {
   body: CrdtBody;
@@ -15,6 +17,8 @@ export interface AlbumOpPayload {
 
 export const PHOTOS = 'photos';
 export const NAME = 'name';
+/** Register of the photo the album's members chose as its cover (the albums list shows it). */
+export const COVER = 'cover';
 
 export class AlbumState {
   /** Owned by this album and changed in place, one op at a time (no copy per op). */
@@ -55,11 +59,42 @@ export class AlbumState {
     return typeof n === 'string' ? n : 'Untitled album';
   }
 
+  /** The chosen cover, if one was chosen (the list falls back to the newest photo when it is gone). */
+  get cover(): PhotoId | undefined {
+    const c = register(this.crdt, COVER);
+    return typeof c === 'string' ? (c as PhotoId) : undefined;
+  }
+
   /** Photos in the album whose descriptor we have, newest first by the op that added them. */
   photos(): AddPhotoOp[] {
     return members(this.crdt, PHOTOS)
       .map((id) => this.descriptors.get(id as PhotoId))
       .filter((d): d is AddPhotoOp => d !== undefined);
+  }
+
+  /**
+   * May `writer` make this op here? Removing a photo, or trashing or restoring it (trash.ts),
+   * only by the member who added it or an admin. For the one who applies ops (#applyOpened).
+   */
+  mayApply(body: CrdtBody, writer: { sign: string; role: MemberRole }): boolean {
+    if (body.kind === 'remove' && body.set === PHOTOS) return mayRemove(writer, this.addedBy.get(body.element as PhotoId));
+    if (body.kind === 'set' && body.register.startsWith(TRASH_PREFIX)) return mayRemove(writer, this.addedBy.get(body.register.slice(TRASH_PREFIX.length) as PhotoId));
+    return true;
+  }
+
+  /** Whether the photo is in the album (trashed or not). */
+  holds(photo: PhotoId): boolean {
+    return has(this.crdt, PHOTOS, photo);
+  }
+
+  /**
+   * The album's trash: photo → when it was trashed. `writerOf(device, seq)`: the member who
+   * wrote that op and their role then; a mark by someone not allowed to remove the photo counts
+   * for nothing (so even without the check at apply time no one hides another's photo).
+   */
+  trashed(writerOf: (device: string, seq: number) => { sign: string; role: MemberRole } | undefined): Map<PhotoId, number> {
+    return trashedOf(trashMarks(this.crdt.registers), (p) => this.descriptors.has(p) && this.holds(p),
+      (m: TrashMark) => mayRemove(writerOf(m.author, m.seq), this.addedBy.get(m.photo)));
   }
 
   /** The photo's small objects; its chunks are listed in the (sealed) manifest. */

@@ -87,6 +87,10 @@ export class AppController extends Emitter<AppEvents> {
     this.lockedBecause = '';
     this.#idle.start(autoLockMinutes());
     this.album = s.albumIds[0] ?? '';
+    // Photos trashed 30 days ago are removed for good by an allowed device that sees them (trash.ts).
+    const expire = () => void s.expireTrash().catch((e: unknown) => console.warn(`vault: photos due to leave the trash stay for now (${e instanceof Error ? e.message : String(e)})`));
+    s.on('changed', expire);
+    expire();
   }
 
   #takeOver = () => {

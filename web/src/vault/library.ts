@@ -57,12 +57,21 @@ export class Library extends Emitter<LibraryEvents> {
     return d.taken ?? this.#dates.get(`${album}/${d.photo}`) ?? 0;
   }
 
-  /** Every readable photo, unsorted (the timeline sorts). Starts filling unknown dates. */
+  /**
+   * Every readable photo once, unsorted (the timeline sorts): a photo added to a second album is
+   * listed under the first album that holds it. Starts filling unknown dates.
+   */
   items(): LibraryItem[] {
     const out: LibraryItem[] = [];
     let unknown = 0;
+    // With one album no photo can be listed twice: no set of 100,000 ids to build.
+    const seen = this.#src.albumIds.length > 1 ? new Set<string>() : undefined;
     for (const album of this.#src.albumIds) {
       for (const d of this.#src.photos(album)) {
+        if (seen) {
+          if (seen.has(d.photo)) continue;
+          seen.add(d.photo);
+        }
         const taken = this.#taken(album, d);
         if (!taken) unknown++;
         out.push({ key: `${album}/${d.photo}`, album, photo: d.photo, taken, ...(d.placeholder ? { placeholder: d.placeholder } : {}) });

@@ -13,7 +13,7 @@ import { makeAdd, makeRemove, makeSet } from '../replication/crdt.ts';
 import type { OpEnvelope, ReplicationPolicy } from '../replication/ports.ts';
 import type { VaultIndex } from '../storage/index-db.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
-import { AlbumState, decodePayload, encodePayload, NAME, PHOTOS, type AlbumOpPayload } from './album-state.ts';
+import { AlbumState, COVER, decodePayload, encodePayload, NAME, PHOTOS, type AlbumOpPayload } from './album-state.ts';
 import type { DeviceSecrets } from './device-secrets.ts';
 import { Ingest, type AddPhotoOp, type FileOutcome, type IngestAlbum, type MediaPort } from './ingest.ts';
 import { IdbReplicationStores } from '../storage/replication-stores.ts';
@@ -28,6 +28,7 @@ import { Family, type MemberView } from './family.ts';
 import { currentRecipients, newestGeneration, openKeyring, rotationBody, rotationDue, type Keyring } from './authority/rotation.ts';
 import type { EnrolmentNote } from '../transport/signal-client.ts';
 import { clearServerCode, pendingServerCode } from './server-code.ts';
+import { expired, mayRemove, trashRegister } from './trash.ts';
 
 /** Chunks are 1 MiB envelopes; anything smaller is a thumbnail, manifest, metadata or bundle. */
 const SMALL_OBJECT = 1024 * 1024;
@@ -616,6 +617,15 @@ export class VaultSession extends Emitter<VaultEvents> {
     this.emit('changed', undefined);
   }
 
+  /** Makes a photo of the album its cover, for the whole family (a last-writer-wins register). */
+  async setCover(album: string, photo: PhotoId): Promise<void> {
+    const a = this.#album(album);
+    if (!a.holds(photo)) throw new StorageError('that photo is not in this album');
+    const op = makeSet(a.crdt, this.#author, await this.#nextSeq(album), COVER, photo);
+    await this.#appendAlbumOp(album, { body: op.body }, op.lamport);
+    this.emit('changed', undefined);
+  }
+
   async #recordPhoto(album: IngestAlbum, photo: AddPhotoOp): Promise<void> {
     await this.#restored; // an op made from the album's state needs all of it (the clock, what a remove observes)
     const a = this.#album(album.id);
@@ -689,6 +699,119 @@ export class VaultSession extends Emitter<VaultEvents> {
     await this.#appendAlbumOp(album, { body: op.body }, op.lamport);
     await this.index.setPhotoState(photo, 'removed');
     this.emit('changed', undefined);
+  }
+
+  /**
+   * Adds photos of other albums to `target` without uploading them again: each file key is
+   * unwrapped with its album's key and wrapped under the target's current epoch; the objects
+   * (manifest, thumbnail, metadata, chunks) are the same. Photos already there are skipped.
+   * Returns how many were added.
+   */
+  async addToAlbum(target: string, photos: Array<{ album: string; photo: PhotoId }>): Promise<number> {
+    const k = this.family.currentEpoch(target);
+    if (!k) throw new StorageError('no key for this album on this device');
+    const there = this.albums.get(target);
+    const inTrash = this.trashed(target);
+    const seen = new Set<PhotoId>();
+    const add: AddPhotoOp[] = [];
+    // One that is in the target's trash comes back out of it rather than being added again.
+    const restore: Array<{ album: string; photo: PhotoId }> = [];
+    for (const { album, photo } of photos) {
+      if (album === target || seen.has(photo)) continue;
+      seen.add(photo);
+      if (there?.holds(photo)) {
+        if (inTrash.has(photo) && this.mayRemove(target, photo)) restore.push({ album: target, photo });
+        continue;
+      }
+      const d = this.albums.get(album)?.descriptors.get(photo);
+      if (!d) continue;
+      const fileId = fromBase64Url(d.fileId);
+      const wrapped = await this.crypto.wrapFileKey(k.key, k.epoch, fileId, await this.#fileKey(album, d));
+      add.push({ ...d, key: toBase64Url(wrapped), epoch: k.epoch });
+    }
+    if (add.length) await this.recordPhotos(target, add);
+    if (restore.length) await this.restorePhotos(restore);
+    return add.length + restore.length;
+  }
+
+  /** The albums this member reads that hold the photo (out of the trash): a photo added to a second album is in both. */
+  albumsWith(photo: PhotoId): string[] {
+    return this.albumIds.filter((a) => this.albums.get(a)?.holds(photo) && !this.trashed(a).has(photo));
+  }
+
+  // ── trash (trash.ts) ─────────────────────────────────────────────────────────────────
+
+  /** The album's photos in the trash: photo → when it was trashed (marks by members not allowed are ignored). */
+  trashed(album: string): Map<PhotoId, number> {
+    const a = this.albums.get(album);
+    return a ? a.trashed((device, seq) => this.family.writerOf(album, device, seq)) : new Map();
+  }
+
+  /** Every photo in the trash, across the albums this member reads, most recently trashed first. */
+  trash(): Array<{ album: string; photo: AddPhotoOp; at: number }> {
+    const out: Array<{ album: string; photo: AddPhotoOp; at: number }> = [];
+    for (const album of this.albumIds) {
+      const a = this.albums.get(album);
+      for (const [id, at] of this.trashed(album)) {
+        const d = a?.descriptors.get(id);
+        if (d) out.push({ album, photo: d, at });
+      }
+    }
+    return out.sort((x, y) => y.at - x.at);
+  }
+
+  /** Whether this member may trash, restore or remove the photo: they added it, or they are an admin. */
+  mayRemove(album: string, photo: PhotoId): boolean {
+    const role = this.family.myRole();
+    if (role === undefined) return false;
+    return mayRemove({ sign: this.family.mySign, role }, this.albums.get(album)?.addedBy.get(photo));
+  }
+
+  /** Moves photos to the trash for the whole family (one 'set' op each on the photo's trash register). */
+  async trashPhotos(photos: Array<{ album: string; photo: PhotoId }>, now = Date.now()): Promise<void> {
+    await this.#markTrash(photos, now);
+  }
+
+  /** Takes photos out of the trash, back into their albums. */
+  async restorePhotos(photos: Array<{ album: string; photo: PhotoId }>): Promise<void> {
+    await this.#markTrash(photos, null);
+  }
+
+  async #markTrash(photos: Array<{ album: string; photo: PhotoId }>, at: number | null): Promise<void> {
+    const refused = photos.filter((p) => !this.mayRemove(p.album, p.photo));
+    if (refused.length) throw new PolicyError(`only the member who added a photo, or an admin, can ${at === null ? 'restore' : 'delete'} it (${refused.length} of these photos)`);
+    for (const { album, photo } of photos) {
+      const a = this.#album(album);
+      const op = makeSet(a.crdt, this.#author, await this.#nextSeq(album), trashRegister(photo), at);
+      await this.#appendAlbumOp(album, { body: op.body }, op.lamport);
+    }
+    this.emit('changed', undefined);
+  }
+
+  /** Removes for good every photo in the trash this member may remove; returns how many. */
+  async emptyTrash(): Promise<number> {
+    return this.#removeTrashed(() => true);
+  }
+
+  #expiring: Promise<number> | undefined;
+
+  /**
+   * Removes for good the photos trashed 30 days ago or more that this member may remove (any
+   * allowed device that sees them does it; the others wait for one). `now`: the clock (tests).
+   */
+  expireTrash(now = Date.now()): Promise<number> {
+    this.#expiring ??= this.#removeTrashed((at) => expired(at, now)).finally(() => (this.#expiring = undefined));
+    return this.#expiring;
+  }
+
+  async #removeTrashed(which: (at: number) => boolean): Promise<number> {
+    let n = 0;
+    for (const { album, photo, at } of this.trash()) {
+      if (!which(at) || !this.mayRemove(album, photo.photo)) continue;
+      await this.removePhoto(album, photo.photo);
+      n++;
+    }
+    return n;
   }
 
   async #fileKey(album: string, d: AddPhotoOp): Promise<Uint8Array> {
@@ -1039,8 +1162,11 @@ export class VaultSession extends Emitter<VaultEvents> {
     await this.publish({ t: 'profile', bundle: await this.storeBundle(renewed), p: await this.family.sealedName(this.#o.name) });
   }
 
+  /** The album's photos, without those in the trash. */
   photos(album: string): AddPhotoOp[] {
-    return this.albums.get(album)?.photos() ?? [];
+    const all = this.albums.get(album)?.photos() ?? [];
+    const trashed = this.trashed(album);
+    return trashed.size ? all.filter((d) => !trashed.has(d.photo)) : all;
   }
 
   /** A new invite key, announced in a signed statement; its seed travels in the invite. */

@@ -7,7 +7,7 @@ import { errorText, shared } from '../styles.ts';
 import { ThumbCache } from '../thumb-cache.ts';
 import { count } from '../common/count.ts';
 
-/** "Albums": every album this member reads, with its cover and count; create and rename. Fires `open-album` (detail: album id). */
+/** "Albums": every album this member reads, with its cover and count; create and rename; the way to Trash. Fires `open-album` (detail: album id) and `open-trash`. */
 @customElement('fv-albums')
 export class FvAlbums extends LitElement {
   @property({ attribute: false }) app!: AppController;
@@ -15,6 +15,8 @@ export class FvAlbums extends LitElement {
   @state() asking: { kind: 'new' } | { kind: 'rename'; album: AlbumSummary } | undefined;
   @state() error = '';
   @state() tick = 0;
+  /** Photos in the trash (the Trash button says how many). */
+  @state() trashed = 0;
   cache = new ThumbCache((key) => {
     const [album, photo] = key.split('/') as [string, string];
     return this.app.session!.thumbnail(album, photo as never);
@@ -44,7 +46,9 @@ export class FvAlbums extends LitElement {
   }
 
   #refresh() {
-    if (this.app.session) this.albums = this.app.library.albums();
+    if (!this.app.session) return;
+    this.albums = this.app.library.albums();
+    this.trashed = this.app.session.trash().length;
   }
 
   async #create(name: string) {
@@ -88,7 +92,11 @@ export class FvAlbums extends LitElement {
     return html`
       <div class="row" style="justify-content:space-between">
         <h2 style="margin:0.25rem 0">Albums</h2>
-        ${writer ? html`<button id="albums-new" @click=${() => (this.asking = { kind: 'new' })}>New album</button>` : ''}
+        <div class="row">
+          <button class="quiet" id="albums-trash" aria-label=${`Trash, ${count(this.trashed, 'photo')}`}
+            @click=${() => this.dispatchEvent(new CustomEvent('open-trash', { bubbles: true, composed: true }))}>Trash${this.trashed ? ` (${this.trashed})` : ''}</button>
+          ${writer ? html`<button id="albums-new" @click=${() => (this.asking = { kind: 'new' })}>New album</button>` : ''}
+        </div>
       </div>
       ${this.error ? html`<p class="error" role="alert" id="albums-error">${this.error}</p>` : ''}
       ${this.albums.length ? html`<ul id="album-list">

@@ -11,7 +11,9 @@ import { sortItems } from './layout.ts';
 import { photoInfo } from '../viewer/photo-info.ts';
 import '../viewer/fv-viewer.ts';
 import '../fv-dialog.ts';
+import '../albums/fv-album-picker.ts';
 import { count } from '../common/count.ts';
+import { TRASH_DAYS } from '../../vault/trash.ts';
 
 /**
  * "Photos": the family's timeline across every album this member can read, and the viewer over
@@ -23,7 +25,9 @@ export class FvTimelineScreen extends LitElement {
   @state() items: LibraryItem[] = [];
   @state() open = -1;
   @state() focusIndex = -1;
-  @state() asking: 'delete' | 'delete-selected' | undefined;
+  @state() asking: 'delete' | 'delete-selected' | 'add-to' | undefined;
+  /** What the last action did ("2 photos added to Garden"). */
+  @state() note = '';
   /** Keys of the selected photos, and where a Shift range starts. */
   @state() selected = new Set<string>();
   #anchor = -1;
@@ -155,10 +159,35 @@ export class FvTimelineScreen extends LitElement {
     const chosen = this.#chosen();
     const s = this.app.session!;
     try {
-      for (let i = 0; i < chosen.length; i++) {
-        this.busy = `Deleting ${i + 1} of ${chosen.length}…`;
-        await s.removePhoto(chosen[i]!.album, chosen[i]!.photo);
-      }
+      this.busy = `Moving ${count(chosen.length, 'photo')} to the trash…`;
+      await s.trashPhotos(chosen.flatMap((i) => this.#copies(i)));
+      this.#clearSelection();
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e);
+    }
+    this.busy = '';
+  }
+
+  /** The photo in every album that holds it (the timeline lists it once) where this member may delete it. */
+  #copies(item: LibraryItem): Array<{ album: string; photo: LibraryItem['photo'] }> {
+    const s = this.app.session!;
+    const albums = s.albumsWith(item.photo).filter((a) => s.mayRemove(a, item.photo));
+    return (albums.includes(item.album) ? albums : [item.album, ...albums]).map((album) => ({ album, photo: item.photo }));
+  }
+
+  /** Adds the selection to an album (a new one if named): no upload, the same encrypted objects. */
+  async #addTo(to: { album: string } | { name: string }) {
+    this.asking = undefined;
+    const chosen = this.#chosen();
+    const s = this.app.session!;
+    this.error = '';
+    this.note = '';
+    try {
+      this.busy = `Adding ${count(chosen.length, 'photo')}…`;
+      const album = 'album' in to ? to.album : await s.createAlbum(to.name);
+      const n = await s.addToAlbum(album, chosen.map((i) => ({ album: i.album, photo: i.photo })));
+      const name = s.albums.get(album)?.name ?? 'the album';
+      this.note = n === 0 ? `Already in ${name}.` : `${count(n, 'photo')} added to ${name}.`;
       this.#clearSelection();
     } catch (e) {
       this.error = e instanceof Error ? e.message : String(e);
@@ -168,10 +197,21 @@ export class FvTimelineScreen extends LitElement {
 
   async #delete() {
     this.asking = undefined;
-    const item = this.items[this.open];
+    const at = this.open;
+    const item = this.items[at];
     if (!item) return;
-    await this.app.session!.removePhoto(item.album, item.photo);
-    this.open = this.items.length > 1 ? Math.min(this.open, this.items.length - 2) : -1;
+    try {
+      await this.app.session!.trashPhotos(this.#copies(item));
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e);
+      return;
+    }
+    // The viewer keeps what it decrypted by position: a fresh one opens on the photo that took
+    // this one's place (else it would go on showing the photo just moved to the trash).
+    this.open = -1;
+    this.items = sortItems(this.app.library.items());
+    await this.updateComplete;
+    this.open = this.items.length ? Math.min(at, this.items.length - 1) : -1;
   }
 
   override render() {
@@ -196,23 +236,28 @@ export class FvTimelineScreen extends LitElement {
       ${this.selected.size ? html`<div class="selbar" role="toolbar" aria-label="Selected photos" @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && this.#clearSelection()}>
           <h2 class="count" id="selection-count" aria-live="polite">${this.selected.size} selected</h2>
           <button id="selection-download" ?disabled=${!!this.busy} @click=${() => void this.#download()}>Download</button>
-          ${this.#chosen().every((i) => this.app.canWrite(i.album)) ? html`<button class="danger" id="selection-delete" ?disabled=${!!this.busy} @click=${() => (this.asking = 'delete-selected')}>Delete</button>` : ''}
+          ${this.app.canWrite('') ? html`<button id="selection-add" ?disabled=${!!this.busy} @click=${() => (this.asking = 'add-to')}>Add to album…</button>` : ''}
+          ${this.#chosen().every((i) => s.mayRemove(i.album, i.photo)) ? html`<button class="danger" id="selection-delete" ?disabled=${!!this.busy} @click=${() => (this.asking = 'delete-selected')}>Delete</button>` : ''}
           <button class="quiet" id="selection-clear" @click=${() => this.#clearSelection()}>Cancel</button>
         </div>`
       : html`<div class="head"><h2 id="timeline-title">Photos</h2><span class="muted" id="timeline-count">${count(this.items.length, 'photo')}</span></div>`}
       ${this.busy ? html`<p role="status" class="muted" id="selection-busy">${this.busy}</p>` : ''}
       ${this.error ? html`<p role="alert" class="error" id="selection-error">${this.error}</p>` : ''}
+      ${this.note ? html`<p role="status" class="muted" id="selection-note">${this.note}</p>` : ''}
       <fv-timeline .items=${this.items} .cache=${this.cache} .focusIndex=${this.focusIndex} .selected=${this.selected}
         @open-photo=${(e: CustomEvent<number>) => (this.open = e.detail)}
         @select-photo=${(e: CustomEvent<{ index: number; range: boolean }>) => this.#onSelect(e.detail.index, e.detail.range)}
         @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && this.#clearSelection()}></fv-timeline>
-      ${item ? html`<fv-viewer .source=${this.#source} .index=${this.open} ?canDelete=${this.app.canWrite(item.album)}
+      ${item ? html`<fv-viewer .source=${this.#source} .index=${this.open} ?canDelete=${s.mayRemove(item.album, item.photo)}
         @index=${(e: CustomEvent<number>) => { this.open = e.detail; this.renderRoot.querySelector('fv-timeline')?.reveal(e.detail); }}
         @close=${() => { this.focusIndex = this.open; this.open = -1; }}
         @delete=${() => (this.asking = 'delete')}></fv-viewer>` : ''}
-      ${this.asking === 'delete-selected' ? html`<fv-dialog heading=${`Delete ${count(this.selected.size, 'photo')}?`} text="They move out of their albums for the whole family, on every device and home." action="Delete" danger
+      ${this.asking === 'delete-selected' ? html`<fv-dialog heading=${`Delete ${count(this.selected.size, 'photo')}?`} text=${`They move to the trash for the whole family, on every device. Restore them from Trash (under Albums) within ${TRASH_DAYS} days; after that they are removed for good.`} action="Move to trash" danger
         @answer=${() => void this.#deleteSelected()} @cancel=${() => (this.asking = undefined)}></fv-dialog>` : ''}
-      ${this.asking === 'delete' ? html`<fv-dialog heading="Delete this photo?" text="It moves out of the album for the whole family, on every device and home." action="Delete" danger
+      ${this.asking === 'add-to' ? html`<fv-album-picker heading=${`Add ${count(this.selected.size, 'photo')} to an album`}
+        .albums=${this.app.library.albums().filter((a) => this.app.canWrite(a.id))}
+        @pick=${(e: CustomEvent<{ album: string } | { name: string }>) => void this.#addTo(e.detail)} @cancel=${() => (this.asking = undefined)}></fv-album-picker>` : ''}
+      ${this.asking === 'delete' ? html`<fv-dialog heading="Delete this photo?" text=${`It moves to the trash for the whole family, on every device. Restore it from Trash (under Albums) within ${TRASH_DAYS} days; after that it is removed for good.`} action="Move to trash" danger
         @answer=${() => void this.#delete()} @cancel=${() => (this.asking = undefined)}></fv-dialog>` : ''}
     `;
   }

@@ -22,4 +22,14 @@ describe('album state', () => {
     });
     for (const r of results) expect(r).toEqual({ p: 'aunt', by: 'aunt', photos: ['P', 'Q'] });
   });
+
+  it('the cover is the last photo chosen, whatever order the choices arrive in', () => {
+    const choose = (id: string): AlbumOpPayload => ({ body: { kind: 'set', register: 'cover', value: id } });
+    for (const order of [[1, 2], [2, 1]]) {
+      const a = new AlbumState();
+      expect(a.cover).toBeUndefined();
+      for (const n of order) a.apply('aunt-device', n, n, choose(n === 1 ? 'P' : 'Q'), 'aunt');
+      expect(a.cover).toBe('Q');
+    }
+  });
 });

@@ -39,6 +39,14 @@ describe('Library', () => {
     expect(lib.items().find((i) => i.key === 'fam/old')?.taken).toBe(Date.parse('2024-07-01T10:00:00Z'));
   });
 
+  it('lists a photo added to a second album once in the timeline, and counts it in both albums', () => {
+    const src = source();
+    const both = { ...src, photos: (album: string) => [...src.photos(album), ...(album === 'trip' ? [op('a', Date.parse('2026-03-10'))] : [])] };
+    const lib = new Library(both);
+    expect(lib.items().map((i) => i.key)).toEqual(['fam/a', 'fam/old', 'trip/b']);
+    expect(lib.albums().map((a) => [a.name, a.count])).toEqual([['Alps', 2], ['Family', 2]]);
+  });
+
   it('lists albums by name with their count and the newest photo as cover', () => {
     const lib = new Library(source());
     expect(lib.albums()).toEqual([
