@@ -6,12 +6,14 @@ import { shared } from './styles.ts';
  * The app's own confirmation / question dialog (never the browser's prompt() or confirm()):
  * modal, labelled by its heading, focus kept inside (Tab cycles), Escape or Cancel closes.
  * With `field` set it asks for a value. Fires `answer` (detail: the value, or true) or `cancel`.
+ * When it goes away, focus goes back to what had it before (the button that opened it).
  */
 @customElement('fv-dialog')
 export class FvDialog extends LitElement {
   static override styles = [shared, css`
-    .backdrop { position: fixed; inset: 0; background: rgb(0 0 0 / 0.45); display: grid; place-items: center; z-index: 20; }
-    .box { max-width: min(28rem, calc(100vw - 2rem)); }
+    .backdrop { position: fixed; inset: 0; background: rgb(0 0 0 / 0.45); display: grid; z-index: 20; overflow-y: auto; }
+    /* margin: auto centres it, and a box taller than the screen (large text) starts at the top and scrolls. */
+    .box { margin: auto; max-width: min(28rem, calc(100vw - 2rem)); box-sizing: border-box; }
     input { width: 100%; box-sizing: border-box; }
   `];
   @property() heading = '';
@@ -22,6 +24,23 @@ export class FvDialog extends LitElement {
   @property() action = 'OK';
   @property({ type: Boolean }) danger = false;
   @query('input') input: HTMLInputElement | undefined;
+  #returnFocus: HTMLElement | undefined;
+
+  override connectedCallback() {
+    super.connectedCallback();
+    // The focused element itself, inside whatever shadow roots hold it (document.activeElement is only the outermost host).
+    let el = document.activeElement;
+    while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+    this.#returnFocus = el instanceof HTMLElement && el !== document.body ? el : undefined;
+  }
+
+  override disconnectedCallback() {
+    super.disconnectedCallback();
+    const back = this.#returnFocus;
+    this.#returnFocus = undefined;
+    // After the render that removed the dialog (the opener may re-render in the same update).
+    if (back) queueMicrotask(() => { if (back.isConnected) back.focus(); });
+  }
 
   override firstUpdated() {
     (this.input ?? this.renderRoot.querySelector<HTMLButtonElement>('button.cancel'))?.focus();
@@ -39,7 +58,11 @@ export class FvDialog extends LitElement {
 
   #keydown(e: KeyboardEvent) {
     if (e.key === 'Escape') return this.#cancel();
-    if (e.key === 'Enter' && e.target === this.input) return this.#answer();
+    if (e.key === 'Enter' && e.target === this.input) {
+      // Else the key's press lands on the button focus returns to, and opens the dialog again.
+      e.preventDefault();
+      return this.#answer();
+    }
     if (e.key !== 'Tab') return;
     const f = [...this.renderRoot.querySelectorAll<HTMLElement>('input, button')];
     const i = f.indexOf((this.renderRoot as ShadowRoot).activeElement as HTMLElement);

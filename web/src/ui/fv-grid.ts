@@ -20,9 +20,10 @@ export class FvGrid extends LitElement {
   static override styles = css`
     :host { display: block; height: 70vh; overflow-y: auto; contain: strict; position: relative; }
     .spacer { position: relative; width: 100%; }
-    button.cell { position: absolute; padding: 0; border: 0; background: #e4ded3; border-radius: 0.3rem; overflow: hidden; cursor: pointer; }
+    button.cell { position: absolute; padding: 0; border: 0; background: var(--fv-cell, #e4ded3); border-radius: 0.3rem; overflow: hidden; cursor: pointer; }
+    button.cell:focus-visible { outline: 3px solid var(--fv-focus, #2f5d50); outline-offset: -3px; }
     img { width: 100%; height: 100%; object-fit: cover; display: block; }
-    .pending { display: flex; align-items: center; justify-content: center; height: 100%; font-size: 0.75rem; color: #5b645f; }
+    .pending { display: flex; align-items: center; justify-content: center; height: 100%; font-size: 0.75rem; color: var(--fv-muted, #555e59); }
   `;
 
   override connectedCallback() {
@@ -62,16 +63,17 @@ export class FvGrid extends LitElement {
   override render() {
     const rows = Math.ceil(this.ids.length / this.cols);
     const slice = this.ids.slice(this.first, Math.max(this.last, this.first + this.cols * 8));
-    return html`<div class="spacer" style="height:${rows * this.cell}px" role="grid" aria-rowcount=${rows}>
+    return html`<div class="spacer" style="height:${rows * this.cell}px" role="list" aria-label="Photos in this album">
       ${slice.map((id, k) => {
         const i = this.first + k;
         const url = this.cache.peek(id);
         if (!url) void this.cache.get(id).then((u) => u && this.tick++);
         const style = `top:${Math.floor(i / this.cols) * this.cell + 2}px;left:${(i % this.cols) * this.cell + 2}px;width:${this.cell - 4}px;height:${this.cell - 4}px`;
-        return html`<button class="cell" style=${style} data-id=${id} aria-label="Photo ${i + 1}"
+        // Each cell in a listitem (a list holds only items); the wrapper is static, so the button is placed by .spacer.
+        return html`<div role="listitem"><button class="cell" style=${style} data-id=${id} aria-label="Photo ${i + 1}"
             @click=${() => this.dispatchEvent(new CustomEvent('open-photo', { detail: id, bubbles: true, composed: true }))}>
           ${url ? html`<img src=${url} alt="" loading="lazy" decoding="async" />` : html`<span class="pending">syncing…</span>`}
-        </button>`;
+        </button></div>`;
       })}
     </div>`;
   }

@@ -18,6 +18,7 @@ export class FvUnlock extends LitElement {
     const vaults = this.app.known();
     return html`<section class="card">
       <h2>Unlock ${vaults[0]?.name ? `${vaults[0].name}'s vault` : 'your vault'}</h2>
+      ${vaults.length < 2 ? '' : html`<label for="vault">Vault</label>`}
       <select id="vault" ?hidden=${vaults.length < 2}>${vaults.map((v) => html`<option value=${v.vaultId}>${v.name}</option>`)}</select>
       ${this.useRecovery
         ? html`<label for="secret">Recovery phrase (24 words)</label><textarea id="secret" rows="3"></textarea>`
