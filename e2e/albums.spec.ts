@@ -56,7 +56,7 @@ async function openTrash(page: Page) {
   await expect(page.getByRole('heading', { name: 'Trash' })).toBeVisible();
 }
 
-test('Trash: a deleted photo leaves both members\' timelines, comes back with Restore, and Empty trash removes it for good', async () => {
+test('Trash and leaving: a deleted photo leaves both members\' timelines, comes back with Restore, and Empty trash removes it for good; a member who leaves the album gets it back when it is shared again', async () => {
   test.setTimeout(240_000);
   server = await startSignalServer(['--static', 'web/dist']);
   const browsers = [await launchChromium(), await launchChromium()];
@@ -138,6 +138,21 @@ test('Trash: a deleted photo leaves both members\' timelines, comes back with Re
     await expect(b!.locator('#timeline-count')).toHaveText('1 photo', { timeout: 60_000 });
     await openTrash(b!);
     await expect(b!.locator('#trash-none')).toBeVisible({ timeout: 30_000 });
+
+    // Grandpa leaves the album (asked first): it goes from his albums; Ada keeps it.
+    await b!.locator('#all-albums').click();
+    await b!.getByRole('button', { name: 'Open album Family, 1 photo' }).click();
+    await b!.getByRole('button', { name: 'Leave album' }).click();
+    await b!.getByRole('alertdialog', { name: 'Leave Family?' }).getByRole('button', { name: 'Leave album' }).click();
+    await expect(b!.locator('#albums-empty')).toBeVisible({ timeout: 30_000 });
+    await b!.getByRole('button', { name: 'Photos', exact: true }).click();
+    await expect(b!.locator('#timeline-empty')).toContainText('Nobody has shared an album with you yet');
+    await a!.getByRole('button', { name: 'Open album Family, 1 photo' }).click();
+    await expect(a!.locator('#count')).toHaveText('1 photo');
+    // Sharing with him again brings it back.
+    await a!.getByRole('button', { name: 'Family', exact: true }).click();
+    await a!.locator('#members > li', { hasText: 'Grandpa' }).getByRole('button', { name: 'Words match: share my albums' }).click({ timeout: 30_000 });
+    await expect(b!.locator('#timeline-count')).toHaveText('1 photo', { timeout: 60_000 });
   } finally {
     await Promise.all(browsers.map((br) => br.close()));
   }

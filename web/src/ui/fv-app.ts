@@ -135,11 +135,11 @@ export class FvApp extends LitElement {
             @open-trash=${() => (this.trashOpen = true)}></fv-albums>`;
         }
         return html`<button class="quiet back" id="all-albums" @click=${() => (this.albumOpen = '')}>‹ All albums</button>
-          <fv-photos .app=${app}></fv-photos>`;
+          <fv-photos .app=${app} @left-album=${() => (this.albumOpen = '')}></fv-photos>`;
       case 'members':
         return html`<fv-members .app=${app}></fv-members><fv-devices .app=${app}></fv-devices>`;
       case 'storage':
-        return html`<fv-storage .app=${app}></fv-storage>`;
+        return html`<fv-storage .app=${app} @open-trash=${() => { this.tab = 'albums'; this.albumOpen = ''; this.trashOpen = true; }}></fv-storage>`;
     }
   }
 

@@ -33,7 +33,8 @@ export class FvPhotos extends LitElement {
   @state() dragging = false;
   @state() version = 0;
   /** Which of the app's own dialogs is open. */
-  @state() asking: 'new-album' | 'delete' | undefined;
+  @state() asking: 'new-album' | 'delete' | 'leave' | undefined;
+  @state() error = '';
   cache = new ThumbCache((id) => this.app.session!.thumbnail(this.app.album, id as PhotoId));
   #offs: Array<() => void> = [];
 
@@ -141,6 +142,21 @@ export class FvPhotos extends LitElement {
     this.openName = '';
   }
 
+  async #leave() {
+    this.asking = undefined;
+    this.error = '';
+    const s = this.app.session!;
+    try {
+      await s.leaveAlbum(this.app.album);
+    } catch (e) {
+      this.error = errorText(e);
+      return;
+    }
+    this.app.album = s.albumIds[0] ?? '';
+    this.cache.clear();
+    this.dispatchEvent(new CustomEvent('left-album', { bubbles: true, composed: true }));
+  }
+
   async #setCover(photo: PhotoId) {
     try {
       await this.app.session!.setCover(this.app.album, photo);
@@ -175,7 +191,9 @@ export class FvPhotos extends LitElement {
           ${s.albumIds.map((a) => html`<option value=${a} ?selected=${a === this.app.album}>${s.albums.get(a)?.name ?? a}</option>`)}
         </select>` : ''}
         <button class="quiet" id="new-album" @click=${this.#newAlbum}>New album</button>
+        <button class="quiet" id="leave-album" @click=${() => (this.asking = 'leave')}>Leave album</button>
       </div>
+      ${this.error ? html`<p class="error" role="alert" id="album-error">${this.error}</p>` : ''}
       <div class="drop ${this.dragging ? 'over' : ''}"
         @dragover=${(e: DragEvent) => { e.preventDefault(); this.dragging = true; }}
         @dragleave=${() => (this.dragging = false)}
@@ -213,6 +231,12 @@ export class FvPhotos extends LitElement {
     if (this.asking === 'new-album') {
       return html`<fv-dialog heading="New album" field="Name of the new album" value="Holidays" action="Create album"
         @answer=${(e: CustomEvent<string>) => void this.#createAlbum(e.detail)} @cancel=${cancel}></fv-dialog>`;
+    }
+    if (this.asking === 'leave') {
+      const name = this.app.session!.albums.get(this.app.album)?.name ?? 'this album';
+      return html`<fv-dialog heading=${`Leave ${name}?`} action="Leave album" danger
+        text="It goes from your albums, on all your devices. The rest of the family keeps it, with the photos you added. Someone in it can share it with you again."
+        @answer=${() => void this.#leave()} @cancel=${cancel}></fv-dialog>`;
     }
     if (this.asking === 'delete') {
       return html`<fv-dialog heading="Delete this photo?" text=${`It moves to the trash for the whole family, on every device. Restore it from Trash (under Albums) within ${TRASH_DAYS} days; after that it is removed for good.`} action="Move to trash" danger

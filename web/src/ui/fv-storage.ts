@@ -88,6 +88,11 @@ export class FvStorage extends LitElement {
       </select>
       <p class="muted">Locked, the photos and their keys leave this browser's memory; your passphrase opens the vault again.</p>
     </section>
+    <section class="card" id="trash">
+      <h2>Trash</h2>
+      <p class="muted">Deleted photos stay in the trash for 30 days, for the whole family, and can be restored until then.</p>
+      <p class="row"><button class="quiet" id="open-trash" @click=${() => this.dispatchEvent(new CustomEvent('open-trash', { bubbles: true, composed: true }))}>Open trash</button></p>
+    </section>
     <section class="card" id="about">
       <h2>About this app</h2>
       <p>Family Vault ${APP_VERSION} · build <code id="build-hash">${BUILD_HASH}</code></p>

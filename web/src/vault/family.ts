@@ -5,7 +5,7 @@
  * that was refused, keys that changed). Statements are written through `publish`.
  */
 import { fromBase64Url, toBase64Url } from '../core/bytes.ts';
-import { describeError } from '../core/errors.ts';
+import { describeError, PolicyError } from '../core/errors.ts';
 import type { CryptoApi, Identity } from '../crypto/api-types.ts';
 import type { Authority } from './authority/authority.ts';
 import type { Member } from './authority/roster.ts';
@@ -124,9 +124,26 @@ export class Family {
     return this.albumKeys.get(album)?.get(epoch);
   }
 
-  /** Albums this member can open. */
+  /** Albums this member can open and has not left. */
   albums(): string[] {
-    return [...this.albumKeys.keys()];
+    const out = [...this.albumKeys.keys()];
+    return out.some((a) => this.access.albums.get(a)?.left.has(this.mySign)) ? out.filter((a) => !this.access.albums.get(a)?.left.has(this.mySign)) : out;
+  }
+
+  /**
+   * Leaves an album: it is no longer among this member's albums (on each of their devices) and
+   * they grant it to nobody; the rest of the family keeps it, with the photos this member added.
+   * The keys they held stay with them, as what a removed member saw does. Refused for the last
+   * member in it.
+   */
+  async leaveAlbum(album: string): Promise<void> {
+    const a = this.access.albums.get(album);
+    if (!a || !a.holders.has(this.mySign) || a.left.has(this.mySign)) throw new PolicyError('you are not in this album');
+    const r = this.#o.authority.roster();
+    const others = [...a.holders].filter((s) => s !== this.mySign && !a.left.has(s) && (r.members.get(s)?.role ?? 'removed') !== 'removed');
+    if (others.length === 0) throw new PolicyError('you are the only one in this album: nobody would keep it');
+    await this.#seal({ k: 'leave', album });
+    await this.refresh();
   }
 
   nameOf(sign: string): string {
@@ -160,7 +177,7 @@ export class Family {
         identity: m.identity, name: this.nameOf(m.sign), role: m.role, me: m.sign === this.mySign,
         words: await this.#o.crypto.safetyWords(pub),
         devices: [...r.devices].filter(([, o]) => o === m.sign).map(([key]) => ({ key, revoked: r.revoked.has(key) })),
-        albums: this.albums().filter((a) => this.#readersNow(a).has(m.box)).length,
+        albums: this.albums().filter((a) => this.#readersNow(a).has(m.box) && !this.access.albums.get(a)?.left.has(m.sign)).length,
       });
     }
     return out;
@@ -176,9 +193,10 @@ export class Family {
     let n = 0;
     for (const [album, epochs] of this.albumKeys) {
       const a = this.access.albums.get(album);
-      if (!a || !a.holders.has(this.mySign) || this.myRole() === 'viewer') continue;
+      if (!a || !a.holders.has(this.mySign) || a.left.has(this.mySign) || this.myRole() === 'viewer') continue;
       for (const [epoch, key] of epochs) {
-        if (a.readers.get(epoch)?.has(m.box)) continue;
+        // One who left gets the current key again: that grant brings the album back to them.
+        if (a.readers.get(epoch)?.has(m.box) && !(a.left.has(m.sign) && epoch === a.epoch)) continue;
         await this.#grant(album, epoch, key, m.box);
         n++;
       }

@@ -617,6 +617,12 @@ export class VaultSession extends Emitter<VaultEvents> {
     this.emit('changed', undefined);
   }
 
+  /** Leaves an album (family.leaveAlbum): gone from this member's albums; the family keeps it. */
+  async leaveAlbum(album: string): Promise<void> {
+    await this.family.leaveAlbum(album);
+    this.emit('changed', undefined);
+  }
+
   /** Makes a photo of the album its cover, for the whole family (a last-writer-wins register). */
   async setCover(album: string, photo: PhotoId): Promise<void> {
     const a = this.#album(album);

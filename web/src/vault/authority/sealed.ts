@@ -7,7 +7,9 @@
  *   epoch  {album, epoch}:   announced by a writer of the album; epochs only go up by one;
  *   grant  {album, epoch, to, key}: by a writer of the album, for an announced epoch; the sealed
  *          key opens only with `expect` {album, epoch}, so a seal for another album or epoch fails.
- * A writer is a holder whose role is contributor or admin; viewers hold, never grant.
+ *   leave  {album}:          a holder leaves it: it is no longer among their albums and they grant
+ *          nothing more; their ops stay valid (their photos stay), and a later grant brings them back.
+ * A writer is a holder (not left) whose role is contributor or admin; viewers hold, never grant.
  */
 import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../../core/bytes.ts';
 import type { CryptoApi } from '../../crypto/api-types.ts';
@@ -17,6 +19,7 @@ export type SealedBody =
   | { k: 'album'; album: string }
   | { k: 'epoch'; album: string; epoch: number }
   | { k: 'grant'; album: string; epoch: number; to: string; key: string }
+  | { k: 'leave'; album: string }
   | { k: 'name'; name: string };
 
 export async function sealBody(crypto: CryptoApi, directoryKey: Uint8Array, b: SealedBody): Promise<string> {
@@ -31,6 +34,7 @@ export async function openBody(crypto: CryptoApi, directoryKey: Uint8Array, p: s
     if (x.k === 'album' && str(x.album)) return x as SealedBody;
     if (x.k === 'epoch' && str(x.album) && epoch(x.epoch)) return x as SealedBody;
     if (x.k === 'grant' && str(x.album) && epoch(x.epoch) && str(x.to) && typeof x.key === 'string') return x as SealedBody;
+    if (x.k === 'leave' && str(x.album)) return { k: 'leave', album: x.album as string };
     if (x.k === 'name' && typeof x.name === 'string') return { k: 'name', name: x.name.slice(0, 64) };
     return undefined;
   } catch {
@@ -46,6 +50,8 @@ export interface AlbumAccess {
   readers: Map<number, Set<string>>;
   /** Signing keys of everyone who holds some epoch of it. */
   holders: Set<string>;
+  /** Holders who left the album (until a grant brings them back): not among their albums, no writers. */
+  left: Set<string>;
 }
 
 export interface Grant {
@@ -73,14 +79,17 @@ export function computeAccess(roster: Roster, opened: Map<string, SealedBody | u
     const b = opened.get(e.id);
     if (!b || b.k === 'name') continue;
     const a = albums.get(b.album);
-    const writer = a !== undefined && a.holders.has(e.by) && e.role !== 'viewer';
+    const writer = a !== undefined && a.holders.has(e.by) && !a.left.has(e.by) && e.role !== 'viewer';
     const toMe = b.k === 'grant' && b.to === myBox;
     const refuse = (why: string) => refused.push({ why, toMe, album: b.album });
     if (b.k === 'album') {
       if (a) { refuse('album created twice'); continue; }
       if (e.role === 'viewer') { refuse('a viewer cannot create an album'); continue; }
-      albums.set(b.album, { creator: e.by, epoch: 0, readers: new Map([[0, new Set([boxOf.get(e.by)!])]]), holders: new Set([e.by]) });
+      albums.set(b.album, { creator: e.by, epoch: 0, readers: new Map([[0, new Set([boxOf.get(e.by)!])]]), holders: new Set([e.by]), left: new Set() });
       if (myBox === boxOf.get(e.by)) continue; // the creator's own key comes in its grant to itself
+    } else if (b.k === 'leave') {
+      if (!a || !a.holders.has(e.by)) { refuse('left an album they do not hold'); continue; }
+      a.left.add(e.by);
     } else if (b.k === 'epoch') {
       if (!a || !writer) { refuse('new epoch not announced by a writer of the album'); continue; }
       if (b.epoch !== a.epoch + 1) { refuse('epoch out of order'); continue; }
@@ -92,7 +101,10 @@ export function computeAccess(roster: Roster, opened: Map<string, SealedBody | u
       if (!readers) { refuse('key grant for an epoch nobody announced'); continue; }
       readers.add(b.to);
       const to = [...roster.members.values()].find((m) => m.box === b.to);
-      if (to) a.holders.add(to.sign);
+      if (to) {
+        a.holders.add(to.sign);
+        a.left.delete(to.sign);
+      }
       if (toMe) mine.push({ album: b.album, epoch: b.epoch, sealed: fromBase64Url(b.key), by: e.by });
     }
   }

@@ -42,4 +42,35 @@ describe('album keys in the sealed part of the vault log', () => {
     const other = (await crypto.deriveMemberKeys(await crypto.newMemberSecret())).directoryKey;
     expect(await openBody(crypto, other, roster.sealed[0]!.p)).toBeUndefined();
   });
+
+  it('a member who leaves an album is no longer a writer of it until a grant brings them back', async () => {
+    const dirKey = (await crypto.deriveMemberKeys(await crypto.newMemberSecret())).directoryKey;
+    const log = new Log();
+    const [mom, aunt, cousin] = await Promise.all(['Mom', 'Aunt', 'Cousin'].map(person));
+    await log.genesis(mom!);
+    for (const p of [aunt, cousin]) await log.join(p!, await log.invite(mom!, 'contributor'));
+    const album = toBase64Url(await crypto.newAlbumId());
+    const box = (p: Person) => toBase64Url(p.id.boxPublic);
+    const seal = async (p: Person, b: SealedBody) => log.publish(p, { t: 'sealed', p: await sealBody(crypto, dirKey, b) });
+    const access = async () => {
+      const entries = await Promise.all(log.ops.map(async (op) => ({ st: await readStatement(crypto, op.ciphertext), author: op.author, seq: op.seq, lamport: op.lamport })));
+      const roster = computeRoster(log.g, entries);
+      const opened = new Map<string, SealedBody | undefined>();
+      for (const e of roster.sealed) opened.set(e.id, await openBody(crypto, dirKey, e.p));
+      return computeAccess(roster, opened, box(mom!));
+    };
+    await seal(mom!, { k: 'album', album });
+    await seal(mom!, { k: 'grant', album, epoch: 0, to: box(aunt!), key: 'AA' });
+    await seal(aunt!, { k: 'leave', album });
+    await seal(aunt!, { k: 'grant', album, epoch: 0, to: box(cousin!), key: 'AA' }); // refused: Aunt left
+    await seal(cousin!, { k: 'leave', album }); // refused: Cousin never held it
+    let a = await access();
+    const aunts = aunt!.sign;
+    expect(a.albums.get(album)!.left.has(aunts)).toBe(true);
+    expect(a.albums.get(album)!.holders.has(aunts)).toBe(true); // her photos' ops stay valid
+    expect(a.refused.map((r) => r.why)).toEqual(['key grant not signed by a writer of the album', 'left an album they do not hold']);
+    await seal(mom!, { k: 'grant', album, epoch: 0, to: box(aunt!), key: 'AA' }); // shared with her again
+    a = await access();
+    expect(a.albums.get(album)!.left.has(aunts)).toBe(false);
+  });
 });
