@@ -229,14 +229,16 @@ export class VaultSession extends Emitter<VaultEvents> {
     this.#snapshots = new AlbumSnapshots({ crypto: this.crypto, identity: this.identity, index: this.index, log, head: () => this.#timelineHead() });
     const head = await this.#snapshots.loadHead();
     this.#loadedHead = head;
+    const stored = await this.node.stores.opVector();
+    const inLog = (album: string, op: OpenedOp) => op.s <= (stored.get(album)?.get(op.a) ?? 0);
     if (head) {
-      // The newest photos first (judged like any op), the first screens from them; the rest behind.
+      // The newest photos first (judged like any op, and only ops the log holds), the first screens from them; the rest behind.
       await this.family.refresh();
-      for (const h of head) if (this.family.key(h.album, h.op.e)) this.#applyOpened(h.album, h.op);
+      for (const h of head) if (this.family.key(h.album, h.op.e) && inLog(h.album, h.op)) this.#applyOpened(h.album, h.op);
       performance.mark('fv:head-applied');
       this.restoring = true;
       // Never rejects: whatever could not be read, changes and arriving ops go on from what was.
-      this.#restored = this.#restoreAlbums()
+      this.#restored = this.#restoreAlbums(stored)
         .catch((e: unknown) => console.warn(`vault: the library could not be read in full (${describeError(e)})`))
         .finally(() => {
           this.restoring = false;
@@ -244,7 +246,7 @@ export class VaultSession extends Emitter<VaultEvents> {
           this.emit('changed', undefined);
         });
     } else {
-      await this.#restoreAlbums();
+      await this.#restoreAlbums(stored);
       performance.mark('fv:albums-restored');
     }
     // A repair (photos committed whose op was never recorded): it reads this device's photo
@@ -412,7 +414,7 @@ export class VaultSession extends Emitter<VaultEvents> {
    * judged again against the roster of now), then the stored ops after its coverage opened one
    * by one. Unlock so reads what changed since the last session, not the whole library.
    */
-  async #restoreAlbums(): Promise<void> {
+  async #restoreAlbums(stored: Map<string, Map<string, number>>): Promise<void> {
     await this.family.refresh();
     const covered = new Map<string, Map<string, number>>();
     // One album at a time, a task each: the first screen's thumbnails, asked of the same crypto
@@ -421,7 +423,9 @@ export class VaultSession extends Emitter<VaultEvents> {
       const snap = await this.#snapshots.load(album);
       if (!snap) continue;
       // A key the snapshot names that this member no longer holds: the ops from the log decide.
-      if (snap.ops.some((o) => !this.family.key(album, o.e))) {
+      // A snapshot that knows ops the log does not hold (ops lost or rolled back since) would
+      // keep a photo here that no other device will ever hear of: the log decides.
+      if (snap.ops.some((o) => !this.family.key(album, o.e)) || [...snap.covered].some(([a, seq]) => seq > (stored.get(album)?.get(a) ?? 0))) {
         this.#snapshots.discard(album);
         continue;
       }
@@ -434,7 +438,7 @@ export class VaultSession extends Emitter<VaultEvents> {
     performance.mark('fv:snapshot-replayed');
     const stores = this.node.stores;
     const rest: OpEnvelope[] = [];
-    for (const [log, authors] of await stores.opVector()) {
+    for (const [log, authors] of stored) {
       if (log === VAULT_LOG) continue;
       for (const [author, max] of authors) {
         const from = covered.get(log)?.get(author) ?? 0;
