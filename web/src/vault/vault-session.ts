@@ -517,7 +517,10 @@ export class VaultSession extends Emitter<VaultEvents> {
     if (this.restoring) return this.#loadedHead ?? [];
     const all: Array<{ taken: number; album: string; d: AddPhotoOp; from: readonly [number, string, number] }> = [];
     for (const [album, a] of this.albums) {
+      // Not what is in the trash: its marks are not applied until the whole library is.
+      const trashed = this.trashed(album);
       for (const d of a.photos()) {
+        if (trashed.has(d.photo)) continue;
         const from = a.opOf(d.photo);
         if (from) all.push({ taken: d.taken ?? 0, album, d, from });
       }
