@@ -251,6 +251,10 @@ test('Add to album: a selection goes into a new album and an existing one withou
     await expect(page.locator('#trash-none')).toBeVisible({ timeout: 30_000 });
     await page.getByRole('button', { name: 'Photos', exact: true }).click();
     await expect(page.locator('#timeline-count')).toHaveText('2 photos');
+    // Trash is under Settings as well.
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await page.getByRole('button', { name: 'Open trash' }).click();
+    await expect(page.locator('#trash-none')).toBeVisible();
   } finally {
     await browser.close();
   }
