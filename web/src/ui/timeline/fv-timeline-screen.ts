@@ -240,7 +240,7 @@ export class FvTimelineScreen extends LitElement {
           ${this.#chosen().every((i) => s.mayRemove(i.album, i.photo)) ? html`<button class="danger" id="selection-delete" ?disabled=${!!this.busy} @click=${() => (this.asking = 'delete-selected')}>Delete</button>` : ''}
           <button class="quiet" id="selection-clear" @click=${() => this.#clearSelection()}>Cancel</button>
         </div>`
-      : html`<div class="head"><h2 id="timeline-title">Photos</h2><span class="muted" id="timeline-count">${count(this.items.length, 'photo')}</span></div>`}
+      : html`<div class="head"><h2 id="timeline-title">Photos</h2><span class="muted" id="timeline-count" role="status">${s.restoring ? 'the newest photos; reading the rest of your library…' : count(this.items.length, 'photo')}</span></div>`}
       ${this.busy ? html`<p role="status" class="muted" id="selection-busy">${this.busy}</p>` : ''}
       ${this.error ? html`<p role="alert" class="error" id="selection-error">${this.error}</p>` : ''}
       ${this.note ? html`<p role="status" class="muted" id="selection-note">${this.note}</p>` : ''}
