@@ -500,13 +500,10 @@ export class VaultSession extends Emitter<VaultEvents> {
       return;
     }
     const a = this.#album(album);
-    const b = op.p.body;
-    if (b.kind === 'remove' && b.set === PHOTOS) {
-      const adder = a.addedBy.get(b.element as PhotoId);
-      if (adder !== undefined && adder !== writer.sign && writer.role !== 'admin') {
-        console.warn(`vault: ignored a removal of another member's photo by ${op.a.slice(0, 8)}…`);
-        return;
-      }
+    // A removal, or a trash mark, of another member's photo: only by its adder or an admin.
+    if (!a.mayApply(op.p.body, writer)) {
+      console.warn(`vault: ignored a change to another member's photo by ${op.a.slice(0, 8)}…`);
+      return;
     }
     a.apply(op.a, op.s, op.l, op.p, writer.sign);
   }
