@@ -24,7 +24,7 @@ export class FvAlbums extends LitElement {
   #off: (() => void) | undefined;
 
   static override styles = [shared, css`
-    ul { list-style: none; padding: 0; margin: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(9.5rem, 1fr)); gap: 0.75rem; }
+    ul { list-style: none; padding: 0; margin: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(min(9.5rem, 100%), 1fr)); gap: 0.75rem; }
     li { display: flex; flex-direction: column; gap: 0.25rem; }
     button.cover { padding: 0; aspect-ratio: 1; width: 100%; border-radius: 0.8rem; overflow: hidden; background: #e4ded3; color: #1f2a27; display: grid; place-items: center; }
     button.cover img { width: 100%; height: 100%; object-fit: cover; display: block; }
