@@ -6,11 +6,10 @@
  * Enter, and dialogs that keep focus inside and give it back when they close.
  */
 import { test, expect, type Page, type Locator, type BrowserContext, type CDPSession } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
 import { readFileSync } from 'node:fs';
 import { launchChromium } from './support/chromium.ts';
 import { startSignalServer, type SignalServer } from './support/processes.ts';
-import { confirmRecovery } from './support/app-ui.ts';
+import { axe, confirmRecovery, noSidewaysScroll } from './support/app-ui.ts';
 
 const PASSPHRASE = 'correct horse battery';
 const jpeg = (name: string) => ({ name, mimeType: 'image/jpeg', buffer: readFileSync('e2e/fixtures/beach.jpg') });
@@ -20,28 +19,6 @@ test.afterEach(async () => {
   await server?.stop();
   server = undefined;
 });
-
-async function axe(page: Page, what: string) {
-  const r = await new AxeBuilder({ page }).analyze();
-  const found = r.violations.map((v) => `${what}: ${v.id} (${v.nodes.length}): ${v.nodes.map((n) => `${n.target.join(' ')} ${n.failureSummary ?? ''}`).slice(0, 3).join(' | ')}`);
-  expect(found).toEqual([]);
-}
-
-/** The page is no wider than the window (elements that stick out are named in the failure). */
-async function noSidewaysScroll(page: Page, what: string) {
-  const [scroll, client, widest] = await page.evaluate(() => {
-    const out: string[] = [];
-    const walk = (root: Document | ShadowRoot) => root.querySelectorAll('*').forEach((el) => {
-      const r = el.getBoundingClientRect();
-      if (r.right > document.documentElement.clientWidth + 0.5 && out.length < 5) out.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${el.className} right=${Math.round(r.right)}`);
-      if (el.shadowRoot) walk(el.shadowRoot);
-    });
-    walk(document);
-    const s = document.scrollingElement!;
-    return [s.scrollWidth, s.clientWidth, out.join('; ')] as const;
-  });
-  expect(scroll, `${what}: page is ${scroll}px wide in a ${client}px window (${widest})`).toBeLessThanOrEqual(client);
-}
 
 /** The longest transition or animation on any element (composed tree), in seconds, and where. */
 function longestMotion(page: Page) {

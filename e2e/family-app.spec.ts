@@ -6,11 +6,10 @@
  * Copy, a home relay's full command. axe reports no violation on these screens, and nothing scrolls sideways at 360 or 320 px.
  */
 import { test, expect, type Page } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
 import { readFileSync } from 'node:fs';
 import { launchChromium } from './support/chromium.ts';
 import { startSignalServer, type SignalServer } from './support/processes.ts';
-import { confirmRecovery } from './support/app-ui.ts';
+import { axe, confirmRecovery, noSidewaysScroll } from './support/app-ui.ts';
 
 let server: SignalServer | undefined;
 test.afterEach(async () => {
@@ -73,26 +72,6 @@ async function shot(page: Page, name: string) {
   if (process.env.FV_SCREENSHOTS) await page.screenshot({ path: `${process.env.FV_SCREENSHOTS}/${name}.png` });
 }
 
-async function noViolations(page: Page, what: string) {
-  const r = await new AxeBuilder({ page }).analyze();
-  expect(r.violations.map((v) => `${what}: ${v.id} (${v.nodes.length}): ${v.nodes[0]?.target.join(' ')} ${v.nodes[0]?.failureSummary ?? ''}`)).toEqual([]);
-}
-
-async function noSidewaysScroll(page: Page, what: string) {
-  const [scroll, client, widest] = await page.evaluate(() => {
-    // Names the elements that stick out, shadow roots included, so a failure says where.
-    const out: string[] = [];
-    const walk = (root: Document | ShadowRoot) => root.querySelectorAll('*').forEach((el) => {
-      const r = el.getBoundingClientRect();
-      if (r.right > document.documentElement.clientWidth + 0.5 && out.length < 5) out.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${el.className} right=${Math.round(r.right)}`);
-      if (el.shadowRoot) walk(el.shadowRoot);
-    });
-    walk(document);
-    return [document.documentElement.scrollWidth, document.documentElement.clientWidth, out.join('; ')] as const;
-  });
-  expect(scroll, `${what}: page is ${scroll}px wide in a ${client}px window (${widest})`).toBeLessThanOrEqual(client);
-}
-
 test('timeline, viewer and albums at phone size', async () => {
   test.setTimeout(120_000);
   server = await startSignalServer(['--static', 'web/dist']);
@@ -139,7 +118,7 @@ test('timeline, viewer and albums at phone size', async () => {
     const hashes = await page.locator('fv-timeline').evaluate((el) => (el as unknown as { items: Array<{ placeholder?: string }> }).items.map((i) => i.placeholder ?? ''));
     for (const h of hashes) expect(h).toMatch(/^[A-Za-z0-9_-]{20,40}$/);
     await noSidewaysScroll(page, 'timeline');
-    await noViolations(page, 'timeline');
+    await axe(page, 'timeline');
     await shot(page, 'timeline');
 
     // The viewer: the newest photo, then the next by arrow key and back by swipe.
@@ -150,7 +129,7 @@ test('timeline, viewer and albums at phone size', async () => {
     await expect(page.locator('#viewer-title')).toHaveText('garden.jpg', { timeout: 30_000 });
     await expect(page.locator('#viewer-img')).toHaveAttribute('alt', 'garden.jpg');
     await expect(page.locator('#viewer-download')).toHaveAttribute('download', 'garden.jpg');
-    await noViolations(page, 'viewer');
+    await axe(page, 'viewer');
     await shot(page, 'viewer');
     await page.keyboard.press('ArrowRight');
     await expect(page.locator('#viewer-position')).toHaveText('2 of 3');
@@ -191,7 +170,7 @@ test('timeline, viewer and albums at phone size', async () => {
     await expect(page.locator('#album-list li')).toHaveCount(1);
     await expect(page.locator('#album-list li').first()).toContainText('3 photos');
     await expect(page.locator('#album-list li img')).toHaveCount(1, { timeout: 30_000 });
-    await noViolations(page, 'albums');
+    await axe(page, 'albums');
     await shot(page, 'albums');
     await noSidewaysScroll(page, 'albums');
     await page.locator('#albums-new').click();
@@ -222,7 +201,7 @@ test('timeline, viewer and albums at phone size', async () => {
     const invite = await page.locator('#relay-invite').inputValue({ timeout: 30_000 });
     const command = (await page.locator('fv-devices code.command').textContent())!;
     expect(command).toContain(`RELAY_INVITE='${invite}' npm run relay -- --data ./relay-data --signal 'ws://`);
-    await noViolations(page, 'family');
+    await axe(page, 'family');
     await noSidewaysScroll(page, 'family');
 
     // Selecting: Space on a photo, Shift+click another for the range; Download makes one zip of
@@ -234,7 +213,7 @@ test('timeline, viewer and albums at phone size', async () => {
     await page.locator('fv-timeline button.cell[data-index="2"]').click({ modifiers: ['Shift'] });
     await expect(page.locator('#selection-count')).toHaveText('3 selected');
     await expect(page.locator('fv-timeline button.cell[aria-pressed="true"]')).toHaveCount(3);
-    await noViolations(page, 'selection');
+    await axe(page, 'selection');
     const zipped = page.waitForEvent('download');
     await page.locator('#selection-download').click();
     const zip = await zipped;

@@ -3,7 +3,7 @@ import { customElement, property, query } from 'lit/decorators.js';
 import { shared } from './styles.ts';
 
 /**
- * The app's own confirmation / question dialog (never the browser's prompt() or confirm()):
+ * The app's own confirmation / question dialog (never the browser's native prompt or confirm box):
  * modal, labelled by its heading, focus kept inside (Tab cycles), Escape or Cancel closes.
  * With `field` set it asks for a value. Fires `answer` (detail: the value, or true) or `cancel`.
  * When it goes away, focus goes back to what had it before (the button that opened it).
