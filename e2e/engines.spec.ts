@@ -47,6 +47,26 @@ function imageShown(el: Element, _: null) {
   return { width: img.naturalWidth, height: img.naturalHeight, drawn: r.width > 0 && r.height > 0, blob: img.src.startsWith('blob:') };
 }
 
+/** The page's alerts and status lines (through shadow roots), and whether WebAssembly runs: for a failure message. */
+function pageState(_: null): string {
+  const lines: string[] = [];
+  const walk = (root: Document | ShadowRoot) => {
+    for (const el of root.querySelectorAll('*')) {
+      const role = el.getAttribute('role');
+      if (role === 'alert' || role === 'status' || el.classList.contains('error')) lines.push(`${role ?? 'error'}: ${el.textContent?.trim()}`);
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(document);
+  let wasm = typeof WebAssembly;
+  try {
+    if (wasm !== 'undefined') new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
+  } catch (err) {
+    wasm = `fails: ${String(err)}`;
+  }
+  return `${lines.join(' | ') || 'no alert or status line'}; WebAssembly: ${wasm}`;
+}
+
 async function createVault(ui: EngineUI, log: (s: string) => void) {
   await ui.type(textbox('Your name'), 'Ada');
   await ui.type(textbox('Passphrase'), PASSPHRASE);
@@ -54,7 +74,14 @@ async function createVault(ui: EngineUI, log: (s: string) => void) {
   await ui.click(button('Create vault'));
   // The onboarding shows 24 words, then asks for two of them back.
   const phrase: Query = { role: 'list', name: 'Recovery phrase' };
-  await ui.waitFor(phrase, 60_000);
+  try {
+    await ui.waitFor(phrase, 90_000);
+  } catch (e) {
+    // Say what the page shows instead (an error next to the button, or still "Working…"), and whether it can run the KDF.
+    const seen = await ui.run(pageState, null).catch((err: unknown) => `(page state unreadable: ${String(err)})`);
+    await ui.screenshot(`test-results/engines-${ui.engine}-create-timeout.png`).catch(() => undefined);
+    throw new Error(`${(e as Error).message}\npage state: ${seen}`);
+  }
   log('recovery phrase shown');
   const words = await ui.names({ role: 'listitem', within: phrase });
   expect(words).toHaveLength(24);
