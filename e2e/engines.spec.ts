@@ -58,7 +58,7 @@ function pageState(_: null): string {
     }
   };
   walk(document);
-  let wasm = typeof WebAssembly;
+  let wasm: string = typeof WebAssembly;
   try {
     if (wasm !== 'undefined') new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
   } catch (err) {
