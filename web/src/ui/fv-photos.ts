@@ -2,29 +2,25 @@ import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { PhotoId } from '../core/ids.ts';
 import type { AppController } from '../vault/app-controller.ts';
-import type { FileOutcome, IngestProgress } from '../vault/ingest.ts';
+import type { IngestProgress } from '../vault/ingest.ts';
 import type { QueueState } from '../vault/upload-queue.ts';
 import './fv-dialog.ts';
 import './fv-grid.ts';
+import './upload/fv-upload-panel.ts';
 import { errorText, shared } from './styles.ts';
 import { ThumbCache } from './thumb-cache.ts';
 import { count } from './common/count.ts';
 import { TRASH_DAYS } from '../vault/trash.ts';
-
-function outcomeText(o: FileOutcome): string {
-  if (o.status === 'duplicate') return 'already in this album';
-  if (o.status === 'refused' || o.status === 'failed') return o.reason;
-  return 'added';
-}
 
 /** An album: add photos (picker, drag and drop, paste, share target), the grid, the viewer. */
 @customElement('fv-photos')
 export class FvPhotos extends LitElement {
   @property({ attribute: false }) app!: AppController;
   @state() progress: IngestProgress | undefined;
-  /** The upload queue: files picked (here or before a reload) and not yet photos. */
+  /** The upload queue: files picked (here or before a reload), each with its state. */
   @state() queue: QueueState | undefined;
-  @state() outcomes: FileOutcome[] = [];
+  /** Why files could not even be queued (e.g. no key for the album on this device). */
+  @state() addError = '';
   @state() open: string | undefined;
   @state() openUrl: string | undefined;
   @state() openInfo = '';
@@ -45,7 +41,6 @@ export class FvPhotos extends LitElement {
     .viewer { position: fixed; inset: 0; background: rgb(0 0 0 / 0.9); color: #fff; display: flex; flex-direction: column; z-index: 15; }
     .viewer img { flex: 1; min-height: 0; object-fit: contain; width: 100%; }
     .viewer .row { padding: 0.75rem; }
-    ul.outcomes { padding-left: 1.2rem; }
   `];
 
   override connectedCallback() {
@@ -58,10 +53,7 @@ export class FvPhotos extends LitElement {
         this.queue = q;
         if (q.waiting === 0) this.progress = undefined;
       }),
-      // Files queued before a reload: only what went wrong is worth a line (a duplicate was added before the reload).
-      s.uploads.on('file', (o) => {
-        if (o.resumed && o.status !== 'added' && o.status !== 'duplicate') this.outcomes = [...this.outcomes, o];
-      }),
+      s.uploads.on('file', () => this.version++),
     );
     this.queue = s.uploads.state;
     addEventListener('paste', this.#onPaste);
@@ -76,11 +68,11 @@ export class FvPhotos extends LitElement {
 
   async add(files: File[]) {
     if (!files.length) return;
-    this.outcomes = [];
+    this.addError = '';
     try {
-      this.outcomes = await this.app.session!.addFiles(this.app.album, files);
+      await this.app.session!.addFiles(this.app.album, files);
     } catch (e) {
-      this.outcomes = [{ name: 'upload', status: 'failed', reason: errorText(e), retryable: true }];
+      this.addError = errorText(e);
     }
     this.progress = undefined;
     this.version++;
@@ -114,7 +106,7 @@ export class FvPhotos extends LitElement {
   async #createAlbum(name: string) {
     this.asking = undefined;
     this.app.album = await this.app.session!.createAlbum(name);
-    this.outcomes = [];
+    this.addError = '';
     this.cache.clear();
     this.version++;
   }
@@ -183,11 +175,10 @@ export class FvPhotos extends LitElement {
     }
     const ids = s.photos(this.app.album).map((p) => p.photo).reverse();
     const album = s.albums.get(this.app.album);
-    const p = this.progress;
     return html`
       <div class="row">
         <h2 id="album-name">${album?.name ?? 'Photos'}</h2><span class="muted" id="count">${count(ids.length, 'photo')}</span>
-        ${s.albumIds.length > 1 ? html`<select id="album" aria-label="Album" @change=${(e: Event) => { this.app.album = (e.target as HTMLSelectElement).value; this.outcomes = []; this.cache.clear(); this.version++; }}>
+        ${s.albumIds.length > 1 ? html`<select id="album" aria-label="Album" @change=${(e: Event) => { this.app.album = (e.target as HTMLSelectElement).value; this.addError = ''; this.cache.clear(); this.version++; }}>
           ${s.albumIds.map((a) => html`<option value=${a} ?selected=${a === this.app.album}>${s.albums.get(a)?.name ?? a}</option>`)}
         </select>` : ''}
         <button class="quiet" id="new-album" @click=${this.#newAlbum}>New album</button>
@@ -204,11 +195,9 @@ export class FvPhotos extends LitElement {
           <button @click=${() => (this.renderRoot.querySelector('#picker') as HTMLInputElement).click()}>Add photos</button>
           <span class="muted">or drop or paste them here</span>
         </label>
-        ${p ? html`<p role="status" id="progress">Encrypting ${p.name} (${(this.queue?.done ?? p.filesDone) + 1} of ${this.queue?.total ?? p.files})</p>
-          <progress max=${p.batchBytes} value=${p.batchBytesDone}></progress>` : ''}
-        ${this.queue?.waiting ? html`<p class="muted" role="status" id="queue-status">${count(this.queue.waiting, 'photo')} waiting to be added: kept encrypted on this device, so closing or reloading the app loses none</p>` : ''}
-        ${this.outcomes.some((o) => o.status !== 'added') ? html`<ul class="outcomes" id="outcomes">${this.outcomes.filter((o) => o.status !== 'added').map((o) =>
-          html`<li>${o.name}: ${outcomeText(o)}</li>`)}</ul>` : ''}
+        ${this.addError ? html`<p class="error" role="alert" id="add-error">${this.addError}</p>` : ''}
+        <fv-upload-panel .queue=${s.uploads} .state=${this.queue} .progress=${this.progress} .album=${this.app.album}
+          .albumName=${(id: string) => s.albums.get(id)?.name ?? 'another album'}></fv-upload-panel>
       </div>
       <fv-grid .ids=${ids} .cache=${this.cache} data-version=${this.version} @open-photo=${(e: CustomEvent<string>) => void this.#show(e.detail)}></fv-grid>
       ${this.open ? html`<div class="viewer" role="dialog" aria-label="Photo">

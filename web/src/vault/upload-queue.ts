@@ -7,6 +7,9 @@
  * stream of the crypto layer, its name and type in a sealed metadata envelope), and it leaves
  * the spool once it is a photo. A file resumed after its photo was already committed comes out
  * as a duplicate (the content-dedup entry commits with the photo), so none is added twice.
+ * The queue can be paused on a page (the file in progress finishes), and a file that failed for
+ * a reason that may pass (`retryable`) keeps its saved copy until it is retried or discarded, so
+ * the next unlock tries it again too. Its state lists each file, for the upload panel.
  */
 import { fromBase64Url, fromUtf8, releaseBytes, toBase64Url, utf8 } from '../core/bytes.ts';
 import { Emitter } from '../core/emitter.ts';
@@ -34,11 +37,31 @@ export interface UploadQueueDeps {
   log(line: string): void;
 }
 
-/** What the queue is doing, for "Adding 3 of 20". `waiting` counts files not yet photos. */
+/** One file of the queue, for its line in the upload panel. */
+export interface QueuedFile {
+  /** Names the file on this page (for `retry` and `discard`). */
+  key: number;
+  /** The file's name; a file resumed from the spool is named once it is read back. */
+  name: string;
+  album: string;
+  status: 'waiting' | 'adding' | FileOutcome['status'];
+  /** Why it was refused or failed. */
+  reason?: string;
+  /** A failed file that `retry` can try again (its copy is kept in the spool until then). */
+  retryable?: boolean;
+}
+
+/**
+ * What the queue is doing, for "Adding 3 of 20". `waiting` counts files not yet photos, `files`
+ * the current run's files and every failed one that can still be retried.
+ */
 export interface QueueState {
   waiting: number;
   done: number;
   total: number;
+  /** Paused on this page: the file in progress finishes, the rest wait (in the spool) for `setPaused(false)` or the next unlock. */
+  paused: boolean;
+  files: readonly QueuedFile[];
 }
 
 export interface UploadQueueEvents extends Record<string, unknown> {
@@ -58,6 +81,7 @@ interface Item {
   name: string;
   resumed: boolean;
   done?: (o: FileOutcome) => void;
+  row: QueuedFile;
 }
 
 /** The sealed description of a queued file (the spool entry's header). */
@@ -74,8 +98,14 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
   #items: Item[] = [];
   #running: Promise<void> | undefined;
   #stopped = false;
+  #paused = false;
   #done = 0;
   #total = 0;
+  #nextKey = 0;
+  /** The lines of the upload panel: this run's files, then failed ones kept for a retry. */
+  #rows: QueuedFile[] = [];
+  /** Failed files that can be tried again, by row key. */
+  readonly #failed = new Map<number, Item>();
 
   constructor(deps: UploadQueueDeps) {
     super();
@@ -83,7 +113,49 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
   }
 
   get state(): QueueState {
-    return { waiting: this.#items.length, done: this.#done, total: this.#total };
+    return { waiting: this.#items.length, done: this.#done, total: this.#total, paused: this.#paused, files: this.#rows.map((r) => ({ ...r })) };
+  }
+
+  /**
+   * Pauses the queue on this page (the file in progress is finished first), or goes on. Files
+   * added while paused are saved in the spool and wait; a reload or the next unlock goes on.
+   */
+  setPaused(paused: boolean): void {
+    if (this.#paused === paused) return;
+    this.#paused = paused;
+    this.#emitState();
+    if (!paused) this.#kick();
+  }
+
+  /** Tries failed files again: those of `keys`, or every retryable one. Returns how many. */
+  retry(keys?: number[]): number {
+    const items = [...this.#failed.entries()].filter(([k]) => !keys || keys.includes(k));
+    if (items.length === 0) return 0;
+    this.#startCounting();
+    for (const [k, item] of items) {
+      this.#failed.delete(k);
+      Object.assign(item.row, { status: 'waiting', reason: undefined, retryable: undefined });
+      // The row goes to the end of the run, with the files that wait.
+      this.#rows.splice(this.#rows.indexOf(item.row), 1);
+      this.#rows.push(item.row);
+      this.#items.push(item);
+      this.#total++;
+    }
+    this.#emitState();
+    this.#kick();
+    return items.length;
+  }
+
+  /** Gives up on failed files (their saved copies go too). */
+  async discard(keys: number[]): Promise<void> {
+    for (const k of keys) {
+      const item = this.#failed.get(k);
+      if (!item) continue;
+      this.#failed.delete(k);
+      this.#rows.splice(this.#rows.indexOf(item.row), 1);
+      if (item.id !== undefined) await this.#dropSaved(item.id);
+    }
+    this.#emitState();
   }
 
   /** Takes up what an earlier page left in the spool (before anything new). Returns how many. */
@@ -91,13 +163,14 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
     const { spool } = this.#d;
     const swept = await spool.sweep();
     if (swept) this.#d.log(`uploads: dropped ${swept} file(s) whose saving a reload cut short`);
-    const queued = new Set(this.#items.map((i) => i.id));
+    const queued = new Set([...this.#items, ...this.#failed.values()].map((i) => i.id));
     const found = (await spool.list()).filter((e) => !queued.has(e.id))
-      .map((e): Item => ({ album: e.album, id: e.id, entry: e, name: 'a photo saved for upload', resumed: true }));
+      .map((e): Item => this.#item({ album: e.album, id: e.id, entry: e, name: 'a photo saved for upload', resumed: true }));
     if (found.length === 0) return 0;
     this.#d.log(`uploads: resuming ${found.length} file(s) queued before the app was closed`);
     this.#startCounting();
     this.#items.unshift(...found);
+    this.#rows.unshift(...found.map((i) => i.row));
     this.#total += found.length;
     this.#emitState();
     this.#kick();
@@ -114,7 +187,7 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
     const results: Array<Promise<FileOutcome>> = [];
     this.#startCounting();
     for (const file of files) {
-      const item: Item = { album, file, name: file.name, resumed: false };
+      const item = this.#item({ album, file, name: file.name, resumed: false });
       results.push(new Promise((resolve) => (item.done = resolve)));
       if (!this.#stopped && this.#accepted(file)) {
         try {
@@ -125,6 +198,7 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
         }
       }
       this.#items.push(item);
+      this.#rows.push(item.row);
       this.#total++;
       this.#emitState();
       this.#kick();
@@ -180,14 +254,18 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
     const fileId = fromBase64Url(h.fileId);
     const fileKey = await crypto.unwrapFileKey(albumKey, fileId, fromBase64Url(h.key));
     const meta = await crypto.openMetadata(fileKey, fromBase64Url(h.meta));
-    item.name = meta.name;
+    item.name = item.row.name = meta.name;
     const parts: Uint8Array<ArrayBuffer>[] = [];
     for await (const p of crypto.decryptStream(fileKey, fileId, spool.read(entry))) parts.push(p as Uint8Array<ArrayBuffer>);
     return new File(parts, meta.name, { type: meta.mime, lastModified: Date.parse(meta.takenAt ?? '') || 0 });
   }
 
+  #item(i: Omit<Item, 'row'>): Item {
+    return { ...i, row: { key: this.#nextKey++, name: i.name, album: i.album, status: 'waiting' } };
+  }
+
   #kick(): void {
-    if (this.#running || this.#stopped) return;
+    if (this.#running || this.#stopped || this.#paused) return;
     this.#running = this.#run().finally(() => {
       this.#running = undefined;
       if (this.#items.length > 0) this.#kick();
@@ -195,10 +273,13 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
   }
 
   async #run(): Promise<void> {
-    for (let item = this.#items[0]; item && !this.#stopped; item = this.#items[0]) {
+    for (let item = this.#items[0]; item && !this.#stopped && !this.#paused; item = this.#items[0]) {
       let outcome: FileOutcome;
+      item.row.status = 'adding';
+      this.#emitState();
       try {
         const file = item.file ?? (await this.#restore(item));
+        this.#emitState(); // a resumed file has its name now
         const next = this.#items[this.#items.indexOf(item) + 1]?.file;
         if (next) this.#d.prepare?.(next);
         outcome = await this.#d.ingest(item.album, file);
@@ -208,14 +289,20 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
       // Locked under it: the file stays queued and is added after the next unlock.
       if (this.#stopped && outcome.status === 'failed' && item.id !== undefined) return;
       this.#items.splice(this.#items.indexOf(item), 1); // by identity: resumed files may have been put in front meanwhile
-      if (item.id !== undefined) {
-        await this.#d.spool.remove(item.id).catch((e: unknown) => this.#d.log(`uploads: could not drop a saved copy (${describeError(e)})`));
-      }
+      const again = outcome.status === 'failed' && outcome.retryable;
+      // A file that may work when tried again keeps its saved copy: Retry, or the next unlock, takes it up.
+      if (again) this.#failed.set(item.row.key, item);
+      else if (item.id !== undefined) await this.#dropSaved(item.id);
+      Object.assign(item.row, { status: outcome.status, reason: 'reason' in outcome ? outcome.reason : undefined, retryable: again || undefined });
       this.#done++;
       item.done?.(outcome);
       this.emit('file', { ...outcome, album: item.album, resumed: item.resumed });
       this.#emitState();
     }
+  }
+
+  async #dropSaved(id: number): Promise<void> {
+    await this.#d.spool.remove(id).catch((e: unknown) => this.#d.log(`uploads: could not drop a saved copy (${describeError(e)})`));
   }
 
   /** After a stop: callers waiting on files this page will not add hear why. */
@@ -230,11 +317,12 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
     }
   }
 
-  /** A new run of the queue counts from zero ("1 of 5"), an ongoing one adds to its total. */
+  /** A new run of the queue counts from zero ("1 of 5"), an ongoing one adds to its total. Failed files stay listed. */
   #startCounting(): void {
     if (this.#items.length > 0) return;
     this.#done = 0;
     this.#total = 0;
+    this.#rows = this.#rows.filter((r) => this.#failed.has(r.key));
   }
 
   #emitState(): void {

@@ -29,7 +29,7 @@ async function bytes(f: Blob): Promise<Uint8Array> {
 }
 
 /** A queue over the named spool whose ingest records what it got; `gate` holds each file until released. */
-async function queueOn(name: string, albumKey: Uint8Array, gate?: () => Promise<void>) {
+async function queueOn(name: string, albumKey: Uint8Array, gate?: () => Promise<void>, fail?: (file: File) => FileOutcome | undefined) {
   const spool = await UploadSpool.open(name);
   spools.push(spool);
   const got: File[] = [];
@@ -40,6 +40,8 @@ async function queueOn(name: string, albumKey: Uint8Array, gate?: () => Promise<
     ingest: async (_album, file): Promise<FileOutcome> => {
       await gate?.();
       got.push(file);
+      const failed = fail?.(file);
+      if (failed) return failed;
       return { name: file.name, status: 'added', photo: `p-${file.name}` as never };
     },
   });
@@ -114,5 +116,93 @@ describe('upload queue', () => {
     expect(q.got.map((f) => f.name)).toEqual(['notes.txt', 'IMG_9.jpg']); // the ingest refuses it, in order
     expect(await q.spool.list()).toEqual([]);
     expect(await q.spool.sweep()).toBe(0);
+  });
+
+  it('pauses after the file in progress, goes on when told, and lists every file with its state', async () => {
+    const name = `uq-${++n}`;
+    const albumKey = await crypto.newAlbumKey();
+    let release!: () => void;
+    let entered = 0;
+    const { q, got, spool } = await queueOn(name, albumKey, async () => {
+      if (++entered === 1) await new Promise<void>((r) => (release = r));
+    });
+    const states: string[] = [];
+    q.on('state', (st) => states.push(st.files.map((f) => `${f.name}:${f.status}`).join(',')));
+    const done = q.add('album-a', [photo(1, 3000), photo(2, 3000), photo(3, 3000)]);
+    for (let i = 0; i < 200 && entered === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    q.setPaused(true);
+    expect(q.state.paused).toBe(true);
+    release(); // the first file finishes; the others wait
+    for (let i = 0; i < 200 && q.state.done < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(got.map((f) => f.name)).toEqual(['IMG_1.jpg']);
+    expect(q.state).toMatchObject({ waiting: 2, done: 1, total: 3, paused: true });
+    expect(q.state.files.map((f) => f.status)).toEqual(['added', 'waiting', 'waiting']);
+    expect((await spool.list()).length).toBe(2); // the waiting files are kept, encrypted
+    // Added while paused: saved and listed, not started.
+    const later = q.add('album-a', [photo(4, 3000)]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(got).toHaveLength(1);
+    expect(q.state.files.map((f) => f.name)).toEqual(['IMG_1.jpg', 'IMG_2.jpg', 'IMG_3.jpg', 'IMG_4.jpg']);
+    q.setPaused(false);
+    expect((await done).map((o) => o.status)).toEqual(['added', 'added', 'added']);
+    await later;
+    expect(got.map((f) => f.name)).toEqual(['IMG_1.jpg', 'IMG_2.jpg', 'IMG_3.jpg', 'IMG_4.jpg']);
+    expect(q.state).toMatchObject({ waiting: 0, done: 4, total: 4, paused: false });
+    expect(states).toContain('IMG_1.jpg:added,IMG_2.jpg:adding,IMG_3.jpg:waiting,IMG_4.jpg:waiting');
+    expect(await spool.list()).toEqual([]);
+  });
+
+  it('keeps a file that failed for a passing reason until it is retried (or the next page tries it), and drops it when discarded', async () => {
+    const name = `uq-${++n}`;
+    const albumKey = await crypto.newAlbumKey();
+    let flaky = true;
+    const fail = (f: File): FileOutcome | undefined => {
+      if (f.name === 'IMG_2.jpg' && flaky) return { name: f.name, status: 'failed', reason: 'these photos could not be saved on this device', retryable: true };
+      if (f.name === 'IMG_3.jpg') return { name: f.name, status: 'failed', reason: 'Not enough space', retryable: false };
+      return undefined;
+    };
+    const first = await queueOn(name, albumKey, undefined, fail);
+    const outcomes = await first.q.add('album-a', [photo(1, 3000), photo(2, 3000), photo(3, 3000)]);
+    expect(outcomes.map((o) => o.status)).toEqual(['added', 'failed', 'failed']);
+    const rows = first.q.state.files;
+    expect(rows.map((r) => [r.name, r.status, r.retryable ?? false])).toEqual([
+      ['IMG_1.jpg', 'added', false], ['IMG_2.jpg', 'failed', true], ['IMG_3.jpg', 'failed', false],
+    ]);
+    expect(rows[1]!.reason).toMatch(/could not be saved/);
+    expect((await first.spool.list()).length).toBe(1); // only the retryable one keeps its copy
+
+    // The next page (a reload) takes up the kept copy by itself.
+    flaky = true;
+    const second = await queueOn(name, albumKey, undefined, fail);
+    const events: string[] = [];
+    second.q.on('file', (o) => events.push(`${o.name}:${o.status}`));
+    expect(await second.q.resume()).toBe(1);
+    for (let i = 0; i < 300 && events.length < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(events).toEqual(['IMG_2.jpg:failed']);
+    const [again] = second.q.state.files;
+    expect(again).toMatchObject({ name: 'IMG_2.jpg', status: 'failed', retryable: true });
+    // A new batch keeps the failed file listed.
+    await second.q.add('album-a', [photo(5, 3000)]);
+    expect(second.q.state.files.map((f) => `${f.name}:${f.status}`)).toEqual(['IMG_2.jpg:failed', 'IMG_5.jpg:added']);
+    // Retry: it passes now, once, and its copy goes.
+    flaky = false;
+    expect(second.q.retry([again!.key])).toBe(1);
+    expect(second.q.retry([again!.key])).toBe(0); // already on its way
+    for (let i = 0; i < 300 && events.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(events).toEqual(['IMG_2.jpg:failed', 'IMG_5.jpg:added', 'IMG_2.jpg:added']);
+    expect(second.got.filter((f) => f.name === 'IMG_2.jpg')).toHaveLength(2);
+    expect(second.q.state.files.map((f) => `${f.name}:${f.status}`)).toEqual(['IMG_2.jpg:added']);
+    expect(await second.spool.list()).toEqual([]);
+
+    // Discard: a failed file given up on is gone from the list and from the spool.
+    flaky = true;
+    const third = await queueOn(`uq-${++n}`, albumKey, undefined, fail);
+    await third.q.add('album-a', [photo(2, 3000)]);
+    expect((await third.spool.list()).length).toBe(1);
+    await third.q.discard([third.q.state.files[0]!.key]);
+    expect(third.q.state.files).toEqual([]);
+    expect(await third.spool.list()).toEqual([]);
+    expect(third.q.retry()).toBe(0);
   });
 });
