@@ -3,7 +3,10 @@
  * once show a total ("Adding 3 of 12") with a bar and every file's own line; Pause stops after the
  * photo in progress and nothing more is added until Resume; paused again, the page is reloaded:
  * after unlocking, the queue goes on by itself from the encrypted copies it kept, and every photo
- * is in the album exactly once, under its own name. (Retry and Remove of failed files are
+ * is in the album exactly once, under its own name. Photos shared to the installed app while it is
+ * locked (a real multipart POST to the share target, taken by the real service worker) are kept
+ * sealed, nowhere in the clear, and after unlocking wait for the member to choose their album or
+ * discard them. (Retry and Remove of failed files are
  * covered by web/src/vault/__tests__/upload-queue.test.ts: a retryable failure cannot be caused
  * from outside the page without a mock.)
  */
@@ -31,6 +34,67 @@ function photos() {
   }));
 }
 
+async function createVault(page: Page) {
+  // The welcome screen's first form creates a vault (the second joins one).
+  await page.getByLabel('Your name').first().fill('Ada');
+  await page.getByLabel('Passphrase', { exact: true }).first().fill(PASSPHRASE);
+  await page.getByLabel('Passphrase again').first().fill(PASSPHRASE);
+  await page.getByRole('button', { name: 'Create vault' }).click();
+  await confirmRecovery(page);
+}
+
+async function unlock(page: Page) {
+  await page.getByLabel('Passphrase').fill(PASSPHRASE);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await expect(page.getByRole('navigation', { name: 'Sections' })).toBeVisible({ timeout: 30_000 });
+}
+
+/** What another app does when the member shares photos to the installed app: a multipart POST navigation to the manifest's share_target. */
+async function shareToApp(page: Page, files: Array<{ name: string; mimeType: string; buffer: Buffer }>) {
+  await page.evaluate((list) => {
+    const form = document.createElement('form');
+    Object.assign(form, { method: 'post', action: '/share-target', enctype: 'multipart/form-data' });
+    const input = Object.assign(document.createElement('input'), { type: 'file', name: 'photos', multiple: true });
+    const dt = new DataTransfer();
+    for (const f of list) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name, { type: f.mimeType }));
+    input.files = dt.files;
+    form.append(input);
+    document.body.append(form);
+    form.submit();
+  }, files.map((f) => ({ name: f.name, mimeType: f.mimeType, b64: f.buffer.toString('base64') })));
+  await page.waitForURL(/\?shared=/);
+}
+
+/** Every record of every IndexedDB database and every Cache Storage entry of the origin, as latin1 text (to look for plaintext). */
+async function everythingStored(page: Page): Promise<{ text: string; caches: string[] }> {
+  return page.evaluate(async () => {
+    const out: string[] = [];
+    const asText = (v: unknown): string => {
+      if (v instanceof ArrayBuffer) return new TextDecoder('latin1').decode(v);
+      if (ArrayBuffer.isView(v)) return new TextDecoder('latin1').decode(v);
+      if (v && typeof v === 'object') return Object.values(v).map(asText).join('|');
+      return String(v);
+    };
+    for (const { name } of await indexedDB.databases()) {
+      const db = await new Promise<IDBDatabase>((res, rej) => { const r = indexedDB.open(name!); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
+      for (const store of db.objectStoreNames) {
+        const all = await new Promise<unknown[]>((res, rej) => { const r = db.transaction(store).objectStore(store).getAll(); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
+        out.push(...all.map(asText));
+      }
+      db.close();
+    }
+    const names = await caches.keys();
+    for (const n of names) {
+      const c = await caches.open(n);
+      for (const req of await c.keys()) {
+        if (req.url.includes('/assets/') || req.url.endsWith('.html') || req.url.endsWith('.js') || req.url.endsWith('.png') || req.url.endsWith('.webmanifest')) continue;
+        out.push(new TextDecoder('latin1').decode(await (await c.match(req))!.arrayBuffer()));
+      }
+    }
+    return { text: out.join('\n'), caches: names };
+  });
+}
+
 const added = async (page: Page) => Number((await page.locator('#count').textContent())?.match(/^(\d+)/)?.[1] ?? 0);
 
 test('pause, resume, and a queue that goes on after a reload, at phone size', async () => {
@@ -42,12 +106,7 @@ test('pause, resume, and a queue that goes on after a reload, at phone size', as
     const page = await ctx.newPage();
     page.on('pageerror', (e) => console.error('page error:', e.message));
     await page.goto(server.url);
-    // The welcome screen's first form creates a vault (the second joins one).
-    await page.getByLabel('Your name').first().fill('Ada');
-    await page.getByLabel('Passphrase', { exact: true }).first().fill(PASSPHRASE);
-    await page.getByLabel('Passphrase again').first().fill(PASSPHRASE);
-    await page.getByRole('button', { name: 'Create vault' }).click();
-    await confirmRecovery(page);
+    await createVault(page);
     await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Albums' }).click();
     await expect(page.locator('#count')).toHaveText('0 photos', { timeout: 30_000 });
 
@@ -82,8 +141,7 @@ test('pause, resume, and a queue that goes on after a reload, at phone size', as
 
     // A reload (or the phone closing the app): after unlocking, the queue goes on by itself.
     await page.reload();
-    await page.getByLabel('Passphrase').fill(PASSPHRASE);
-    await page.getByRole('button', { name: 'Unlock' }).click();
+    await unlock(page);
     await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Albums' }).click();
     await expect(page.locator('#count')).toHaveText('12 photos', { timeout: 120_000 });
     await expect(page.locator('#outcomes')).toHaveCount(0); // none refused, failed or doubled
@@ -101,6 +159,72 @@ test('pause, resume, and a queue that goes on after a reload, at phone size', as
       await expect(page.getByRole('dialog')).toHaveCount(0);
     }
     expect([...names].sort()).toEqual(photos().map((p) => p.name));
+  } finally {
+    await browser.close();
+  }
+});
+
+test('photos shared from another app while locked: sealed, nowhere in the clear, then added to the album the member chooses, or discarded', async () => {
+  test.setTimeout(120_000);
+  server = await startSignalServer(['--static', 'web/dist']);
+  const browser = await launchChromium();
+  try {
+    const ctx = await browser.newContext({ viewport: { width: 360, height: 640 }, hasTouch: true, isMobile: true });
+    const page = await ctx.newPage();
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    await page.goto(server.url);
+    // Before any vault: nothing can be kept, and the app says what to do.
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+    const jpeg = readFileSync('e2e/fixtures/beach.jpg');
+    const marker = (i: number) => Buffer.from(`FV-SHARED-PLAINTEXT-MARKER-${i}-`.repeat(8));
+    const shared = (i: number) => ({ name: `from-gallery-${i}.jpg`, mimeType: 'image/jpeg', buffer: Buffer.concat([jpeg, marker(i)]) });
+    await shareToApp(page, [shared(0)]);
+    await expect(page.locator('#share-note')).toContainText('Nothing shared was kept: set up a vault on this device first');
+
+    await page.goto(server.url);
+    await createVault(page);
+    await page.getByRole('button', { name: 'Lock' }).click();
+    await expect(page.getByRole('button', { name: 'Unlock' })).toBeVisible();
+
+    // Shared while locked: the service worker seals both; the unlock screen says they wait.
+    await shareToApp(page, [shared(1), shared(2)]);
+    await expect(page.locator('#share-note')).toHaveText(/^2 photos shared from another app are kept sealed on this device: unlock to choose their album\.$/);
+    const stored = await everythingStored(page);
+    expect(stored.caches).not.toContain('fv-share-target');
+    for (const i of [1, 2]) {
+      expect(stored.text, 'a shared file\'s bytes in the clear').not.toContain(marker(i).toString('latin1'));
+      expect(stored.text, 'a shared file\'s name in the clear').not.toContain(`from-gallery-${i}`);
+    }
+    expect(stored.text.length).toBeGreaterThan(2 * jpeg.length); // the sealed copies are there
+
+    // After unlocking: the member chooses the album; nothing is added unasked.
+    await unlock(page);
+    const inbox = page.getByRole('region', { name: '2 photos shared from another app' });
+    await expect(inbox).toBeVisible({ timeout: 30_000 });
+    await axe(page, 'shared photos waiting for an album');
+    await page.screenshot({ path: 'test-results/uploads-shared.png' });
+    await inbox.getByLabel('Add to').selectOption({ label: 'Family' });
+    await inbox.getByRole('button', { name: 'Add them' }).click();
+    await expect(page.getByRole('heading', { name: 'Family' })).toBeVisible();
+    await expect(page.locator('#count')).toHaveText('2 photos', { timeout: 60_000 });
+    await expect(inbox).toHaveCount(0);
+    await page.locator('fv-grid button.cell').first().click();
+    await expect(page.getByRole('img', { name: /^from-gallery-[12]\.jpg$/ })).toBeVisible({ timeout: 30_000 });
+    await page.getByRole('dialog', { name: 'Photo' }).getByRole('button', { name: 'Close' }).click();
+
+    // Another share, discarded: it is gone from the device, the album keeps its two.
+    await page.getByRole('button', { name: 'Lock' }).click();
+    await shareToApp(page, [shared(3)]);
+    await expect(page.locator('#share-note')).toContainText('1 photo shared from another app is kept sealed');
+    await unlock(page);
+    const one = page.getByRole('region', { name: '1 photo shared from another app' });
+    await one.getByRole('button', { name: 'Discard' }).click();
+    await expect(one).toHaveCount(0);
+    await page.reload();
+    await unlock(page);
+    await expect(page.getByRole('region', { name: /shared from another app/ })).toHaveCount(0);
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Albums' }).click();
+    await expect(page.locator('#count')).toHaveText('2 photos', { timeout: 30_000 });
   } finally {
     await browser.close();
   }

@@ -2,16 +2,23 @@
 /**
  * The service worker: precaches the app shell (so the app opens offline), serves navigations
  * from the cached index.html, and takes the PWA share-target POST (files shared from the phone's
- * gallery) into a cache the app picks up after the redirect.
+ * gallery): it seals each file for the member who unlocked last, into that vault's upload spool
+ * (vault/share-inbox.ts), so nothing shared is kept in the clear; the app asks which album after
+ * the next unlock.
  */
 import { precacheAndRoute, cleanupOutdatedCaches, createHandlerBoundToURL } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { clientsClaim } from 'workbox-core';
 import { MEDIA_PREFIX, type MediaHead, type MediaOpen, type MediaPiece } from '../vault/media/media-stream.ts';
+import { directApi } from '../crypto/api.ts';
+import { UploadSpool } from '../storage/upload-spool.ts';
+import { sealShared, shareInbox } from '../vault/share-inbox.ts';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<{ url: string; revision: string | null }> };
 
-export const SHARE_CACHE = 'fv-share-target';
+/** Where versions before the sealed share inbox kept shared files, in the clear: deleted on activation. */
+const OLD_SHARE_CACHE = 'fv-share-target';
+self.addEventListener('activate', (event) => event.waitUntil(caches.delete(OLD_SHARE_CACHE)));
 
 // The first install takes the open page at once (so it works offline right away); updates wait
 // for the user's yes (the update prompt sends SKIP_WAITING).
@@ -112,17 +119,29 @@ async function streamMedia(event: FetchEvent, url: URL): Promise<Response> {
   return new Response(body, { status: 206, headers });
 }
 
-/** Keeps shared files in a cache (the app ingests and then deletes them) and opens the app. */
+/**
+ * Seals each shared file for the vault unlocked last in this browser, into its upload spool, and
+ * opens the app, which says how many wait for an album (or why none could be kept).
+ */
 async function takeShare(request: Request): Promise<Response> {
   const form = await request.formData();
-  const cache = await caches.open(SHARE_CACHE);
+  const files = form.getAll('photos').filter((v): v is File => typeof v !== 'string');
+  const inbox = await shareInbox().catch(() => undefined);
+  if (!inbox) return Response.redirect('/?shared=none', 303);
   let n = 0;
-  for (const value of form.getAll('photos')) {
-    if (typeof value === 'string') continue;
-    const key = `/__shared/${Date.now()}-${n++}`;
-    await cache.put(key, new Response(value, {
-      headers: { 'content-type': value.type || 'application/octet-stream', 'x-file-name': encodeURIComponent(value.name) },
-    }));
+  try {
+    const spool = await UploadSpool.open(inbox.vaultId);
+    try {
+      for (const file of files) {
+        await sealShared(directApi, spool, inbox.box, file);
+        n++;
+      }
+    } finally {
+      spool.close();
+    }
+  } catch (e) {
+    console.warn(`share: ${files.length - n} of ${files.length} shared file(s) not kept (${e instanceof Error ? e.message : String(e)})`);
+    return Response.redirect(`/?shared=${n}&share-failed=${files.length - n}`, 303);
   }
   return Response.redirect(`/?shared=${n}`, 303);
 }

@@ -10,6 +10,8 @@ import './fv-members.ts';
 import './fv-storage.ts';
 import './timeline/fv-timeline-screen.ts';
 import './albums/fv-albums.ts';
+import { count } from './common/count.ts';
+import './upload/fv-shared-inbox.ts';
 import './trash/fv-trash.ts';
 import './onboarding/fv-recovery.ts';
 import { networkWords } from './network-words.ts';
@@ -117,8 +119,29 @@ export class FvApp extends LitElement {
       case 'recovery':
         return html`<fv-recovery .phrase=${app.recoveryPhrase ?? ''} @done=${() => app.recoveryNoted()}></fv-recovery>`;
       default:
-        return this.#tabBody(app);
+        // Files shared to the app while it was locked ask for their album first, on any tab.
+        return html`<fv-shared-inbox .app=${app} @open-album=${(e: CustomEvent<string>) => this.#openAlbum(e.detail)}></fv-shared-inbox>${this.#tabBody(app)}`;
     }
+  }
+
+  /** Before unlock, after a share from another app (the service worker's redirect says how it went). */
+  #shareNote() {
+    const q = new URLSearchParams(location.search);
+    const n = q.get('shared');
+    if (n === null) return '';
+    const failed = Number(q.get('share-failed') ?? 0);
+    const text = n === 'none'
+      ? 'Nothing shared was kept: set up a vault on this device first (create or join one), then share the photos again.'
+      : `${count(Number(n), 'photo')} shared from another app ${Number(n) === 1 ? 'is' : 'are'} kept sealed on this device: unlock to choose ${Number(n) === 1 ? 'its' : 'their'} album.${failed ? ` ${count(failed, 'photo')} could not be kept (not enough space?): share ${failed === 1 ? 'it' : 'them'} again.` : ''}`;
+    return html`<p class="card" role="status" id="share-note">${text}</p>`;
+  }
+
+  #openAlbum(album: string) {
+    if (!this.app) return;
+    this.app.album = album;
+    this.tab = 'albums';
+    this.trashOpen = false;
+    this.albumOpen = album;
   }
 
   #tabBody(app: AppController) {
@@ -162,6 +185,7 @@ export class FvApp extends LitElement {
       </header>
       <main id="main" class=${inVault && this.tab === 'timeline' ? 'fill' : ''}>
         ${net.note ? html`<p class="offline" id="offline-note">${net.note}</p>` : ''}
+        ${inVault ? '' : this.#shareNote()}
         ${this.#body()}
         ${inVault ? '' : html`<p id="shell-ready" class="muted">Your photos are encrypted on this device before they go anywhere.</p>`}
       </main>

@@ -12,7 +12,7 @@ import { ThumbCache } from './thumb-cache.ts';
 import { count } from './common/count.ts';
 import { TRASH_DAYS } from '../vault/trash.ts';
 
-/** An album: add photos (picker, drag and drop, paste, share target), the grid, the viewer. */
+/** An album: add photos (picker, drag and drop, paste; shares from other apps: fv-shared-inbox), the grid, the viewer. */
 @customElement('fv-photos')
 export class FvPhotos extends LitElement {
   @property({ attribute: false }) app!: AppController;
@@ -57,7 +57,6 @@ export class FvPhotos extends LitElement {
     );
     this.queue = s.uploads.state;
     addEventListener('paste', this.#onPaste);
-    void this.#takeShared();
   }
   override disconnectedCallback() {
     this.#offs.forEach((f) => f());
@@ -82,22 +81,6 @@ export class FvPhotos extends LitElement {
     const files = [...(e.clipboardData?.files ?? [])];
     if (files.length) void this.add(files);
   };
-
-  /** Files shared to the installed app (the service worker parked them in a cache). */
-  async #takeShared() {
-    if (!new URLSearchParams(location.search).has('shared') || !('caches' in globalThis)) return;
-    const cache = await caches.open('fv-share-target');
-    const files: File[] = [];
-    for (const req of await cache.keys()) {
-      const res = await cache.match(req);
-      if (!res) continue;
-      const blob = await res.blob();
-      files.push(new File([blob], decodeURIComponent(res.headers.get('x-file-name') ?? 'shared'), { type: blob.type }));
-      await cache.delete(req);
-    }
-    history.replaceState(null, '', location.pathname);
-    await this.add(files);
-  }
 
   #newAlbum = () => {
     this.asking = 'new-album';

@@ -18,6 +18,7 @@ import type { CryptoApi } from '../crypto/api-types.ts';
 import type { SpoolEntry, UploadSpool } from '../storage/upload-spool.ts';
 import type { FileOutcome } from './ingest.ts';
 import { checkMedia } from './media/media-policy.ts';
+import { SHARED_ALBUM, type SharedHeader } from './share-inbox.ts';
 
 export interface QueueKeys {
   /** The album's current key and epoch: new files are sealed with it. */
@@ -34,6 +35,8 @@ export interface UploadQueueDeps {
   ingest(album: string, file: File): Promise<FileOutcome>;
   /** Told of the file that comes after the one being ingested, so its media work can start early. */
   prepare?(file: File): void;
+  /** Opens the file key of a file shared to the app while it was locked (sealed to the member's box key: share-inbox.ts). */
+  openSharedKey?(sealed: Uint8Array): Promise<Uint8Array>;
   log(line: string): void;
 }
 
@@ -164,7 +167,7 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
     const swept = await spool.sweep();
     if (swept) this.#d.log(`uploads: dropped ${swept} file(s) whose saving a reload cut short`);
     const queued = new Set([...this.#items, ...this.#failed.values()].map((i) => i.id));
-    const found = (await spool.list()).filter((e) => !queued.has(e.id))
+    const found = (await spool.list()).filter((e) => !queued.has(e.id) && e.album !== SHARED_ALBUM)
       .map((e): Item => this.#item({ album: e.album, id: e.id, entry: e, name: 'a photo saved for upload', resumed: true }));
     if (found.length === 0) return 0;
     this.#d.log(`uploads: resuming ${found.length} file(s) queued before the app was closed`);
@@ -174,6 +177,36 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
     this.#total += found.length;
     this.#emitState();
     this.#kick();
+    return found.length;
+  }
+
+  /** How many files shared to the app (share-inbox.ts) wait for the member to choose their album. */
+  async sharedWaiting(): Promise<number> {
+    const queued = new Set([...this.#items, ...this.#failed.values()].map((i) => i.id));
+    return (await this.#d.spool.list()).filter((e) => e.album === SHARED_ALBUM && !queued.has(e.id)).length;
+  }
+
+  /** Adds the files shared to the app to `album`. Returns how many. */
+  async addShared(album: string): Promise<number> {
+    if (!this.#d.keys.current(album)) throw new StorageError('no key for this album on this device');
+    const queued = new Set([...this.#items, ...this.#failed.values()].map((i) => i.id));
+    const found = (await this.#d.spool.list()).filter((e) => e.album === SHARED_ALBUM && !queued.has(e.id))
+      .map((e): Item => this.#item({ album, id: e.id, entry: e, name: 'a shared photo', resumed: true }));
+    if (found.length === 0) return 0;
+    this.#startCounting();
+    this.#items.push(...found);
+    this.#rows.push(...found.map((i) => i.row));
+    this.#total += found.length;
+    this.#emitState();
+    this.#kick();
+    return found.length;
+  }
+
+  /** Drops the files shared to the app that the member does not want. Returns how many. */
+  async discardShared(): Promise<number> {
+    const queued = new Set([...this.#items, ...this.#failed.values()].map((i) => i.id));
+    const found = (await this.#d.spool.list()).filter((e) => e.album === SHARED_ALBUM && !queued.has(e.id));
+    for (const e of found) await this.#dropSaved(e.id);
     return found.length;
   }
 
@@ -248,11 +281,17 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
     const { crypto, spool, keys } = this.#d;
     const entry = item.entry;
     if (!entry) throw new StorageError('the saved copy of this file is gone');
-    const h = JSON.parse(fromUtf8(entry.header)) as Header;
-    const albumKey = keys.ofEpoch(item.album, h.epoch);
-    if (!albumKey) throw new StorageError('this device no longer holds the key of the album the file was for');
+    const h = JSON.parse(fromUtf8(entry.header)) as Header | SharedHeader;
     const fileId = fromBase64Url(h.fileId);
-    const fileKey = await crypto.unwrapFileKey(albumKey, fileId, fromBase64Url(h.key));
+    let fileKey: Uint8Array;
+    if (h.v === 2) {
+      if (!this.#d.openSharedKey) throw new StorageError('this page cannot open shared files');
+      fileKey = await this.#d.openSharedKey(fromBase64Url(h.box));
+    } else {
+      const albumKey = keys.ofEpoch(item.album, h.epoch);
+      if (!albumKey) throw new StorageError('this device no longer holds the key of the album the file was for');
+      fileKey = await crypto.unwrapFileKey(albumKey, fileId, fromBase64Url(h.key));
+    }
     const meta = await crypto.openMetadata(fileKey, fromBase64Url(h.meta));
     item.name = item.row.name = meta.name;
     const parts: Uint8Array<ArrayBuffer>[] = [];

@@ -18,6 +18,7 @@ import type { DeviceSecrets } from './device-secrets.ts';
 import { Ingest, type AddPhotoOp, type FileOutcome, type IngestAlbum, type MediaPort } from './ingest.ts';
 import { IdbReplicationStores } from '../storage/replication-stores.ts';
 import { UploadSpool } from '../storage/upload-spool.ts';
+import { registerShareInbox, SHARE_SEAL_ID } from './share-inbox.ts';
 import { UploadQueue } from './upload-queue.ts';
 import { dropSupersededBundles, replicationCrypto, startReplicationNode, storedVaultLog, type ReplicationNode, type ReplicationNodeOptions } from './replication-node.ts';
 import { AlbumSnapshots, HEAD_SIZE, type HeadEntry, type OpenedOp } from './album-snapshot.ts';
@@ -196,6 +197,7 @@ export class VaultSession extends Emitter<VaultEvents> {
       keys: { current: (a) => this.family.currentEpoch(a), ofEpoch: (a, epoch) => this.family.key(a, epoch) },
       ingest: (album, file) => this.#ingestOne(album, file),
       prepare: (file) => this.#ingest.prepare(file),
+      openSharedKey: async (sealed) => (await this.crypto.openAlbumKey(this.identity.boxSecret, sealed, { albumId: SHARE_SEAL_ID, epoch: 0 })).albumKey,
     });
     this.settings = (await this.index.getSetting<VaultSettings>('vault.settings')) ?? this.settings;
     const policy: ReplicationPolicy = {
@@ -265,6 +267,8 @@ export class VaultSession extends Emitter<VaultEvents> {
     for (const e of ['peer-open', 'peer-closed', 'ack', 'job'] as const) this.node.engine.on(e, () => this.emit('status', undefined));
     // Files an earlier page queued (a reload mid-upload) become photos now.
     void this.#uploads.resume().catch((e: unknown) => console.warn(`vault: could not resume the upload queue (${describeError(e)})`));
+    // Files shared to the app while it is locked are sealed for this member, into this vault's spool.
+    void registerShareInbox(this.vaultId, this.identity.boxPublic).catch((e: unknown) => console.warn(`vault: sharing to the app may not reach this vault (${describeError(e)})`));
   }
 
   /** The signal server's word on enrolment: a used or refused code is dropped (docs/signal-server.md "Enrolment"). */
