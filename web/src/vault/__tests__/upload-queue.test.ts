@@ -11,6 +11,8 @@ import { storageNames } from '../../storage/layout.ts';
 import { UploadSpool } from '../../storage/upload-spool.ts';
 import type { FileOutcome } from '../ingest.ts';
 import { UploadQueue } from '../upload-queue.ts';
+import { createIdentity } from '../../crypto/identity.ts';
+import { sealShared, SHARE_SEAL_ID, SHARED_ALBUM } from '../share-inbox.ts';
 
 let n = 0;
 const spools: UploadSpool[] = [];
@@ -204,5 +206,51 @@ describe('upload queue', () => {
     expect(third.q.state.files).toEqual([]);
     expect(await third.spool.list()).toEqual([]);
     expect(third.q.retry()).toBe(0);
+  });
+
+  it('a file shared while locked is sealed for the member, waits for an album, and only the member\'s box secret opens it', async () => {
+    const name = `uq-${++n}`;
+    const albumKey = await crypto.newAlbumKey();
+    const member = createIdentity();
+    const stranger = createIdentity();
+    const spool = await UploadSpool.open(name);
+    spools.push(spool);
+    const file = photo(7, 400_000);
+    await sealShared(crypto, spool, member.boxPublic, file);
+    const [entry] = await spool.list();
+    expect(entry!.album).toBe(SHARED_ALBUM);
+    expect(new TextDecoder('latin1').decode(entry!.header)).not.toContain('IMG_7');
+
+    const open = (id: typeof member) => async (sealed: Uint8Array) => (await crypto.openAlbumKey(id.boxSecret, sealed, { albumId: SHARE_SEAL_ID, epoch: 0 })).albumKey;
+    const make = (id: typeof member) => {
+      const got: File[] = [];
+      const events: string[] = [];
+      const q = new UploadQueue({
+        crypto, spool, log: () => undefined, openSharedKey: open(id),
+        keys: { current: () => ({ key: albumKey, epoch: 1 }), ofEpoch: () => albumKey },
+        ingest: async (_a, f): Promise<FileOutcome> => { got.push(f); return { name: f.name, status: 'added', photo: 'p' as never }; },
+      });
+      q.on('file', (o) => events.push(`${o.album}:${o.name}:${o.status}`));
+      return { q, got, events };
+    };
+    // Not resumed into an album by itself.
+    const a = make(member);
+    expect(await a.q.resume()).toBe(0);
+    expect(await a.q.sharedWaiting()).toBe(1);
+    // The member's queue opens it, byte for byte, into the album chosen.
+    const c = make(member);
+    expect(await c.q.addShared('album-b')).toBe(1);
+    for (let i = 0; i < 300 && c.events.length < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(c.events).toEqual(['album-b:IMG_7.jpg:added']);
+    expect(Buffer.from(await bytes(c.got[0]!)).equals(await bytes(file))).toBe(true);
+    expect(await spool.list()).toEqual([]);
+    // Another identity cannot open one: it fails as undecryptable and goes, nothing is ingested.
+    await sealShared(crypto, spool, member.boxPublic, photo(8, 1000));
+    const b = make(stranger);
+    expect(await b.q.addShared('album-x')).toBe(1);
+    for (let i = 0; i < 300 && b.events.length < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(b.got).toEqual([]);
+    expect(b.events[0]).toMatch(/^album-x:a shared photo:failed$/);
+    expect(await spool.list()).toEqual([]);
   });
 });
