@@ -95,6 +95,12 @@ async function everythingStored(page: Page): Promise<{ text: string; caches: str
   });
 }
 
+/** Saved in test-results/, and in $FV_SCREENSHOTS (README's screenshots) when set. */
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: `test-results/${name}.png` });
+  if (process.env.FV_SCREENSHOTS) await page.screenshot({ path: `${process.env.FV_SCREENSHOTS}/${name}.png` });
+}
+
 const added = async (page: Page) => Number((await page.locator('#count').textContent())?.match(/^(\d+)/)?.[1] ?? 0);
 
 test('pause, resume, and a queue that goes on after a reload, at phone size', async () => {
@@ -127,7 +133,7 @@ test('pause, resume, and a queue that goes on after a reload, at phone size', as
     await page.waitForTimeout(2_000);
     expect(await added(page)).toBe(atPause);
     await axe(page, 'album with a paused upload queue');
-    await page.screenshot({ path: 'test-results/uploads-paused.png' });
+    await shot(page, 'uploads-paused');
 
     // Resume: it goes on; paused again once at least one more is in.
     await page.getByRole('button', { name: 'Resume adding' }).click();
@@ -202,7 +208,7 @@ test('photos shared from another app while locked: sealed, nowhere in the clear,
     const inbox = page.getByRole('region', { name: '2 photos shared from another app' });
     await expect(inbox).toBeVisible({ timeout: 30_000 });
     await axe(page, 'shared photos waiting for an album');
-    await page.screenshot({ path: 'test-results/uploads-shared.png' });
+    await shot(page, 'shared-inbox');
     await inbox.getByLabel('Add to').selectOption({ label: 'Family' });
     await inbox.getByRole('button', { name: 'Add them' }).click();
     await expect(page.getByRole('heading', { name: 'Family' })).toBeVisible();
