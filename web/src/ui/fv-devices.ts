@@ -22,6 +22,8 @@ export class FvDevices extends LitElement {
   @state() tick = 0;
   @state() relayInvite = '';
   @state() homes: HomeView[] = [];
+  /** Photos that exist only on family devices (no home holds them whole); undefined until counted. */
+  @state() onlyHere: number | undefined;
   @state() checking = false;
   @state() checkNote = '';
   @state() error = '';
@@ -38,6 +40,7 @@ export class FvDevices extends LitElement {
       void this.#loadHomes();
     }, 2000);
     void this.#loadHomes();
+    void this.#loadOnlyHere();
   }
   override disconnectedCallback() {
     this.#offs.forEach((f) => f());
@@ -47,6 +50,11 @@ export class FvDevices extends LitElement {
 
   async #loadHomes() {
     this.homes = await this.app.session!.homes();
+  }
+
+  /** How many photos no home holds whole: the warning above the homes (read once per visit and after a check). */
+  async #loadOnlyHere() {
+    this.onlyHere = await this.app.session!.notBackedUpAnywhere().catch(() => undefined);
   }
 
   #check = async () => {
@@ -62,6 +70,7 @@ export class FvDevices extends LitElement {
     } finally {
       this.checking = false;
       await this.#loadHomes();
+      await this.#loadOnlyHere();
     }
   };
 
@@ -99,8 +108,10 @@ export class FvDevices extends LitElement {
         ${this.confirmHome ? html`<fv-dialog heading=${`Remove home ${this.confirmHome.name}?`} action="Remove home" danger
           text="It no longer counts as a backup, is disconnected, and the family moves to new keys it does not get. What it stored stays encrypted on that machine: wipe its data folder."
           @answer=${() => void this.#removeHome()} @cancel=${() => (this.confirmHome = undefined)}></fv-dialog>` : ''}
+        ${this.onlyHere ? html`<p class="error" role="alert" id="homes-only-copy">${count(this.onlyHere, 'photo')} ${this.onlyHere === 1 ? 'is' : 'are'} only on family devices, not yet at any home: ${homes.length ? 'keep a home connected until they are backed up' : 'set up a home relay (below) so they are not lost with a phone'}.</p>` : ''}
         ${homes.length === 0 ? html`<p id="no-homes">No home is enrolled yet: your photos live only on family devices.</p>` : html`<ul id="homes">${homes.map((h) => html`<li>
-          <strong>${h.name}</strong> · ${h.connected ? 'connected' : 'not connected'} ·
+          <strong>${h.name}</strong> · ${h.connected ? 'connected' : h.lastSeenAt ? `last seen ${ago(h.lastSeenAt)}` : 'not seen by this device yet'} ·
+          ${h.held !== undefined ? html`<span class="held">holds ${count(h.held, 'encrypted object')}</span> ·` : ''}
           <span class="proof">${h.check?.lastPassedAt ? `last proved it holds your photos ${ago(h.check.lastPassedAt)}` : 'not checked yet'}</span>
           ${h.check?.lastFailedAt && (h.check.lastPassedAt ?? 0) < h.check.lastFailedAt ? html` · <span class="error">failed a check ${ago(h.check.lastFailedAt)}: not counted as a backup</span>` : ''}
           ${admin ? html`<button class="quiet" @click=${() => (this.confirmHome = h)}>Remove ${h.name}</button>` : ''}

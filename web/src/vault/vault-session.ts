@@ -63,6 +63,10 @@ export interface HomeView {
   revoked: boolean;
   connected: boolean;
   check?: HomeCheck;
+  /** When this device last had it connected (now, while it is). */
+  lastSeenAt?: number;
+  /** Encrypted objects it holds, as it last told this device (its inventory). */
+  held?: number;
 }
 
 export interface SessionOptions {
@@ -265,6 +269,9 @@ export class VaultSession extends Emitter<VaultEvents> {
     this.authority.onChange(dropBundles);
     dropBundles();
     for (const e of ['peer-open', 'peer-closed', 'ack', 'job'] as const) this.node.engine.on(e, () => this.emit('status', undefined));
+    // When each home was last connected, for Devices & homes ("last seen").
+    this.node.engine.on('peer-open', ({ peerId }) => void this.#homeSeen(peerId).catch(() => undefined));
+    this.node.engine.on('peer-closed', ({ peerId }) => void this.#homeSeen(peerId).catch(() => undefined));
     // Files an earlier page queued (a reload mid-upload) become photos now.
     void this.#uploads.resume().catch((e: unknown) => console.warn(`vault: could not resume the upload queue (${describeError(e)})`));
     // Files shared to the app while it is locked are sealed for this member, into this vault's spool.
@@ -1046,11 +1053,43 @@ export class VaultSession extends Emitter<VaultEvents> {
   /** The enrolled homes, whether each is connected, and when each last proved it holds our photos. */
   async homes(): Promise<HomeView[]> {
     const checks = (await this.index.getSetting<Record<string, HomeCheck>>('homes.checks')) ?? {};
-    const connected = new Set(this.node.engine.peers().filter((p) => p.state === 'open' && p.peerId)
-      .map((p) => this.node.engine.deviceKeyOf(p.peerId as PeerId)).filter((k): k is Uint8Array => k !== undefined).map(toBase64Url));
-    return [...this.authority.roster().homes.values()].map((h) => ({
-      device: h.device, name: h.name, revoked: h.revoked, connected: connected.has(h.device), ...(checks[h.device] ? { check: checks[h.device] } : {}),
-    }));
+    const seen = (await this.index.getSetting<Record<string, { peer: string; at: number }>>('homes.seen')) ?? {};
+    const holdings = await this.node.engine.relayHoldings();
+    const connected = new Map<string, string>(); // device → peer id
+    for (const p of this.node.engine.peers()) {
+      const key = p.state === 'open' && p.peerId ? this.node.engine.deviceKeyOf(p.peerId as PeerId) : undefined;
+      if (key) connected.set(toBase64Url(key), p.peerId!);
+    }
+    return [...this.authority.roster().homes.values()].map((h) => {
+      const last = seen[h.device];
+      const peer = connected.get(h.device) ?? last?.peer;
+      // A home enrolled while connected was not one yet when its connection opened: note it now.
+      if (connected.has(h.device) && !last) void this.#homeSeen(connected.get(h.device)).catch(() => undefined);
+      const held = peer ? holdings.get(peer as PeerId)?.size : undefined;
+      return {
+        device: h.device, name: h.name, revoked: h.revoked, connected: connected.has(h.device), ...(checks[h.device] ? { check: checks[h.device] } : {}),
+        ...(connected.has(h.device) ? { lastSeenAt: Date.now() } : last ? { lastSeenAt: last.at } : {}),
+        ...(held !== undefined ? { held } : {}),
+      };
+    });
+  }
+
+  /** Photos of every album this member reads that no home holds whole (Devices & homes' warning). */
+  async notBackedUpAnywhere(onProgress?: (done: number, total: number) => void): Promise<number> {
+    let n = 0;
+    for (const album of this.albumIds) n += await this.notBackedUp(album, onProgress);
+    return n;
+  }
+
+  /** Notes that an enrolled home was connected just now (at open and at close). */
+  async #homeSeen(peerId: string | undefined): Promise<void> {
+    if (!peerId) return;
+    const seen = (await this.index.getSetting<Record<string, { peer: string; at: number }>>('homes.seen')) ?? {};
+    const key = this.node.engine.deviceKeyOf(peerId as PeerId);
+    const device = key ? toBase64Url(key) : Object.keys(seen).find((d) => seen[d]!.peer === peerId);
+    if (!device || !this.authority.roster().homes.has(device)) return;
+    seen[device] = { peer: peerId, at: Date.now() };
+    await this.index.setSetting('homes.seen', seen);
   }
 
   /**
