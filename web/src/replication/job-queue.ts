@@ -26,8 +26,10 @@ export const pushJobId = (peer: PeerId, hash: ObjectHash): string => `push:${pee
 
 export class JobQueue {
   #jobs = new Map<string, TransferJob>();
-  /** Per peer, job ids in insertion order: small objects' jobs, then the others. */
-  #byPeer = new Map<PeerId, { small: Set<string>; large: Set<string> }>();
+  /** Per peer, job ids in insertion order: urgent ones, small objects' jobs, then the others. */
+  #byPeer = new Map<PeerId, { urgent: Set<string>; small: Set<string>; large: Set<string> }>();
+  /** Jobs someone waits for (an on-demand fetch): ahead of every other job of their peer. Not persisted. */
+  #urgent = new Set<string>();
 
   constructor(
     private readonly store: JobStore,
@@ -73,8 +75,8 @@ export class JobQueue {
   }
 
   /**
-   * Ready jobs of `peer` (queued, or failed whose retry time has come): small objects first,
-   * each kind in FIFO order.
+   * Ready jobs of `peer` (queued, or failed whose retry time has come): urgent ones first, then
+   * small objects, each kind in FIFO order.
    */
   next(peer: PeerId, dir: JobDirection, limit: number, skip: (j: TransferJob) => boolean = () => false): TransferJob[] {
     const now = this.clock.now();
@@ -111,8 +113,21 @@ export class JobQueue {
     await this.#update(job, { state: 'sending' });
   }
 
+  /**
+   * Puts a job ahead of the rest of its peer's queue (someone waits for it: a key bundle while a
+   * phone restores, an original being opened). Without this, such an object can wait behind
+   * every thumbnail of a large library. Lasts until the job is done; a restart forgets it.
+   */
+  prioritize(job: TransferJob): void {
+    if (this.#jobs.get(job.id) !== job || this.#urgent.has(job.id)) return;
+    this.#urgent.add(job.id);
+    this.#unindex(job);
+    this.#index(job);
+  }
+
   async done(job: TransferJob): Promise<void> {
     this.#unindex(job);
+    this.#urgent.delete(job.id);
     job.state = 'done';
     job.updatedAt = this.clock.now();
     this.onChange({ ...job });
@@ -164,6 +179,7 @@ export class JobQueue {
   *#ids(peer: PeerId): Iterable<string> {
     const sets = this.#byPeer.get(peer);
     if (!sets) return;
+    yield* sets.urgent;
     yield* sets.small;
     yield* sets.large;
   }
@@ -171,13 +187,14 @@ export class JobQueue {
   #index(job: TransferJob): void {
     this.#jobs.set(job.id, job);
     let sets = this.#byPeer.get(job.peer);
-    if (!sets) this.#byPeer.set(job.peer, (sets = { small: new Set(), large: new Set() }));
-    (job.size <= SMALL_JOB_BYTES ? sets.small : sets.large).add(job.id);
+    if (!sets) this.#byPeer.set(job.peer, (sets = { urgent: new Set(), small: new Set(), large: new Set() }));
+    (this.#urgent.has(job.id) ? sets.urgent : job.size <= SMALL_JOB_BYTES ? sets.small : sets.large).add(job.id);
   }
 
   #unindex(job: TransferJob): void {
     this.#jobs.delete(job.id);
     const sets = this.#byPeer.get(job.peer);
+    sets?.urgent.delete(job.id);
     sets?.small.delete(job.id);
     sets?.large.delete(job.id);
   }

@@ -70,6 +70,8 @@ export class TransferScheduler {
     const job = queue.get(pullJobId(hash)) ?? (await queue.enqueue('pull', peer, hash, size));
     if (job.state !== 'sending' && job.peer !== peer && this.c.session(peer)?.ready) await queue.reassign(job, peer);
     else if (job.state === 'failed') await queue.requeue(job);
+    // Someone waits for this one: it goes ahead of the jobs a large library queued before it.
+    queue.prioritize(job);
     this.schedule(job.peer);
     return 'queued';
   }

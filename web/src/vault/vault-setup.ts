@@ -211,7 +211,11 @@ async function findIdentity(env: VaultEnv, storage: { index: VaultIndex; store: 
         const hash = m.bundle as ObjectHash | undefined;
         if (!hash || tried.has(hash) || m.role === 'removed') continue;
         const bundle = await s.store.get(hash);
-        if (!bundle) continue;
+        if (!bundle) {
+          // Ahead of the library's thumbnails, which a large vault queues first (10,000 photos: minutes).
+          await s.node.engine.fetch(hash);
+          continue;
+        }
         tried.add(hash);
         try {
           const id = o.recoveryPhrase !== undefined

@@ -64,6 +64,27 @@ describe('job queue', () => {
     expect(order(again)).toEqual([1, 3, 5, 0, 2, 4]);
   });
 
+  it('a prioritized job (someone waits for it) goes ahead of every other job of its peer, also after a reassign, until done', async () => {
+    const q = new JobQueue(new MemoryJobStore(), fakeClock(), () => 0.5, { baseMs: 100, maxMs: 1000 }, quiet, () => undefined);
+    const h = (i: number) => i.toString(16).padStart(64, '0') as ObjectHash;
+    // A large library's thumbnails, then a key bundle (small too) and an original, queued last.
+    for (let i = 0; i < 1000; i++) await q.enqueue('pull', P, h(i), 7000);
+    const bundle = await q.enqueue('pull', P, h(1000), 3000);
+    const original = await q.enqueue('pull', P, h(1001), 2 ** 20);
+    expect(q.next(P, 'pull', 1)[0]!.hash).toBe(h(0));
+    q.prioritize(bundle);
+    q.prioritize(original);
+    q.prioritize(bundle); // twice: no change
+    expect(q.next(P, 'pull', 3).map((j) => j.hash)).toEqual([h(1000), h(1001), h(0)]);
+    await q.reassign(original, Q);
+    expect(q.next(Q, 'pull', 5)).toEqual([original]);
+    await q.done(bundle);
+    expect(q.next(P, 'pull', 1)[0]!.hash).toBe(h(0));
+    // Done means done: the same object queued again later is not urgent by itself.
+    const again = await q.enqueue('pull', P, h(1000), 3000);
+    expect(q.next(P, 'pull', 1)[0]).not.toBe(again);
+  });
+
   it('after a restart, a job that was sending is queued again; jitter stays within ±25 %', async () => {
     const clock = fakeClock();
     const store = new MemoryJobStore();
