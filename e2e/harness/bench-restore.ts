@@ -107,6 +107,8 @@ async function builderState() {
 
 /** Hashes known to be on this device (from the engine's 'object' events and store lookups). */
 const present = new Set<string>();
+/** Hashes looked up in the store once (later arrivals come through the 'object' events). */
+const looked = new Set<string>();
 let watched: VaultSession | undefined;
 let allSeenAt: number | undefined;
 
@@ -133,11 +135,15 @@ async function progress(expect: number) {
   const all = descriptors(s);
   let thumbs = 0;
   let metas = 0;
-  // Store lookups only once every op is applied (then for what the events have not shown).
+  // Store lookups once every op is applied, and once per object: what the probe session (before
+  // this session and its listener) stored. Anything stored since comes through the events.
   const look = all.length >= expect && !s.restoring;
   for (const { d } of all) {
     for (const [h, kind] of [[d.thumb, 't'], [d.meta, 'm']] as const) {
-      if (!present.has(h) && look && (await s.store.has(h))) present.add(h);
+      if (look && !present.has(h) && !looked.has(h)) {
+        looked.add(h);
+        if (await s.store.has(h)) present.add(h);
+      }
       if (present.has(h)) {
         if (kind === 't') thumbs++;
         else metas++;
