@@ -27,7 +27,8 @@
  *   rate of one blast before the restore and one after.
  *
  * FV_RESTORE_PHOTOS=N changes the count (default 10000); FV_RESTORE_VERIFY=N decrypts only N
- * photos after the timing (default: all); FV_RESTORE_TIMEOUT_MIN (default 40).
+ * photos after the timing (default: all); FV_RESTORE_TIMEOUT_MIN (default 40); FV_RESTORE_PROFILE=DIR
+ * writes CPU profiles of both pages over the restore.
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,6 +49,8 @@ const ALBUMS = 20;
 const PASS = 'correct horse battery staple restore bench';
 const KEEP = process.env.FV_RESTORE_DIR;
 const VERIFY = process.env.FV_RESTORE_VERIFY ? Number(process.env.FV_RESTORE_VERIFY) : PHOTOS;
+/** FV_RESTORE_PROFILE=DIR: CPU profiles of the device's and the relay's page over the restore. */
+const PROFILE = process.env.FV_RESTORE_PROFILE;
 const TIMEOUT_MS = Number(process.env.FV_RESTORE_TIMEOUT_MIN ?? 40) * 60_000;
 const log = (s: string) => console.error(`[restore] ${s}`);
 
@@ -259,6 +262,13 @@ try {
   await device.page.getByLabel(/restore my keys/).check();
   await device.page.getByLabel(/use my 24-word recovery phrase/).check();
   await device.page.getByLabel('Recovery phrase', { exact: true }).fill(f.recoveryPhrase);
+  const profilers = PROFILE ? await Promise.all([[device.context, device.page], [relay.context, relay.page]].map(async ([c, pg]) => {
+    const cdp = await (c as BrowserContext).newCDPSession(pg as Page);
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+    await cdp.send('Profiler.start');
+    return cdp;
+  })) : [];
   const t0 = await device.page.evaluate(() => performance.now());
   const wall0 = Date.now();
   await device.page.getByRole('button', { name: 'Join', exact: true }).click();
@@ -282,6 +292,14 @@ try {
     report: (p) => `${Math.round((Date.now() - wall0) / 1000)} s: ${p.phase}, ${p.photos} photos, ${p.thumbs} thumbnails, ${p.metas} metadata`,
   });
   const restoreSec = (done.at! - t0) / 1000;
+  if (PROFILE) {
+    mkdirSync(PROFILE, { recursive: true });
+    for (const [i, name] of ['device', 'relay'].entries()) {
+      const { profile } = await profilers[i]!.send('Profiler.stop');
+      writeFileSync(join(PROFILE, `restore-${name}.cpuprofile`), JSON.stringify(profile));
+    }
+    log(`CPU profiles of both pages in ${PROFILE}`);
+  }
   log(`restored ${PHOTOS} photos in ${round(restoreSec)} s (the session open at ${joinedAt ? round((joinedAt - t0) / 1000) : '?'} s, first screen decoded at ${firstScreenAt ? round((firstScreenAt - t0) / 1000) : '?'} s)`);
 
   // ── checks ──────────────────────────────────────────────────────────────────────────────

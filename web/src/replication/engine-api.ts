@@ -22,11 +22,12 @@ export const DEFAULT_CONFIG: ReplicationConfig = {
   abuse: DEFAULT_ABUSE_LIMITS,
   maxObjectBytes: DEFAULT_MAX_OBJECT_BYTES,
   maxConcurrentPulls: 8,
+  maxConcurrentSmallPulls: 32,
   maxConcurrentPushes: 8,
   transferStallMs: 30_000,
   maxServingStreams: 64,
   // Every fetch we allow may arrive at once, before we process it: never call that a flood.
-  maxInboundQueueBytes: 8 * DEFAULT_MAX_OBJECT_BYTES + 16 * 1024 * 1024,
+  maxInboundQueueBytes: 8 * DEFAULT_MAX_OBJECT_BYTES + 24 * 256 * 1024 + 16 * 1024 * 1024,
   resyncIntervalMs: 10 * 60_000,
   backoff: { baseMs: 1_000, maxMs: 10 * 60_000 },
   maxBucketListRequests: 3,

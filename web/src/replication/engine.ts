@@ -11,7 +11,7 @@ import type { PeerTransport } from '../transport/peer-transport.ts';
 import type { AbuseKind } from './abuse-meter.ts';
 import { DEFAULT_CONFIG, type EngineEvents, type PeerStatus, type ReplicationEngineOptions } from './engine-api.ts';
 import { InventoryDigest } from './inventory-digest.ts';
-import { JobQueue } from './job-queue.ts';
+import { JobQueue, SMALL_JOB_BYTES } from './job-queue.ts';
 import { MemoryPartialStore } from './memory-ports.ts';
 import { OpIngest } from './op-ingest.ts';
 import {
@@ -40,7 +40,8 @@ export class ReplicationEngine extends Emitter<EngineEvents> implements SessionO
     const log = opts.log ?? consoleLogger;
     const config = { ...DEFAULT_CONFIG, ...opts.config };
     if (opts.config?.maxInboundQueueBytes === undefined) {
-      config.maxInboundQueueBytes = config.maxConcurrentPulls * config.maxObjectBytes + 16 * 1024 * 1024;
+      config.maxInboundQueueBytes = config.maxConcurrentPulls * config.maxObjectBytes
+        + Math.max(0, config.maxConcurrentSmallPulls - config.maxConcurrentPulls) * SMALL_JOB_BYTES + 16 * 1024 * 1024;
     }
     this.deps = {
       crypto: opts.crypto, objects: opts.objects, partials: opts.partials ?? new MemoryPartialStore(), ops: opts.ops,

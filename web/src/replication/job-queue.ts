@@ -109,8 +109,15 @@ export class JobQueue {
     return s;
   }
 
-  async start(job: TransferJob): Promise<void> {
-    await this.#update(job, { state: 'sending' });
+  /**
+   * Not persisted: a job found 'sending' at load is requeued anyway, so writing the state would
+   * cost one IndexedDB transaction per object and change nothing a restart sees.
+   */
+  start(job: TransferJob): Promise<void> {
+    job.state = 'sending';
+    job.updatedAt = this.clock.now();
+    this.onChange({ ...job });
+    return Promise.resolve();
   }
 
   /**

@@ -22,6 +22,13 @@ export interface ReplicationConfig {
   maxObjectBytes: number;
   /** Objects fetched at once from one peer. */
   maxConcurrentPulls: number;
+  /**
+   * Up to this many fetches at once from one peer while the next is small (≤ SMALL_JOB_BYTES:
+   * thumbnails, metadata, key bundles). A small object is one round trip of a few frames, so
+   * eight at a time leave the link idle between them (a 10,000-photo restore moved 0.2 MiB/s);
+   * the larger ones stay at maxConcurrentPulls, so what may arrive at once is still bounded.
+   */
+  maxConcurrentSmallPulls: number;
   /** Objects offered at once to one peer. */
   maxConcurrentPushes: number;
   /** A wanted object with no data for this long fails (retryable). */

@@ -7,7 +7,7 @@
  */
 import { describeError } from '../core/errors.ts';
 import type { ObjectHash, PeerId } from '../core/ids.ts';
-import { pullJobId, pushJobId, type JobQueue } from './job-queue.ts';
+import { pullJobId, pushJobId, SMALL_JOB_BYTES, type JobQueue } from './job-queue.ts';
 import type { RemotePeer, TransferJob } from './ports.ts';
 import type { Session } from './session.ts';
 import type { EngineDeps, PullFailure } from './session-core.ts';
@@ -23,6 +23,8 @@ export interface SchedulerContext {
 
 const BUSY_RETRY_MS = 2_000;
 const WAKE_SLACK_MS = 5;
+/** Objects of a peer's listing checked and queued at once. */
+const SEEN_CHUNK = 256;
 
 export class TransferScheduler {
   #fetching = new Map<ObjectHash, PeerId>();
@@ -47,15 +49,24 @@ export class TransferScheduler {
 
   async objectsSeen(peer: RemotePeer, objects: Array<{ hash: ObjectHash; size: number }>): Promise<void> {
     const { deps, queue } = this.c;
-    for (const o of objects) {
-      if (o.size <= 0 || o.size > deps.config.maxObjectBytes) continue;
-      if (await deps.objects.has(o.hash)) continue;
-      if (!(await deps.policy.wantObject(o.hash, o.size, peer))) continue;
-      const job = queue.get(pullJobId(o.hash));
-      if (!job) await queue.enqueue('pull', peer.peerId, o.hash, o.size);
-      else if (job.state === 'sending' || job.peer === peer.peerId || job.failedPeers.includes(peer.peerId)) continue;
-      // A new holder takes over a job whose source is gone or has already failed it.
-      else if (!this.c.session(job.peer)?.ready || job.failedPeers.includes(job.peer)) await queue.reassign(job, peer.peerId);
+    // A chunk at a time, its store lookups and job writes in parallel: one after another, each
+    // an IndexedDB round trip, 20,000 objects of a new device's first listing took minutes.
+    // Jobs are still queued in listing order (enqueue indexes before it awaits the write).
+    const fit = objects.filter((o) => o.size > 0 && o.size <= deps.config.maxObjectBytes);
+    for (let i = 0; i < fit.length; i += SEEN_CHUNK) {
+      const chunk = fit.slice(i, i + SEEN_CHUNK);
+      const wanted = await Promise.all(chunk.map(async (o) => !(await deps.objects.has(o.hash)) && (await deps.policy.wantObject(o.hash, o.size, peer))));
+      const writes: Array<Promise<unknown>> = [];
+      chunk.forEach((o, k) => {
+        if (!wanted[k]) return;
+        const job = queue.get(pullJobId(o.hash));
+        if (!job) writes.push(queue.enqueue('pull', peer.peerId, o.hash, o.size));
+        else if (job.state === 'sending' || job.peer === peer.peerId || job.failedPeers.includes(peer.peerId)) return;
+        // A new holder takes over a job whose source is gone or has already failed it.
+        else if (!this.c.session(job.peer)?.ready || job.failedPeers.includes(job.peer)) writes.push(queue.reassign(job, peer.peerId));
+      });
+      await Promise.all(writes);
+      this.schedule(peer.peerId);
     }
     this.schedule(peer.peerId);
   }
@@ -164,9 +175,12 @@ export class TransferScheduler {
     const s = this.c.session(peer);
     if (!s || !s.ready || s.state !== 'open') return;
     const { deps, queue } = this.c;
-    while (s.state === 'open' && s.receiver.active < deps.config.maxConcurrentPulls) {
+    const { maxConcurrentPulls, maxConcurrentSmallPulls } = deps.config;
+    while (s.state === 'open' && s.receiver.active < Math.max(maxConcurrentPulls, maxConcurrentSmallPulls)) {
       const [job] = queue.next(peer, 'pull', 1, (j) => this.#fetching.has(j.hash));
       if (!job) break;
+      // Past maxConcurrentPulls only small objects start; a large one waits for a free slot.
+      if (job.size > SMALL_JOB_BYTES && s.receiver.active >= maxConcurrentPulls) break;
       if (await deps.objects.has(job.hash)) {
         await queue.done(job);
         continue;

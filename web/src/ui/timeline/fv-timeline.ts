@@ -4,7 +4,7 @@ import { thumbHashToDataURL } from 'thumbhash';
 import { fromBase64Url } from '../../core/bytes.ts';
 import type { ThumbCache } from '../thumb-cache.ts';
 import {
-  dayLabel, geometry, groupItems, layoutMonth, measure, monthLabel, monthsIn, yearMarks,
+  cellLabel, dayLabel, geometry, groupItems, layoutMonth, measure, monthLabel, monthsIn, yearMarks,
   type Geometry, type Month, type TimelineItem,
 } from './layout.ts';
 
@@ -263,7 +263,7 @@ export class FvTimeline extends LitElement {
                 const url = this.cache.peek(item.key);
                 this.#wanted.add(item.key);
                 if (!url) missing.push([item.key, Math.abs(m.top + c.top - centre)]);
-                const when = new Date(item.taken).toLocaleString(undefined, { dateStyle: 'long', timeStyle: 'short' });
+                const when = cellLabel(item.taken);
                 const picked = this.selected.has(item.key);
                 return html`<div role="listitem"><button class="cell ${picked ? 'selected' : ''}" data-index=${c.index} data-key=${item.key}
                     style="top:${c.top + 1}px;left:${c.left + 1}px;width:${g.cell - 2}px;height:${g.cell - 2}px"

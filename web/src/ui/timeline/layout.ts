@@ -225,3 +225,13 @@ export function dayLabel(day: string, locale?: string): string {
     return new Date(y!, m! - 1, d!).toLocaleDateString(locale, { weekday: 'short', day: 'numeric', month: 'long' });
   });
 }
+
+// One formatter for every cell: toLocaleString with options builds a new Intl.DateTimeFormat
+// at each call (3 s of a 1,000-photo restore went to labelling cells that re-render).
+let cellFormat: Intl.DateTimeFormat | undefined;
+
+/** A cell's label: "3 June 2024 at 14:05" in the member's language. */
+export function cellLabel(taken: number): string {
+  cellFormat ??= new Intl.DateTimeFormat(undefined, { dateStyle: 'long', timeStyle: 'short' });
+  return Number.isFinite(taken) ? cellFormat.format(taken) : '';
+}
