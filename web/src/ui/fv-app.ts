@@ -4,15 +4,7 @@ import type { AppController } from '../vault/app-controller.ts';
 import './fv-update-prompt.ts';
 import './fv-welcome.ts';
 import './fv-unlock.ts';
-import './fv-photos.ts';
-import './fv-devices.ts';
-import './fv-members.ts';
-import './fv-storage.ts';
-import './timeline/fv-timeline-screen.ts';
-import './albums/fv-albums.ts';
 import { count } from './common/count.ts';
-import './upload/fv-shared-inbox.ts';
-import './trash/fv-trash.ts';
 import './onboarding/fv-recovery.ts';
 import { networkWords } from './network-words.ts';
 import { shared } from './styles.ts';
@@ -25,6 +17,21 @@ const TABS: Array<[Tab, string, string]> = [
 
 /** What counts as the member using the app, for auto-lock. */
 const ACTIVITY = ['pointerdown', 'keydown', 'wheel', 'touchstart', 'scroll'] as const;
+
+/** The open vault's screens (vault-screens.ts), fetched when a vault opens, or sooner when idle. */
+const vaultScreens = {
+  loaded: false,
+  promise: undefined as Promise<void> | undefined,
+  load(): Promise<void> {
+    this.promise ??= import('./vault-screens.ts').then(() => {
+      this.loaded = true;
+    }, (e: unknown) => {
+      this.promise = undefined; // a later try may work (a flaky network without the service worker)
+      throw e;
+    });
+    return this.promise;
+  },
+};
 
 /** The family app's root element: the shell, and the screen the controller is on. */
 @customElement('fv-app')
@@ -41,6 +48,7 @@ export class FvApp extends LitElement {
   /** On the Albums tab: Trash is open. */
   @state() trashOpen = false;
   @state() screen = '';
+  @state() loadError = '';
   #off: (() => void) | undefined;
   #offServer: (() => void) | undefined;
 
@@ -99,7 +107,16 @@ export class FvApp extends LitElement {
     }
   }
 
-  #onActivity = () => this.app?.activity();
+  override firstUpdated() {
+    // index.html's shell (painted before any script ran) is not part of the app.
+    this.replaceChildren();
+  }
+
+  #onActivity = () => {
+    this.app?.activity();
+    // The member is typing a passphrase or an invite: fetch the vault's screens meanwhile.
+    if (!vaultScreens.loaded) void vaultScreens.load().catch(() => undefined);
+  };
 
   #onNetwork = () => {
     this.network = navigator.onLine ? 'online' : 'offline';
@@ -119,6 +136,12 @@ export class FvApp extends LitElement {
       case 'recovery':
         return html`<fv-recovery .phrase=${app.recoveryPhrase ?? ''} @done=${() => app.recoveryNoted()}></fv-recovery>`;
       default:
+        if (!vaultScreens.loaded) {
+          void vaultScreens.load().then(() => this.requestUpdate(), (e: unknown) => {
+            this.loadError = `This part of the app did not load (${e instanceof Error ? e.message : String(e)}). Reload the page.`;
+          });
+          return this.loadError ? html`<p class="card" role="alert">${this.loadError}</p>` : html`<p role="status">Opening your photos…</p>`;
+        }
         // Files shared to the app while it was locked ask for their album first, on any tab.
         return html`<fv-shared-inbox .app=${app} @open-album=${(e: CustomEvent<string>) => this.#openAlbum(e.detail)}></fv-shared-inbox>${this.#tabBody(app)}`;
     }

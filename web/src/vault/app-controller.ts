@@ -8,7 +8,8 @@ import type { CryptoApi } from '../crypto/api-types.ts';
 import { persistence, usage, type PersistenceState, type Usage } from '../storage/quota.ts';
 import type { MediaPort } from './ingest.ts';
 import { autoLockMinutes, IdleLock, setAutoLockMinutes } from './idle-lock.ts';
-import { createVault, joinVault, knownVaults, unlockVault, type KnownVault, type VaultEnv } from './vault-setup.ts';
+import type { VaultEnv } from './vault-setup.ts';
+import { knownVaults, type KnownVault } from './known-vaults.ts';
 import type { VaultSession } from './vault-session.ts';
 import { OtherTabError, WriterLock } from './writer-lock.ts';
 import { pendingServerCode, setServerCode } from './server-code.ts';
@@ -24,6 +25,12 @@ export interface AppEvents extends Record<string, unknown> {
   /** Whether the open vault reaches its family server (undefined: locked). */
   server: ServerReach | undefined;
 }
+
+/**
+ * Vault set-up and the session (storage, replication, transport): loaded when a vault is
+ * created, joined or unlocked, so the first screen downloads and compiles none of it.
+ */
+const setup = () => import('./vault-setup.ts');
 
 export class AppController extends Emitter<AppEvents> {
   readonly env: VaultEnv;
@@ -112,6 +119,7 @@ export class AppController extends Emitter<AppEvents> {
   /** `serverCode`: the signal server's enrolment code, when its admin gave one (docs/signal-server.md "Enrolment"). */
   async create(name: string, passphrase: string, serverCode?: string): Promise<void> {
     if (serverCode !== undefined) setServerCode(serverCode);
+    const { createVault } = await setup();
     const r = await createVault(this.env, { name, passphrase });
     await this.#writer.acquire(r.session.vaultId, { onLost: this.#takeOver });
     this.#opened(r.session);
@@ -122,6 +130,7 @@ export class AppController extends Emitter<AppEvents> {
 
   /** Joins with an invite; a restore opens the member's keys with the passphrase or the recovery phrase. */
   async join(invite: string, secret: { passphrase: string } | { recoveryPhrase: string }, name: string, restore: boolean): Promise<void> {
+    const { joinVault } = await setup();
     const r = await joinVault(this.env, { invite, ...secret, name, restore });
     await this.#writer.acquire(r.session.vaultId, { onLost: this.#takeOver });
     this.#opened(r.session);
@@ -136,6 +145,7 @@ export class AppController extends Emitter<AppEvents> {
   async unlock(vaultId: string, secret: { passphrase: string } | { recoveryPhrase: string }, takeOver = false): Promise<void> {
     if (!(await this.#writer.acquire(vaultId, { steal: takeOver, onLost: this.#takeOver }))) throw new OtherTabError();
     try {
+      const { unlockVault } = await setup();
       this.#opened(await unlockVault(this.env, vaultId, secret));
     } catch (e) {
       this.#writer.release();
@@ -158,6 +168,8 @@ export class AppController extends Emitter<AppEvents> {
   /** The member touched the app (pointer, key, scroll): the auto-lock countdown starts again. */
   activity(): void {
     if (this.session) this.#idle.activity();
+    // Locked, someone is typing (a passphrase, an invite): fetch the session code meanwhile.
+    else void setup().catch(() => undefined);
   }
 
   get autoLockMinutes(): number {

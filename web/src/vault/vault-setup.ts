@@ -16,6 +16,9 @@ import type { MediaPort } from './ingest.ts';
 import { INVITE_DEVICE_CONTEXT, INVITE_JOIN_CONTEXT, joinTranscript, readStatement, signStatement } from './authority/statement.ts';
 import { VaultSession, type SessionOptions } from './vault-session.ts';
 import { assertStrongPassphrase } from './passphrase-strength.ts';
+import { knownVaults, remember, type KnownVault } from './known-vaults.ts';
+
+export { knownVaults, type KnownVault };
 
 export interface VaultEnv {
   crypto: CryptoApi;
@@ -31,26 +34,7 @@ export interface VaultEnv {
   engineConfigForTests?: SessionOptions['engineConfig'];
 }
 
-export interface KnownVault {
-  vaultId: string;
-  name: string;
-}
-
-const REGISTRY = 'fv.vaults';
 const WEAK_KDF = { params: { memory: 1024, iterations: 1, parallelism: 1 }, allowBelowFloor: true };
-
-/** Vaults set up on this device (names and ids only: nothing secret). */
-export function knownVaults(): KnownVault[] {
-  try {
-    return JSON.parse(localStorage.getItem(REGISTRY) ?? '[]') as KnownVault[];
-  } catch (e) {
-    console.warn('vault registry unreadable; starting empty', e);
-    return [];
-  }
-}
-function remember(v: KnownVault) {
-  localStorage.setItem(REGISTRY, JSON.stringify([...knownVaults().filter((k) => k.vaultId !== v.vaultId), v]));
-}
 
 const randomPeerId = () => toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
 
