@@ -99,9 +99,10 @@ export class ReplicationEngine extends Emitter<EngineEvents> implements SessionO
   /**
    * Fetches an object on demand (e.g. an original evicted to save space) from a peer known to
    * hold it; listen for `object`. 'unavailable': no known peer holds it yet (not an error).
+   * `askConnected`: if none is known, ask a connected peer (a relay first) anyway.
    */
-  fetch(hash: ObjectHash, size = this.deps.config.maxObjectBytes): Promise<'present' | 'queued' | 'unavailable'> {
-    return this.#scheduler.fetch(hash, size);
+  fetch(hash: ObjectHash, size = this.deps.config.maxObjectBytes, o: { askConnected?: boolean } = {}): Promise<'present' | 'queued' | 'unavailable'> {
+    return this.#scheduler.fetch(hash, size, o);
   }
 
   peers(): PeerStatus[] {

@@ -71,12 +71,18 @@ export class TransferScheduler {
     this.schedule(peer.peerId);
   }
 
-  /** On-demand fetch (an evicted original): queue a pull from a peer known to hold it. */
-  async fetch(hash: ObjectHash, size: number): Promise<'present' | 'queued' | 'unavailable'> {
+  /**
+   * On-demand fetch (an evicted original): queue a pull from a peer known to hold it. With
+   * `askConnected`, an object no peer is known to hold yet is asked of a connected peer (a relay
+   * first): a restoring device knows its key bundle's hash from the vault log long before the
+   * relay's listing, bucket by bucket, reaches it (10,000 photos: minutes).
+   */
+  async fetch(hash: ObjectHash, size: number, o: { askConnected?: boolean } = {}): Promise<'present' | 'queued' | 'unavailable'> {
     const { deps, queue } = this.c;
     if (await deps.objects.has(hash)) return 'present';
     const holders = await deps.acks.peersWith(hash);
-    const peer = holders.find((p) => this.c.session(p)?.ready) ?? holders[0];
+    const connected = o.askConnected ? this.c.sessions().filter((s) => s.ready).sort((a, b) => Number(b.remote.role === 'relay') - Number(a.remote.role === 'relay')) : [];
+    const peer = holders.find((p) => this.c.session(p)?.ready) ?? holders[0] ?? connected[0]?.remote.peerId;
     if (peer === undefined) return 'unavailable'; // a state: no known peer holds it (yet)
     const job = queue.get(pullJobId(hash)) ?? (await queue.enqueue('pull', peer, hash, size));
     if (job.state !== 'sending' && job.peer !== peer && this.c.session(peer)?.ready) await queue.reassign(job, peer);

@@ -1,6 +1,7 @@
 /**
  * The object catalog in the index database: `objects` holds one record per object and `meta`
- * the running totals. Every change rewrites record and totals in one readwrite transaction;
+ * the running totals. Every change rewrites record and totals in one readwrite transaction (changes
+ * that queue up behind a commit share the next one);
  * IndexedDB serializes those, so the quota check holds across concurrent puts and tabs.
  */
 import type { IDBPTransaction } from 'idb';
@@ -15,6 +16,15 @@ import {
 const TOTALS_KEY = 'objects.totals';
 const PAGE = 500;
 const ALL_AFTER: [] = [];
+/** At most this many changes share one transaction. */
+const GROUP_MAX = 64;
+
+interface PendingChange {
+  what: string;
+  body: (tx: CatalogTx) => Promise<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
 
 /** A readwrite transaction that covers the catalog (and possibly more, e.g. photos). */
 export type CatalogTx<Extra extends 'photos' | 'vault' = never> = IDBPTransaction<IndexSchema, ('objects' | 'meta' | 'inventory' | Extra)[], 'readwrite'>;
@@ -97,19 +107,75 @@ export class IdbCatalog implements ObjectCatalog {
     }
   }
 
-  private async change<T>(what: string, body: (tx: CatalogTx) => Promise<T>): Promise<T> {
-    return this.run(what, async () => {
-      const tx = this.db.transaction([...CATALOG_STORES], 'readwrite');
-      try {
-        const result = await body(tx);
-        await tx.done;
-        return result;
-      } catch (e) {
-        // Abort so that a refused reservation leaves no trace; then report the real cause.
-        abortQuietly(tx);
-        throw e;
-      }
+  /**
+   * Runs `body` in a readwrite transaction over the catalog. Changes asked for while one is being
+   * committed share the next transaction (a group commit): a restore stores thousands of small
+   * objects, two changes each, and a transaction per change left both pages waiting on
+   * IndexedDB's commits. Each body still sees the ones before it (reads in a transaction see its
+   * writes). If any body in a group fails, the group is aborted and each body is run again in a
+   * transaction of its own, so one refused reservation never undoes its neighbours' changes.
+   */
+  private change<T>(what: string, body: (tx: CatalogTx) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#waiting.push({ what, body, resolve, reject } as PendingChange);
+      if (!this.#committing) void this.#commitGroups();
     });
+  }
+
+  readonly #waiting: PendingChange[] = [];
+  #committing = false;
+
+  async #commitGroups(): Promise<void> {
+    this.#committing = true;
+    try {
+      while (this.#waiting.length) {
+        const group = this.#waiting.splice(0, GROUP_MAX);
+        if (group.length === 1 || !(await this.#commitGroup(group))) {
+          for (const c of group) await this.#commitAlone(c);
+        }
+      }
+    } finally {
+      this.#committing = false;
+    }
+  }
+
+  /** True when every change of the group committed; false when the group was rolled back. */
+  async #commitGroup(group: PendingChange[]): Promise<boolean> {
+    let tx: CatalogTx;
+    try {
+      tx = this.db.transaction([...CATALOG_STORES], 'readwrite');
+    } catch {
+      return false;
+    }
+    const results: unknown[] = [];
+    try {
+      for (const c of group) results.push(await c.body(tx));
+      await tx.done;
+    } catch {
+      abortQuietly(tx);
+      return false;
+    }
+    group.forEach((c, i) => c.resolve(results[i]));
+    return true;
+  }
+
+  async #commitAlone(c: PendingChange): Promise<void> {
+    try {
+      c.resolve(await this.run(c.what, async () => {
+        const tx = this.db.transaction([...CATALOG_STORES], 'readwrite');
+        try {
+          const result = await c.body(tx);
+          await tx.done;
+          return result;
+        } catch (e) {
+          // Abort so that a refused reservation leaves no trace; then report the real cause.
+          abortQuietly(tx);
+          throw e;
+        }
+      }));
+    } catch (e) {
+      c.reject(e);
+    }
   }
 
   private async run<T>(what: string, op: () => Promise<T>): Promise<T> {

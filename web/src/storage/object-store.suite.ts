@@ -196,6 +196,22 @@ export function runObjectStoreTests(setup: ObjectStoreSetup): SuiteCase[] {
       for (const o of objs) assertEqual(await store.get(o.hash), o.bytes, 'each object');
     })),
 
+    c('concurrent puts past the quota: the ones that fit land, the others are refused and leave nothing', withStore(async (store) => {
+      // Twelve 1 KiB objects at once into 8 KiB: reservations share transactions (IdbCatalog's
+      // group commit), and a refused one must neither take its neighbours down nor count.
+      const objs = await Promise.all(Array.from({ length: 12 }, () => object(KiB)));
+      const results = await Promise.allSettled(objs.map((o) => store.put(o.hash, o.bytes)));
+      const stored = results.filter((r) => r.status === 'fulfilled' && r.value === 'stored').length;
+      const refused = results.filter((r) => r.status === 'rejected' && isQuotaError(r.reason)).length;
+      assertEqual([stored, refused], [8, 4], 'stored and refused');
+      const s = await store.stat();
+      assertEqual([s.count, s.bytes, s.pendingCount, s.pendingBytes], [8, 8 * KiB, 0, 0], 'stat');
+      for (const [i, o] of objs.entries()) {
+        const r = results[i]!;
+        assertEqual(await store.has(o.hash), r.status === 'fulfilled', `object ${i} present exactly when stored`);
+      }
+    }, 8 * KiB)),
+
     c('objects survive close and reopen', withStore(async (store, name) => {
       const objs = [await object(1), await object(1 * MiB), await object(77 * KiB)];
       for (const o of objs) await store.put(o.hash, o.bytes);

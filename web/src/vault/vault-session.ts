@@ -841,12 +841,19 @@ export class VaultSession extends Emitter<VaultEvents> {
     return this.crypto.unwrapFileKey(key, fromBase64Url(d.fileId), fromBase64Url(d.key));
   }
 
-  /** The decrypted thumbnail (JPEG) or undefined while it has not arrived. */
+  /**
+   * The decrypted thumbnail (JPEG) or undefined while it has not arrived. One that is asked for
+   * and missing (a restore in progress: the screen shows photos whose thumbnails are still queued
+   * behind thousands of others) is fetched ahead of the queue; its arrival emits `changed`.
+   */
   async thumbnail(album: string, photo: PhotoId): Promise<Blob | undefined> {
     const d = this.albums.get(album)?.descriptors.get(photo);
     if (!d) return undefined;
     const bytes = await this.store.get(d.thumb);
-    if (!bytes) return undefined;
+    if (!bytes) {
+      void this.node.engine.fetch(d.thumb).catch((e: unknown) => console.warn(`vault: could not ask for a thumbnail (${describeError(e)})`));
+      return undefined;
+    }
     const plain = await this.crypto.openObject(await this.#fileKey(album, d), 'thumbnail', bytes);
     return plain[0] === 0xff ? new Blob([plain as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' }) : undefined;
   }

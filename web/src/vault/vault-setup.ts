@@ -196,8 +196,9 @@ async function findIdentity(env: VaultEnv, storage: { index: VaultIndex; store: 
         if (!hash || tried.has(hash) || m.role === 'removed') continue;
         const bundle = await s.store.get(hash);
         if (!bundle) {
-          // Ahead of the library's thumbnails, which a large vault queues first (10,000 photos: minutes).
-          await s.node.engine.fetch(hash);
+          // Ahead of the library's thumbnails, which a large vault queues first (10,000 photos:
+          // minutes), and asked of the relay before its listing says it holds the bundle.
+          await s.node.engine.fetch(hash, undefined, { askConnected: true });
           continue;
         }
         tried.add(hash);

@@ -92,4 +92,27 @@ describe('replication between two peers', () => {
     expect(equalBytes(phone.objects.objects.get(original.hash)!, original.bytes)).toBe(true);
     expect(await phone.engine.fetch(original.hash)).toBe('present');
   });
+
+  it('asks a connected relay for an object its listing has not announced yet (askConnected)', async () => {
+    const dir = new Directory();
+    const phone = makeNode('phone', { dir });
+    const relay = makeNode('relay', { dir, role: 'relay' });
+    nodes = [phone, relay];
+    const l = link(phone, relay);
+    await waitFor(() => bothReady(l), 'ready');
+    await settle(nodes);
+    // The relay holds it, but has not listed it (no objectsChanged): like a key bundle in a
+    // bucket a 20,000-object listing has not reached.
+    const bundle = makeObject(11, 3000);
+    await relay.objects.put(bundle.hash, bundle.bytes);
+    expect(await phone.engine.fetch(bundle.hash)).toBe('unavailable');
+    expect(await phone.engine.fetch(bundle.hash, undefined, { askConnected: true })).toBe('queued');
+    await waitFor(() => phone.objects.objects.has(bundle.hash), 'fetched before any listing');
+    expect(equalBytes(phone.objects.objects.get(bundle.hash)!, bundle.bytes)).toBe(true);
+    // Asked for something nobody holds: the relay says so and the job fails, nothing else.
+    const none = makeObject(12, 10);
+    expect(await phone.engine.fetch(none.hash, undefined, { askConnected: true })).toBe('queued');
+    await waitFor(() => phone.engine.jobs().some((j) => j.hash === none.hash && j.state === 'failed'), 'refused as not found');
+    expect(phone.objects.objects.has(none.hash)).toBe(false);
+  });
 });
