@@ -81,8 +81,7 @@ export class TransferScheduler {
     const { deps, queue } = this.c;
     if (await deps.objects.has(hash)) return 'present';
     const holders = await deps.acks.peersWith(hash);
-    const connected = o.askConnected ? this.c.sessions().filter((s) => s.ready).sort((a, b) => Number(b.remote.role === 'relay') - Number(a.remote.role === 'relay')) : [];
-    const peer = holders.find((p) => this.c.session(p)?.ready) ?? holders[0] ?? connected[0]?.remote.peerId;
+    const peer = holders.find((p) => this.c.session(p)?.ready) ?? holders[0] ?? (o.askConnected ? this.#connectedPeer() : undefined);
     if (peer === undefined) return 'unavailable'; // a state: no known peer holds it (yet)
     const job = queue.get(pullJobId(hash)) ?? (await queue.enqueue('pull', peer, hash, size));
     if (job.state !== 'sending' && job.peer !== peer && this.c.session(peer)?.ready) await queue.reassign(job, peer);
@@ -91,6 +90,12 @@ export class TransferScheduler {
     queue.prioritize(job);
     this.schedule(job.peer);
     return 'queued';
+  }
+
+  /** A ready peer to ask for an object nobody is known to hold: a relay if one is connected. */
+  #connectedPeer(): PeerId | undefined {
+    const ready = this.c.sessions().filter((s) => s.ready);
+    return (ready.find((s) => s.remote.role === 'relay') ?? ready[0])?.remote.peerId;
   }
 
   pullDone(peer: PeerId, hash: ObjectHash): void {

@@ -16,9 +16,7 @@ import type { MediaPort } from './ingest.ts';
 import { INVITE_DEVICE_CONTEXT, INVITE_JOIN_CONTEXT, joinTranscript, readStatement, signStatement } from './authority/statement.ts';
 import { VaultSession, type SessionOptions } from './vault-session.ts';
 import { assertStrongPassphrase } from './passphrase-strength.ts';
-import { knownVaults, remember, type KnownVault } from './known-vaults.ts';
-
-export { knownVaults, type KnownVault };
+import { remember } from './known-vaults.ts';
 
 export interface VaultEnv {
   crypto: CryptoApi;
