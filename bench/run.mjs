@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 
-const ORDER = ['signal', 'crypto-ingest', 'ingest-heap', 'ingest-photos', 'replication', 'replication-turn', 'sync-bytes', 'grid-10k', 'grid-100k', 'unlock-100k', 'restore-10k', 'lighthouse', 'signal-cluster'];
+const ORDER = ['signal', 'crypto-ingest', 'ingest-heap', 'ingest-photos', 'replication', 'replication-turn', 'sync-bytes', 'sync-bytes-webrtc', 'grid-10k', 'grid-100k', 'unlock-100k', 'restore-10k', 'lighthouse', 'signal-cluster'];
 const arg = process.argv[2];
 if (arg === '--help' || arg === '-h') {
   console.log(`usage: npm run bench [-- NAME]\nbenchmarks: ${available().join(', ')}`);

@@ -89,23 +89,35 @@ async function start(o: StartOptions): Promise<{ peerId: string; store: StoreKin
   const peerId = toBase64Url(globalThis.crypto.getRandomValues(new Uint8Array(16))) as PeerId;
   // Like the relay page: authenticated by the handshake MAC, wants everything.
   const policy: ReplicationPolicy = { authorizePeer: () => 'ok', isAuthorAllowed: () => true, wantObject: () => true };
-  progress.tStart = performance.now();
-  node = await startReplicationNode({
-    role: o.role, peerId, keys, device, signalUrl: o.signalUrl, crypto: nodeCrypto, store: nodeStore, index, policy,
-    ...(o.relay ? { iceTransportPolicy: 'relay' as const } : {}),
-    ...(o.engineConfig ? { engineConfig: o.engineConfig } : {}),
-    log: (l) => {
-      if (logLines.length < 500) logLines.push(l);
-    },
-  });
+  const idx = index;
+  restartNode = async () => {
+    progress.tStart = performance.now();
+    node = await startReplicationNode({
+      role: o.role, peerId, keys, device, signalUrl: o.signalUrl, crypto: nodeCrypto, store: nodeStore, index: idx, policy,
+      ...(o.relay ? { iceTransportPolicy: 'relay' as const } : {}),
+      ...(o.engineConfig ? { engineConfig: o.engineConfig } : {}),
+      log: (l) => {
+        if (logLines.length < 500) logLines.push(l);
+      },
+    });
+    watch(node);
+  };
+  await restartNode();
+  return { peerId, store: store.kind };
+}
+
+let restartNode: (() => Promise<void>) | undefined;
+
+function watch(n: ReplicationNode): void {
   // Watch the transports' send buffers: empty means the sender has nothing queued (starved),
   // near the high-water mark means the data channel is the bottleneck.
-  const engine = node.engine;
+  const engine = n.engine;
   const connect = engine.connect.bind(engine);
   engine.connect = (t, opts) => {
     transports.push(t);
     return connect(t, opts);
   };
+  clearInterval(sampler);
   sampler = setInterval(() => {
     const t = transports.find((x) => !x.closed);
     if (!t || progress.tOpen === undefined || progress.tDone !== undefined) return;
@@ -113,16 +125,28 @@ async function start(o: StartOptions): Promise<{ peerId: string; store: StoreKin
     if (t.bufferedAmount < 256 * 1024) buffered.low++;
     else if (t.bufferedAmount > t.highWaterMark / 2) buffered.high++;
   }, 20);
-  node.engine.on('peer-open', () => {
+  engine.on('peer-open', () => {
     progress.tOpen ??= performance.now();
   });
-  node.engine.on('object', ({ hash }) => {
+  engine.on('object', ({ hash }) => {
     progress.objects++;
     progress.bytes += sizes.get(hash) ?? 0;
     if (progress.objects === expect.warmObjects) progress.tWarm = performance.now();
     if (progress.objects === expect.objects) progress.tDone = performance.now();
   });
-  return { peerId, store: store.kind };
+}
+
+/** The device goes offline: its replication node stops (the link closes); its stores stay open. */
+async function goOffline(): Promise<void> {
+  clearInterval(sampler);
+  await node?.stop();
+  node = undefined;
+}
+
+/** Back online as the same device, with the same stores: the node starts again and reconnects. */
+async function comeBack(): Promise<void> {
+  if (!restartNode) throw new Error('start() first');
+  await restartNode();
 }
 
 /** The receiver: how many objects to wait for, and their sizes (for byte counts). */
@@ -142,7 +166,7 @@ async function fill(o: { count: number; size: number }): Promise<{ hashes: Objec
     await store!.put(hash, bytes);
     hashes.push(hash);
   }
-  node!.engine.objectsChanged();
+  node?.engine.objectsChanged();
   return { hashes, ms: performance.now() - t };
 }
 
@@ -153,6 +177,26 @@ function status() {
     jobs: node?.engine.jobs().length ?? 0,
     buffered: { ...buffered },
   };
+}
+
+/**
+ * What crossed the open link with `peerId` so far: the engine's replication frame bytes by type
+ * (this side's sends) and, from the peer connection's stats, the data channel's message bytes
+ * and the DTLS transport's bytes (SCTP and DTLS headers, retransmissions and SCTP acks included).
+ */
+async function linkBytes(o: { peerId: string }) {
+  const p = node?.engine.peers().find((x) => x.state === 'open' && x.peerId === o.peerId);
+  const t = [...transports].reverse().find((x) => !x.closed) as (PeerTransport & { peerConnection?: RTCPeerConnection }) | undefined;
+  const dc = { bytesSent: 0, bytesReceived: 0, messagesSent: 0, messagesReceived: 0 };
+  const dtls = { bytesSent: 0, bytesReceived: 0, packetsSent: 0, packetsReceived: 0 };
+  if (t?.peerConnection) {
+    const stats = await t.peerConnection.getStats();
+    stats.forEach((s: Record<string, unknown> & { type: string }) => {
+      if (s.type === 'data-channel') for (const k of Object.keys(dc) as (keyof typeof dc)[]) dc[k] += Number(s[k] ?? 0);
+      if (s.type === 'transport') for (const k of Object.keys(dtls) as (keyof typeof dtls)[]) dtls[k] += Number(s[k] ?? 0);
+    });
+  }
+  return p ? { bytesIn: p.bytesIn, bytesOut: p.bytesOut, bytesOutByType: p.bytesOutByType, framesOutByType: p.framesOutByType, jobs: p.jobs, transport: p.transport, dataChannel: dc, dtls } : undefined;
 }
 
 async function path() {
@@ -266,7 +310,7 @@ function blastClose(): void {
 
 Object.assign(window, {
   fvBenchRepl: {
-    start, expectObjects, fill, status, path, stop, log: () => logLines,
+    start, expectObjects, fill, status, path, stop, linkBytes, goOffline, comeBack, log: () => logLines,
     blastOffer, blastAnswer, blastConnect, blastWaitConnected, blastExpect, blastSend, blastStatus, blastPath, blastClose,
   },
 });

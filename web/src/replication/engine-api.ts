@@ -5,7 +5,7 @@
 import type { ObjectHash, PeerId } from '../core/ids.ts';
 import type { TransportKind } from '../transport/peer-transport.ts';
 import { DEFAULT_ABUSE_LIMITS, type AbuseKind } from './abuse-meter.ts';
-import type { RefusalReason } from './frames.ts';
+import type { FrameType, RefusalReason } from './frames.ts';
 import { DEFAULT_HEARTBEAT } from './heartbeat.ts';
 import type { JobStats } from './job-queue.ts';
 import { DEFAULT_MAX_OBJECT_BYTES } from './limits.ts';
@@ -61,6 +61,9 @@ export interface PeerStatus {
   ready: boolean;
   bytesIn: number;
   bytesOut: number;
+  /** This side's frames and their bytes on this link, by frame type. */
+  bytesOutByType: Partial<Record<FrameType, number>>;
+  framesOutByType: Partial<Record<FrameType, number>>;
   abuse: Partial<Record<AbuseKind, number>>;
   jobs: JobStats;
   closeReason?: string;

@@ -312,7 +312,7 @@ export class ReplicationEngine extends Emitter<EngineEvents> implements SessionO
     const bytesOut = Object.values(s.outbox.sentBytes).reduce((a, b) => a + b, 0);
     return {
       peerId: remote?.peerId ?? s.refusal?.peerId, role: remote?.role, transport: s.transport.kind, state: s.state,
-      ready: s.ready, bytesIn: s.received.bytes, bytesOut, abuse: { ...s.abuseMeter.counts },
+      ready: s.ready, bytesIn: s.received.bytes, bytesOut, bytesOutByType: { ...s.outbox.sentBytes }, framesOutByType: { ...s.outbox.sentFrames }, abuse: { ...s.abuseMeter.counts },
       jobs: remote ? this.queue.stats(remote.peerId) : { queued: 0, sending: 0, failed: 0 },
       ...(s.closeReason === undefined ? {} : { closeReason: s.closeReason }),
       ...(s.refusal ? { refusal: { by: s.refusal.by, reason: s.refusal.reason, detail: s.refusal.detail } } : {}),
