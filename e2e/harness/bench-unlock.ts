@@ -65,6 +65,7 @@ async function build(o: { passphrase: string; photos: number; albums: number; wi
   const end = Date.UTC(2026, 10, 1);
   const step = ((o.years ?? 10) * 365 * 86_400_000) / o.photos;
   const perAlbum = new Map<string, AddPhotoOp[]>(albums.map((a) => [a, []]));
+  const puts: Promise<unknown>[] = [];
   for (let i = 0; i < o.photos; i++) {
     if (i % 1000 === 0) controller.activity();
     // Photo i is the i-th newest; albums take turns.
@@ -82,8 +83,10 @@ async function build(o: { passphrase: string; photos: number; albums: number; wi
       const m = await directApi.sealMetadata(fileKey, { name: `IMG_${i}.jpg`, mime: 'image/jpeg', size: 3_000_000, takenAt: new Date(taken).toISOString(), width: 4000, height: 3000, thumbhash: pic.placeholder });
       thumb = (await directApi.hashObject(t)) as ObjectHash;
       meta = (await directApi.hashObject(m)) as ObjectHash;
-      await s.store.put(thumb, t);
-      await s.store.put(meta, m);
+      // Stored 64 at a time, as a sync stores what arrives: one by one, each put waits on its
+      // own catalog transactions and OPFS calls (~8 ms for a small object here).
+      puts.push(s.store.put(thumb, t), s.store.put(meta, m));
+      if (puts.length >= 64) await Promise.all(puts.splice(0));
     }
     perAlbum.get(album)!.push({
       t: 'photo.add', photo: toBase64Url(fileId) as PhotoId, fileId: toBase64Url(fileId),
@@ -91,6 +94,7 @@ async function build(o: { passphrase: string; photos: number; albums: number; wi
       manifest, thumb, meta, taken, placeholder: pic.placeholder,
     });
   }
+  await Promise.all(puts);
   const keysMs = performance.now() - t0;
   // Oldest first, as they would have been added over the years.
   for (const [album, photos] of perAlbum) {
