@@ -126,6 +126,18 @@ export class MemoryOpStore implements OpStore {
     if (op.seq > vvGet(this.#vv, op.log, op.author)) vvSet(this.#vv, op.log, op.author, op.seq);
   }
 
+  /** All or none, as IdbReplicationStores.opAppendMany. */
+  async appendMany(ops: OpEnvelope[]): Promise<void> {
+    const next = new Map<string, number>();
+    for (const op of ops) {
+      const k = opKey(op.log, op.author);
+      const want = next.get(k) ?? (this.streams.get(k)?.length ?? 0) + 1;
+      if (op.seq !== want) throw new RangeError(`append seq ${op.seq} after ${want - 1}`);
+      next.set(k, want + 1);
+    }
+    for (const op of ops) await this.append(op);
+  }
+
   all(): OpEnvelope[] {
     return [...this.streams.values()].flat();
   }

@@ -111,6 +111,11 @@ export interface OpStore {
   since(log: string, author: string, after: number, limit: number): Promise<OpEnvelope[]>;
   /** Appends a verified op whose seq is exactly the held max + 1. */
   append(op: OpEnvelope): Promise<void>;
+  /**
+   * Appends verified ops in one write, all or none: in order, each (log, author)'s ops contiguous
+   * and its first exactly the held max + 1. Optional: without it, ops are appended one by one.
+   */
+  appendMany?(ops: OpEnvelope[]): Promise<void>;
 }
 
 // ── transfers, acks, small state ────────────────────────────────────────────────────────

@@ -81,10 +81,11 @@ export class TransferScheduler {
     const { deps, queue } = this.c;
     if (await deps.objects.has(hash)) return 'present';
     const holders = await deps.acks.peersWith(hash);
-    const peer = holders.find((p) => this.c.session(p)?.ready) ?? holders[0] ?? (o.askConnected ? this.#connectedPeer() : undefined);
+    const open = (p: PeerId) => this.c.session(p)?.state === 'open';
+    const peer = holders.find((p) => this.c.session(p)?.ready) ?? holders.find(open) ?? holders[0] ?? (o.askConnected ? this.#connectedPeer() : undefined);
     if (peer === undefined) return 'unavailable'; // a state: no known peer holds it (yet)
     const job = queue.get(pullJobId(hash)) ?? (await queue.enqueue('pull', peer, hash, size));
-    if (job.state !== 'sending' && job.peer !== peer && this.c.session(peer)?.ready) await queue.reassign(job, peer);
+    if (job.state !== 'sending' && job.peer !== peer && open(peer)) await queue.reassign(job, peer);
     else if (job.state === 'failed') await queue.requeue(job);
     // Someone waits for this one: it goes ahead of the jobs a large library queued before it.
     queue.prioritize(job);
@@ -92,10 +93,15 @@ export class TransferScheduler {
     return 'queued';
   }
 
-  /** A ready peer to ask for an object nobody is known to hold: a relay if one is connected. */
+  /**
+   * A peer to ask for an object nobody is known to hold: a relay if one is connected, one whose
+   * inventory exchange is over first. An authenticated link serves a want at once, so a waited-for
+   * object need not wait for the listing either (10,000 photos: seconds).
+   */
   #connectedPeer(): PeerId | undefined {
-    const ready = this.c.sessions().filter((s) => s.ready);
-    return (ready.find((s) => s.remote.role === 'relay') ?? ready[0])?.remote.peerId;
+    const open = this.c.sessions().filter((s) => s.state === 'open');
+    const rank = (s: (typeof open)[number]) => (s.remote.role === 'relay' ? 0 : 2) + (s.ready ? 0 : 1);
+    return open.sort((a, b) => rank(a) - rank(b))[0]?.remote.peerId;
   }
 
   pullDone(peer: PeerId, hash: ObjectHash): void {
@@ -184,11 +190,13 @@ export class TransferScheduler {
 
   async #pump(peer: PeerId): Promise<void> {
     const s = this.c.session(peer);
-    if (!s || !s.ready || s.state !== 'open') return;
+    if (!s || s.state !== 'open') return;
     const { deps, queue } = this.c;
     const { maxConcurrentPulls, maxConcurrentSmallPulls } = deps.config;
+    // Until the inventory exchange is over, only what someone waits for (urgent jobs) is pulled.
+    const skip = (j: TransferJob) => this.#fetching.has(j.hash) || (!s.ready && !queue.isUrgent(j));
     while (s.state === 'open' && s.receiver.active < Math.max(maxConcurrentPulls, maxConcurrentSmallPulls)) {
-      const [job] = queue.next(peer, 'pull', 1, (j) => this.#fetching.has(j.hash));
+      const [job] = queue.next(peer, 'pull', 1, skip);
       if (!job) break;
       // Past maxConcurrentPulls only small objects start; a large one waits for a free slot.
       if (job.size > SMALL_JOB_BYTES && s.receiver.active >= maxConcurrentPulls) break;
@@ -207,7 +215,7 @@ export class TransferScheduler {
       await queue.start(job);
       await s.receiver.start(job.hash, job.size);
     }
-    while (s.state === 'open' && s.sender.offering < deps.config.maxConcurrentPushes) {
+    while (s.state === 'open' && s.ready && s.sender.offering < deps.config.maxConcurrentPushes) {
       const [job] = queue.next(peer, 'push', 1);
       if (!job) break;
       if (await deps.acks.has(peer, job.hash)) {

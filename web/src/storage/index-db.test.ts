@@ -71,6 +71,20 @@ describe('index queries', () => {
     expect(v.get('album-2')?.get(alice)).toBe(1);
   });
 
+  it('ops in one batch: written all or none, each pair following what is held and then each other', async () => {
+    const { index } = await fresh();
+    const stores = new IdbReplicationStores(index);
+    await stores.opAppend(op(alice, 1));
+    await stores.opAppendMany([op(alice, 2), op(bob, 1), op(alice, 3), op(bob, 2)]);
+    expect((await stores.opsSince(album, alice, 0, 10)).map((o) => o.seq)).toEqual([1, 2, 3]);
+    expect((await stores.opsSince(album, bob, 0, 10)).map((o) => o.seq)).toEqual([1, 2]);
+    // A gap (alice #5 after #3) or a rewrite (bob #2 again) anywhere: nothing of the batch is written.
+    await expect(stores.opAppendMany([op(bob, 3), op(alice, 5)])).rejects.toMatchObject({ name: 'StorageError' });
+    await expect(stores.opAppendMany([op(alice, 4), op(bob, 2)])).rejects.toMatchObject({ name: 'StorageError' });
+    const v = await stores.opVector();
+    expect([v.get(album)?.get(alice), v.get(album)?.get(bob)]).toEqual([3, 2]);
+  });
+
   it('the version vector holds every (log, author) pair and its highest seq, whatever their interleaving', async () => {
     const { index } = await fresh();
     const stores = new IdbReplicationStores(index);

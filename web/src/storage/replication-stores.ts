@@ -8,11 +8,20 @@ import { toBase64Url } from '../core/bytes.ts';
 import { StorageError } from '../core/errors.ts';
 import type { ObjectHash, PeerId } from '../core/ids.ts';
 import type { VaultIndex } from './index-db.ts';
-import type { InventoryRecord, JobRecord, OpRecord } from './index-schema.ts';
+import type { IDBPTransaction } from 'idb';
+import type { IndexSchema, InventoryRecord, JobRecord, OpRecord } from './index-schema.ts';
 import { abortQuietly } from './catalog-idb.ts';
 import { toStorageError } from './quota.ts';
 
 const INVENTORY_ID = 'inventory.id';
+
+type WriteTx = IDBPTransaction<IndexSchema, ['jobs', 'acks'], 'readwrite'>;
+interface PendingWrite {
+  what: string;
+  apply: (tx: WriteTx) => Promise<unknown> | Array<Promise<unknown>>;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
 const ALL_AFTER: [] = [];
 
 export class IdbReplicationStores {
@@ -103,35 +112,103 @@ export class IdbReplicationStores {
     });
   }
 
+  /**
+   * Appends ops in one transaction, all or none: each (log, author)'s first op must follow the
+   * held max and the rest follow each other (a batch from a peer: one transaction, not one per op).
+   */
+  opAppendMany(ops: OpRecord[]): Promise<void> {
+    return this.#run('op append', async () => {
+      const tx = this.#db.transaction('ops', 'readwrite');
+      const next = new Map<string, number>();
+      for (const op of ops) {
+        const pair = JSON.stringify([op.log, op.author]);
+        let want = next.get(pair);
+        if (want === undefined) {
+          const last = await tx.store.openKeyCursor(IDBKeyRange.bound([op.log, op.author, 0], [op.log, op.author, Infinity]), 'prev');
+          want = (last ? last.key[2] : 0) + 1;
+        }
+        if (op.seq !== want) {
+          abortQuietly(tx);
+          throw new StorageError(`op ${op.log}/${op.author.slice(0, 8)}#${op.seq} does not follow #${want - 1}`);
+        }
+        next.set(pair, want + 1);
+        tx.store.add(op).catch(() => undefined); // a failed add aborts the transaction: tx.done rejects
+      }
+      await tx.done;
+    });
+  }
+
   // ── jobs ───────────────────────────────────────────────────────────────────────────────
 
   jobsAll(): Promise<JobRecord[]> {
     return this.#run('jobs read', () => this.#db.getAll('jobs'));
   }
-  async jobPut(job: JobRecord): Promise<void> {
-    await this.#run('job write', () => this.#db.put('jobs', job));
+  jobPut(job: JobRecord): Promise<void> {
+    return this.#write('job write', (tx) => tx.objectStore('jobs').put(job));
   }
-  async jobDelete(id: string): Promise<void> {
-    await this.#run('job delete', () => this.#db.delete('jobs', id));
+  jobDelete(id: string): Promise<void> {
+    return this.#write('job delete', (tx) => tx.objectStore('jobs').delete(id));
   }
 
   // ── acks ───────────────────────────────────────────────────────────────────────────────
 
-  async ackAdd(peer: PeerId, hashes: ObjectHash[]): Promise<void> {
-    await this.#run('ack write', async () => {
-      const tx = this.#db.transaction('acks', 'readwrite');
-      const at = Date.now();
-      await Promise.all(hashes.map((hash) => tx.store.put({ hash, peer, at })));
-      await tx.done;
+  ackAdd(peer: PeerId, hashes: ObjectHash[]): Promise<void> {
+    const at = Date.now();
+    return this.#write('ack write', (tx) => hashes.map((hash) => tx.objectStore('acks').put({ hash, peer, at })));
+  }
+  ackRemove(peer: PeerId, hashes: ObjectHash[]): Promise<void> {
+    return this.#write('ack delete', (tx) => hashes.map((hash) => tx.objectStore('acks').delete([hash, peer])));
+  }
+
+  // ── group commit of job and ack writes ─────────────────────────────────────────────────
+
+  readonly #writes: PendingWrite[] = [];
+  #writing = false;
+
+  /**
+   * A job or ack write. Writes asked for while one transaction commits share the next one (a
+   * group commit, as the catalog's): a restore finishes thousands of small pulls, each an ack
+   * and a job deletion, and a transaction for each kept IndexedDB's commits in the way. In
+   * order, so a job's put and delete keep theirs. If a group fails, each write is retried alone,
+   * so one failure (quota) is reported to its caller and does not take its neighbours down.
+   */
+  #write(what: string, apply: PendingWrite['apply']): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#writes.push({ what, apply, resolve, reject });
+      if (!this.#writing) void this.#commitWrites();
     });
   }
-  async ackRemove(peer: PeerId, hashes: ObjectHash[]): Promise<void> {
-    await this.#run('ack delete', async () => {
-      const tx = this.#db.transaction('acks', 'readwrite');
-      await Promise.all(hashes.map((hash) => tx.store.delete([hash, peer])));
-      await tx.done;
-    });
+
+  async #commitWrites(): Promise<void> {
+    this.#writing = true;
+    try {
+      while (this.#writes.length) {
+        const group = this.#writes.splice(0, 256);
+        try {
+          await this.#commit(group);
+          for (const w of group) w.resolve();
+        } catch (e) {
+          if (group.length === 1) group[0]!.reject(toStorageError(e, group[0]!.what));
+          else for (const w of group) await this.#commit([w]).then(w.resolve, (e2: unknown) => w.reject(toStorageError(e2, w.what)));
+        }
+      }
+    } finally {
+      this.#writing = false;
+    }
   }
+
+  async #commit(group: PendingWrite[]): Promise<void> {
+    const tx = this.#db.transaction(['jobs', 'acks'], 'readwrite');
+    try {
+      // Not awaited one by one: the requests run in order, and a failed one aborts the transaction.
+      for (const w of group) for (const r of [w.apply(tx)].flat()) r.catch(() => undefined);
+    } catch (e) {
+      abortQuietly(tx);
+      throw e;
+    }
+    await tx.done;
+  }
+
   ackHas(peer: PeerId, hash: ObjectHash): Promise<boolean> {
     return this.#run('ack read', async () => (await this.#db.count('acks', [hash, peer])) > 0);
   }

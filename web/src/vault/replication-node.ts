@@ -99,6 +99,7 @@ export function opPort(stores: IdbReplicationStores): OpStore {
     get: (log, author, seq) => stores.opGet(log, author, seq),
     since: (log, author, after, limit) => stores.opsSince(log, author, after, limit),
     append: (op: OpEnvelope) => stores.opAppend(op),
+    appendMany: (ops: OpEnvelope[]) => stores.opAppendMany(ops),
   };
 }
 

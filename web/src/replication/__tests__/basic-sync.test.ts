@@ -3,6 +3,8 @@ import { equalBytes, fromUtf8 } from '../../core/bytes.ts';
 import {
   Directory, addObjects, bothOpen, bothReady, closeAll, link, makeNode, makeObject, settle, waitFor, type TestNode,
 } from './harness.ts';
+import { MemoryOpStore } from '../memory-ports.ts';
+import type { OpEnvelope } from '../ports.ts';
 
 let nodes: TestNode[] = [];
 afterEach(async () => {
@@ -114,5 +116,37 @@ describe('replication between two peers', () => {
     expect(await phone.engine.fetch(none.hash, undefined, { askConnected: true })).toBe('queued');
     await waitFor(() => phone.engine.jobs().some((j) => j.hash === none.hash && j.state === 'failed'), 'refused as not found');
     expect(phone.objects.objects.has(none.hash)).toBe(false);
+  });
+
+  it('a waited-for object arrives while a long op batch is still being stored, before the listing is over', async () => {
+    // A restoring phone: its key bundle must not wait behind the library's ops (verified and
+    // stored in the session's frame order) nor behind the relay's listing.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    class GatedOps extends MemoryOpStore {
+      override async appendMany(ops: OpEnvelope[]): Promise<void> {
+        await gate;
+        return super.appendMany(ops);
+      }
+    }
+    const dir = new Directory();
+    const phone = makeNode('phone', { dir, stores: { ops: new GatedOps() } });
+    const relay = makeNode('relay', { dir, role: 'relay' });
+    nodes = [phone, relay];
+    for (let i = 0; i < 40; i++) await relay.write('album-1', { i });
+    const bundle = makeObject(13, 3000);
+    await addObjects(relay, [bundle, ...Array.from({ length: 30 }, (_, i) => makeObject(100 + i, 500))]);
+    const l = link(phone, relay);
+    await waitFor(() => (l.a.received.byType['op-batch'] ?? 0) > 0, 'the op batch reached the phone');
+    expect(await phone.engine.fetch(bundle.hash, undefined, { askConnected: true })).toBe('queued');
+    await waitFor(() => phone.objects.objects.has(bundle.hash), 'the bundle, ahead of the ops and the listing');
+    expect(l.a.ready).toBe(false);
+    expect(phone.ops.all()).toHaveLength(0);
+    expect(phone.objects.objects.size).toBe(1); // only what was waited for moved before the listing
+    release();
+    await waitFor(() => bothReady(l), 'ready');
+    await settle(nodes);
+    expect(phone.ops.all()).toHaveLength(40);
+    expect(phone.objects.objects.size).toBe(31);
   });
 });

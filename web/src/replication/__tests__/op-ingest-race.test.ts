@@ -72,4 +72,41 @@ describe('op ingest', () => {
     expect(again.rejected.map((x) => x.reason)).toEqual(['duplicate']);
     expect(again.accepted.map((o) => o.seq)).toEqual([2, 3]);
   });
+
+  it('with appendMany: one write per batch; a repeat inside the batch is a duplicate; a failed write defers the whole batch', async () => {
+    const base = store();
+    const writes: number[][] = [];
+    let fail = false;
+    const batched: OpStore = {
+      ...base,
+      append: async () => { throw new Error('one by one is not used when appendMany exists'); },
+      async appendMany(ops) {
+        if (fail) throw new Error('QuotaExceededError');
+        writes.push(ops.map((o) => o.seq));
+        for (const o of ops) await base.append(o);
+      },
+    };
+    let verified = 0;
+    const counting = { verify: async () => (verified++, true) } as unknown as ReplicationCrypto;
+    const ingest = new OpIngest(batched, counting, policy);
+    const r = await ingest.ingest([op(1), op(2), op(2), op(3)]);
+    expect(r.accepted.map((o) => o.seq)).toEqual([1, 2, 3]);
+    expect(r.rejected.map((x) => [x.op.seq, x.reason])).toEqual([[2, 'duplicate']]);
+    expect(writes).toEqual([[1, 2, 3]]);
+    expect(verified).toBe(4);
+    // A forged op under a seq of this same batch is not a duplicate.
+    const forged = { ...op(5), signature: new Uint8Array(64).fill(9) };
+    const bad = new OpIngest(batched, { verify: async (_k: unknown, _m: unknown, sig: Uint8Array) => sig[0] !== 9 } as unknown as ReplicationCrypto, policy);
+    const r2 = await bad.ingest([op(4), op(5), forged]);
+    expect(r2.rejected.map((x) => [x.op.seq, x.reason])).toEqual([[5, 'bad-signature']]);
+    // The write fails: nothing is accepted, all deferred, and the vector is read again from the store.
+    fail = true;
+    const r3 = await bad.ingest([op(6), op(7)]);
+    expect(r3.accepted).toEqual([]);
+    expect(r3.rejected.map((x) => [x.op.seq, x.reason])).toEqual([[6, 'deferred'], [7, 'deferred']]);
+    expect(String(r3.error)).toMatch(/Quota/);
+    expect((await bad.vector()).get('vault')?.get(AUTHOR)).toBe(5);
+    fail = false;
+    expect((await bad.ingest([op(6), op(7)])).accepted.map((o) => o.seq)).toEqual([6, 7]);
+  });
 });
