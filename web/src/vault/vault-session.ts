@@ -231,11 +231,30 @@ export class VaultSession extends Emitter<VaultEvents> {
       },
     });
     performance.mark('fv:node-started');
+    // Ops that arrive from now on are applied after the stored library, once each: an op the
+    // vector read below counts is replayed with the library, any later one comes through here.
+    // (Listening only after the library was read lost the ops a restoring device's relay sent
+    // meanwhile: 10,000 photos, 1,351 shown until the next unlock.)
+    let restoredNow!: () => void;
+    this.#restored = new Promise<void>((r) => (restoredNow = r));
+    let stored: Map<string, Map<string, number>> | undefined = undefined;
+    const early: OpEnvelope[][] = [];
+    const arrived = (ops: OpEnvelope[]) => {
+      const fresh = ops.filter((o) => o.seq > (stored!.get(o.log)?.get(o.author) ?? 0));
+      if (fresh.length) void this.#restored.then(() => this.#apply(fresh)).then(() => this.emit('changed', undefined));
+    };
+    // Local ops are applied by #append itself (awaited), so only remote ones come through here.
+    this.node.engine.on('ops', ({ ops, from }) => {
+      if (from === 'local') return;
+      if (stored) arrived(ops);
+      else early.push(ops);
+    });
     // Everything stored so far (the snapshot, then the ops after it), then whatever arrives.
     this.#snapshots = new AlbumSnapshots({ crypto: this.crypto, identity: this.identity, index: this.index, log, head: () => this.#timelineHead() });
     const head = await this.#snapshots.loadHead();
     this.#loadedHead = head;
-    const stored = await this.node.stores.opVector();
+    stored = await this.node.stores.opVector();
+    for (const ops of early.splice(0)) arrived(ops);
     const inLog = (album: string, op: OpenedOp) => op.s <= (stored.get(album)?.get(op.a) ?? 0);
     if (head) {
       // The newest photos first (judged like any op, and only ops the log holds), the first screens from them; the rest behind.
@@ -244,25 +263,22 @@ export class VaultSession extends Emitter<VaultEvents> {
       performance.mark('fv:head-applied');
       this.restoring = true;
       // Never rejects: whatever could not be read, changes and arriving ops go on from what was.
-      this.#restored = this.#restoreAlbums(stored)
+      void this.#restoreAlbums(stored)
         .catch((e: unknown) => console.warn(`vault: the library could not be read in full (${describeError(e)})`))
         .finally(() => {
           this.restoring = false;
           performance.mark('fv:albums-restored');
+          restoredNow();
           this.emit('changed', undefined);
         });
     } else {
       await this.#restoreAlbums(stored);
       performance.mark('fv:albums-restored');
+      restoredNow();
     }
     // A repair (photos committed whose op was never recorded): it reads this device's photo
     // records, so it runs behind the first screen rather than before it.
     void this.#restored.then(() => this.#recordMissingOps()).catch((e: unknown) => console.warn(`vault: could not announce photos kept on this device (${describeError(e)})`));
-    // Local ops are applied by #append itself (awaited), so only remote ones come through here.
-    this.node.engine.on('ops', ({ ops, from }) => {
-      // After the stored library: an op is applied once, in the order it arrived.
-      if (from !== 'local') void this.#restored.then(() => this.#apply(ops)).then(() => this.emit('changed', undefined));
-    });
     this.node.engine.on('object', () => this.emit('changed', undefined));
     const dropBundles = () => void dropSupersededBundles(this.store, this.authority.roster().supersededBundles, (l) => console.info(l))
       .catch((e: unknown) => console.warn(`vault: could not delete a replaced key bundle (${describeError(e)})`));
