@@ -48,6 +48,7 @@ export class FvPhotos extends LitElement {
     const s = this.app.session!;
     this.#offs.push(
       s.on('changed', () => this.version++),
+      s.on('object', () => this.version++),
       s.ingest.on('progress', (p) => (this.progress = p)),
       s.uploads.on('state', (q) => {
         this.queue = q;

@@ -36,7 +36,9 @@ export class FvAlbums extends LitElement {
 
   override connectedCallback() {
     super.connectedCallback();
-    this.#off = this.app.session!.on('changed', () => this.#refresh());
+    const s = this.app.session!;
+    const offs = [s.on('changed', () => this.#refresh()), s.on('object', () => this.#refresh())];
+    this.#off = () => offs.forEach((f) => f());
     this.#refresh();
   }
   override disconnectedCallback() {

@@ -15,6 +15,9 @@ import '../albums/fv-album-picker.ts';
 import { count } from '../common/count.ts';
 import { TRASH_DAYS } from '../../vault/trash.ts';
 
+/** While objects arrive (a restore), the photo list is read again at most this often. */
+const OBJECT_RELIST_MS = 5_000;
+
 /**
  * "Photos": the family's timeline across every album this member can read, and the viewer over
  * it. Empty states say what to do next (add photos, or wait for someone to share albums).
@@ -38,7 +41,7 @@ export class FvTimelineScreen extends LitElement {
     return this.app.session!.thumbnail(album, photo as never);
   });
   #offs: Array<() => void> = [];
-  #pending = false;
+  #pending: { at: number; timer: ReturnType<typeof setTimeout> } | undefined;
 
   static override styles = [shared, css`
     :host { display: flex; flex-direction: column; height: 100%; min-height: 0; }
@@ -55,6 +58,12 @@ export class FvTimelineScreen extends LitElement {
     const s = this.app.session!;
     this.#offs.push(
       s.on('changed', () => this.#refresh()),
+      // An arrival changes no cell's place: the cells in view ask again for what they lack, and
+      // the list is read again only now and then (dates that metadata brought).
+      s.on('object', () => {
+        this.renderRoot.querySelector('fv-timeline')?.redraw();
+        this.#refresh(OBJECT_RELIST_MS);
+      }),
       this.app.library.on('dates', () => this.#refresh()),
     );
     this.#refresh();
@@ -70,21 +79,23 @@ export class FvTimelineScreen extends LitElement {
    * while changes keep coming, at most one per four times the last re-sort's cost: re-listing
    * 10,000 photos at every frame of a restore took most of the main thread from the sync itself.
    */
-  #refresh() {
-    if (this.#pending) return;
-    this.#pending = true;
-    const wait = Math.max(0, this.#lastRefresh.at + 4 * this.#lastRefresh.ms - performance.now());
-    setTimeout(() => requestAnimationFrame(() => {
-      this.#pending = false;
+  #refresh(atLeastMs = 0) {
+    const at = Math.max(performance.now(), this.#lastRefresh.at + Math.max(atLeastMs, 4 * this.#lastRefresh.ms));
+    // One pending at a time; a sooner one (a photo op behind an arrival's slow re-list) replaces it.
+    if (this.#pending && this.#pending.at <= at) return;
+    if (this.#pending) clearTimeout(this.#pending.timer);
+    const timer = setTimeout(() => requestAnimationFrame(() => {
+      this.#pending = undefined;
       if (!this.app.session) return;
       const t0 = performance.now();
       this.items = sortItems(this.app.library.items());
       // The render the new list causes counts too: measured once it is done.
       void this.updateComplete.then(() => {
-        const at = performance.now();
-        this.#lastRefresh = { at, ms: at - t0 };
+        const done = performance.now();
+        this.#lastRefresh = { at: done, ms: done - t0 };
       });
-    }), wait);
+    }), at - performance.now());
+    this.#pending = { at, timer };
   }
   #lastRefresh = { at: 0, ms: 0 };
 

@@ -157,6 +157,11 @@ export class FvTimeline extends LitElement {
     }
   }
 
+  /** Renders the cells in view again (they ask for thumbnails they lack): at most once a frame. */
+  redraw(): void {
+    this.#redrawSoon();
+  }
+
   /** Thumbnails arrive one message at a time: one render per frame shows all that came. */
   #redrawSoon() {
     if (this.#tickPending) return;

@@ -48,7 +48,9 @@ export class FvTrash extends LitElement {
 
   override connectedCallback() {
     super.connectedCallback();
-    this.#off = this.app.session!.on('changed', () => this.#refresh());
+    const s = this.app.session!;
+    const offs = [s.on('changed', () => this.#refresh()), s.on('object', () => this.#refresh())];
+    this.#off = () => offs.forEach((f) => f());
     this.#refresh();
   }
   override disconnectedCallback() {
