@@ -20,8 +20,11 @@ import { TransferReceiver } from './transfer-receiver.ts';
 import { TransferSender } from './transfer-sender.ts';
 import { StorageChallenge } from './storage-challenge.ts';
 
-/** Frames handled in the object lane (see #onBytes). */
-const OBJECT_LANE: ReadonlySet<FrameType> = new Set(['obj-want', 'obj-data', 'obj-nack']);
+/**
+ * Frames handled in the object lane (see #onBytes). Nothing here changes what we believe a peer
+ * holds in a way a digest could see (a not-found nack does: it stays in the control lane).
+ */
+const OBJECT_LANE: ReadonlySet<FrameType> = new Set(['obj-want', 'obj-data']);
 
 export type SessionState = 'handshaking' | 'open' | 'closed';
 export type Refusal = Extract<HandshakeOutcome, { kind: 'refused' }>;
