@@ -31,8 +31,18 @@ export type CatalogTx<Extra extends 'photos' | 'vault' = never> = IDBPTransactio
 /** The stores every catalog change touches. */
 export const CATALOG_STORES = ['objects', 'meta', 'inventory'] as const;
 
+/**
+ * The totals as the transaction last wrote them: a group commit's 64 changes read them once, not
+ * once each (every write goes through writeRecord, which keeps this up to date).
+ */
+const totalsIn = new WeakMap<object, CatalogTotals>();
+
 export async function readTotals<E extends 'photos' | 'vault'>(tx: CatalogTx<E>): Promise<CatalogTotals> {
-  return ((await tx.objectStore('meta').get(TOTALS_KEY)) as CatalogTotals | undefined) ?? emptyTotals();
+  const known = totalsIn.get(tx);
+  if (known) return known;
+  const totals = ((await tx.objectStore('meta').get(TOTALS_KEY)) as CatalogTotals | undefined) ?? emptyTotals();
+  totalsIn.set(tx, totals);
+  return totals;
 }
 
 /** Replaces `before` by `after` (either may be absent) and adjusts the totals, inside `tx`. */
@@ -42,13 +52,18 @@ export async function writeRecord<E extends 'photos' | 'vault'>(
   const next = retally(totals, before, after);
   const wasComplete = before?.state === 'complete';
   const isComplete = after?.state === 'complete';
+  // Not awaited one by one: requests of a transaction run in order, and one that fails aborts it
+  // (tx.done rejects, and the caller's commit reports it).
+  const writes: Array<Promise<unknown>> = [];
   if (wasComplete !== isComplete) {
     const r = (after ?? before)!;
-    await tx.objectStore('inventory').add({ hash: r.hash, size: r.size, gone: wasComplete } as InventoryRecord);
+    writes.push(tx.objectStore('inventory').add({ hash: r.hash, size: r.size, gone: wasComplete } as InventoryRecord));
   }
-  if (after) await tx.objectStore('objects').put(after);
-  else if (before) await tx.objectStore('objects').delete(before.hash);
-  await tx.objectStore('meta').put(next, TOTALS_KEY);
+  if (after) writes.push(tx.objectStore('objects').put(after));
+  else if (before) writes.push(tx.objectStore('objects').delete(before.hash));
+  writes.push(tx.objectStore('meta').put(next, TOTALS_KEY));
+  totalsIn.set(tx, next);
+  for (const w of writes) w.catch(() => undefined);
   return next;
 }
 
