@@ -99,17 +99,7 @@ export class IdbReplicationStores {
 
   /** Appends an op whose seq is exactly the held max + 1 (checked in the same transaction). */
   opAppend(op: OpRecord): Promise<void> {
-    return this.#run('op append', async () => {
-      const tx = this.#db.transaction('ops', 'readwrite');
-      const last = await tx.store.openKeyCursor(IDBKeyRange.bound([op.log, op.author, 0], [op.log, op.author, Infinity]), 'prev');
-      const held = last ? last.key[2] : 0;
-      if (op.seq !== held + 1) {
-        abortQuietly(tx);
-        throw new StorageError(`op ${op.log}/${op.author.slice(0, 8)}#${op.seq} does not follow #${held}`);
-      }
-      await tx.store.add(op);
-      await tx.done;
-    });
+    return this.opAppendMany([op]);
   }
 
   /**

@@ -70,6 +70,8 @@ export class FvTimelineScreen extends LitElement {
   }
   override disconnectedCallback() {
     this.#offs.forEach((f) => f());
+    if (this.#pending) clearTimeout(this.#pending.timer);
+    this.#pending = undefined;
     this.cache.clear();
     super.disconnectedCallback();
   }
