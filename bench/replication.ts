@@ -6,6 +6,9 @@
  * size (256 KiB) between the same two processes, first 8 MiB excluded (SCTP ramp-up).
  * The blast runs before and after the replication; the baseline is their mean.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CDPSession } from 'playwright-core';
 import { harnessServer, writeResult } from './support/harness.ts';
 import { bareBlast, FRAME_BYTES, replicationRun, round, type BlastRun } from './support/replication.ts';
 
@@ -17,6 +20,8 @@ const store = (process.env.FV_BENCH_STORE ?? 'opfs') as 'opfs' | 'idb' | 'memory
 const whatIf = process.env.FV_BENCH_WHATIF
   ? Object.fromEntries(process.env.FV_BENCH_WHATIF.split(',').map((k) => [k.trim(), true])) as { memoHash?: boolean; trustReads?: boolean }
   : undefined;
+/** Profiling knob: FV_BENCH_PROFILE=DIR writes CPU profiles of both pages' main threads over the replication. */
+const profileDir = process.env.FV_BENCH_PROFILE;
 const server = await harnessServer();
 try {
   const blasts: BlastRun[] = [];
@@ -26,7 +31,32 @@ try {
     if (process.env.FV_BENCH_VERBOSE) console.error(JSON.stringify(b.cpu, null, 1));
     blasts.push(b);
   };
-  const run = await replicationRun(server, { mib, relay: false, store, ...(whatIf ? { whatIf } : {}), before: blast, alsoWith: blast, ...(engineConfig ? { engineConfig } : {}) });
+  let profilers: CDPSession[] = [];
+  const run = await replicationRun(server, {
+    mib, relay: false, store, ...(whatIf ? { whatIf } : {}), before: blast, ...(engineConfig ? { engineConfig } : {}),
+    ...(profileDir ? {
+      atStart: async (sender, receiver) => {
+        profilers = await Promise.all([sender, receiver].map(async (d) => {
+          const cdp = await d.context.newCDPSession(d.page);
+          await cdp.send('Profiler.enable');
+          await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+          await cdp.send('Profiler.start');
+          return cdp;
+        }));
+      },
+    } : {}),
+    alsoWith: async (sender, receiver) => {
+      if (profileDir) {
+        mkdirSync(profileDir, { recursive: true });
+        for (const [i, name] of ['sender', 'receiver'].entries()) {
+          const { profile } = await profilers[i]!.send('Profiler.stop');
+          writeFileSync(join(profileDir, `replication-${name}.cpuprofile`), JSON.stringify(profile));
+        }
+        console.error(`[replication] CPU profiles of both pages in ${profileDir}`);
+      }
+      await blast(sender, receiver);
+    },
+  });
   console.error(`[replication] replication: ${round(run.mibPerSec)} MiB/s over ${run.transport}; CPU ms/MiB sender ${run.cpu.senderMsPerMiB}, receiver ${run.cpu.receiverMsPerMiB}; UDP ${JSON.stringify(run.cpu.udp)}; sender buffer ${JSON.stringify(run.senderBuffer)}`);
   if (process.env.FV_BENCH_VERBOSE) console.error(JSON.stringify(run.cpu, null, 1));
   const baseline = blasts.reduce((n, b) => n + b.mibPerSec, 0) / blasts.length;

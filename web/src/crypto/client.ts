@@ -7,12 +7,18 @@
  */
 import { releaseProxy, transfer, wrap, type Endpoint } from 'comlink';
 import { reviveError } from '../core/revive-error.ts';
+import type { ObjectHash } from '../core/ids.ts';
 import type { ByteSource, CallMethod, CryptoApi, EncryptedChunk, EncryptOptions } from './api-types.ts';
 import { PIPELINE_DEPTH, pipeline, readChunks, type PlainChunk } from './chunker.ts';
 import { decryptOrdered, type ChunkSource, type DecryptOptions } from './stream-order.ts';
 import type { WorkerApi } from './worker-api.ts';
 
 export interface CryptoClient extends CryptoApi {
+  /**
+   * hashObject of bytes the caller hands over: their buffer moves to the worker and back instead
+   * of being copied there, so the caller's view is detached and the returned one holds the bytes.
+   */
+  hashHandedOver(bytes: Uint8Array): Promise<{ hash: ObjectHash; bytes: Uint8Array }>;
   /** Releases the proxy and, for startCryptoWorker, terminates the worker. */
   close(): void;
 }
@@ -40,7 +46,10 @@ async function call<T>(p: Promise<T>): Promise<T> {
   }
 }
 
-/** A worker that only seals chunks, started when a file is first encrypted. */
+/** Calls waiting on the main worker past which signature checks go to the helpers. */
+const VERIFY_BACKLOG = 16;
+
+/** A helper worker: seals chunks, and checks signatures when they back up; started when first needed. */
 export interface SealingHelper {
   endpoint: Endpoint;
   close(): void;
@@ -48,18 +57,43 @@ export interface SealingHelper {
 
 /**
  * Wraps any comlink endpoint that exposes worker-api.ts (a Worker, a MessagePort). With
- * `helpers`, chunks of a file are sealed round-robin by the main worker and the helpers.
+ * `helpers`, chunks of a file are sealed round-robin by the main worker and the helpers, and
+ * signature checks beyond a backlog go to the helpers.
  */
 export function createCryptoClient(endpoint: Endpoint, onClose?: () => void, helpers?: () => SealingHelper[]): CryptoClient {
   const remote = wrap<WorkerApi>(endpoint);
   const client = {} as Record<string, unknown>;
+  let waiting = 0; // calls sent to the main worker and not yet answered
+  const counted = <T>(p: Promise<T>): Promise<T> => {
+    waiting++;
+    return call(p).finally(() => waiting--);
+  };
   for (const name of Object.keys(CALLS) as CallMethod[]) {
     const fn = remote[name] as unknown as (...args: unknown[]) => Promise<unknown>;
-    client[name] = (...args: unknown[]) => call(fn(...args));
+    client[name] = (...args: unknown[]) => counted(fn(...args));
   }
   let started: SealingHelper[] | undefined;
   let sealers: Array<typeof remote> | undefined;
   let turn = 0;
+  let verifyTurn = 0;
+  const pool = (): Array<typeof remote> => {
+    if (!sealers) {
+      started = helpers?.() ?? [];
+      sealers = [remote, ...started.map((h) => wrap<WorkerApi>(h.endpoint))];
+    }
+    return sealers;
+  };
+
+  // Signatures come in bulk when a device restores (every op of the library, a batch at once):
+  // past a backlog on the main worker they go to the helpers, round-robin, so the checks run on
+  // every core and what the screen waits for (a thumbnail, a file key) is not queued behind them.
+  const verifyHere = client.verifyDetached as CryptoApi['verifyDetached'];
+  client.verifyDetached = (...args: Parameters<CryptoApi['verifyDetached']>) => {
+    if (!helpers || waiting < VERIFY_BACKLOG) return verifyHere(...args);
+    const p = pool();
+    if (p.length < 2) return verifyHere(...args);
+    return call(p[1 + (verifyTurn++ % (p.length - 1))]!.verifyDetached(...args));
+  };
 
   async function* encryptStream(fileKey: Uint8Array, fileId: Uint8Array, source: ByteSource, opts?: EncryptOptions): AsyncGenerator<EncryptedChunk> {
     // Read here, seal there: each chunk moves into a worker (transferred), its ciphertext back.
@@ -69,21 +103,17 @@ export function createCryptoClient(endpoint: Endpoint, onClose?: () => void, hel
       return;
     }
     // Chunks are independent: AES-GCM and BLAKE3 of several run in parallel across the workers.
-    if (!sealers) {
-      started = helpers?.() ?? [];
-      sealers = [remote, ...started.map((h) => wrap<WorkerApi>(h.endpoint))];
-    }
-    const pool = sealers;
+    const workers = pool();
     let size = 0;
     const seal = (p: PlainChunk): Promise<EncryptedChunk> => {
       size += p.data.length;
-      const w = pool[turn++ % pool.length]!;
+      const w = workers[turn++ % workers.length]!;
       return call(w.encryptChunk(fileKey, fileId, p.index, p.last, transfer(p.data, [p.data.buffer])));
     };
     // Two chunks per worker: one sealing, the next already there, so a worker never idles while
     // this thread reads and posts (crypto-ingest: 0.70–0.78 of the parallel bound with one
     // chunk per worker + 1, 0.84–0.91 with two). Memory: about 2 MiB in and out per worker.
-    for await (const c of pipeline(chunks, seal, Math.max(PIPELINE_DEPTH, 2 * pool.length))) {
+    for await (const c of pipeline(chunks, seal, Math.max(PIPELINE_DEPTH, 2 * workers.length))) {
       if (c.last) c.size = size; // every chunk was handed over by now
       yield c;
     }
@@ -109,6 +139,11 @@ export function createCryptoClient(endpoint: Endpoint, onClose?: () => void, hel
     );
   }
 
+  client.hashHandedOver = async (bytes: Uint8Array): Promise<{ hash: ObjectHash; bytes: Uint8Array }> => {
+    if (!(bytes.buffer instanceof ArrayBuffer)) return { hash: await counted(remote.hashObject(bytes)), bytes };
+    const own = bytes as Uint8Array<ArrayBuffer>;
+    return counted(remote.hashObjectBack(transfer(own, [own.buffer])));
+  };
   client.encryptStream = encryptStream;
   client.decryptStream = decryptStream;
   client.close = () => {

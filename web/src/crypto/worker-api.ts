@@ -30,6 +30,11 @@ export const workerApi = {
     releaseBytes(bytes);
     return h;
   },
+  /** Bytes moved here and back (transferred both ways, never copied): the caller uses the returned view. */
+  async hashObjectBack(bytes: Uint8Array<ArrayBuffer>): Promise<{ hash: Awaited<ReturnType<CryptoApi['hashObject']>>; bytes: Uint8Array<ArrayBuffer> }> {
+    const hash = await calls.hashObject(bytes);
+    return transfer({ hash, bytes }, [bytes.buffer]);
+  },
   async decryptChunk(...args: Parameters<CryptoApi['decryptChunk']>): Promise<Uint8Array> {
     const pt = await calls.decryptChunk(...args);
     releaseBytes(args[4]); // this worker's copy of the envelope, dead now

@@ -7,9 +7,21 @@ import { ProtocolError } from '../core/errors.ts';
 const enc = new TextEncoder();
 const dec = new TextDecoder('utf-8', { fatal: true });
 
+/** Bytes of `n` as an unsigned LEB128 varint. */
+export function varintSize(n: number): number {
+  let size = 1;
+  for (; n >= 0x80; size++) n = Math.floor(n / 0x80);
+  return size;
+}
+
 export class ByteWriter {
-  #buf = new Uint8Array(256);
+  #buf: Uint8Array<ArrayBuffer>;
   #len = 0;
+
+  /** `capacity`: the frame's size where known, so it is written with no regrowth and no final copy. */
+  constructor(capacity = 256) {
+    this.#buf = new Uint8Array(capacity);
+  }
 
   #room(n: number): void {
     if (this.#len + n <= this.#buf.length) return;
@@ -65,8 +77,9 @@ export class ByteWriter {
     return this.bytes(enc.encode(s));
   }
 
+  /** The bytes written: the buffer itself when it is exactly full, else a copy of its start. */
   finish(): Uint8Array {
-    return this.#buf.slice(0, this.#len);
+    return this.#len === this.#buf.length ? this.#buf : this.#buf.slice(0, this.#len);
   }
 }
 

@@ -6,7 +6,7 @@
 import { fromBase64Url, fromHex, toBase64Url, toHex } from '../core/bytes.ts';
 import { isProtocolError } from '../core/errors.ts';
 import type { ObjectHash } from '../core/ids.ts';
-import { ByteReader, ByteWriter } from './byte-codec.ts';
+import { ByteReader, ByteWriter, varintSize } from './byte-codec.ts';
 import {
   BUCKETS, FRAME_CODES, NACK_REASONS, REFUSAL_REASONS,
   type Frame, type FrameType, type NackReason, type RefusalReason,
@@ -55,7 +55,9 @@ function decodeOp(r: ByteReader): OpEnvelope {
 
 /** Encodes a frame. Throws (a local bug) if a field is out of range or the frame is too large. */
 export function encodeFrame(f: Frame): Uint8Array {
-  const w = new ByteWriter().u8(FRAME_CODES[f.type]);
+  // Object data is most of the bytes sent: its frame is sized exactly (type, hash, three varints, data).
+  const w = new ByteWriter(f.type === 'obj-data' ? 1 + 32 + varintSize(f.offset) + varintSize(f.total) + varintSize(f.bytes.length) + f.bytes.length : 256)
+    .u8(FRAME_CODES[f.type]);
   switch (f.type) {
     case 'hello':
       w.u16(f.protocol).str(f.peerId).u8(ROLES.indexOf(f.role)).fixed(f.deviceKey, 32, 'deviceKey').fixed(f.nonce, 32, 'nonce').bytes(f.credential);
@@ -229,7 +231,9 @@ function decodeBody(type: FrameType, r: ByteReader): Frame {
       const hash = hashIn(r);
       const offset = r.varint();
       const total = r.varint();
-      const bytes = r.bytes(MAX_FRAME_BYTES, 'data').slice();
+      // A view, not a copy: the frame's buffer is its own (one per message), and the receiver
+      // copies ranges into the object it assembles, or keeps a one-frame object as it is.
+      const bytes = r.bytes(MAX_FRAME_BYTES, 'data');
       if (bytes.length === 0 || offset + bytes.length > total) throw new RangeError('obj-data: range outside object');
       return { type, hash, offset, total, bytes };
     }

@@ -10,6 +10,11 @@ export type PeerRole = 'member' | 'relay';
 export interface ReplicationCrypto {
   /** BLAKE3-256 of the bytes, lowercase hex (an object's address). */
   hash(bytes: Uint8Array): Promise<ObjectHash>;
+  /**
+   * Optional: `hash` of bytes the caller is done with, which may move to another thread and
+   * back instead of being copied (the receiver's view is then detached): use the returned bytes.
+   */
+  hashHandedOver?(bytes: Uint8Array): Promise<{ hash: ObjectHash; bytes: Uint8Array }>;
   /** HMAC-SHA-256. */
   hmac(key: Uint8Array, data: Uint8Array): Promise<Uint8Array>;
   /** Ed25519 signature with THIS device's key (the one in LocalIdentity.deviceKey). */
@@ -63,7 +68,10 @@ export interface ObjectStorePort {
   serve?(hash: ObjectHash): Promise<Uint8Array | undefined>;
   /** Optional: read part of an object without loading it whole. */
   getRange?(hash: ObjectHash, offset: number, length: number): Promise<Uint8Array | undefined>;
-  /** Stores bytes the caller has verified against `hash`. Idempotent. Durable when it resolves. */
+  /**
+   * Stores bytes the caller has verified against `hash`. Idempotent. Durable when it resolves.
+   * The bytes are the store's from the call on: it may detach them (move them to another thread).
+   */
   put(hash: ObjectHash, bytes: Uint8Array): Promise<void>;
   /** Random id of this inventory log; changes if the store is wiped (peers' cursors then reset). */
   inventoryId(): Promise<string>;

@@ -138,19 +138,24 @@ export class TransferReceiver {
     const { crypto, objects, partials, acks } = this.s.deps;
     const inc = this.#incoming.get(hash);
     if (!inc) return;
-    if (!whole || (await crypto.hash(whole)) !== hash) {
+    // The bytes are ours alone (assembled here, or a frame's own buffer): hashing may move them.
+    let got: ObjectHash | undefined;
+    if (whole && crypto.hashHandedOver) ({ hash: got, bytes: whole } = await crypto.hashHandedOver(whole));
+    else if (whole) got = await crypto.hash(whole);
+    if (!whole || got !== hash) {
       await partials.drop(hash);
       this.s.abuse('bad-hash', `object ${hash.slice(0, 12)} does not match its hash`);
       this.s.outbox.control(() => this.s.outbox.send({ type: 'obj-nack', hash, reason: 'corrupt' }));
       this.#fail(hash, 'corrupt');
       return;
     }
+    const size = whole.length; // the store may take (detach) the bytes
     await objects.put(hash, whole);
     await partials.drop(hash);
     this.#clear(hash);
     await acks.add(this.s.remote.peerId, [hash]);
     this.s.outbox.control(() => this.s.outbox.send({ type: 'obj-ack', hash }));
-    this.s.hooks.pullDone(this.s.remote.peerId, hash, whole.length);
+    this.s.hooks.pullDone(this.s.remote.peerId, hash, size);
   }
 
   /** The sender could not serve our want. */

@@ -3,7 +3,7 @@
  * times faster than createWritable from the page; see TESTING.md). This is the page side: it
  * starts the worker, talks to it over comlink and maps its errors. Layout: docs/storage.md.
  */
-import { releaseProxy, wrap, type Remote } from 'comlink';
+import { releaseProxy, transfer, wrap, type Remote } from 'comlink';
 import { StorageError } from '../core/errors.ts';
 import type { ObjectHash } from '../core/ids.ts';
 import type { ByteBackend } from './byte-backend.ts';
@@ -52,9 +52,11 @@ export class OpfsBackend implements ByteBackend {
     return new OpfsBackend(worker, files);
   }
 
-  write(hash: ObjectHash, bytes: Uint8Array, session: string): Promise<void> {
-    // Structured clone copies the bytes; transferring would detach the caller's buffer.
-    return this.call('writing an object', () => this.files.write(hash, bytes, session));
+  write(hash: ObjectHash, bytes: Uint8Array, session: string, handOver?: boolean): Promise<void> {
+    // Structured clone copies the bytes; transferring detaches the caller's buffer, so only
+    // what the caller hands over is transferred.
+    const arg = handOver && bytes.buffer instanceof ArrayBuffer ? transfer(bytes, [bytes.buffer]) : bytes;
+    return this.call('writing an object', () => this.files.write(hash, arg, session));
   }
 
   read(hash: ObjectHash): Promise<Uint8Array | undefined> {

@@ -10,9 +10,11 @@ export interface ByteBackend {
   /**
    * Writes the bytes durably and atomically: once this resolves they survive a crash, and a
    * crash before that never leaves a partial object under the final name. `session` names
-   * any temporary file, so that sweeping can tell live writers from dead ones.
+   * any temporary file, so that sweeping can tell live writers from dead ones. `handOver`: the
+   * caller is done with the bytes, so a backend in another thread may take their buffer
+   * (transfer, leaving the caller's view detached) instead of copying it.
    */
-  write(hash: ObjectHash, bytes: Uint8Array, session: string): Promise<void>;
+  write(hash: ObjectHash, bytes: Uint8Array, session: string, handOver?: boolean): Promise<void>;
   /** The stored bytes, or `undefined` if there are none. Not verified here. */
   read(hash: ObjectHash): Promise<Uint8Array | undefined>;
   /** `length` bytes from `offset`, clipped at the end; `undefined` if not stored. */

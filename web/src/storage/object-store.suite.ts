@@ -183,6 +183,36 @@ export function runObjectStoreTests(setup: ObjectStoreSetup): SuiteCase[] {
       await assertRejects(() => store.getRange(a.hash, 0, 16), isIntegrityError, 'range of tampered object');
     })),
 
+    c('concurrent reads of one object all return it, and a delete beside them still lands', withStore(async (store) => {
+      // On OPFS in Chromium reads go through shared read-only handles: several at once must
+      // not lock each other out, and a delete waits for them rather than failing.
+      const a = await object(MiB);
+      await store.put(a.hash, a.bytes);
+      const reads = await Promise.all([
+        ...Array.from({ length: 6 }, () => store.get(a.hash, { verify: false })),
+        ...Array.from({ length: 6 }, (_, i) => store.getRange(a.hash, i * 1000, 5000)),
+      ]);
+      reads.slice(0, 6).forEach((r, i) => assertEqual(r, a.bytes, `concurrent read ${i}`));
+      reads.slice(6).forEach((r, i) => assertEqual(r, a.bytes.subarray(i * 1000, i * 1000 + 5000), `concurrent range ${i}`));
+      const [during] = await Promise.all([store.get(a.hash, { verify: false }), store.delete(a.hash)]);
+      if (during !== undefined) assertEqual(during, a.bytes, 'a read beside the delete returns the object or nothing');
+      assertEqual(await store.has(a.hash), false, 'deleted');
+      assertEqual(await store.get(a.hash), undefined, 'gone after the delete');
+    })),
+
+    c('bytes handed over to the store are stored as they were', withStore(async (store) => {
+      const a = await object(MiB + 18);
+      const given = a.bytes.slice();
+      await store.put(a.hash, given, { verified: true, handOver: true });
+      assertEqual(await store.get(a.hash), a.bytes, 'stored bytes');
+      // A view into a larger buffer (one frame's data, as the receiver keeps a one-frame object).
+      const b = await object(4 * KiB);
+      const frame = new Uint8Array(40 + b.bytes.length);
+      frame.set(b.bytes, 40);
+      await store.put(b.hash, frame.subarray(40), { verified: true, handOver: true });
+      assertEqual(await store.get(b.hash), b.bytes, 'stored bytes of a view');
+    })),
+
     c('concurrent puts all land, duplicates once', withStore(async (store) => {
       const objs = await Promise.all(Array.from({ length: 16 }, () => object(20 * KiB)));
       const dup = objs[0]!;

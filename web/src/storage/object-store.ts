@@ -25,6 +25,12 @@ export interface PutOptions {
    * before it stores): skip hashing them a second time.
    */
   verified?: boolean;
+  /**
+   * The caller is done with `bytes` (replication's receiver, once it has verified them): the
+   * store may move their buffer to its writer thread instead of copying it, which leaves the
+   * caller's view detached (length 0).
+   */
+  handOver?: boolean;
 }
 
 export interface GetOptions {

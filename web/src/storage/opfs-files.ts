@@ -11,11 +11,30 @@ import { toBase64Url } from '../core/bytes.ts';
 import type { ObjectHash } from '../core/ids.ts';
 import { shardOf, tempName } from './layout.ts';
 
-// `move` is in every engine with sync access handles, but not yet in TypeScript's DOM types.
-type MovableFile = FileSystemFileHandle & { move(parent: FileSystemDirectoryHandle, name: string): Promise<void> };
+// `move` is in every engine with sync access handles, but not yet in TypeScript's DOM types;
+// nor is the `mode` option of createSyncAccessHandle (Chromium 121+: several 'read-only' handles may be open at once).
+type MovableFile = FileSystemFileHandle & {
+  move(parent: FileSystemDirectoryHandle, name: string): Promise<void>;
+  createSyncAccessHandle(options?: { mode?: 'readwrite' | 'read-only' | 'readwrite-unsafe' }): Promise<FileSystemSyncAccessHandle>;
+};
 type ListableDir = FileSystemDirectoryHandle & { keys(): AsyncIterable<string> };
 
 const isNotFound = (e: unknown): boolean => e instanceof DOMException && e.name === 'NotFoundError';
+
+/**
+ * Runs a change to an object's file, trying again for a moment while a reader's handle holds
+ * the file (NoModificationAllowedError): reads through handles are short.
+ */
+async function pastReaders<T>(change: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await change();
+    } catch (e) {
+      if (attempt >= 20 || !(e instanceof DOMException && e.name === 'NoModificationAllowedError')) throw e;
+      await new Promise((r) => setTimeout(r, 10 + attempt * 10));
+    }
+  }
+}
 
 const PROBE_BYTES = new Uint8Array([0x66, 0x76, 0x21, 0x0a]);
 
@@ -49,7 +68,34 @@ export async function probeSyncAccess(dir: FileSystemDirectoryHandle): Promise<v
   }
 }
 
+/**
+ * Whether this engine lets several readers hold 'read-only' sync access handles on one file at
+ * once: two are opened on a probe file. Where the mode is unknown the option is ignored, the
+ * first handle is exclusive and the second fails: reads then keep to File snapshots.
+ */
+export async function probeSharedReads(dir: FileSystemDirectoryHandle): Promise<boolean> {
+  const name = `probe.${toBase64Url(crypto.getRandomValues(new Uint8Array(6)))}`;
+  const open: FileSystemSyncAccessHandle[] = [];
+  try {
+    const file = (await dir.getFileHandle(name, { create: true })) as MovableFile;
+    open.push(await file.createSyncAccessHandle({ mode: 'read-only' }));
+    open.push(await file.createSyncAccessHandle({ mode: 'read-only' }));
+    return true;
+  } catch {
+    return false;
+  } finally {
+    for (const h of open) h.close();
+    await dir.removeEntry(name).catch(() => undefined);
+  }
+}
+
 export class OpfsFiles {
+  /**
+   * Reads through shared read-only sync access handles (a read straight into this worker's
+   * buffer) rather than a File snapshot (whose bytes come from the browser process through a
+   * data pipe): replication serves every object it sends with a read.
+   */
+  private sharedReads = false;
   private objects: FileSystemDirectoryHandle | undefined;
   private tmp: FileSystemDirectoryHandle | undefined;
   private readonly shards = new Map<string, FileSystemDirectoryHandle>();
@@ -65,6 +111,7 @@ export class OpfsFiles {
     }
     const dir = await (root ?? (await navigator.storage.getDirectory())).getDirectoryHandle(dirName, { create: true });
     await probeSyncAccess(dir);
+    this.sharedReads = await probeSharedReads(dir);
     this.objects = await dir.getDirectoryHandle('objects', { create: true });
     this.tmp = await dir.getDirectoryHandle('tmp', { create: true });
   }
@@ -86,7 +133,8 @@ export class OpfsFiles {
         handle.close();
       }
       // The move is the commit point: before it the object does not exist under its name.
-      await file.move(await this.shard(hash, true), hash);
+      const shard = await this.shard(hash, true);
+      await pastReaders(() => file.move(shard, hash));
     } catch (e) {
       await this.removeTempAfterFailure(name, e);
       throw e;
@@ -94,24 +142,20 @@ export class OpfsFiles {
   }
 
   async read(hash: ObjectHash): Promise<Uint8Array | undefined> {
-    const file = await this.file(hash);
-    if (!file) return undefined;
-    const buf = await file.arrayBuffer();
-    return transfer(new Uint8Array(buf), [buf]);
+    const bytes = await this.readFile(hash, 0, undefined);
+    return bytes && transfer(bytes, [bytes.buffer]);
   }
 
   async readRange(hash: ObjectHash, offset: number, length: number): Promise<Uint8Array | undefined> {
-    const file = await this.file(hash);
-    if (!file) return undefined;
-    const buf = await file.slice(offset, offset + length).arrayBuffer();
-    return transfer(new Uint8Array(buf), [buf]);
+    const bytes = await this.readFile(hash, offset, length);
+    return bytes && transfer(bytes, [bytes.buffer]);
   }
 
   async remove(hash: ObjectHash): Promise<void> {
     const shard = await this.shard(hash, false);
     if (!shard) return;
     try {
-      await shard.removeEntry(hash);
+      await pastReaders(() => shard.removeEntry(hash));
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }
@@ -132,16 +176,48 @@ export class OpfsFiles {
     }
   }
 
-  /** A File snapshot: reads need no lock, so other tabs and concurrent reads never collide. */
-  private async file(hash: ObjectHash): Promise<File | undefined> {
+  /**
+   * Bytes [offset, offset + length) of an object (to its end without a length), in a buffer of
+   * their own. Through a shared read-only handle where the engine has them; else, or if the
+   * handle cannot be had (a writer elsewhere holds the file), from a File snapshot, which needs
+   * no lock, so other tabs and concurrent reads never collide.
+   */
+  private async readFile(hash: ObjectHash, offset: number, length: number | undefined): Promise<Uint8Array<ArrayBuffer> | undefined> {
     const shard = await this.shard(hash, false);
     if (!shard) return undefined;
+    let file: MovableFile;
     try {
-      return await (await shard.getFileHandle(hash)).getFile();
+      file = (await shard.getFileHandle(hash)) as MovableFile;
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw e;
     }
+    if (this.sharedReads) {
+      let handle: FileSystemSyncAccessHandle | undefined;
+      try {
+        handle = await file.createSyncAccessHandle({ mode: 'read-only' });
+      } catch (e) {
+        if (isNotFound(e)) return undefined;
+      }
+      if (handle) {
+        try {
+          const size = handle.getSize();
+          const start = Math.min(offset, size);
+          const out = new Uint8Array(length === undefined ? size - start : Math.min(length, size - start));
+          let at = 0;
+          while (at < out.length) {
+            const n = handle.read(out.subarray(at), { at: start + at });
+            if (n <= 0) break; // shorter than it said: what was read, as a File snapshot would give
+            at += n;
+          }
+          return at === out.length ? out : out.slice(0, at);
+        } finally {
+          handle.close();
+        }
+      }
+    }
+    const snapshot = await file.getFile();
+    return new Uint8Array(await (length === undefined && offset === 0 ? snapshot : snapshot.slice(offset, length === undefined ? undefined : offset + length)).arrayBuffer());
   }
 
   private shard(hash: ObjectHash, create: true): Promise<FileSystemDirectoryHandle>;

@@ -83,7 +83,7 @@ export class VerifiedObjectStore implements ObjectStore {
         const record = await this.catalog.reserve(hash, bytes.length, this.session.id, this.quotaBytes);
         if (record.state === 'complete') return 'present';
         try {
-          await this.backend.write(hash, bytes, this.session.id);
+          await this.backend.write(hash, bytes, this.session.id, options?.handOver);
         } catch (e) {
           // Undo the reservation, and any bytes an earlier staging of ours left under this hash.
           return undoThenThrow(toStorageError(e, 'writing an object'), async () => {

@@ -7,6 +7,7 @@
 import { fromBase64Url, toBase64Url } from '../core/bytes.ts';
 import type { ObjectHash, PeerId } from '../core/ids.ts';
 import type { CryptoApi, VaultKeys } from '../crypto/api-types.ts';
+import type { CryptoClient } from '../crypto/client.ts';
 import { fallbackCrypto } from '../crypto/fallback-seal.ts';
 import { ReplicationEngine, type ReplicationEngineOptions } from '../replication/engine.ts';
 import type {
@@ -69,9 +70,11 @@ export interface ReplicationNode {
   stop(): Promise<void>;
 }
 
-export function replicationCrypto(crypto: CryptoApi, device: { secretKey: Uint8Array }): ReplicationCrypto {
+export function replicationCrypto(crypto: CryptoApi & Partial<Pick<CryptoClient, 'hashHandedOver'>>, device: { secretKey: Uint8Array }): ReplicationCrypto {
+  const handOver = crypto.hashHandedOver?.bind(crypto);
   return {
     hash: (b) => crypto.hashObject(b),
+    ...(handOver ? { hashHandedOver: handOver } : {}),
     hmac: (key, data) => crypto.handshakeMac(key, data),
     sign: (data) => crypto.signDetached(device.secretKey, DEVICE_SIG_CONTEXT, data),
     verify: (pub, data, sig) => crypto.verifyDetached(pub, DEVICE_SIG_CONTEXT, data, sig).catch(() => false),
@@ -86,7 +89,7 @@ export function objectPort(store: ObjectStore, stores: IdbReplicationStores): Ob
     serve: (h) => store.get(h, { verify: false }),
     getRange: (h, o, l) => store.getRange(h, o, l),
     put: async (h, b) => {
-      await store.put(h, b, { verified: true }); // the receiver hashed these bytes just now
+      await store.put(h, b, { verified: true, handOver: true }); // the receiver hashed these bytes just now, and is done with them
     },
     inventoryId: () => stores.inventoryId(),
     inventorySince: (after, limit) => stores.inventorySince(after, limit) as Promise<InventoryEntry[]>,

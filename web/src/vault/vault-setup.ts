@@ -95,24 +95,38 @@ async function publishProfile(s: VaultSession, bundle: Uint8Array, name: string)
   await s.publish({ t: 'profile', bundle: await s.storeBundle(bundle), p: await s.family.sealedName(name) });
 }
 
-/** Unlocks a vault already set up on this device. Wrong passphrase: DecryptError. */
+/**
+ * Unlocks a vault already set up on this device. Wrong passphrase: DecryptError. The object
+ * store (its worker, the OPFS checks) opens while the key bundle's KDF runs in the crypto
+ * worker: neither needs the other, and the KDF is most of an unlock (docs/performance.md).
+ */
 export async function unlockVault(env: VaultEnv, vaultId: string, secret: { passphrase: string } | { recoveryPhrase: string }) {
-  const storage = await openStorage(env, vaultId);
-  const bundle = await storage.index.getSetting<Uint8Array>('member.bundle');
-  const sealed = await storage.index.getSetting<SealedDeviceSecrets>('member.secrets');
-  const name = (await storage.index.getSetting<string>('member.name')) ?? 'me';
-  const rooted = (await storage.index.getSetting('authority.genesis')) !== undefined || (await storage.index.getSetting('authority.pin')) !== undefined;
+  persistence.ask(); // not awaited, as in openStorage
+  const index = await openIndex(vaultId);
+  const bundle = await index.getSetting<Uint8Array>('member.bundle');
+  const sealed = await index.getSetting<SealedDeviceSecrets>('member.secrets');
+  const name = (await index.getSetting<string>('member.name')) ?? 'me';
+  const rooted = (await index.getSetting('authority.genesis')) !== undefined || (await index.getSetting('authority.pin')) !== undefined;
   if (!bundle || !sealed || !rooted) {
-    await storage.store.close();
-    storage.index.close();
+    index.close();
     throw new StorageError(!rooted && bundle
       ? 'this vault was made by an older version of Family Vault, before family roles: its photos are still here, but it cannot be opened safely. Ask the person who made it for a new invite, join the new vault, and add the photos again'
       : 'this vault is not fully set up on this device');
   }
+  const unlocking = 'passphrase' in secret
+    ? env.crypto.unlockWithPassphrase(bundle, secret.passphrase)
+    : env.crypto.unlockWithRecovery(bundle, secret.recoveryPhrase);
+  const opening = openObjectStore({ name: vaultId, hash: (b) => env.crypto.hashObject(b), index });
+  const [unlocked, opened] = await Promise.allSettled([unlocking, opening]);
+  if (opened.status === 'rejected' || unlocked.status === 'rejected') {
+    if (opened.status === 'fulfilled') await opened.value.close();
+    index.close();
+    // A wrong passphrase is what the person must hear about first.
+    throw unlocked.status === 'rejected' ? unlocked.reason : (opened as PromiseRejectedResult).reason;
+  }
+  const storage = { index, store: opened.value };
   try {
-    const id = 'passphrase' in secret
-      ? await env.crypto.unlockWithPassphrase(bundle, secret.passphrase)
-      : await env.crypto.unlockWithRecovery(bundle, secret.recoveryPhrase);
+    const id = unlocked.value;
     const secrets = await openDeviceSecrets(env.crypto, id, sealed);
     return await session(env, id, secrets, storage, name);
   } catch (e) {

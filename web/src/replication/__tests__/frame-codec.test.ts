@@ -24,6 +24,18 @@ describe('frame codec', () => {
     expect(decodeFrame(encodeFrame(ok)).ok).toBe(true);
   });
 
+  it('writes a data frame into a buffer of its exact size, and decodes its data as a view of the frame', () => {
+    // Data frames are most of the bytes replication moves: no regrowth, no final copy, no copy out.
+    for (const [offset, total, len] of [[0, 300, 300], [262_000, 1_048_594, 200_000], [2 ** 40, 2 ** 41, 1]] as const) {
+      const f = { type: 'obj-data', hash: hash(), offset, total, bytes: new Uint8Array(len).fill(7) } as const;
+      const out = encodeFrame(f);
+      expect(out.buffer.byteLength).toBe(out.length);
+      const d = decodeFrame(out);
+      expect(d.ok && d.frame.type === 'obj-data' && d.frame.bytes.buffer === out.buffer).toBe(true);
+      if (d.ok) expect(d.frame).toEqual(f);
+    }
+  });
+
   it('names what is wrong: empty, oversized, unknown type, malformed, trailing bytes', () => {
     expect(decodeFrame(new Uint8Array(0))).toMatchObject({ ok: false, error: 'empty' });
     expect(decodeFrame(new Uint8Array(MAX_FRAME_BYTES + 1))).toMatchObject({ ok: false, error: 'oversized' });
