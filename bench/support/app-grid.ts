@@ -4,7 +4,8 @@
  * store, unlocked through the real unlock screen (bench/support/app-bench.ts). Figure: ms from
  * Unlock to the first screenful of decoded thumbnails. Notes: the longest main-thread task while
  * jumping to every year with the scrubber and scrolling from the top to the bottom (goal: none
- * over 50 ms), how many cells were in the DOM at most, and the heap after.
+ * over 50 ms), how many cells were in the DOM at most, and the heap after. FV_GRID_CPUPROFILE=FILE
+ * saves a CPU profile of the page over the timed unlock.
  */
 import { openAppBench } from './app-bench.ts';
 import { writeResult } from './harness.ts';
@@ -15,7 +16,7 @@ export async function appGrid(name: string, photos: number): Promise<void> {
     const { vaultId } = await bench.library(`grid-${photos}`, { photos, albums: 20, withObjects: photos });
     const warm = await bench.unlock(vaultId);
     await bench.lock();
-    const r = await bench.unlock(vaultId);
+    const r = await bench.unlock(vaultId, process.env.FV_GRID_CPUPROFILE);
     const scroll = await bench.call<{ longestTaskMs: number; longTasks: number; maxCells: number; jumpMs: number; scrollMs: number; years: number; height: number; scrollFrames: number }>('scrollRun');
     const heapMiB = await bench.heapMiB();
     await bench.lock();

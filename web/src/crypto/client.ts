@@ -46,10 +46,14 @@ async function call<T>(p: Promise<T>): Promise<T> {
   }
 }
 
-/** Calls waiting on the main worker past which signature checks go to the helpers. */
-const VERIFY_BACKLOG = 16;
+/** Calls waiting on the main worker past which calls that any worker can answer go to a helper. */
+const SPILL_BACKLOG = 32;
+/** Calls with no state in the worker (the answer depends on the arguments only): any worker may take them. */
+const SPILLABLE: ReadonlySet<CallMethod> = new Set<CallMethod>([
+  'hashObject', 'openObject', 'openMetadata', 'unwrapFileKey', 'verifyDetached', 'openOp', 'parseOp', 'verifyOp',
+]);
 
-/** A helper worker: seals chunks, and checks signatures when they back up; started when first needed. */
+/** A helper worker: seals chunks, and takes stateless calls when the main worker is backed up; started when first needed. */
 export interface SealingHelper {
   endpoint: Endpoint;
   close(): void;
@@ -58,42 +62,49 @@ export interface SealingHelper {
 /**
  * Wraps any comlink endpoint that exposes worker-api.ts (a Worker, a MessagePort). With
  * `helpers`, chunks of a file are sealed round-robin by the main worker and the helpers, and
- * signature checks beyond a backlog go to the helpers.
+ * stateless calls go to the least busy helper while the main worker has a backlog.
  */
 export function createCryptoClient(endpoint: Endpoint, onClose?: () => void, helpers?: () => SealingHelper[]): CryptoClient {
   const remote = wrap<WorkerApi>(endpoint);
   const client = {} as Record<string, unknown>;
-  let waiting = 0; // calls sent to the main worker and not yet answered
-  const counted = <T>(p: Promise<T>): Promise<T> => {
-    waiting++;
-    return call(p).finally(() => waiting--);
-  };
-  for (const name of Object.keys(CALLS) as CallMethod[]) {
-    const fn = remote[name] as unknown as (...args: unknown[]) => Promise<unknown>;
-    client[name] = (...args: unknown[]) => counted(fn(...args));
-  }
   let started: SealingHelper[] | undefined;
   let sealers: Array<typeof remote> | undefined;
-  let turn = 0;
-  let verifyTurn = 0;
+  /** Calls sent to each worker of `sealers` (0: the main worker) and not yet answered. */
+  const load: number[] = [0];
   const pool = (): Array<typeof remote> => {
     if (!sealers) {
       started = helpers?.() ?? [];
       sealers = [remote, ...started.map((h) => wrap<WorkerApi>(h.endpoint))];
+      for (let i = 1; i < sealers.length; i++) load[i] = 0;
     }
     return sealers;
   };
-
-  // Signatures come in bulk when a device restores (every op of the library, a batch at once):
-  // past a backlog on the main worker they go to the helpers, round-robin, so the checks run on
-  // every core and what the screen waits for (a thumbnail, a file key) is not queued behind them.
-  const verifyHere = client.verifyDetached as CryptoApi['verifyDetached'];
-  client.verifyDetached = (...args: Parameters<CryptoApi['verifyDetached']>) => {
-    if (!helpers || waiting < VERIFY_BACKLOG) return verifyHere(...args);
-    const p = pool();
-    if (p.length < 2) return verifyHere(...args);
-    return call(p[1 + (verifyTurn++ % (p.length - 1))]!.verifyDetached(...args));
+  const on = <T>(worker: number, p: Promise<T>): Promise<T> => {
+    load[worker]!++;
+    return call(p).finally(() => load[worker]!--);
   };
+  /**
+   * Which worker takes a call that any of them can answer: the main one, unless a backlog has
+   * built up there (a restore's op batch, an unlock's album snapshots); then the least busy
+   * helper (started on first need), so the screen's thumbnails and file keys are not queued
+   * behind bulk work, and the bulk work runs on every core.
+   */
+  const pick = (): number => {
+    if (!helpers || load[0]! < SPILL_BACKLOG) return 0;
+    const workers = pool();
+    let best = 0;
+    for (let i = 1; i < workers.length; i++) if (load[i]! < load[best]!) best = i;
+    return best;
+  };
+  for (const name of Object.keys(CALLS) as CallMethod[]) {
+    const spills = SPILLABLE.has(name);
+    client[name] = (...args: unknown[]) => {
+      const w = spills ? pick() : 0;
+      const target = (w === 0 ? remote : sealers![w]!) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+      return on(w, target[name]!(...args));
+    };
+  }
+  let turn = 0;
 
   async function* encryptStream(fileKey: Uint8Array, fileId: Uint8Array, source: ByteSource, opts?: EncryptOptions): AsyncGenerator<EncryptedChunk> {
     // Read here, seal there: each chunk moves into a worker (transferred), its ciphertext back.
@@ -107,8 +118,8 @@ export function createCryptoClient(endpoint: Endpoint, onClose?: () => void, hel
     let size = 0;
     const seal = (p: PlainChunk): Promise<EncryptedChunk> => {
       size += p.data.length;
-      const w = workers[turn++ % workers.length]!;
-      return call(w.encryptChunk(fileKey, fileId, p.index, p.last, transfer(p.data, [p.data.buffer])));
+      const w = turn++ % workers.length;
+      return on(w, workers[w]!.encryptChunk(fileKey, fileId, p.index, p.last, transfer(p.data, [p.data.buffer])));
     };
     // Two chunks per worker: one sealing, the next already there, so a worker never idles while
     // this thread reads and posts (crypto-ingest: 0.70–0.78 of the parallel bound with one
@@ -121,28 +132,29 @@ export function createCryptoClient(endpoint: Endpoint, onClose?: () => void, hel
 
   /** With a dedup tag, one worker must see every chunk in order: a sealer session there. */
   async function* sealInOrder(chunks: AsyncGenerator<PlainChunk>, fileKey: Uint8Array, fileId: Uint8Array, opts: EncryptOptions): AsyncGenerator<EncryptedChunk> {
-    const id = await call(remote.sealerOpen(fileKey, fileId, opts));
+    const id = await on(0, remote.sealerOpen(fileKey, fileId, opts));
     let finished = false;
     try {
-      for await (const c of pipeline(chunks, (p) => call(remote.sealerPut(id, transfer(p, [p.data.buffer]))), PIPELINE_DEPTH)) {
+      for await (const c of pipeline(chunks, (p) => on(0, remote.sealerPut(id, transfer(p, [p.data.buffer]))), PIPELINE_DEPTH)) {
         finished = c.last;
         yield c;
       }
     } finally {
-      if (!finished) await call(remote.sealerClose(id));
+      if (!finished) await on(0, remote.sealerClose(id));
     }
   }
 
   function decryptStream(fileKey: Uint8Array, fileId: Uint8Array, chunks: ChunkSource, opts?: DecryptOptions): AsyncGenerator<Uint8Array> {
     return decryptOrdered(chunks, opts, (index, last, ct, hash) =>
-      call(remote.decryptChunk(fileKey, fileId, index, last, ct, hash)),
+      on(0, remote.decryptChunk(fileKey, fileId, index, last, ct, hash)),
     );
   }
 
   client.hashHandedOver = async (bytes: Uint8Array): Promise<{ hash: ObjectHash; bytes: Uint8Array }> => {
-    if (!(bytes.buffer instanceof ArrayBuffer)) return { hash: await counted(remote.hashObject(bytes)), bytes };
+    if (!(bytes.buffer instanceof ArrayBuffer)) return { hash: await (client.hashObject as CryptoApi['hashObject'])(bytes), bytes };
     const own = bytes as Uint8Array<ArrayBuffer>;
-    return counted(remote.hashObjectBack(transfer(own, [own.buffer])));
+    const w = pick();
+    return on(w, (w === 0 ? remote : sealers![w]!).hashObjectBack(transfer(own, [own.buffer])));
   };
   client.encryptStream = encryptStream;
   client.decryptStream = decryptStream;

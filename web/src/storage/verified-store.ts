@@ -168,7 +168,13 @@ export class VerifiedObjectStore implements ObjectStore {
     return this.track(async () => {
       const report: SweepReport = { objects: 0, bytes: 0, tempFiles: 0 };
       const pending = [];
-      for await (const r of this.catalog.inState('pending')) pending.push(r);
+      // The running totals count pending records: with none (every unlock after a clean lock),
+      // nothing is scanned. The scan is not free even when it finds nothing: every object stored
+      // passed through 'pending', and IndexedDB (LevelDB) steps over each of those deleted index
+      // entries until it compacts them: 1.1 s of an unlock at 100,000 photos (grid-100k).
+      if ((await this.catalog.totals()).pending.count > 0) {
+        for await (const r of this.catalog.inState('pending')) pending.push(r);
+      }
       // Liveness is asked after the records were read: a session that starts later owns none of them.
       const alive = new Map<string, boolean>();
       for (const r of pending) {

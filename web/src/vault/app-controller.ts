@@ -143,6 +143,7 @@ export class AppController extends Emitter<AppEvents> {
    * `takeOver` (the other tab then locks and says why).
    */
   async unlock(vaultId: string, secret: { passphrase: string } | { recoveryPhrase: string }, takeOver = false): Promise<void> {
+    performance.mark('fv:unlock-pressed');
     if (!(await this.#writer.acquire(vaultId, { steal: takeOver, onLost: this.#takeOver }))) throw new OtherTabError();
     try {
       const { unlockVault } = await setup();
