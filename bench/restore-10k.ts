@@ -28,7 +28,10 @@
  *
  * FV_RESTORE_PHOTOS=N changes the count (default 10000); FV_RESTORE_VERIFY=N decrypts only N
  * photos after the timing (default: all); FV_RESTORE_TIMEOUT_MIN (default 40); FV_RESTORE_PROFILE=DIR
- * writes CPU profiles of both pages over the restore.
+ * writes CPU profiles of both pages over the restore; FV_RESTORE_TRACE=FILE a Chromium trace (IndexedDB
+ * and toplevel categories, JSON) of the device's browser for its first 45 s, where the browser
+ * process's IndexedDB work shows. notes always carry the CPU of each browser per thread over the
+ * restore and the device's IndexedDB transactions and requests by store.
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +45,7 @@ import { launchRelayPage } from '../relay-node/src/launch-page.ts';
 import { makeLogger } from '../relay-node/src/log.ts';
 import { startPageServer, type PageServer } from '../relay-node/src/page-server.ts';
 import { harnessServer, writeResult } from './support/harness.ts';
+import { cpuDiff, cpuSnapshot } from './support/proc-cpu.ts';
 import { bareBlast, FRAME_BYTES, HIGH_WATER, MiB, round, type BlastRun, type Device } from './support/replication.ts';
 
 const PHOTOS = Number(process.env.FV_RESTORE_PHOTOS ?? 10_000);
@@ -131,13 +135,41 @@ const DC_COUNTER = `(() => {
   };
 })();`;
 
+/** Counts IndexedDB transactions (by mode and stores) and requests of a page's main thread, in window.__fvIdb. */
+const IDB_COUNTER = `(() => {
+  const w = window;
+  if (!w.IDBDatabase || w.__fvIdb) return;
+  const c = (w.__fvIdb = { tx: {}, req: {} });
+  const tx = IDBDatabase.prototype.transaction;
+  IDBDatabase.prototype.transaction = function (names, mode, opts) {
+    const k = (mode || 'readonly') + ' ' + [].concat(names).join('+');
+    c.tx[k] = (c.tx[k] || 0) + 1;
+    return tx.call(this, names, mode, opts);
+  };
+  for (const m of ['get', 'getAll', 'getKey', 'put', 'add', 'delete', 'count', 'openCursor', 'openKeyCursor', 'getAllKeys']) {
+    const f = IDBObjectStore.prototype[m];
+    if (!f) continue;
+    IDBObjectStore.prototype[m] = function (...a) { const k = m + ' ' + this.name; c.req[k] = (c.req[k] || 0) + 1; return f.apply(this, a); };
+    const g = IDBIndex.prototype[m];
+    if (g) IDBIndex.prototype[m] = function (...a) { const k = m + ' ' + this.objectStore.name + '.' + this.name; c.req[k] = (c.req[k] || 0) + 1; return g.apply(this, a); };
+  }
+})();`;
+
+type IdbCounts = { tx: Record<string, number>; req: Record<string, number> };
+function idbDiff(a: IdbCounts, b: IdbCounts) {
+  const d = (x: Record<string, number>, y: Record<string, number>) => Object.fromEntries(Object.entries(y).map(([k, v]) => [k, v - (x[k] ?? 0)]).filter(([, v]) => (v as number) > 0).sort((p, q) => (q[1] as number) - (p[1] as number)));
+  const tx = d(a.tx, b.tx), req = d(a.req, b.req);
+  const sum = (o: Record<string, number>) => Object.values(o).reduce((n, v) => n + v, 0);
+  return { transactions: sum(tx), requests: sum(req), tx, req };
+}
+
 /** A family device: the real app (bench-restore.html) in its own Chromium process and profile. */
 async function appDevice(name: string) {
   const dir = mkdtempSync(join(work, `${name}-`));
   // As bench/support/replication.ts launchDevice: the route below fulfils responses without an
   // address space, so Local Network Access checks are off; and the server's Permissions-Policy
   // (microphone=()) is dropped, since loopback ICE under the test flags needs the media permission.
-  const args = testChromiumArgs.map((a) => (a.startsWith('--disable-features=') ? `${a},LocalNetworkAccessChecks` : a));
+  const args = testChromiumArgs.map((a) => (a.startsWith('--disable-features=') ? `${a},LocalNetworkAccessChecks` : a)).concat(process.env.FV_RESTORE_TRACE ? ['--trace-startup=IndexedDB,toplevel', `--trace-startup-file=${process.env.FV_RESTORE_TRACE}`, '--trace-startup-duration=45', '--trace-startup-format=json'] : []);
   const context = await launchPersistentChromium(dir, { args, viewport: { width: 412, height: 915 } } as never);
   await context.route('**/*', async (route) => {
     const response = await route.fetch();
@@ -149,6 +181,7 @@ async function appDevice(name: string) {
   // A string, not a function: tsx would wrap a function's inner functions in its __name helper,
   // which the page does not have.
   await context.addInitScript(DC_COUNTER);
+  await context.addInitScript(IDB_COUNTER);
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => console.error(`[${name}] page error:`, e.message));
   page.on('console', (m) => {
@@ -269,6 +302,8 @@ try {
     await cdp.send('Profiler.start');
     return cdp;
   })) : [];
+  const idb0 = await device.page.evaluate(() => JSON.stringify((window as any).__fvIdb));
+  const cpu0 = { device: cpuSnapshot(device.dir), relay: cpuSnapshot(runProfile) };
   const t0 = await device.page.evaluate(() => performance.now());
   const wall0 = Date.now();
   await device.page.getByRole('button', { name: 'Join', exact: true }).click();
@@ -292,6 +327,12 @@ try {
     report: (p) => `${Math.round((Date.now() - wall0) / 1000)} s: ${p.phase}, ${p.photos} photos, ${p.thumbs} thumbnails, ${p.metas} metadata`,
   });
   const restoreSec = (done.at! - t0) / 1000;
+  // CPU per process type and thread of each browser over the restore: where the time goes.
+  const cpu = { device: cpuDiff(cpu0.device, cpuSnapshot(device.dir)), relay: cpuDiff(cpu0.relay, cpuSnapshot(runProfile)) };
+  const idb1 = await device.page.evaluate(() => JSON.stringify((window as any).__fvIdb));
+  const idb = idbDiff(JSON.parse(idb0), JSON.parse(idb1));
+  log(`IndexedDB on the device's main thread over the restore: ${JSON.stringify(idb)}`);
+  log(`CPU over the restore: device ${cpu.device.totalMs} ms ${JSON.stringify(cpu.device.byThread)}; relay ${cpu.relay.totalMs} ms ${JSON.stringify(cpu.relay.byThread)}`);
   if (PROFILE) {
     mkdirSync(PROFILE, { recursive: true });
     for (const [i, name] of ['device', 'relay'].entries()) {
@@ -350,6 +391,8 @@ try {
       firstScreenDecodedSec: firstScreenAt ? round((firstScreenAt - t0) / 1000) : null,
       firstScreen: screen,
       verifyMs: v.ms,
+      cpuMsOverRestore: cpu,
+      deviceIdbOverRestore: idb,
       fixture: `each photo its own file key wrapped under its album's key, its own signed sealed op (VaultSession.recordPhotos), a real sealed thumbnail (800x600 JPEG scaled by scaleToJpeg) and metadata; no originals; built in ${f.buildMs} ms, backed up to the relay in ${f.backupMs} ms`,
       runMinutes: runMin,
     },

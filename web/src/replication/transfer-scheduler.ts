@@ -195,25 +195,38 @@ export class TransferScheduler {
     const { maxConcurrentPulls, maxConcurrentSmallPulls } = deps.config;
     // Until the inventory exchange is over, only what someone waits for (urgent jobs) is pulled.
     const skip = (j: TransferJob) => this.#fetching.has(j.hash) || (!s.ready && !queue.isUrgent(j));
-    while (s.state === 'open' && s.receiver.active < Math.max(maxConcurrentPulls, maxConcurrentSmallPulls)) {
-      const [job] = queue.next(peer, 'pull', 1, skip);
-      if (!job) break;
-      // Past maxConcurrentPulls only small objects start; a large one waits for a free slot.
-      if (job.size > SMALL_JOB_BYTES && s.receiver.active >= maxConcurrentPulls) break;
-      if (await deps.objects.has(job.hash)) {
-        await queue.done(job);
-        continue;
+    const slots = Math.max(maxConcurrentPulls, maxConcurrentSmallPulls);
+    // The free slots' jobs at once: their store lookups share one IndexedDB transaction, where
+    // one lookup after another (a round trip each) kept a restore's link idle between objects.
+    while (s.state === 'open' && s.receiver.active < slots) {
+      const batch: TransferJob[] = [];
+      let active = s.receiver.active;
+      for (const job of queue.next(peer, 'pull', slots - active, skip)) {
+        // Past maxConcurrentPulls only small objects start; a large one waits for a free slot.
+        if (job.size > SMALL_JOB_BYTES && active >= maxConcurrentPulls) break;
+        batch.push(job);
+        active++;
       }
+      if (batch.length === 0) break;
+      const held = await Promise.all(batch.map((job) => deps.objects.has(job.hash)));
       // Ask before moving a byte: a full relay would download the object only to refuse it.
-      const refusal = await deps.policy.acceptObject?.(job.hash, job.size, s.remote);
-      if (refusal !== undefined) {
-        await queue.fail(job, 'storage');
-        this.#armWake();
-        continue;
+      const refusals = await Promise.all(batch.map((job, i) => (held[i] ? undefined : deps.policy.acceptObject?.(job.hash, job.size, s.remote))));
+      for (const [i, job] of batch.entries()) {
+        // Moved to another peer, or started, while we looked: not ours to start now.
+        if (s.state !== 'open' || job.peer !== peer || job.state === 'sending' || queue.get(job.id) !== job) continue;
+        if (held[i]) {
+          await queue.done(job);
+          continue;
+        }
+        if (refusals[i] !== undefined) {
+          await queue.fail(job, 'storage');
+          this.#armWake();
+          continue;
+        }
+        if (!this.claimFetch(job.hash, peer)) continue;
+        await queue.start(job);
+        await s.receiver.start(job.hash, job.size);
       }
-      if (!this.claimFetch(job.hash, peer)) continue;
-      await queue.start(job);
-      await s.receiver.start(job.hash, job.size);
     }
     while (s.state === 'open' && s.ready && s.sender.offering < deps.config.maxConcurrentPushes) {
       const [job] = queue.next(peer, 'push', 1);

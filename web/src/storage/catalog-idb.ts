@@ -19,6 +19,15 @@ const ALL_AFTER: [] = [];
 /** At most this many changes share one transaction. */
 const GROUP_MAX = 64;
 
+/** At most this many reads share one transaction. */
+const READ_GROUP_MAX = 256;
+
+interface PendingRead {
+  hash: ObjectHash;
+  resolve: (r: ObjectRecord | undefined) => void;
+  reject: (e: unknown) => void;
+}
+
 interface PendingChange {
   what: string;
   body: (tx: CatalogTx) => Promise<unknown>;
@@ -36,6 +45,9 @@ export const CATALOG_STORES = ['objects', 'meta', 'inventory'] as const;
  * once each (every write goes through writeRecord, which keeps this up to date).
  */
 const totalsIn = new WeakMap<object, CatalogTotals>();
+
+/** Transactions whose totals the group commit writes once at the end (see #commitGroup). */
+const totalsAtEnd = new WeakSet<object>();
 
 export async function readTotals<E extends 'photos' | 'vault'>(tx: CatalogTx<E>): Promise<CatalogTotals> {
   const known = totalsIn.get(tx);
@@ -61,7 +73,8 @@ export async function writeRecord<E extends 'photos' | 'vault'>(
   }
   if (after) writes.push(tx.objectStore('objects').put(after));
   else if (before) writes.push(tx.objectStore('objects').delete(before.hash));
-  writes.push(tx.objectStore('meta').put(next, TOTALS_KEY));
+  // In a group commit the totals are written once, after the group's last change.
+  if (!totalsAtEnd.has(tx)) writes.push(tx.objectStore('meta').put(next, TOTALS_KEY));
   totalsIn.set(tx, next);
   for (const w of writes) w.catch(() => undefined);
   return next;
@@ -70,8 +83,38 @@ export async function writeRecord<E extends 'photos' | 'vault'>(
 export class IdbCatalog implements ObjectCatalog {
   constructor(private readonly db: IndexDb) {}
 
+  /**
+   * Reads asked for while a read is under way share the next transaction (as changes do): a
+   * restore checks each of thousands of objects several times, and one readonly transaction
+   * per check cost the browser's IndexedDB thread more than the reads themselves.
+   */
   get(hash: ObjectHash): Promise<ObjectRecord | undefined> {
-    return this.run('catalog read', () => this.db.get('objects', hash));
+    return new Promise((resolve, reject) => {
+      this.#reads.push({ hash, resolve, reject });
+      if (!this.#reading) void this.#readGroups();
+    });
+  }
+
+  readonly #reads: PendingRead[] = [];
+  #reading = false;
+
+  async #readGroups(): Promise<void> {
+    this.#reading = true;
+    try {
+      while (this.#reads.length) {
+        const group = this.#reads.splice(0, READ_GROUP_MAX);
+        try {
+          const store = this.db.transaction('objects', 'readonly').objectStore('objects');
+          const records = await Promise.all(group.map((r) => store.get(r.hash)));
+          group.forEach((r, i) => r.resolve(records[i]));
+        } catch (e) {
+          const err = toStorageError(e, 'catalog read');
+          for (const r of group) r.reject(err);
+        }
+      }
+    } finally {
+      this.#reading = false;
+    }
   }
 
   reserve(hash: ObjectHash, size: number, session: string, limitBytes: number | undefined): Promise<ObjectRecord> {
@@ -163,8 +206,11 @@ export class IdbCatalog implements ObjectCatalog {
       return false;
     }
     const results: unknown[] = [];
+    totalsAtEnd.add(tx);
     try {
       for (const c of group) results.push(await c.body(tx));
+      const totals = totalsIn.get(tx);
+      if (totals) void tx.objectStore('meta').put(totals, TOTALS_KEY).catch(() => undefined);
       await tx.done;
     } catch {
       abortQuietly(tx);
