@@ -153,9 +153,12 @@ export class TransferReceiver {
     await objects.put(hash, whole);
     await partials.drop(hash);
     this.#clear(hash);
-    await acks.add(this.s.remote.peerId, [hash]);
+    // The sender holds it (it just served it), and the job is done: asked for in one go, the two
+    // writes share a transaction.
+    const acked = acks.add(this.s.remote.peerId, [hash]);
     this.s.outbox.control(() => this.s.outbox.send({ type: 'obj-ack', hash }));
     this.s.hooks.pullDone(this.s.remote.peerId, hash, size);
+    await acked;
   }
 
   /** The sender could not serve our want. */

@@ -165,12 +165,16 @@ export class IdbReplicationStores {
   #write(what: string, apply: PendingWrite['apply']): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.#writes.push({ what, apply, resolve, reject });
-      if (!this.#writing) void this.#commitWrites();
+      if (this.#writing) return;
+      // Started after the current task's synchronous work, so the writes it asks for together
+      // (a finished pull: its ack and its job's deletion) share one transaction. A timer would
+      // cost every write chain its delay again at each link.
+      this.#writing = true;
+      queueMicrotask(() => void this.#commitWrites());
     });
   }
 
   async #commitWrites(): Promise<void> {
-    this.#writing = true;
     try {
       while (this.#writes.length) {
         const group = this.#writes.splice(0, 256);
