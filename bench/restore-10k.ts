@@ -78,7 +78,7 @@ interface Holdings {
   peers: Array<{ role?: string; state: string; transport: string; bytesIn: number; bytesOut: number }>;
 }
 
-interface Progress { phase: string; screen: string; photos: number; thumbs: number; metas: number; done: boolean; at?: number }
+interface Progress { phase: string; screen: string; photos: number; thumbs: number; metas: number; done: boolean; at?: number; opsStored?: Record<string, number> }
 
 log(`${PHOTOS} photos in ${ALBUMS} albums${KEEP ? ` (fixture kept in ${KEEP})` : ''}`);
 const t00 = Date.now();
@@ -308,9 +308,11 @@ try {
   const wall0 = Date.now();
   await device.page.getByRole('button', { name: 'Join', exact: true }).click();
   let firstScreenAt: number | undefined;
+  let lastOps: Record<string, number> | undefined;
   let joinedAt: number | undefined;
   const done = await until('the restore', async () => {
     const p = await device.call<Progress>('progress', PHOTOS);
+    if (p.opsStored) lastOps = p.opsStored;
     // A join that failed says so on the welcome screen (role=alert): no point waiting for it.
     if (p.phase === 'joining') {
       const alert = device.page.getByRole('alert');
@@ -324,7 +326,7 @@ try {
     return p;
   }, (p) => p.done, {
     timeoutMs: TIMEOUT_MS, everyMs: 250,
-    report: (p) => `${Math.round((Date.now() - wall0) / 1000)} s: ${p.phase}, ${p.photos} photos, ${p.thumbs} thumbnails, ${p.metas} metadata`,
+    report: (p) => `${Math.round((Date.now() - wall0) / 1000)} s: ${p.phase}, ${p.photos} photos, ${p.thumbs} thumbnails, ${p.metas} metadata${lastOps ? `; ops stored by log ${JSON.stringify(lastOps)}` : ''}`,
   });
   const restoreSec = (done.at! - t0) / 1000;
   // CPU per process type and thread of each browser over the restore: where the time goes.

@@ -87,6 +87,20 @@ export async function openAppBench(label: string, o: { keep?: string | undefined
       const where = await call('phases', t0);
       return { ms: Math.round(t1 - t0), libraryMs: Math.round(libraryAt - t0), cells, longTasks, where };
     },
+    /** Runs `fn` under the page's CPU profiler when `cpuProfile` names a file to write it to. */
+    async profiled<T>(cpuProfile: string | undefined, fn: () => Promise<T>): Promise<T> {
+      if (!cpuProfile) return fn();
+      const profile = await context.newCDPSession(page);
+      await profile.send('Profiler.enable');
+      await profile.send('Profiler.setSamplingInterval', { interval: 200 });
+      await profile.send('Profiler.start');
+      try {
+        return await fn();
+      } finally {
+        writeFileSync(cpuProfile, JSON.stringify((await profile.send('Profiler.stop')).profile));
+        await profile.detach();
+      }
+    },
     /** JS heap + ArrayBuffers over the page and its workers, after a GC (MiB). */
     async heapMiB(): Promise<number> {
       const probe = await HeapProbe.attach(dir, 'bench-unlock');

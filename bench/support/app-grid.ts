@@ -5,7 +5,8 @@
  * Unlock to the first screenful of decoded thumbnails. Notes: the longest main-thread task while
  * jumping to every year with the scrubber and scrolling from the top to the bottom (goal: none
  * over 50 ms), how many cells were in the DOM at most, and the heap after. FV_GRID_CPUPROFILE=FILE
- * saves a CPU profile of the page over the timed unlock.
+ * saves a CPU profile of the page over the timed unlock, FV_GRID_SCROLL_CPUPROFILE=FILE one over the
+ * scrolling.
  */
 import { openAppBench } from './app-bench.ts';
 import { writeResult } from './harness.ts';
@@ -17,7 +18,8 @@ export async function appGrid(name: string, photos: number): Promise<void> {
     const warm = await bench.unlock(vaultId);
     await bench.lock();
     const r = await bench.unlock(vaultId, process.env.FV_GRID_CPUPROFILE);
-    const scroll = await bench.call<{ longestTaskMs: number; longTasks: number; maxCells: number; jumpMs: number; scrollMs: number; years: number; height: number; scrollFrames: number }>('scrollRun');
+    const scroll = await bench.profiled(process.env.FV_GRID_SCROLL_CPUPROFILE, () =>
+      bench.call<{ longestTaskMs: number; longTasks: number; maxCells: number; jumpMs: number; scrollMs: number; years: number; height: number; scrollFrames: number }>('scrollRun'));
     const heapMiB = await bench.heapMiB();
     await bench.lock();
     console.error(`[${name}] first screenful ${r.ms} ms (whole library ${r.libraryMs} ms); scrolling: longest task ${scroll.longestTaskMs} ms (${scroll.longTasks} over 50 ms), ${scroll.years} years at ${scroll.jumpMs} ms each; heap ${heapMiB} MiB`);

@@ -123,6 +123,7 @@ function descriptors(s: VaultSession): Array<{ album: string; d: AddPhotoOp }> {
  * key bundle), then the photos whose ops are applied and how many of their thumbnails and
  * metadata objects are on this device. `done` once all `expect` photos are there with both.
  */
+let vectorAt = 0;
 async function progress(expect: number) {
   const s = controller.session;
   if (!s) return { phase: 'joining', screen: controller.screen, photos: 0, thumbs: 0, metas: 0, done: false };
@@ -152,7 +153,14 @@ async function progress(expect: number) {
   }
   const done = all.length === expect && thumbs === expect && metas === expect;
   if (done && allSeenAt === undefined) allSeenAt = performance.now();
-  return { phase: s.restoring ? 'reading' : 'syncing', screen: controller.screen, photos: all.length, thumbs, metas, done, at: allSeenAt };
+  // While photos are missing, every 10 s: how many ops each log holds (stored, not yet applied?).
+  let opsStored: Record<string, number> | undefined;
+  if (all.length < expect && performance.now() - vectorAt > 10_000) {
+    vectorAt = performance.now();
+    opsStored = {};
+    for (const [log, authors] of await s.node.stores.opVector()) opsStored[log.slice(0, 8)] = [...authors.values()].reduce((n, v) => n + v, 0);
+  }
+  return { phase: s.restoring ? 'reading' : 'syncing', screen: controller.screen, photos: all.length, thumbs, metas, done, at: allSeenAt, ...(opsStored ? { opsStored } : {}) };
 }
 
 /**

@@ -204,9 +204,12 @@ async function scrollRun() {
   await untilScreenful();
   const scrollMs = performance.now() - t2;
   const during = longTasks.filter((t) => t.at >= from).map((t) => t.ms);
+  // Where the long tasks were: the year jumps (from..t2) or the scroll from top to bottom.
+  const worst = (a: number, b: number) => longTasks.filter((t) => t.at >= a && t.at < b).map((t) => Math.round(t.ms)).sort((x, y) => y - x).slice(0, 8);
   return {
     years: years.length, jumpMs: Math.round(jumpMs), scrollFrames: frames, scrollMs: Math.round(scrollMs), height: scroller.scrollHeight,
     longestTaskMs: during.length ? Math.max(...during) : 0, longTasks: during.length, maxCells,
+    longTasksJumping: worst(from, t2), longTasksScrolling: worst(t2, Infinity),
   };
 }
 

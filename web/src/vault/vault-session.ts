@@ -247,7 +247,10 @@ export class VaultSession extends Emitter<VaultEvents> {
     const early: OpEnvelope[][] = [];
     const arrived = (ops: OpEnvelope[]) => {
       const fresh = ops.filter((o) => o.seq > (stored!.get(o.log)?.get(o.author) ?? 0));
-      if (fresh.length) void this.#restored.then(() => this.#apply(fresh)).then(() => this.emit('changed', undefined));
+      if (fresh.length) {
+        void this.#restored.then(() => this.#apply(fresh)).then(() => this.emit('changed', undefined))
+          .catch((e: unknown) => console.warn(`vault: arriving changes could not be applied (${describeError(e)})`));
+      }
     };
     // Local ops are applied by #append itself (awaited), so only remote ones come through here.
     this.node.engine.on('ops', ({ ops, from }) => {
@@ -488,7 +491,18 @@ export class VaultSession extends Emitter<VaultEvents> {
    * (family.writerOf; a remove only by the photo's adder or an admin). Ops whose key has not
    * arrived wait. Vault-log statements were taken by the authority when they were admitted.
    */
-  async #apply(ops: OpEnvelope[]): Promise<void> {
+  #apply(ops: OpEnvelope[]): Promise<void> {
+    // One batch at a time. Run side by side, a batch whose album key was not there yet put its
+    // ops back in #pending after the batch bringing the key had already taken #pending: those
+    // photos stayed unshown until some later op arrived (a restore: none ever did).
+    const run = this.#applying.then(() => this.#applyNow(ops));
+    this.#applying = run.catch(() => undefined);
+    return run;
+  }
+
+  #applying: Promise<unknown> = Promise.resolve();
+
+  async #applyNow(ops: OpEnvelope[]): Promise<void> {
     const vaultChanged = ops.some((o) => o.log === VAULT_LOG);
     if (vaultChanged) await this.#rekey();
     await this.family.refresh();
