@@ -252,40 +252,38 @@ export class FvTimeline extends LitElement {
     const missing: Array<[string, number]> = [];
     const el = this.#scroller;
     const centre = el ? el.scrollTop + el.clientHeight / 2 : 0;
-    // Months and cells keyed (repeat): a cell that stays in view keeps its element. Matched by
-    // position, every scroll re-bound all cells' attributes and images (a 100,000-photo scroll:
-    // 22 s of setAttribute).
+    // Months and cells keyed (see keyed): a cell that stays in view keeps its element.
     const shown = html`
       <div class="scroller" @scroll=${this.#onScroll} @keydown=${this.#keydown}>
         <div class="spacer" style="height:${this.total}px">
-          ${repeat(visible, (m) => m.month, (m) => {
+          ${keyed(visible.map((m) => {
             const { days, cells } = layoutMonth(m, g, from, to);
             const label = monthLabel(m.month);
-            return html`<section style="top:${m.top}px;height:${m.height}px" aria-label=${label}>
+            return [m.month, html`<section style="top:${m.top}px;height:${m.height}px" aria-label=${label}>
               <h3>${label}</h3>
               ${days.map((d) => html`<h4 class="day" style="top:${d.top}px">${dayLabel(d.day)}</h4>`)}
               <div role="list" aria-label="Photos of ${label}">
-              ${repeat(cells, (c) => this.items[c.index]?.key ?? `#${c.index}`, (c) => {
+              ${keyed(cells.map((c) => {
                 const item = this.items[c.index];
                 // Months laid out from the previous list, until the new one is grouped (a deletion).
-                if (!item) return nothing;
+                if (!item) return [`#${c.index}`, nothing];
                 const url = this.cache.peek(item.key);
                 this.#wanted.add(item.key);
                 if (!url) missing.push([item.key, Math.abs(m.top + c.top - centre)]);
                 const when = cellLabel(item.taken);
                 const picked = this.selected.has(item.key);
-                return html`<div role="listitem"><button class="cell ${picked ? 'selected' : ''}" data-index=${c.index} data-key=${item.key}
+                return [item.key, html`<div role="listitem"><button class="cell ${picked ? 'selected' : ''}" data-index=${c.index} data-key=${item.key}
                     style="top:${c.top + 1}px;left:${c.left + 1}px;width:${g.cell - 2}px;height:${g.cell - 2}px"
                     aria-label="Photo, ${when}" aria-pressed=${selecting ? (picked ? 'true' : 'false') : nothing}
                     @click=${(e: MouseEvent) => this.#click(e, c.index)} @pointerdown=${(e: PointerEvent) => this.#pressStart(e, c.index)}
                     @pointerup=${this.#pressEnd} @pointerleave=${this.#pressEnd} @pointercancel=${this.#pressEnd}
                     @contextmenu=${(e: Event) => this.#press?.fired && e.preventDefault()}>
                   ${url ? html`<img src=${url} alt="" decoding="async" />` : this.#placeholder(item) ? html`<img class="placeholder" src=${this.#placeholder(item)!} alt="" />` : nothing}
-                </button></div>`;
-              })}
+                </button></div>`];
+              }))}
               </div>
-            </section>`;
-          })}
+            </section>`];
+          }))}
         </div>
       </div>
       ${marks.length > 1 ? html`<nav class="scrub" aria-label="Jump to a year">
@@ -297,6 +295,16 @@ export class FvTimeline extends LitElement {
     queueMicrotask(() => this.#pump());
     return shown;
   }
+}
+
+/**
+ * Renders [key, template] pairs keyed, so a cell that stays in view keeps its element: matched by
+ * position, every scroll re-bound all cells' attributes and images (a 100,000-photo scroll: 22 s
+ * of setAttribute). The templates are made by the caller, in render(): repeat's own template
+ * callback runs later, at commit, after render() has queued the thumbnails the cells lack.
+ */
+function keyed(pairs: Array<readonly [string, unknown]>) {
+  return repeat(pairs, (p) => p[0], (p) => p[1]);
 }
 
 declare global {
