@@ -326,7 +326,7 @@ try {
     return p;
   }, (p) => p.done, {
     timeoutMs: TIMEOUT_MS, everyMs: 250,
-    report: (p) => `${Math.round((Date.now() - wall0) / 1000)} s: ${p.phase}, ${p.photos} photos, ${p.thumbs} thumbnails, ${p.metas} metadata${lastOps ? `; ops stored by log ${JSON.stringify(lastOps)}` : ''}`,
+    report: (p) => `${Math.round((Date.now() - wall0) / 1000)} s: ${p.phase}, ${p.photos} photos, ${p.thumbs} thumbnails, ${p.metas} metadata${lastOps ? `; op vector (highest seq per author, summed) by log ${JSON.stringify(lastOps)}` : ''}`,
   });
   const restoreSec = (done.at! - t0) / 1000;
   // CPU per process type and thread of each browser over the restore: where the time goes.

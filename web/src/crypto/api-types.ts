@@ -72,6 +72,11 @@ export interface CryptoApi {
   readWrappedFileKey(wrapped: Uint8Array): Promise<{ epoch: number }>;
   sealObject(key: Uint8Array, kind: ObjectKind, bytes: Uint8Array): Promise<Uint8Array>;
   openObject(key: Uint8Array, kind: ObjectKind, envelope: Uint8Array): Promise<Uint8Array>;
+  /**
+   * openObject, the plaintext as a Blob of `type` made where it was decrypted (a worker): the
+   * page gets a handle, not the bytes. Undefined when its first byte is not `firstByte` (given).
+   */
+  openObjectAsBlob(key: Uint8Array, kind: ObjectKind, envelope: Uint8Array, o: { type: string; firstByte?: number }): Promise<Blob | undefined>;
   sealMetadata(fileKey: Uint8Array, meta: PhotoMetadata): Promise<Uint8Array>;
   openMetadata(fileKey: Uint8Array, envelope: Uint8Array): Promise<PhotoMetadata>;
   sealManifest(fileKey: Uint8Array, manifest: FileManifest): Promise<Uint8Array>;

@@ -69,6 +69,10 @@ export const directApi: CryptoApi = {
   readWrappedFileKey: a(fileKey.readWrappedFileKey),
   sealObject: a(objects.sealObject),
   openObject: objects.openObject,
+  async openObjectAsBlob(key, kind, envelope, o) {
+    const plain = await objects.openObject(key, kind, envelope);
+    return o.firstByte === undefined || plain[0] === o.firstByte ? new Blob([plain as Uint8Array<ArrayBuffer>], { type: o.type }) : undefined;
+  },
   sealMetadata: a(metadata.sealMetadata),
   openMetadata: metadata.openMetadata,
   sealManifest: a(manifest.sealManifest),

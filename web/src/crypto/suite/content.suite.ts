@@ -91,6 +91,22 @@ export function contentCases(api: CryptoApi): SuiteCase[] {
       },
     },
     {
+      name: 'objects as Blobs: the plaintext with its type, refused by a first byte, and never opened by a wrong key',
+      async run() {
+        const key = await api.newFileKey();
+        const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 1, 2, 3]);
+        const env = await api.sealObject(key, 'thumbnail', jpeg);
+        const blob = await api.openObjectAsBlob(key, 'thumbnail', env, { type: 'image/jpeg', firstByte: 0xff });
+        assertEqual(blob?.type, 'image/jpeg', 'type');
+        assertEqual(new Uint8Array(await blob!.arrayBuffer()), jpeg, 'bytes');
+        const other = await api.sealObject(key, 'thumbnail', utf8('not a jpeg'));
+        assertEqual(await api.openObjectAsBlob(key, 'thumbnail', other, { type: 'image/jpeg', firstByte: 0xff }), undefined, 'first byte');
+        assertEqual((await api.openObjectAsBlob(key, 'thumbnail', other, { type: 'text/plain' }))?.size, 10, 'no first byte asked');
+        await assertRejects(async () => api.openObjectAsBlob(await api.newFileKey(), 'thumbnail', env, { type: 'image/jpeg' }), isDecryptError, 'wrong key');
+        await assertRejects(() => api.openObjectAsBlob(key, 'metadata', env, { type: 'image/jpeg' }), isIntegrityError, 'kind confusion');
+      },
+    },
+    {
       name: 'metadata: name, date, dimensions and EXIF GPS round-trip inside a sealed object',
       async run() {
         const key = await api.newFileKey();
