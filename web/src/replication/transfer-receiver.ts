@@ -114,6 +114,9 @@ export class TransferReceiver {
           return;
         }
         whole = inc.buf ?? (await partials.read(f.hash));
+        // Whole now, and about to be handed over (hashing may move its buffer to a worker): no
+        // prefix of it is kept if the session closes meanwhile (a detached buffer cannot be cut).
+        inc.buf = undefined;
       }
     } catch (e) {
       this.#storeFailed(f.hash, e);
