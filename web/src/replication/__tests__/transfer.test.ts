@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { equalBytes } from '../../core/bytes.ts';
 import { FRAME_CODES } from '../frames.ts';
 import { DATA_CHUNK_BYTES } from '../limits.ts';
@@ -290,5 +290,50 @@ describe('object transfers', () => {
     await waitFor(() => relay.objects.objects.size === objs.length && relay.ops.all().length === 20, 'clean sync completes');
     expectIntact(relay);
     void clean;
+  });
+});
+
+describe('an object whose bytes were handed over', () => {
+  it('a session closing while a whole object is being hashed in a worker keeps no prefix of it and throws nothing', async () => {
+    const dir = new Directory();
+    const alice = makeNode('alice', { dir });
+    const relay = makeNode('relay', { dir, role: 'relay' });
+    nodes = [alice, relay];
+    const obj = makeObject(77, 3 * DATA_CHUNK_BYTES + 1000); // several frames: assembled in one buffer
+    await addObjects(alice, [obj]);
+    // As the app's crypto client: the buffer moves to the hashing worker (detached here) and back.
+    let handedOver!: () => void;
+    const handed = new Promise<void>((r) => (handedOver = r));
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const crypto = relay.crypto as typeof relay.crypto & { hashHandedOver?: (b: Uint8Array) => Promise<{ hash: string; bytes: Uint8Array }> };
+    crypto.hashHandedOver = async (bytes) => {
+      const moved = structuredClone(bytes.buffer, { transfer: [bytes.buffer as ArrayBuffer] });
+      handedOver();
+      await released;
+      const back = new Uint8Array(moved);
+      return { hash: blake3Hex(back), bytes: back };
+    };
+    const errors: unknown[] = [];
+    const onError = (e: unknown) => errors.push(e);
+    process.on('uncaughtException', onError);
+    process.on('unhandledRejection', onError);
+    // The transport reports a close listener that threw on the console, and goes on.
+    const spy = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.map(String).join(' ')));
+    try {
+      const l = link(alice, relay);
+      await handed;
+      l.pair.cut('gone'); // the session closes with the object's buffer in the worker
+      await new Promise((r) => setTimeout(r, 20));
+      release();
+      await new Promise((r) => setTimeout(r, 50));
+      expect(errors).toEqual([]);
+      expect(relay.lines.filter((x) => /detached|threw/.test(x))).toEqual([]);
+      expect(relay.partials.parts.has(obj.hash)).toBe(false);
+    } finally {
+      spy.mockRestore();
+      process.off('uncaughtException', onError);
+      process.off('unhandledRejection', onError);
+    }
   });
 });
