@@ -157,8 +157,10 @@ export class TransferReceiver {
     await partials.drop(hash);
     this.#clear(hash);
     // The sender holds it (it just served it), and the job is done: asked for in one go, the two
-    // writes share a transaction.
-    const acked = acks.add(this.s.remote.peerId, [hash]);
+    // writes share a transaction. The object is stored by now, so a failed ack write is only
+    // knowledge lost (the next inventory exchange relearns it), not a failed pull.
+    const acked = acks.add(this.s.remote.peerId, [hash]).catch((e: unknown) =>
+      this.s.deps.log.warn('recording that the peer holds an object failed', { hash: hash.slice(0, 12), error: describeError(e) }));
     this.s.outbox.control(() => this.s.outbox.send({ type: 'obj-ack', hash }));
     this.s.hooks.pullDone(this.s.remote.peerId, hash, size);
     await acked;
