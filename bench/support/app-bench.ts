@@ -38,6 +38,20 @@ export async function openAppBench(label: string, o: { keep?: string | undefined
   const context = await launchPersistentChromium(dir, { args: ['--remote-debugging-port=0'], viewport: o.viewport ?? { width: 412, height: 915 } } as never);
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => console.error(`[${label}] page error:`, e.message));
+  /** Runs `fn` under the page's CPU profiler when `cpuProfile` names a file to write it to. */
+  const profiled = async <T>(cpuProfile: string | undefined, fn: () => Promise<T>): Promise<T> => {
+    if (!cpuProfile) return fn();
+    const profile = await context.newCDPSession(page);
+    await profile.send('Profiler.enable');
+    await profile.send('Profiler.setSamplingInterval', { interval: 200 });
+    await profile.send('Profiler.start');
+    try {
+      return await fn();
+    } finally {
+      writeFileSync(cpuProfile, JSON.stringify((await profile.send('Profiler.stop')).profile));
+      await profile.detach();
+    }
+  };
   const call = <T = any>(fn: string, arg?: unknown) => page.evaluate(([f, a]) => (window as any).fvUnlockBench[f as string](a), [fn, arg] as const) as Promise<T>;
   const open = async () => {
     await page.goto(`${server.url}/bench-unlock.html`);
@@ -64,19 +78,15 @@ export async function openAppBench(label: string, o: { keep?: string | undefined
       const pick = page.locator('#vault');
       if (await pick.isVisible()) await pick.selectOption(vaultId);
       await page.getByLabel('Passphrase').fill(PASS);
-      const profile = cpuProfile ? await context.newCDPSession(page) : undefined;
-      if (profile) {
-        await profile.send('Profiler.enable');
-        await profile.send('Profiler.setSamplingInterval', { interval: 200 });
-        await profile.send('Profiler.start');
-      }
-      const t0 = await page.evaluate(() => performance.now());
-      await page.getByRole('button', { name: 'Unlock' }).click();
-      const t1 = await page.waitForFunction(() => {
-        const s = (window as any).fvUnlockBench.screenful();
-        return s.cells > 0 && s.decoded === s.cells ? performance.now() : false;
-      }, undefined, { polling: 'raf', timeout: 600_000 }).then((h) => h.jsonValue() as Promise<number>);
-      if (profile) writeFileSync(cpuProfile!, JSON.stringify((await profile.send('Profiler.stop')).profile));
+      const { t0, t1 } = await profiled(cpuProfile, async () => {
+        const t0 = await page.evaluate(() => performance.now());
+        await page.getByRole('button', { name: 'Unlock' }).click();
+        const t1 = await page.waitForFunction(() => {
+          const s = (window as any).fvUnlockBench.screenful();
+          return s.cells > 0 && s.decoded === s.cells ? performance.now() : false;
+        }, undefined, { polling: 'raf', timeout: 600_000 }).then((h) => h.jsonValue() as Promise<number>);
+        return { t0, t1 };
+      });
       const cells = (await call<{ cells: number }>('screenful')).cells;
       // The first screen may come from the timeline head while the rest is still read: wait for all of it.
       const libraryAt = await page.waitForFunction(() => {
@@ -87,20 +97,7 @@ export async function openAppBench(label: string, o: { keep?: string | undefined
       const where = await call('phases', t0);
       return { ms: Math.round(t1 - t0), libraryMs: Math.round(libraryAt - t0), cells, longTasks, where };
     },
-    /** Runs `fn` under the page's CPU profiler when `cpuProfile` names a file to write it to. */
-    async profiled<T>(cpuProfile: string | undefined, fn: () => Promise<T>): Promise<T> {
-      if (!cpuProfile) return fn();
-      const profile = await context.newCDPSession(page);
-      await profile.send('Profiler.enable');
-      await profile.send('Profiler.setSamplingInterval', { interval: 200 });
-      await profile.send('Profiler.start');
-      try {
-        return await fn();
-      } finally {
-        writeFileSync(cpuProfile, JSON.stringify((await profile.send('Profiler.stop')).profile));
-        await profile.detach();
-      }
-    },
+    profiled,
     /** JS heap + ArrayBuffers over the page and its workers, after a GC (MiB). */
     async heapMiB(): Promise<number> {
       const probe = await HeapProbe.attach(dir, 'bench-unlock');

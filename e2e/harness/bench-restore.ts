@@ -153,7 +153,8 @@ async function progress(expect: number) {
   }
   const done = all.length === expect && thumbs === expect && metas === expect;
   if (done && allSeenAt === undefined) allSeenAt = performance.now();
-  // While photos are missing, every 10 s: how many ops each log holds (stored, not yet applied?).
+  // While photos are missing, every 10 s: the stored op vector per log (each author's highest
+  // contiguous seq, summed), to tell ops never stored from ops stored but not applied.
   let opsStored: Record<string, number> | undefined;
   if (all.length < expect && performance.now() - vectorAt > 10_000) {
     vectorAt = performance.now();
