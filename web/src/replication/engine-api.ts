@@ -29,6 +29,7 @@ export const DEFAULT_CONFIG: ReplicationConfig = {
   // Every fetch we allow may arrive at once, before we process it: never call that a flood.
   maxInboundQueueBytes: 8 * DEFAULT_MAX_OBJECT_BYTES + 24 * 256 * 1024 + 16 * 1024 * 1024,
   resyncIntervalMs: 10 * 60_000,
+  listInventories: true,
   backoff: { baseMs: 1_000, maxMs: 10 * 60_000 },
   maxBucketListRequests: 3,
 };

@@ -39,6 +39,12 @@ export interface ReplicationConfig {
   maxInboundQueueBytes: number;
   /** Periodic op-vector exchange and inventory digest check on an open session. */
   resyncIntervalMs: number;
+  /**
+   * Ask peers for their inventories (and so fetch what they list). Off: ops only, and objects
+   * only by fetch(): a restoring device's keyless probe, which must neither pull the library
+   * nor move the inventory cursors its real session will list from.
+   */
+  listInventories: boolean;
   /** Retry delays for failed jobs: base · 2^(attempts−1), capped, with jitter. */
   backoff: { baseMs: number; maxMs: number };
   /** Full bucket listings (a scan of our inventory) one peer may ask per session. */

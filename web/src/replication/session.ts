@@ -223,15 +223,20 @@ export class Session implements SessionCore {
     this.owner.sessionOpened(this);
     if (this.state !== 'open') return; // the owner refused it (duplicate)
     this.ops.requestMissing();
-    void this.inventory.request().catch((e: unknown) => {
-      this.deps.log.warn('inventory request failed', { peer: remote.peerId, error: describeError(e) });
-    });
+    const list = this.deps.config.listInventories;
+    if (list) {
+      void this.inventory.request().catch((e: unknown) => {
+        this.deps.log.warn('inventory request failed', { peer: remote.peerId, error: describeError(e) });
+      });
+    }
     const resync = (): void => {
       if (this.state !== 'open') return;
       this.ops.requestMissing();
-      void this.inventory.request().catch((e: unknown) => {
-        this.deps.log.warn('inventory resync failed', { peer: remote.peerId, error: describeError(e) });
-      });
+      if (list) {
+        void this.inventory.request().catch((e: unknown) => {
+          this.deps.log.warn('inventory resync failed', { peer: remote.peerId, error: describeError(e) });
+        });
+      }
       this.#resyncTimer = this.deps.clock.setTimeout(resync, this.deps.config.resyncIntervalMs);
     };
     this.#resyncTimer = this.deps.clock.setTimeout(resync, this.deps.config.resyncIntervalMs);

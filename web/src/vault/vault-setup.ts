@@ -52,13 +52,17 @@ async function keep(env: VaultEnv, index: VaultIndex, id: Identity, bundle: Uint
   await index.setSetting('member.name', name);
 }
 
-async function session(env: VaultEnv, id: Identity, secrets: DeviceSecrets, storage: { index: VaultIndex; store: Awaited<ReturnType<typeof openObjectStore>> }, name: string) {
+async function session(env: VaultEnv, id: Identity, secrets: DeviceSecrets, storage: { index: VaultIndex; store: Awaited<ReturnType<typeof openObjectStore>> }, name: string, o: { probe?: boolean } = {}) {
   const keys = await env.crypto.deriveVaultKeys(secrets.vaultSecret);
+  // The keyless probe of a restore reads the vault log and fetches key bundles, nothing else:
+  // listing peers' inventories would pull the library into a session about to close (its
+  // transfers cut, their bytes spent) and move the cursors the real session lists from.
+  const engineConfig = { ...env.engineConfigForTests, ...(o.probe ? { listInventories: false } : {}) };
   const s = new VaultSession({
     crypto: env.crypto, media: env.media, identity: id, secrets, keys, index: storage.index, store: storage.store,
     signalUrl: env.signalUrl, name, ...(env.weakKdfForTests ? { kdf: WEAK_KDF } : {}), ...(env.iceTransportPolicy ? { iceTransportPolicy: env.iceTransportPolicy } : {}),
     ...(env.iceTimeoutMs ? { iceTimeoutMs: env.iceTimeoutMs } : {}),
-    ...(env.engineConfigForTests ? { engineConfig: env.engineConfigForTests } : {}),
+    ...(Object.keys(engineConfig).length ? { engineConfig } : {}),
   });
   await s.start();
   return s;
@@ -204,7 +208,7 @@ export async function joinVault(env: VaultEnv, o: { invite: string; passphrase?:
 async function findIdentity(env: VaultEnv, storage: { index: VaultIndex; store: Awaited<ReturnType<typeof openObjectStore>> }, secrets: DeviceSecrets, o: { passphrase?: string; recoveryPhrase?: string }, timeoutMs: number): Promise<Identity> {
   // A throwaway identity lets the session run (and read the vault log) before we know who we are.
   const probe = await env.crypto.createIdentity();
-  const s = await session(env, probe, secrets, storage, 'restoring');
+  const s = await session(env, probe, secrets, storage, 'restoring', { probe: true });
   const tried = new Set<ObjectHash>();
   const deadline = Date.now() + timeoutMs;
   try {

@@ -118,6 +118,39 @@ describe('replication between two peers', () => {
     expect(phone.objects.objects.has(none.hash)).toBe(false);
   });
 
+  it('a probe that lists no inventories takes ops and what it fetches, nothing else; the session after it lists everything', async () => {
+    // A restoring phone's keyless probe: it needs the vault log and one key bundle. Pulling the
+    // library then would spend the relay's bytes on transfers the probe's close cuts, and move
+    // the inventory cursor so the real session (same stores) would never list what it skipped.
+    const dir = new Directory();
+    const relay = makeNode('relay', { dir, role: 'relay' });
+    for (let i = 0; i < 5; i++) await relay.write('album-1', { i });
+    const bundle = makeObject(14, 3000);
+    const library = Array.from({ length: 12 }, (_, i) => makeObject(200 + i, 400_000));
+    await addObjects(relay, [bundle, ...library]);
+    const probe = makeNode('phone', { dir, config: { listInventories: false } });
+    nodes = [probe, relay];
+    const l = link(probe, relay);
+    await waitFor(() => probe.ops.all().length === 5, 'the vault log, without a listing');
+    expect(await probe.engine.fetch(bundle.hash, undefined, { askConnected: true })).toBe('queued');
+    await waitFor(() => probe.objects.objects.has(bundle.hash), 'the bundle it waited for');
+    await settle(nodes);
+    expect([...probe.objects.objects.keys()]).toEqual([bundle.hash]);
+    expect(l.b.received.byType['inv-since'] ?? 0).toBe(0);
+    expect(await probe.kv.get(`inv-cursor/${relay.peerId}`)).toBeUndefined();
+    expect(l.a.ready).toBe(false);
+    l.pair.cut();
+    await waitFor(() => l.b.state === 'closed', 'probe gone');
+    await probe.engine.close();
+
+    const phone = makeNode('phone', { dir, stores: { objects: probe.objects, ops: probe.ops, jobs: probe.jobs, acks: probe.acks, kv: probe.kv, partials: probe.partials } });
+    nodes = [phone, relay];
+    const l2 = link(phone, relay);
+    await waitFor(() => bothReady(l2), 'ready');
+    await waitFor(() => phone.objects.objects.size === 13, 'the whole library');
+    for (const o of library) expect(equalBytes(phone.objects.objects.get(o.hash)!, o.bytes)).toBe(true);
+  });
+
   it('a waited-for object arrives while a long op batch is still being stored, before the listing is over', async () => {
     // A restoring phone: its key bundle must not wait behind the library's ops (verified and
     // stored in the session's frame order) nor behind the relay's listing.
