@@ -164,13 +164,14 @@ export class ReplicationEngine extends Emitter<EngineEvents> implements SessionO
   #askAgain: unknown;
   /**
    * What the policy admits changed (a roster change): ops refused as 'later' may pass now, so
-   * every peer is asked again for what we lack (once per 250 ms, however many changes).
+   * every peer that sent ops we could not take is asked again for what we lack (once per 250 ms,
+   * however many changes).
    */
   policyChanged(): void {
     if (this.#askAgain !== undefined) return;
     this.#askAgain = this.deps.clock.setTimeout(() => {
       this.#askAgain = undefined;
-      for (const s of this.#byPeer.values()) if (s.state === 'open') s.ops.requestMissing();
+      for (const s of this.#byPeer.values()) if (s.state === 'open') s.ops.askAgainIfRefused();
       void this.revalidatePeers();
     }, 250);
   }

@@ -32,11 +32,23 @@ export class OpSync {
   #roundAccepted = 0;
   #roundDeferred = 0;
   #rerequests = 0;
+  #refusedSinceAsk = false;
 
   constructor(private readonly s: SessionCore) {}
 
+  /**
+   * The policy may admit more now (a roster change): ask again, but only if this peer sent ops we
+   * could not take since we last asked. Asking regardless made a restoring device's relay, still
+   * streaming the library, start over from the vector of the moment: 8,339 of 10,000 ops came
+   * twice.
+   */
+  askAgainIfRefused(): void {
+    if (this.#refusedSinceAsk) this.requestMissing();
+  }
+
   /** Sends our vector: the peer answers with what we lack. Also the periodic resync. */
   requestMissing(): void {
+    this.#refusedSinceAsk = false;
     this.s.outbox.control(async () => {
       const entries = vvEntries(await this.s.hooks.localVector());
       for (let i = 0; i === 0 || i < entries.length; i += VECTOR_ENTRIES_PER_FRAME) {
@@ -81,7 +93,10 @@ export class OpSync {
     for (const op of result.accepted) this.#peerHas(op);
     for (const { op, reason } of result.rejected) {
       if (reason === 'duplicate') this.#peerHas(op);
-      else if (reason === 'gap' || reason === 'unauthorized' || reason === 'deferred') this.#roundDeferred++;
+      else if (reason === 'gap' || reason === 'unauthorized' || reason === 'deferred') {
+        this.#roundDeferred++;
+        this.#refusedSinceAsk = true;
+      }
       if (reason === 'bad-signature' || reason === 'malformed' || reason === 'unauthorized' || reason === 'equivocation') {
         this.s.abuse(reason, `op ${op.log}/${op.author.slice(0, 8)}/${op.seq}`);
       }

@@ -38,6 +38,8 @@ export interface NodeOptions {
   register?: boolean;
   config?: Partial<ReplicationConfig>;
   want?: (hash: ObjectHash, size: number, from: RemotePeer) => boolean;
+  /** isAuthorAllowed; default: the directory's writers of the log (anyone if none listed). */
+  admit?: ReplicationPolicy['isAuthorAllowed'];
   push?: (hash: ObjectHash, size: number, to: RemotePeer) => boolean;
   /** acceptObject: a reason string refuses (a full store). */
   accept?: (hash: ObjectHash, size: number, from: RemotePeer) => string | undefined;
@@ -79,7 +81,7 @@ export function makeNode(name: string, opts: NodeOptions = {}): TestNode {
   };
   const policy: ReplicationPolicy = {
     authorizePeer: (p) => dir.authorize(toBase64Url(p.deviceKey)),
-    isAuthorAllowed: (logId, author) => dir.writers.get(logId)?.has(author) ?? true,
+    isAuthorAllowed: opts.admit ?? ((logId, author) => dir.writers.get(logId)?.has(author) ?? true),
     wantObject: opts.want ?? (() => true),
     ...(opts.push ? { pushObject: opts.push } : {}),
     ...(opts.accept ? { acceptObject: opts.accept } : {}),
