@@ -28,6 +28,11 @@ export class OpIngest {
     return vvCopy(await this.#load());
   }
 
+  /** Settles once every batch handed in so far is stored or refused. */
+  async idle(): Promise<void> {
+    await this.#chain;
+  }
+
   ingest(ops: OpEnvelope[]): Promise<IngestResult> {
     const run = this.#chain.then(() => this.#ingest(ops));
     this.#chain = run.catch(() => undefined); // the caller sees the error; later batches still run

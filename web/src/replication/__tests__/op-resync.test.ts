@@ -70,4 +70,22 @@ describe('op resync on a roster change', () => {
     await waitFor(() => device.ops.all().length === 7, 'the waiting ops, taken after the roster change');
     expect(vectors()).toBe(asked + 1);
   });
+
+  it('closing the engine waits for the op batches it received to be stored', async () => {
+    // A restore's probe session stops mid-stream and the real session reads the op vector
+    // next, from the same store: a batch committed after that is neither in the vector it read
+    // nor emitted to it.
+    const relay = makeNode('relay', { role: 'relay' });
+    const ops = new SlowOpStore();
+    const device = makeNode('device', { dir: relay.dir, stores: { ops } });
+    nodes = [relay, device];
+    for (let i = 0; i < 150; i++) await relay.write('album', { i, pad: 'x'.repeat(20_000) });
+    const l = link(relay, device);
+    await waitFor(() => (l.b.received.byType['op-batch'] ?? 0) > 0, 'a batch on its way to the store');
+    await device.engine.close();
+    const atClose = ops.all().length;
+    expect(atClose).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(ops.all().length).toBe(atClose); // nothing landed after close resolved
+  });
 });
