@@ -53,7 +53,11 @@ function pageState(_: null): string {
   const walk = (root: Document | ShadowRoot) => {
     for (const el of root.querySelectorAll('*')) {
       const role = el.getAttribute('role');
-      if (role === 'alert' || role === 'status' || el.classList.contains('error')) lines.push(`${role ?? 'error'}: ${el.textContent?.trim()}`);
+      // Only what is shown: a closed banner (display: none) is in the DOM too.
+      const shown = (el as HTMLElement).getClientRects().length > 0;
+      if (shown && (role === 'alert' || role === 'status' || el.classList.contains('error'))) lines.push(`${role ?? 'error'}: ${el.textContent?.trim()}`);
+      // The buttons in view, with their state: was Create vault pressed ("Working…", disabled)?
+      if (shown && el.tagName === 'BUTTON') lines.push(`button: ${el.textContent?.trim()}${(el as HTMLButtonElement).disabled ? ' (disabled)' : ''}`);
       if (el.shadowRoot) walk(el.shadowRoot);
     }
   };
