@@ -190,8 +190,9 @@ export class ReplicationEngine extends Emitter<EngineEvents> implements SessionO
   /**
    * Closes every session and stops timers; resolves once the op batches already received are
    * stored. Resolving before that let a restoring device's probe session, closed mid-stream,
-   * commit a batch of 266 ops after the real session had read the op vector: stored, never
-   * emitted to it, so never shown (9,734 of 10,000 photos until the next unlock).
+   * commit a batch after the real session had read the op vector from the same store: stored,
+   * never emitted to it, so never shown until the next unlock (the likely cause of two 10,000-
+   * photo restores that stopped at 9,734 photos: 266 ops, about one op-batch frame).
    */
   async close(): Promise<void> {
     this.#scheduler.stop();

@@ -222,21 +222,18 @@ export class Session implements SessionCore {
     this.deps.log.info('peer authenticated', { peer: remote.peerId, role: remote.role, transport: this.transport.kind });
     this.owner.sessionOpened(this);
     if (this.state !== 'open') return; // the owner refused it (duplicate)
-    this.ops.requestMissing();
-    const list = this.deps.config.listInventories;
-    if (list) {
+    const listInventory = (what: string): void => {
+      if (!this.deps.config.listInventories) return;
       void this.inventory.request().catch((e: unknown) => {
-        this.deps.log.warn('inventory request failed', { peer: remote.peerId, error: describeError(e) });
+        this.deps.log.warn(`inventory ${what} failed`, { peer: remote.peerId, error: describeError(e) });
       });
-    }
+    };
+    this.ops.requestMissing();
+    listInventory('request');
     const resync = (): void => {
       if (this.state !== 'open') return;
       this.ops.requestMissing();
-      if (list) {
-        void this.inventory.request().catch((e: unknown) => {
-          this.deps.log.warn('inventory resync failed', { peer: remote.peerId, error: describeError(e) });
-        });
-      }
+      listInventory('resync');
       this.#resyncTimer = this.deps.clock.setTimeout(resync, this.deps.config.resyncIntervalMs);
     };
     this.#resyncTimer = this.deps.clock.setTimeout(resync, this.deps.config.resyncIntervalMs);

@@ -57,12 +57,11 @@ async function session(env: VaultEnv, id: Identity, secrets: DeviceSecrets, stor
   // The keyless probe of a restore reads the vault log and fetches key bundles, nothing else:
   // listing peers' inventories would pull the library into a session about to close (its
   // transfers cut, their bytes spent) and move the cursors the real session lists from.
-  const engineConfig = { ...env.engineConfigForTests, ...(o.probe ? { listInventories: false } : {}) };
   const s = new VaultSession({
     crypto: env.crypto, media: env.media, identity: id, secrets, keys, index: storage.index, store: storage.store,
     signalUrl: env.signalUrl, name, ...(env.weakKdfForTests ? { kdf: WEAK_KDF } : {}), ...(env.iceTransportPolicy ? { iceTransportPolicy: env.iceTransportPolicy } : {}),
     ...(env.iceTimeoutMs ? { iceTimeoutMs: env.iceTimeoutMs } : {}),
-    ...(Object.keys(engineConfig).length ? { engineConfig } : {}),
+    engineConfig: { ...env.engineConfigForTests, ...(o.probe ? { listInventories: false } : {}) },
   });
   await s.start();
   return s;

@@ -30,15 +30,20 @@ afterEach(async () => {
   nodes = [];
 });
 
+/** A relay with a 150-op library, linked to a device whose op store writes slowly. */
+async function libraryStreaming() {
+  const relay = makeNode('relay', { role: 'relay' });
+  const ops = new SlowOpStore();
+  const device = makeNode('device', { dir: relay.dir, stores: { ops } });
+  nodes = [relay, device];
+  // ~20 KB ops: a frame carries a dozen, so the library takes many slow batch writes to arrive.
+  for (let i = 0; i < 150; i++) await relay.write('album', { i, pad: 'x'.repeat(20_000) });
+  return { device, ops, l: link(relay, device) };
+}
+
 describe('op resync on a roster change', () => {
   it('a roster change while the library streams in does not make the peer send it again', async () => {
-    const relay = makeNode('relay', { role: 'relay' });
-    const ops = new SlowOpStore();
-    const device = makeNode('device', { dir: relay.dir, stores: { ops } });
-    nodes = [relay, device];
-    // ~20 KB ops: a frame carries a dozen, so the library takes many slow batch writes to arrive.
-    for (let i = 0; i < 150; i++) await relay.write('album', { i, pad: 'x'.repeat(20_000) });
-    link(relay, device);
+    const { device, ops } = await libraryStreaming();
     const t0 = Date.now();
     while (ops.all().length === 0 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 5));
     expect(ops.all().length).toBeGreaterThan(0);
@@ -75,12 +80,7 @@ describe('op resync on a roster change', () => {
     // A restore's probe session stops mid-stream and the real session reads the op vector
     // next, from the same store: a batch committed after that is neither in the vector it read
     // nor emitted to it.
-    const relay = makeNode('relay', { role: 'relay' });
-    const ops = new SlowOpStore();
-    const device = makeNode('device', { dir: relay.dir, stores: { ops } });
-    nodes = [relay, device];
-    for (let i = 0; i < 150; i++) await relay.write('album', { i, pad: 'x'.repeat(20_000) });
-    const l = link(relay, device);
+    const { device, ops, l } = await libraryStreaming();
     await waitFor(() => (l.b.received.byType['op-batch'] ?? 0) > 0, 'a batch on its way to the store');
     await device.engine.close();
     const atClose = ops.all().length;
