@@ -55,6 +55,12 @@ for (const relay of [false, true]) {
       expect(await v(b, 'originalHash', photo)).toBe(hash);
       expect(await v(b, 'thumbnailSize', photo)).toBeGreaterThan(1000);
     }
+    // A thumbnail damaged on B's disk: it is read without a hash (AES-GCM authenticates), so the
+    // failed open reads it again verified, which drops the bad copy, and A's copy comes back.
+    const damaged = Object.keys(sent)[0]!;
+    await v(b, 'damageThumbnail', damaged);
+    expect(await v(b, 'thumbnailSize', damaged)).toBe(0);
+    await expect.poll(() => v(b, 'thumbnailSize', damaged), { timeout: 30_000 }).toBeGreaterThan(1000);
     const peers = await v(b, 'peers');
     const open = peers.filter((p: { state: string }) => p.state === 'open' || p.state === 'ready');
     expect(open.length, JSON.stringify(peers)).toBeGreaterThan(0);

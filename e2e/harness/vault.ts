@@ -7,6 +7,7 @@ import type { AlbumId, ObjectHash, PeerId, PhotoId } from '../../web/src/core/id
 import { fromBase64Url, toBase64Url } from '../../web/src/core/bytes.ts';
 import { openDB } from 'idb';
 import { storageNames } from '../../web/src/storage/layout.ts';
+import { tamperIdbObject, tamperOpfsObject } from '../../web/src/storage/test-hooks.ts';
 import { MediaClient } from '../../web/src/vault/media/media-client.ts';
 import { createVault, joinVault, unlockVault, type VaultEnv } from '../../web/src/vault/vault-setup.ts';
 import type { VaultSession } from '../../web/src/vault/vault-session.ts';
@@ -158,6 +159,11 @@ const api = {
   },
   async metadata(photo: string) {
     return s!.metadata(album, photo as PhotoId);
+  },
+  /** Test hook: flips the first byte of the photo's stored thumbnail behind the store's back (a failing disk). */
+  async damageThumbnail(photo: string) {
+    const d = s!.albums.get(currentAlbum())!.descriptors.get(photo as PhotoId)!;
+    await (s!.store.kind === 'opfs' ? tamperOpfsObject : tamperIdbObject)(s!.vaultId, d.thumb);
   },
   /** What the Storage page counts: photos of the album no home holds whole. */
   notBackedUp: () => s!.notBackedUp(currentAlbum()),

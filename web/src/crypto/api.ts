@@ -73,6 +73,9 @@ export const directApi: CryptoApi = {
     const plain = await objects.openObject(key, kind, envelope);
     return o.firstByte === undefined || plain[0] === o.firstByte ? new Blob([plain as Uint8Array<ArrayBuffer>], { type: o.type }) : undefined;
   },
+  async openWrappedAsBlob(albumKey, fileId, wrapped, kind, envelope, o) {
+    return directApi.openObjectAsBlob(await fileKey.unwrapFileKey(albumKey, fileId, wrapped), kind, envelope, o);
+  },
   sealMetadata: a(metadata.sealMetadata),
   openMetadata: metadata.openMetadata,
   sealManifest: a(manifest.sealManifest),

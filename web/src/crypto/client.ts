@@ -33,7 +33,7 @@ const CALLS: Record<CallMethod, true> = {
   newAlbumId: true, newAlbumKey: true, sealAlbumKey: true, openAlbumKey: true, readSealedAlbumKey: true,
   startEpoch: true, resealAlbumKey: true,
   newFileId: true, newFileKey: true, wrapFileKey: true, unwrapFileKey: true, readWrappedFileKey: true,
-  sealObject: true, openObject: true, openObjectAsBlob: true, sealMetadata: true, openMetadata: true, sealManifest: true, openManifest: true,
+  sealObject: true, openObject: true, openObjectAsBlob: true, openWrappedAsBlob: true, sealMetadata: true, openMetadata: true, sealManifest: true, openManifest: true,
   encryptChunk: true, decryptChunk: true, hashObject: true, contentTag: true,
   sealOp: true, parseOp: true, verifyOp: true, openOp: true,
 };
@@ -50,7 +50,7 @@ async function call<T>(p: Promise<T>): Promise<T> {
 const SPILL_BACKLOG = 32;
 /** Calls with no state in the worker (the answer depends on the arguments only): any worker may take them. */
 const SPILLABLE: ReadonlySet<CallMethod> = new Set<CallMethod>([
-  'hashObject', 'openObject', 'openObjectAsBlob', 'openMetadata', 'unwrapFileKey', 'verifyDetached', 'openOp', 'parseOp', 'verifyOp',
+  'hashObject', 'openObject', 'openObjectAsBlob', 'openWrappedAsBlob', 'openMetadata', 'unwrapFileKey', 'verifyDetached', 'openOp', 'parseOp', 'verifyOp',
 ]);
 
 /** A helper worker: seals chunks, and takes stateless calls when the main worker is backed up; started when first needed. */

@@ -5,7 +5,7 @@
  */
 import { fromBase64Url, releaseBytes, toBase64Url } from '../core/bytes.ts';
 import { Emitter } from '../core/emitter.ts';
-import { describeError, PolicyError, StorageError } from '../core/errors.ts';
+import { DecryptError, describeError, PolicyError, StorageError } from '../core/errors.ts';
 import type { AlbumId, ObjectHash, PeerId, PhotoId } from '../core/ids.ts';
 import type { CryptoApi, Identity, KeyBundleOptions, VaultKeys } from '../crypto/api-types.ts';
 import { signOp, VAULT_LOG } from '../replication/op-envelope.ts';
@@ -115,6 +115,9 @@ export class VaultSession extends Emitter<VaultEvents> {
   readonly #author: string;
   #pending: OpEnvelope[] = [];
   #snapshots!: AlbumSnapshots;
+  /** Thumbnails being read and opened now, and who waits for none to be (the library replay). */
+  #thumbsLoading = 0;
+  #thumbsIdle: Array<() => void> = [];
   /** Settles when the whole stored library is applied (unlock shows the timeline head before). */
   #restored: Promise<void> = Promise.resolve();
   /** True while the stored library is still being read behind the first screen. */
@@ -272,7 +275,7 @@ export class VaultSession extends Emitter<VaultEvents> {
       performance.mark('fv:head-applied');
       this.restoring = true;
       // Never rejects: whatever could not be read, changes and arriving ops go on from what was.
-      void this.#restoreAlbums(stored)
+      void this.#firstThumbnails().then(() => this.#restoreAlbums(stored))
         .catch((e: unknown) => console.warn(`vault: the library could not be read in full (${describeError(e)})`))
         .finally(() => {
           this.restoring = false;
@@ -458,6 +461,7 @@ export class VaultSession extends Emitter<VaultEvents> {
     // One album at a time, a task each: the first screen's thumbnails, asked of the same crypto
     // worker meanwhile, wait behind one album's snapshot at most, not behind the whole library.
     for (const album of this.family.albums()) {
+      await this.#afterThumbnails();
       const snap = await this.#snapshots.load(album);
       if (!snap) continue;
       // A key the snapshot names that this member no longer holds: the ops from the log decide.
@@ -904,16 +908,66 @@ export class VaultSession extends Emitter<VaultEvents> {
    * behind thousands of others) is fetched ahead of the queue; its arrival emits `changed`.
    */
   async thumbnail(album: string, photo: PhotoId): Promise<Blob | undefined> {
+    this.#thumbsLoading++;
+    try {
+      return await this.#thumbnail(album, photo);
+    } finally {
+      if (--this.#thumbsLoading === 0) this.#thumbsIdle.splice(0).forEach((f) => f());
+    }
+  }
+
+  /**
+   * Resolves once the first thumbnails asked for are open (the first screen), or after 300 ms
+   * (a screen that shows none).
+   */
+  #firstThumbnails(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, 300);
+      this.#thumbsIdle.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * Resolves when no thumbnail is being read, or after 250 ms: the library replay behind the
+   * first screen (an album's snapshot: megabytes to decrypt, thousands of ops to apply on this
+   * thread) waits for the screen's thumbnails, and is only slowed, never stopped, by scrolling.
+   */
+  #afterThumbnails(): Promise<void> {
+    if (this.#thumbsLoading === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, 250);
+      this.#thumbsIdle.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  async #thumbnail(album: string, photo: PhotoId): Promise<Blob | undefined> {
     const d = this.albums.get(album)?.descriptors.get(photo);
     if (!d) return undefined;
-    const bytes = await this.store.get(d.thumb);
-    if (!bytes) {
-      void this.node.engine.fetch(d.thumb).catch((e: unknown) => console.warn(`vault: could not ask for a thumbnail (${describeError(e)})`));
-      return undefined;
+    const fetch = () => void this.node.engine.fetch(d.thumb).catch((e: unknown) => console.warn(`vault: could not ask for a thumbnail (${describeError(e)})`));
+    // Read without hashing: AES-GCM authenticates what opens. Bytes that do not open are read
+    // again verified, which condemns a damaged copy (and the sync fetches a good one).
+    const bytes = await this.store.get(d.thumb, { verify: false });
+    if (!bytes) return fetch();
+    const albumKey = this.family.key(album, d.epoch);
+    if (!albumKey) throw new StorageError('no key for this photo on this device');
+    // A Blob made in the crypto worker (scrolling 100,000 photos, the page built a Blob from each
+    // decrypted thumbnail: 14 s of its main thread), from the album key and the wrapped file
+    // key in one call (one round trip; the file key stays in the worker).
+    const open = (b: Uint8Array) => this.crypto.openWrappedAsBlob(albumKey, fromBase64Url(d.fileId), fromBase64Url(d.key), 'thumbnail', b, { type: 'image/jpeg', firstByte: 0xff });
+    try {
+      return await open(bytes);
+    } catch (e) {
+      if (!(e instanceof DecryptError)) throw e;
+      const checked = await this.store.get(d.thumb).catch(() => undefined);
+      if (!checked) return fetch();
+      return open(checked);
     }
-    // A Blob made in the crypto worker: scrolling 100,000 photos, the page built a Blob from each
-    // decrypted thumbnail (14 s of its main thread) and held every plaintext until a GC.
-    return this.crypto.openObjectAsBlob(await this.#fileKey(album, d), 'thumbnail', bytes, { type: 'image/jpeg', firstByte: 0xff });
   }
 
   async metadata(album: string, photo: PhotoId) {

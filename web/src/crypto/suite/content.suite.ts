@@ -107,6 +107,24 @@ export function contentCases(api: CryptoApi): SuiteCase[] {
       },
     },
     {
+      name: 'a photo object opened from its album key and wrapped file key in one call: only that album key and that file id open it',
+      async run() {
+        const albumKey = await api.newAlbumKey();
+        const fileId = await api.newFileId();
+        const key = await api.newFileKey();
+        const wrapped = await api.wrapFileKey(albumKey, 0, fileId, key);
+        const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 9, 8, 7]);
+        const env = await api.sealObject(key, 'thumbnail', jpeg);
+        const blob = await api.openWrappedAsBlob(albumKey, fileId, wrapped, 'thumbnail', env, { type: 'image/jpeg', firstByte: 0xff });
+        assertEqual(blob?.type, 'image/jpeg', 'type');
+        assertEqual(new Uint8Array(await blob!.arrayBuffer()), jpeg, 'bytes');
+        await assertRejects(async () => api.openWrappedAsBlob(await api.newAlbumKey(), fileId, wrapped, 'thumbnail', env, { type: 'image/jpeg' }), isDecryptError, 'wrong album key');
+        await assertRejects(async () => api.openWrappedAsBlob(albumKey, await api.newFileId(), wrapped, 'thumbnail', env, { type: 'image/jpeg' }), isDecryptError, 'another file id');
+        const stranger = await api.sealObject(await api.newFileKey(), 'thumbnail', jpeg);
+        await assertRejects(() => api.openWrappedAsBlob(albumKey, fileId, wrapped, 'thumbnail', stranger, { type: 'image/jpeg' }), isDecryptError, 'an object of another file');
+      },
+    },
+    {
       name: 'metadata: name, date, dimensions and EXIF GPS round-trip inside a sealed object',
       async run() {
         const key = await api.newFileKey();

@@ -1,18 +1,42 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
-import { thumbHashToDataURL } from 'thumbhash';
+import { thumbHashToAverageRGBA, thumbHashToDataURL } from 'thumbhash';
 import { fromBase64Url } from '../../core/bytes.ts';
 import type { ThumbCache } from '../thumb-cache.ts';
 import {
   cellLabel, dayLabel, geometry, groupItems, layoutMonth, measure, monthLabel, monthsIn, yearMarks,
-  type Geometry, type Month, type TimelineItem,
+  type Cell, type Geometry, type Month, type TimelineItem,
 } from './layout.ts';
 
 /** How far beyond the viewport months and rows are laid out, px. */
 const MARGIN = 800;
-/** Thumbnails being decrypted at once: enough to keep the crypto worker busy, few enough that a jump does not wait behind cells scrolled past. */
-const LOADS = 6;
+/**
+ * Thumbnails being decrypted at once: a first screenful in one wave (each is a store read and a
+ * worker round trip, mostly waiting), few enough that a jump does not wait long behind cells
+ * scrolled past.
+ */
+const LOADS = 16;
+/**
+ * A fling: the view moving faster than this (px per ms, about three phone screens a second).
+ * Its cells pass in a frame or two: they show their ThumbHash's average colour, and no
+ * thumbnail is opened and no placeholder drawn for them until the scroll slows or stops.
+ */
+const FLING_PX_PER_MS = 3;
+/** A fling is over when no scroll came for this long. */
+const SETTLE_MS = 120;
+
+/** One cell's elements, reused as the view moves: a 100,000-photo fling made and dropped a cell tree per photo, and the garbage came back as long GC pauses. */
+interface CellEls {
+  li: HTMLDivElement;
+  button: HTMLButtonElement;
+  img: HTMLImageElement;
+  key: string;
+  index: number;
+  box: string;
+  src: string;
+  picked: boolean | undefined;
+}
 
 /**
  * The timeline: every photo the member can read, newest first, in months and days with sticky
@@ -45,6 +69,17 @@ export class FvTimeline extends LitElement {
   #press: { timer: ReturnType<typeof setTimeout>; index: number; fired: boolean } | undefined;
   /** Placeholder images (data: URLs of ThumbHashes), by key; bounded. */
   #placeholders = new Map<string, string>();
+  /** The cells of the last render, by month: placed after it commits (#placeCells). */
+  #layout: Array<{ month: string; cells: Cell[] }> = [];
+  /** Cell elements in use, by item key, and free ones. */
+  #cells = new Map<string, CellEls>();
+  #pool: CellEls[] = [];
+  /** The last scroll position and when, to tell a fling; whether one is under way. */
+  #lastScroll = { at: 0, top: 0 };
+  #flinging = false;
+  #settle: ReturnType<typeof setTimeout> | undefined;
+  /** The next scroll is a jump (scrubber, reveal), not a fling. */
+  #jumping = false;
 
   static override styles = css`
     :host { display: flex; position: relative; height: 100%; min-height: 0; }
@@ -59,6 +94,7 @@ export class FvTimeline extends LitElement {
     button.cell.selected::after { content: '✓'; position: absolute; top: 4px; left: 4px; width: 1.4rem; height: 1.4rem; border-radius: 50%; background: #2f5d50; color: #fff; display: grid; place-items: center; font-size: 0.9rem; box-shadow: 0 0 0 2px #fff; }
     @media (prefers-reduced-motion: no-preference) { button.cell img { transition: transform 0.1s; } }
     img { width: 100%; height: 100%; object-fit: cover; display: block; }
+    img[hidden] { display: none; }
     nav.scrub { width: 3rem; display: flex; flex-direction: column; overflow-y: auto; padding: 0.25rem 0; }
     nav.scrub button { background: none; border: 0; padding: 0.35rem 0.2rem; font: inherit; font-size: 0.75rem; color: var(--fv-muted, #4d5652); cursor: pointer; min-height: 2rem; }
     nav.scrub button[aria-current='true'] { color: var(--fv-fg, #1f2a27); font-weight: 700; }
@@ -74,6 +110,7 @@ export class FvTimeline extends LitElement {
   }
   override disconnectedCallback() {
     this.resize.disconnect();
+    clearTimeout(this.#settle);
     super.disconnectedCallback();
   }
 
@@ -109,6 +146,7 @@ export class FvTimeline extends LitElement {
   #onScroll = () => {
     const el = this.#scroller;
     if (!el) return;
+    this.#noteSpeed(el.scrollTop);
     const from = Math.max(0, el.scrollTop - MARGIN);
     const to = el.scrollTop + (el.clientHeight || 640) + MARGIN;
     // Re-render only when the laid-out band moved by a row or more.
@@ -117,10 +155,37 @@ export class FvTimeline extends LitElement {
     }
   };
 
+  /** Whether the view moves as in a fling; when it settles, the cells in view get their images. */
+  #noteSpeed(top: number) {
+    const now = performance.now();
+    const { at, top: before } = this.#lastScroll;
+    this.#lastScroll = { at: now, top };
+    this.#pressEnd(); // a finger that scrolls is not a long press
+    if (this.#jumping) {
+      this.#jumping = false;
+      return;
+    }
+    const fast = now - at < SETTLE_MS && Math.abs(top - before) > FLING_PX_PER_MS * Math.max(now - at, 1);
+    clearTimeout(this.#settle);
+    if (fast) {
+      this.#flinging = true;
+      this.#settle = setTimeout(() => {
+        this.#flinging = false;
+        this.tick++;
+      }, SETTLE_MS);
+    } else if (this.#flinging) {
+      this.#flinging = false;
+      this.tick++;
+    }
+  }
+
   /** Scrolls so that `top` (px in the timeline) is at the top of the view. */
   jumpTo(top: number) {
     const el = this.#scroller;
-    if (el) el.scrollTop = top;
+    if (el && el.scrollTop !== top) {
+      this.#jumping = true;
+      el.scrollTop = top;
+    }
     this.#onScroll();
   }
 
@@ -136,6 +201,7 @@ export class FvTimeline extends LitElement {
   }
 
   override updated() {
+    this.#placeCells();
     if (this.focusIndex >= 0) {
       const b = this.renderRoot.querySelector<HTMLButtonElement>(`button[data-index="${this.focusIndex}"]`);
       if (b) {
@@ -196,30 +262,50 @@ export class FvTimeline extends LitElement {
     this.dispatchEvent(new CustomEvent('select-photo', { detail: { index, range }, bubbles: true, composed: true }));
   }
 
+  /** The cell an event happened in, and its item's index. */
+  #cellOf(e: Event): { button: HTMLButtonElement; index: number } | undefined {
+    const button = (e.target as Element | null)?.closest?.<HTMLButtonElement>('button.cell');
+    const index = Number(button?.dataset.index);
+    return button && Number.isInteger(index) ? { button, index } : undefined;
+  }
+
   /** Click opens; with Ctrl/⌘, or while something is selected, it selects; Shift selects a range. */
-  #click(e: MouseEvent, index: number) {
+  #click = (e: MouseEvent) => {
+    const cell = this.#cellOf(e);
+    if (!cell) return;
     if (this.#press?.fired) {
       this.#press = undefined;
       return; // the long press already selected it
     }
-    if (e.shiftKey) return this.#select(index, true);
-    if (e.ctrlKey || e.metaKey || this.selected.size > 0) return this.#select(index, false);
-    this.#open(index);
-  }
+    if (e.shiftKey) return this.#select(cell.index, true);
+    if (e.ctrlKey || e.metaKey || this.selected.size > 0) return this.#select(cell.index, false);
+    this.#open(cell.index);
+  };
 
   /** A long press (half a second, finger still) selects, as in a phone's gallery. */
-  #pressStart(e: PointerEvent, index: number) {
-    if (e.button !== 0) return;
+  #pressStart = (e: PointerEvent) => {
+    const cell = this.#cellOf(e);
+    if (!cell || e.button !== 0) return;
     clearTimeout(this.#press?.timer);
-    const press = { index, fired: false, timer: setTimeout(() => { press.fired = true; this.#select(index, false); }, 500) };
+    const press = { index: cell.index, fired: false, timer: setTimeout(() => { press.fired = true; this.#select(cell.index, false); }, 500) };
     this.#press = press;
-  }
+  };
 
   #pressEnd = () => {
     if (this.#press && !this.#press.fired) {
       clearTimeout(this.#press.timer);
       this.#press = undefined;
     }
+  };
+
+  /** The pointer left the pressed cell. */
+  #pointerOut = (e: PointerEvent) => {
+    const cell = this.#cellOf(e);
+    if (cell && !cell.button.contains(e.relatedTarget as Node | null)) this.#pressEnd();
+  };
+
+  #contextMenu = (e: Event) => {
+    if (this.#press?.fired && this.#cellOf(e)) e.preventDefault();
   };
 
   /** Arrow keys move between cells in reading order; the timeline scrolls along. */
@@ -248,40 +334,32 @@ export class FvTimeline extends LitElement {
     const currentYear = monthsIn(this.months, from + MARGIN, from + MARGIN + 1)[0]?.year;
     void this.tick;
     this.#wanted = new Set();
-    const selecting = this.selected.size > 0;
     const missing: Array<[string, number]> = [];
     const el = this.#scroller;
     const centre = el ? el.scrollTop + el.clientHeight / 2 : 0;
-    // Months and cells keyed (see keyed): a cell that stays in view keeps its element.
+    this.#layout = [];
+    // Months and day headers are keyed templates; the cells in them are placed after the commit,
+    // in elements reused as the view moves (#placeCells).
     const shown = html`
-      <div class="scroller" @scroll=${this.#onScroll} @keydown=${this.#keydown}>
+      <div class="scroller" @scroll=${this.#onScroll} @keydown=${this.#keydown} @click=${this.#click}
+          @pointerdown=${this.#pressStart} @pointerup=${this.#pressEnd} @pointercancel=${this.#pressEnd}
+          @pointerout=${this.#pointerOut} @contextmenu=${this.#contextMenu}>
         <div class="spacer" style="height:${this.total}px">
           ${keyed(visible.map((m) => {
             const { days, cells } = layoutMonth(m, g, from, to);
+            this.#layout.push({ month: m.month, cells });
+            for (const c of cells) {
+              const item = this.items[c.index];
+              if (!item) continue;
+              this.#wanted.add(item.key);
+              if (!this.#flinging && !this.cache.peek(item.key)) missing.push([item.key, Math.abs(m.top + c.top - centre)]);
+            }
             const label = monthLabel(m.month);
+            const shownDays = days.filter((d) => m.top + d.top + g.dayHeader >= from && m.top + d.top <= to);
             return [m.month, html`<section style="top:${m.top}px;height:${m.height}px" aria-label=${label}>
               <h3>${label}</h3>
-              ${days.map((d) => html`<h4 class="day" style="top:${d.top}px">${dayLabel(d.day)}</h4>`)}
-              <div role="list" aria-label="Photos of ${label}">
-              ${keyed(cells.map((c) => {
-                const item = this.items[c.index];
-                // Months laid out from the previous list, until the new one is grouped (a deletion).
-                if (!item) return [`#${c.index}`, nothing];
-                const url = this.cache.peek(item.key);
-                this.#wanted.add(item.key);
-                if (!url) missing.push([item.key, Math.abs(m.top + c.top - centre)]);
-                const when = cellLabel(item.taken);
-                const picked = this.selected.has(item.key);
-                return [item.key, html`<div role="listitem"><button class="cell ${picked ? 'selected' : ''}" data-index=${c.index} data-key=${item.key}
-                    style="top:${c.top + 1}px;left:${c.left + 1}px;width:${g.cell - 2}px;height:${g.cell - 2}px"
-                    aria-label="Photo, ${when}" aria-pressed=${selecting ? (picked ? 'true' : 'false') : nothing}
-                    @click=${(e: MouseEvent) => this.#click(e, c.index)} @pointerdown=${(e: PointerEvent) => this.#pressStart(e, c.index)}
-                    @pointerup=${this.#pressEnd} @pointerleave=${this.#pressEnd} @pointercancel=${this.#pressEnd}
-                    @contextmenu=${(e: Event) => this.#press?.fired && e.preventDefault()}>
-                  ${url ? html`<img src=${url} alt="" decoding="async" />` : this.#placeholder(item) ? html`<img class="placeholder" src=${this.#placeholder(item)!} alt="" />` : nothing}
-                </button></div>`];
-              }))}
-              </div>
+              ${keyed(shownDays.map((d) => [d.day, html`<h4 class="day" style="top:${d.top}px">${dayLabel(d.day)}</h4>`]))}
+              <div role="list" aria-label="Photos of ${label}" data-month=${m.month}></div>
             </section>`];
           }))}
         </div>
@@ -295,13 +373,118 @@ export class FvTimeline extends LitElement {
     queueMicrotask(() => this.#pump());
     return shown;
   }
+
+  /**
+   * Puts the last render's cells into their months' lists, in order (reading order is the
+   * photos' order): a cell that stays keeps its elements, one that left gives them to one that
+   * came. Only what changed is written to the DOM.
+   */
+  #placeCells() {
+    const wanted = new Set<string>();
+    for (const { cells } of this.#layout) for (const c of cells) { const item = this.items[c.index]; if (item) wanted.add(item.key); }
+    for (const [key, cell] of this.#cells) {
+      if (wanted.has(key)) continue;
+      cell.li.remove();
+      this.#cells.delete(key);
+      this.#pool.push(cell);
+    }
+    const g = this.g;
+    const selecting = this.selected.size > 0;
+    for (const { month, cells } of this.#layout) {
+      const list = this.renderRoot.querySelector(`div[data-month="${month}"]`);
+      if (!list) continue;
+      let at: ChildNode | null = list.firstChild;
+      for (const c of cells) {
+        const item = this.items[c.index];
+        if (!item) continue; // months laid out from the previous list, until the new one is grouped
+        let cell = this.#cells.get(item.key);
+        if (!cell) {
+          cell = this.#pool.pop() ?? makeCell();
+          this.#cells.set(item.key, cell);
+        }
+        this.#bind(cell, c, item, g, selecting);
+        if (cell.li === at) at = at.nextSibling;
+        else list.insertBefore(cell.li, at);
+      }
+    }
+  }
+
+  /** Writes a cell's attributes and image where they differ from what it shows. */
+  #bind(cell: CellEls, c: Cell, item: TimelineItem, g: Geometry, selecting: boolean) {
+    const b = cell.button;
+    if (cell.key !== item.key) {
+      cell.key = item.key;
+      b.dataset.key = item.key;
+      b.setAttribute('aria-label', `Photo, ${cellLabel(item.taken)}`);
+      b.style.backgroundColor = averageColour(item.placeholder);
+      // The image shown is another photo's: hidden until this one's has loaded.
+      cell.src = '';
+      cell.img.removeAttribute('src');
+      cell.img.hidden = true;
+    }
+    if (cell.index !== c.index) {
+      cell.index = c.index;
+      b.dataset.index = String(c.index);
+    }
+    const box = `top:${c.top + 1}px;left:${c.left + 1}px;width:${g.cell - 2}px;height:${g.cell - 2}px`;
+    if (cell.box !== box) {
+      cell.box = box;
+      b.style.top = `${c.top + 1}px`;
+      b.style.left = `${c.left + 1}px`;
+      b.style.width = b.style.height = `${g.cell - 2}px`;
+    }
+    const picked = selecting ? this.selected.has(item.key) : undefined;
+    if (cell.picked !== picked) {
+      cell.picked = picked;
+      b.classList.toggle('selected', picked === true);
+      if (picked === undefined) b.removeAttribute('aria-pressed');
+      else b.setAttribute('aria-pressed', String(picked));
+    }
+    const url = this.cache.peek(item.key);
+    const src = url ?? (this.#flinging ? '' : (this.#placeholder(item) ?? ''));
+    if (src === cell.src) return;
+    cell.src = src;
+    if (!src) {
+      cell.img.remove();
+      cell.img.removeAttribute('src');
+      return;
+    }
+    cell.img.className = url ? '' : 'placeholder';
+    cell.img.src = src;
+    if (!cell.img.isConnected) b.append(cell.img);
+  }
+}
+
+/** A cell's elements: a list item, its button, the image (in the button only while it has a source). */
+function makeCell(): CellEls {
+  const li = document.createElement('div');
+  li.setAttribute('role', 'listitem');
+  const button = document.createElement('button');
+  button.className = 'cell';
+  li.append(button);
+  const img = document.createElement('img');
+  img.alt = '';
+  img.decoding = 'async';
+  img.hidden = true;
+  img.addEventListener('load', () => (img.hidden = false));
+  return { li, button, img, key: '', index: -1, box: '', src: '', picked: undefined };
+}
+
+/** The CSS colour of a ThumbHash's average (the cell's colour until an image shows); '' without one. */
+function averageColour(placeholder: string | undefined): string {
+  if (!placeholder) return '';
+  try {
+    const { r, g, b } = thumbHashToAverageRGBA(fromBase64Url(placeholder));
+    return `rgb(${Math.round(r * 255)},${Math.round(g * 255)},${Math.round(b * 255)})`;
+  } catch {
+    return ''; // a malformed hash: the plain cell colour stays
+  }
 }
 
 /**
- * Renders [key, template] pairs keyed, so a cell that stays in view keeps its element: matched by
- * position, every scroll re-bound all cells' attributes and images (a 100,000-photo scroll: 22 s
- * of setAttribute). The templates are made by the caller, in render(): repeat's own template
- * callback runs later, at commit, after render() has queued the thumbnails the cells lack.
+ * Renders [key, template] pairs keyed, so a month or day header that stays in view keeps its
+ * element (matched by position, every scroll re-bound them all). The templates are made by the
+ * caller, in render().
  */
 function keyed(pairs: Array<readonly [string, unknown]>) {
   return repeat(pairs, (p) => p[0], (p) => p[1]);
