@@ -6,9 +6,9 @@
  * is in the album exactly once, under its own name. Photos shared to the installed app while it is
  * locked (a real multipart POST to the share target, taken by the real service worker) are kept
  * sealed, nowhere in the clear, and after unlocking wait for the member to choose their album or
- * discard them. (Retry and Remove of failed files are
- * covered by web/src/vault/__tests__/upload-queue.test.ts: a retryable failure cannot be caused
- * from outside the page without a mock.)
+ * discard them. A photo picked when the browser has no space left for it (the origin's quota
+ * lowered through DevTools, as a full phone would) fails with its reason on its own line and a
+ * Retry button; once there is space, Retry adds it.
  */
 import { test, expect, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
@@ -165,6 +165,45 @@ test('pause, resume, and a queue that goes on after a reload, at phone size', as
       await expect(page.getByRole('dialog')).toHaveCount(0);
     }
     expect([...names].sort()).toEqual(photos().map((p) => p.name));
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a photo that does not fit: its reason on its line, and Retry adds it once there is space', async () => {
+  test.setTimeout(120_000);
+  server = await startSignalServer(['--static', 'web/dist']);
+  const browser = await launchChromium();
+  try {
+    const ctx = await browser.newContext({ viewport: { width: 360, height: 640 }, hasTouch: true, isMobile: true });
+    const page = await ctx.newPage();
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    await page.goto(server.url);
+    await createVault(page);
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Albums' }).click();
+    await expect(page.locator('#count')).toHaveText('0 photos', { timeout: 30_000 });
+
+    // A full device: the origin may store only what it holds now and 64 KB more (the photo is 1.5 MB).
+    const cdp = await ctx.newCDPSession(page);
+    const origin = new URL(server.url).origin;
+    const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + 64_000 });
+    const [photo] = photos();
+    await page.locator('#picker').setInputFiles([photo!]);
+    const line = page.getByRole('list', { name: 'Photos not added' }).getByRole('listitem');
+    await expect(line).toContainText(/walk-01\.jpg: .*Not enough space on this device/, { timeout: 60_000 });
+    await expect(page.locator('#count')).toHaveText('0 photos');
+    const retry = page.getByRole('button', { name: 'Retry walk-01.jpg' });
+    await expect(retry).toBeVisible();
+    await axe(page, 'album with a photo that failed for want of space');
+
+    // Space again (the override lifted): Retry adds it, once.
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+    await retry.click();
+    await expect(page.locator('#count')).toHaveText('1 photo', { timeout: 60_000 });
+    await expect(page.getByRole('button', { name: /^Retry/ })).toHaveCount(0);
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Photos' }).click();
+    await expect(page.locator('fv-timeline button.cell')).toHaveCount(1, { timeout: 30_000 });
   } finally {
     await browser.close();
   }

@@ -206,7 +206,8 @@ export class Ingest extends Emitter<IngestEvents> {
       return { name: file.name, status: 'added', photo };
     } catch (e) {
       // Whatever was staged stays pending and is swept; the photo never became visible.
-      if (isQuotaError(e)) return { name: file.name, status: 'failed', reason: `Not enough space: ${(e as Error).message}`, retryable: false };
+      // Space can be freed (another app's files, this vault's Trash): the file waits for Retry.
+      if (isQuotaError(e)) return { name: file.name, status: 'failed', reason: `Not enough space on this device (${(e as Error).message}): free some, then retry`, retryable: true };
       return { name: file.name, status: 'failed', reason: describeError(e), retryable: true };
     }
   }
