@@ -38,7 +38,7 @@ try {
     await bench.lock();
     ms[n] = r.ms;
     results[`${n}`] = { ...r, heapMiB, firstAfterBuildMs: warm.ms };
-    console.error(`[unlock] ${n}: ${r.ms} ms to ${r.cells} decoded thumbnails, whole library at ${r.libraryMs} ms, longest task ${r.longTasks[0] ?? 0} ms, heap after ${heapMiB} MiB (first after build ${warm.ms} ms); ${JSON.stringify(r.where)}`);
+    console.error(`[unlock] ${n}: ${r.ms} ms to ${r.cells} decoded thumbnails, whole library at ${r.libraryMs} ms, longest task ${r.longTasks[0]?.ms ?? 0} ms${r.longTasks[0] ? ` at ${r.longTasks[0].at} ms` : ''}, heap after ${heapMiB} MiB (first after build ${warm.ms} ms); ${JSON.stringify(r.where)}`);
     if (noSnapshotToo) {
       await bench.open();
       const dropped = await bench.call<number>('dropSnapshots', built[n]!);

@@ -213,7 +213,7 @@ async function scrollRun() {
   };
 }
 
-/** Long tasks since `t0` (the unlock click), longest first. */
-const longTasksSince = (t0: number) => longTasks.filter((t) => t.at >= t0).map((t) => t.ms).sort((a, b) => b - a);
+/** Long tasks since `t0` (the unlock click), longest first: how long, and when (ms after t0). */
+const longTasksSince = (t0: number) => longTasks.filter((t) => t.at >= t0).map((t) => ({ ms: t.ms, at: Math.round(t.at - t0) })).sort((a, b) => b.ms - a.ms);
 
 (window as any).fvUnlockBench = { scrollRun, longTasksSince, build, dropSnapshots, screenful, controller, phases };

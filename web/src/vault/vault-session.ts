@@ -29,6 +29,7 @@ import { Family, type MemberView } from './family.ts';
 import { currentRecipients, newestGeneration, openKeyring, rotationBody, rotationDue, type Keyring } from './authority/rotation.ts';
 import type { EnrolmentNote } from '../transport/signal-client.ts';
 import { clearServerCode, pendingServerCode } from './server-code.ts';
+import { yieldToMain } from '../core/yield.ts';
 import { expired, mayRemove, trashRegister } from './trash.ts';
 
 /** Ops of an album snapshot applied in one task while the library is replayed behind the first screen. */
@@ -479,7 +480,7 @@ export class VaultSession extends Emitter<VaultEvents> {
       // album of 5,000 photos applied at once was a 100 ms task).
       for (let i = 0; i < snap.ops.length; i += REPLAY_SLICE) {
         for (const op of snap.ops.slice(i, i + REPLAY_SLICE)) this.#applyOpened(album, op);
-        await new Promise((r) => setTimeout(r, 0));
+        await yieldToMain();
       }
     }
     performance.mark('fv:snapshot-replayed');

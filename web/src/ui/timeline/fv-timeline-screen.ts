@@ -86,20 +86,25 @@ export class FvTimelineScreen extends LitElement {
     // One pending at a time; a sooner one (a photo op behind an arrival's slow re-list) replaces it.
     if (this.#pending && this.#pending.at <= at) return;
     if (this.#pending) clearTimeout(this.#pending.timer);
-    const timer = setTimeout(() => requestAnimationFrame(() => {
+    const timer = setTimeout(() => requestAnimationFrame(() => void (async () => {
       this.#pending = undefined;
       if (!this.app.session) return;
+      const run = ++this.#listing;
       const t0 = performance.now();
-      this.items = sortItems(this.app.library.items());
+      // A large library is listed a few thousand photos per task (100,000 at once: a 150 ms task).
+      const listed = await this.app.library.itemsInSlices();
+      if (run !== this.#listing || !this.app.session) return; // a newer listing is under way
+      this.items = sortItems(listed);
       // The render the new list causes counts too: measured once it is done.
       void this.updateComplete.then(() => {
         const done = performance.now();
         this.#lastRefresh = { at: done, ms: done - t0 };
       });
-    }), at - performance.now());
+    })()), at - performance.now());
     this.#pending = { at, timer };
   }
   #lastRefresh = { at: 0, ms: 0 };
+  #listing = 0;
 
   get #source(): ViewerSource {
     const items = this.items;

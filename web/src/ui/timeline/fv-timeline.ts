@@ -25,6 +25,8 @@ const LOADS = 16;
 const FLING_PX_PER_MS = 3;
 /** A fling is over when no scroll came for this long. */
 const SETTLE_MS = 120;
+/** ThumbHash placeholders drawn per frame (about 1.5 ms each here). */
+const PLACEHOLDERS_PER_FRAME = 8;
 
 /** One cell's elements, reused as the view moves: a 100,000-photo fling made and dropped a cell tree per photo, and the garbage came back as long GC pauses. */
 interface CellEls {
@@ -239,10 +241,14 @@ export class FvTimeline extends LitElement {
     });
   }
 
-  #placeholder(item: TimelineItem): string | undefined {
+  #placeholder(item: TimelineItem, budget: { left: number }): string | undefined {
     if (!item.placeholder) return undefined;
     let url = this.#placeholders.get(item.key);
     if (!url) {
+      if (budget.left-- <= 0) {
+        this.#redrawSoon();
+        return undefined;
+      }
       try {
         url = thumbHashToDataURL(fromBase64Url(item.placeholder));
       } catch {
@@ -390,6 +396,9 @@ export class FvTimeline extends LitElement {
     }
     const g = this.g;
     const selecting = this.selected.size > 0;
+    // Placeholders drawn in this frame; the rest come in the next (a first screen of 40 at once
+    // was a 66 ms task, and most cells get their thumbnail before then anyway).
+    const budget = { left: PLACEHOLDERS_PER_FRAME };
     for (const { month, cells } of this.#layout) {
       const list = this.renderRoot.querySelector(`div[data-month="${month}"]`);
       if (!list) continue;
@@ -402,7 +411,7 @@ export class FvTimeline extends LitElement {
           cell = this.#pool.pop() ?? makeCell();
           this.#cells.set(item.key, cell);
         }
-        this.#bind(cell, c, item, g, selecting);
+        this.#bind(cell, c, item, g, selecting, budget);
         if (cell.li === at) at = at.nextSibling;
         else list.insertBefore(cell.li, at);
       }
@@ -410,7 +419,7 @@ export class FvTimeline extends LitElement {
   }
 
   /** Writes a cell's attributes and image where they differ from what it shows. */
-  #bind(cell: CellEls, c: Cell, item: TimelineItem, g: Geometry, selecting: boolean) {
+  #bind(cell: CellEls, c: Cell, item: TimelineItem, g: Geometry, selecting: boolean, budget: { left: number }) {
     const b = cell.button;
     if (cell.key !== item.key) {
       cell.key = item.key;
@@ -441,7 +450,7 @@ export class FvTimeline extends LitElement {
       else b.setAttribute('aria-pressed', String(picked));
     }
     const url = this.cache.peek(item.key);
-    const src = url ?? (this.#flinging ? '' : (this.#placeholder(item) ?? ''));
+    const src = url ?? (this.#flinging ? '' : (this.#placeholder(item, budget) ?? ''));
     if (src === cell.src) return;
     cell.src = src;
     if (!src) {

@@ -4,6 +4,7 @@
  * the scroll height is exact without laying anything out, and only the months near the viewport
  * are ever turned into rows and cells. Pure functions: the component (fv-timeline.ts) renders.
  */
+import { yieldToMain } from '../../core/yield.ts';
 
 export interface TimelineItem {
   /** Unique key (album/photo). */
@@ -95,7 +96,7 @@ export function sortItems<T extends TimelineItem>(items: T[]): T[] {
  * Months and days of a sorted list (newest first), in local time. Yields to the main thread
  * every `slice` items, so grouping 100,000 photos is no long task.
  */
-export async function groupItems(items: TimelineItem[], slice = 4000, yieldNow: () => Promise<void> = defaultYield): Promise<Month[]> {
+export async function groupItems(items: TimelineItem[], slice = 4000, yieldNow: () => Promise<void> = yieldToMain): Promise<Month[]> {
   const months: Month[] = [];
   let month: Month | undefined;
   let day: Day | undefined;
@@ -122,10 +123,6 @@ export async function groupItems(items: TimelineItem[], slice = 4000, yieldNow: 
   return months;
 }
 
-function defaultYield(): Promise<void> {
-  const s = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler;
-  return s?.yield ? s.yield() : new Promise((r) => setTimeout(r, 0));
-}
 
 /** Height of one month at this geometry. */
 export function monthHeight(m: Month, g: Geometry): number {

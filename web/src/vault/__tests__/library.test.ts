@@ -47,6 +47,26 @@ describe('Library', () => {
     expect(lib.albums().map((a) => [a.name, a.count])).toEqual([['Alps', 2], ['Family', 2]]);
   });
 
+  it('lists a large library in slices, giving the main thread back between them, with the same result', async () => {
+    const albums = Array.from({ length: 8 }, (_, a) => `album${a}`);
+    const photos = new Map(albums.map((a, i) => [a, Array.from({ length: 2_000 }, (_, p) => op(`${a}-p${p}`, 1_000_000 + i * 10_000 + p))]));
+    const lib = new Library({ albumIds: albums, albums: new Map(), photos: (a) => photos.get(a) ?? [], metadata: async () => undefined });
+    let tasks = 0;
+    let listing = true;
+    const count = () => setTimeout(() => {
+      if (!listing) return;
+      tasks++;
+      count();
+    }, 0);
+    count();
+    const sliced = await lib.itemsInSlices();
+    listing = false;
+    expect(sliced).toEqual(lib.items());
+    expect(sliced).toHaveLength(16_000);
+    // 16,000 photos, a slice of at least 5,000: other tasks ran between the slices.
+    expect(tasks).toBeGreaterThanOrEqual(2);
+  });
+
   it('lists albums by name with their count and the newest photo as cover', () => {
     const lib = new Library(source());
     expect(lib.albums()).toEqual([
