@@ -286,6 +286,10 @@ test('100,000 photos over 15 years: the timeline opens, jumps to every year and 
     expect(Math.max(0, ...r.openLongTasks), what).toBeLessThan(budget);
     expect(r.jumpMs, what).toBeLessThan(2000);
     expect(r.maxCells, what).toBeLessThan(300);
+    // After flings both ways, the cells (elements reused as the view moves) are in the photos'
+    // order in the DOM, and each shows its own photo's thumbnail (screenful waits for that).
+    expect(r.ordered, what).toBe(true);
+    expect(r.orderedBack, what).toBe(true);
     expect(r.height, what).toBeLessThan(15_000_000);
   } finally {
     await browser.close();

@@ -233,7 +233,7 @@ function screenful() {
     if (r.bottom <= 0 || r.top >= innerHeight || r.width === 0) continue;
     cells++;
     const img = c.querySelector<HTMLImageElement>('img:not(.placeholder)');
-    if (img && img.complete && img.naturalWidth > 0) decoded++;
+    if (img && !img.hidden && img.complete && img.naturalWidth > 0) decoded++;
   }
   return { cells, decoded };
 }

@@ -55,12 +55,22 @@ async function run(o: { count: number; years: number; distinct?: number }) {
       return r.bottom > v.top && r.top < v.bottom;
     });
   };
+  // Its own photo's decoded thumbnail, shown (a reused cell must not show the photo it had before).
+  const showsOwn = (c: HTMLButtonElement) => {
+    const i = c.querySelector<HTMLImageElement>('img:not(.placeholder)');
+    return !!i && !i.hidden && i.complete && i.naturalWidth > 0 && i.src === el.cache.peek(c.dataset.key!);
+  };
+  // Cells in the DOM in the photos' order (what Tab and a screen reader follow).
+  const inOrder = () => {
+    const idx = [...el.shadowRoot!.querySelectorAll<HTMLButtonElement>('button.cell')].map((c) => Number(c.dataset.index));
+    return idx.every((v, k) => k === 0 || v > idx[k - 1]!);
+  };
   const screenful = async () => {
     for (let n = 0; ; n++) {
       await frame();
       maxCells = Math.max(maxCells, el.shadowRoot!.querySelectorAll('button.cell').length);
       const cells = cellsInView();
-      if (cells.length > 0 && cells.every((c) => { const i = c.querySelector('img'); return i && i.complete && i.naturalWidth > 0; })) return cells.length;
+      if (cells.length > 0 && cells.every(showsOwn)) return cells.length;
       if (n > 1200) throw new Error('no screenful of thumbnails within 1,200 frames');
     }
   };
@@ -90,10 +100,18 @@ async function run(o: { count: number; years: number; distinct?: number }) {
     maxCells = Math.max(maxCells, el.shadowRoot!.querySelectorAll('button.cell').length);
   }
   await screenful();
+  const ordered = inOrder();
+  // Back up by a fling and a gentle scroll: cells reused in the other direction.
+  for (let i = 0; i < 40; i++) {
+    scroller().scrollTop -= i < 30 ? 400 : 40;
+    await frame();
+  }
+  await screenful();
+  const orderedBack = inOrder();
   obs.disconnect();
   const height = scroller().scrollHeight;
   crypto.close();
-  return { sortMs: Math.round(sortMs), count: o.count, openMs: Math.round(openMs), firstCells, jumpMs: Math.round(jumpMs), years: years.length, openLongTasks, scrollLongTasks: longTasks, maxCells, height };
+  return { sortMs: Math.round(sortMs), count: o.count, openMs: Math.round(openMs), firstCells, jumpMs: Math.round(jumpMs), years: years.length, openLongTasks, scrollLongTasks: longTasks, maxCells, height, ordered, orderedBack };
 }
 
 Object.assign(window, { fvTimeline: { run } });

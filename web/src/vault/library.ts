@@ -78,14 +78,15 @@ export class Library extends Emitter<LibraryEvents> {
     return out;
   }
 
-  /** Lists into `out`, pausing (yield) after an album that brought the count past another SLICE. */
+  /** Lists into `out`, pausing (yield) after every SLICE photos looked at, within an album too. */
   *#collect(out: LibraryItem[]): Generator<void> {
     let unknown = 0;
-    let next = SLICE;
+    let looked = 0;
     // With one album no photo can be listed twice: no set of 100,000 ids to build.
     const seen = this.#src.albumIds.length > 1 ? new Set<string>() : undefined;
     for (const album of [...this.#src.albumIds]) {
       for (const d of this.#src.photos(album)) {
+        if (++looked % SLICE === 0) yield;
         if (seen) {
           if (seen.has(d.photo)) continue;
           seen.add(d.photo);
@@ -93,10 +94,6 @@ export class Library extends Emitter<LibraryEvents> {
         const taken = this.#taken(album, d);
         if (!taken) unknown++;
         out.push({ key: `${album}/${d.photo}`, album, photo: d.photo, taken, ...(d.placeholder ? { placeholder: d.placeholder } : {}) });
-      }
-      if (out.length >= next) {
-        next = out.length + SLICE;
-        yield;
       }
     }
     if (unknown) this.#fill();

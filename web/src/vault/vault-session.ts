@@ -34,6 +34,8 @@ import { expired, mayRemove, trashRegister } from './trash.ts';
 
 /** Ops of an album snapshot applied in one task while the library is replayed behind the first screen. */
 const REPLAY_SLICE = 1000;
+/** How long, in all, that replay may wait for thumbnails being read (#thumbnailsIdle). */
+const REPLAY_WAIT_MS = 1500;
 /** Chunks are 1 MiB envelopes; anything smaller is a thumbnail, manifest, metadata or bundle. */
 const SMALL_OBJECT = 1024 * 1024;
 
@@ -121,6 +123,7 @@ export class VaultSession extends Emitter<VaultEvents> {
   /** Thumbnails being read and opened now, and who waits for none to be (the library replay). */
   #thumbsLoading = 0;
   #thumbsIdle: Array<() => void> = [];
+  #replayWaitLeft = REPLAY_WAIT_MS;
   /** Settles when the whole stored library is applied (unlock shows the timeline head before). */
   #restored: Promise<void> = Promise.resolve();
   /** True while the stored library is still being read behind the first screen. */
@@ -278,7 +281,7 @@ export class VaultSession extends Emitter<VaultEvents> {
       performance.mark('fv:head-applied');
       this.restoring = true;
       // Never rejects: whatever could not be read, changes and arriving ops go on from what was.
-      void this.#firstThumbnails().then(() => this.#restoreAlbums(stored))
+      void this.#thumbnailsIdle(300, true).then(() => this.#restoreAlbums(stored))
         .catch((e: unknown) => console.warn(`vault: the library could not be read in full (${describeError(e)})`))
         .finally(() => {
           this.restoring = false;
@@ -464,7 +467,7 @@ export class VaultSession extends Emitter<VaultEvents> {
     // One album at a time, a task each: the first screen's thumbnails, asked of the same crypto
     // worker meanwhile, wait behind one album's snapshot at most, not behind the whole library.
     for (const album of this.family.albums()) {
-      await this.#afterThumbnails();
+      await this.#thumbnailsIdle(250);
       const snap = await this.#snapshots.load(album);
       if (!snap) continue;
       // A key the snapshot names that this member no longer holds: the ops from the log decide.
@@ -902,10 +905,14 @@ export class VaultSession extends Emitter<VaultEvents> {
     return n;
   }
 
-  async #fileKey(album: string, d: AddPhotoOp): Promise<Uint8Array> {
+  #albumKey(album: string, d: AddPhotoOp): Uint8Array {
     const key = this.family.key(album, d.epoch);
     if (!key) throw new StorageError('no key for this photo on this device');
-    return this.crypto.unwrapFileKey(key, fromBase64Url(d.fileId), fromBase64Url(d.key));
+    return key;
+  }
+
+  async #fileKey(album: string, d: AddPhotoOp): Promise<Uint8Array> {
+    return this.crypto.unwrapFileKey(this.#albumKey(album, d), fromBase64Url(d.fileId), fromBase64Url(d.key));
   }
 
   /**
@@ -923,32 +930,24 @@ export class VaultSession extends Emitter<VaultEvents> {
   }
 
   /**
-   * Resolves once the first thumbnails asked for are open (the first screen), or after 300 ms
-   * (a screen that shows none).
+   * Lets the library replay behind the first screen (an album snapshot: megabytes to decrypt,
+   * thousands of ops to apply on this thread) wait for the screen's thumbnails: resolves when
+   * none is being read (`first`: once the first ones asked for are open), or after `ms`. The
+   * waits share one budget (REPLAY_WAIT_MS), so scrolling slows the replay a little, never more.
    */
-  #firstThumbnails(): Promise<void> {
+  #thumbnailsIdle(ms: number, first = false): Promise<void> {
+    const wait = Math.min(ms, this.#replayWaitLeft);
+    if (wait <= 0 || (!first && this.#thumbsLoading === 0)) return Promise.resolve();
+    const from = performance.now();
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, 300);
-      this.#thumbsIdle.push(() => {
+      const done = () => {
         clearTimeout(timer);
+        this.#thumbsIdle = this.#thumbsIdle.filter((f) => f !== done);
+        this.#replayWaitLeft -= performance.now() - from;
         resolve();
-      });
-    });
-  }
-
-  /**
-   * Resolves when no thumbnail is being read, or after 250 ms: the library replay behind the
-   * first screen (an album's snapshot: megabytes to decrypt, thousands of ops to apply on this
-   * thread) waits for the screen's thumbnails, and is only slowed, never stopped, by scrolling.
-   */
-  #afterThumbnails(): Promise<void> {
-    if (this.#thumbsLoading === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, 250);
-      this.#thumbsIdle.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
+      };
+      const timer = setTimeout(done, wait);
+      this.#thumbsIdle.push(done);
     });
   }
 
@@ -962,8 +961,7 @@ export class VaultSession extends Emitter<VaultEvents> {
     // verify and still do not open are the photo's own fault, and that error stands.
     const bytes = await this.store.get(d.thumb, { verify: false });
     if (!bytes) return fetch();
-    const albumKey = this.family.key(album, d.epoch);
-    if (!albumKey) throw new StorageError('no key for this photo on this device');
+    const albumKey = this.#albumKey(album, d);
     // A Blob made in the crypto worker (scrolling 100,000 photos, the page built a Blob from each
     // decrypted thumbnail: 14 s of its main thread), from the album key and the wrapped file
     // key in one call (one round trip; the file key stays in the worker).

@@ -86,25 +86,58 @@ export class FvTimelineScreen extends LitElement {
     // One pending at a time; a sooner one (a photo op behind an arrival's slow re-list) replaces it.
     if (this.#pending && this.#pending.at <= at) return;
     if (this.#pending) clearTimeout(this.#pending.timer);
-    const timer = setTimeout(() => requestAnimationFrame(() => void (async () => {
+    const timer = setTimeout(() => requestAnimationFrame(() => {
       this.#pending = undefined;
-      if (!this.app.session) return;
-      const run = ++this.#listing;
-      const t0 = performance.now();
-      // A large library is listed a few thousand photos per task (100,000 at once: a 150 ms task).
-      const listed = await this.app.library.itemsInSlices();
-      if (run !== this.#listing || !this.app.session) return; // a newer listing is under way
-      this.items = sortItems(listed);
-      // The render the new list causes counts too: measured once it is done.
-      void this.updateComplete.then(() => {
-        const done = performance.now();
-        this.#lastRefresh = { at: done, ms: done - t0 };
-      });
-    })()), at - performance.now());
+      void this.#list();
+    }), at - performance.now());
     this.#pending = { at, timer };
   }
   #lastRefresh = { at: 0, ms: 0 };
-  #listing = 0;
+  /** A listing is under way; another is due when it ends; bumped by a list set at once (#setList). */
+  #listing = false;
+  #listAgain = false;
+  #listGen = 0;
+
+  /**
+   * Reads and sorts the list, a few thousand photos per task (100,000 at once: a 150 ms task).
+   * Changes during a listing make one more when it ends (one listing started per change would
+   * drop the one under way, and under a stream of changes none would ever finish).
+   */
+  async #list() {
+    if (this.#listing) {
+      this.#listAgain = true;
+      return;
+    }
+    this.#listing = true;
+    try {
+      do {
+        this.#listAgain = false;
+        if (!this.app.session) return;
+        const gen = this.#listGen;
+        const t0 = performance.now();
+        const listed = await this.app.library.itemsInSlices();
+        if (!this.app.session) return;
+        // A list set meanwhile (a photo moved to the trash) is newer than this one: list again.
+        if (gen !== this.#listGen) {
+          this.#listAgain = true;
+          continue;
+        }
+        this.#setList(sortItems(listed));
+        // The render the new list causes counts too: measured once it is done.
+        void this.updateComplete.then(() => {
+          const done = performance.now();
+          this.#lastRefresh = { at: done, ms: done - t0 };
+        });
+      } while (this.#listAgain);
+    } finally {
+      this.#listing = false;
+    }
+  }
+
+  #setList(items: LibraryItem[]) {
+    this.#listGen++;
+    this.items = items;
+  }
 
   get #source(): ViewerSource {
     const items = this.items;
@@ -240,7 +273,7 @@ export class FvTimelineScreen extends LitElement {
     // The viewer keeps what it decrypted by position: a fresh one opens on the photo that took
     // this one's place (else it would go on showing the photo just moved to the trash).
     this.open = -1;
-    this.items = sortItems(this.app.library.items());
+    this.#setList(sortItems(this.app.library.items()));
     await this.updateComplete;
     this.open = this.items.length ? Math.min(at, this.items.length - 1) : -1;
   }

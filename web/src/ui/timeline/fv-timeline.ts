@@ -34,6 +34,8 @@ interface CellEls {
   button: HTMLButtonElement;
   img: HTMLImageElement;
   key: string;
+  /** The date its label says (metadata may bring a photo's date later). */
+  taken: number;
   index: number;
   box: string;
   src: string;
@@ -162,7 +164,7 @@ export class FvTimeline extends LitElement {
     const now = performance.now();
     const { at, top: before } = this.#lastScroll;
     this.#lastScroll = { at: now, top };
-    this.#pressEnd(); // a finger that scrolls is not a long press
+    if (top !== before) this.#pressEnd(); // a finger that scrolls is not a long press
     if (this.#jumping) {
       this.#jumping = false;
       return;
@@ -386,10 +388,8 @@ export class FvTimeline extends LitElement {
    * came. Only what changed is written to the DOM.
    */
   #placeCells() {
-    const wanted = new Set<string>();
-    for (const { cells } of this.#layout) for (const c of cells) { const item = this.items[c.index]; if (item) wanted.add(item.key); }
     for (const [key, cell] of this.#cells) {
-      if (wanted.has(key)) continue;
+      if (this.#wanted.has(key)) continue; // laid out by the last render
       cell.li.remove();
       this.#cells.delete(key);
       this.#pool.push(cell);
@@ -421,10 +421,14 @@ export class FvTimeline extends LitElement {
   /** Writes a cell's attributes and image where they differ from what it shows. */
   #bind(cell: CellEls, c: Cell, item: TimelineItem, g: Geometry, selecting: boolean, budget: { left: number }) {
     const b = cell.button;
-    if (cell.key !== item.key) {
+    const another = cell.key !== item.key;
+    if (another || cell.taken !== item.taken) {
+      cell.taken = item.taken;
+      b.setAttribute('aria-label', `Photo, ${cellLabel(item.taken)}`);
+    }
+    if (another) {
       cell.key = item.key;
       b.dataset.key = item.key;
-      b.setAttribute('aria-label', `Photo, ${cellLabel(item.taken)}`);
       b.style.backgroundColor = averageColour(item.placeholder);
       // The image shown is another photo's: hidden until this one's has loaded.
       cell.src = '';
@@ -476,7 +480,7 @@ function makeCell(): CellEls {
   img.decoding = 'async';
   img.hidden = true;
   img.addEventListener('load', () => (img.hidden = false));
-  return { li, button, img, key: '', index: -1, box: '', src: '', picked: undefined };
+  return { li, button, img, key: '', taken: NaN, index: -1, box: '', src: '', picked: undefined };
 }
 
 /** The CSS colour of a ThumbHash's average (the cell's colour until an image shows); '' without one. */

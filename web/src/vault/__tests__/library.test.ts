@@ -47,9 +47,9 @@ describe('Library', () => {
     expect(lib.albums().map((a) => [a.name, a.count])).toEqual([['Alps', 2], ['Family', 2]]);
   });
 
-  it('lists a large library in slices, giving the main thread back between them, with the same result', async () => {
-    const albums = Array.from({ length: 8 }, (_, a) => `album${a}`);
-    const photos = new Map(albums.map((a, i) => [a, Array.from({ length: 2_000 }, (_, p) => op(`${a}-p${p}`, 1_000_000 + i * 10_000 + p))]));
+  it.each([[8, 2_000], [1, 16_000]])('lists a large library (%i albums of %i photos) in slices, giving the main thread back between them, with the same result', async (n, size) => {
+    const albums = Array.from({ length: n }, (_, a) => `album${a}`);
+    const photos = new Map(albums.map((a, i) => [a, Array.from({ length: size }, (_, p) => op(`${a}-p${p}`, 1_000_000 + i * 10_000 + p))]));
     const lib = new Library({ albumIds: albums, albums: new Map(), photos: (a) => photos.get(a) ?? [], metadata: async () => undefined });
     let tasks = 0;
     let listing = true;
