@@ -87,6 +87,17 @@ test('Trash and leaving: a deleted photo leaves both members\' timelines, comes 
     await expect(rowOnA).toContainText('albums shared', { timeout: 30_000 });
     await b!.getByRole('button', { name: 'Photos', exact: true }).click();
     await expect(b!.locator('#timeline-count')).toHaveText('2 photos', { timeout: 60_000 });
+    // The viewer's details say who added a photo: Ada to Grandpa, "You" to Ada.
+    await cells(b!).first().click();
+    await b!.locator('#viewer-info-toggle').click();
+    await expect(b!.locator('#viewer-info')).toContainText(/Added by\s*Ada/, { timeout: 30_000 });
+    await b!.keyboard.press('Escape');
+    await a!.getByRole('button', { name: 'Photos', exact: true }).click();
+    await cells(a!).first().click();
+    await a!.locator('#viewer-info-toggle').click();
+    await expect(a!.locator('#viewer-info')).toContainText(/Added by\s*You/, { timeout: 30_000 });
+    await a!.keyboard.press('Escape');
+    await expect(a!.getByRole('dialog')).toHaveCount(0);
 
     // Ada deletes one from a selection: it asks first, then the photo is in the trash for both.
     await a!.getByRole('button', { name: 'Photos', exact: true }).click();
@@ -204,13 +215,13 @@ test('Add to album: a selection goes into a new album and an existing one withou
     await expect(garden.locator('img')).toHaveCount(1, { timeout: 30_000 });
     await page.getByRole('button', { name: 'Open album Garden, 2 photos' }).click();
     await expect(page.locator('#count')).toHaveText('2 photos');
-    await expect(page.locator('fv-grid img')).toHaveCount(2, { timeout: 30_000 });
-    await expect.poll(() => page.locator('fv-grid img').evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth > 0)), { timeout: 30_000 }).toEqual([true, true]);
+    await expect(page.locator('fv-photos fv-timeline button.cell img')).toHaveCount(2, { timeout: 30_000 });
+    await expect.poll(() => page.locator('fv-photos fv-timeline button.cell img:not(.placeholder)').evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth > 0)), { timeout: 30_000 }).toEqual([true, true]);
     // The second photo becomes the album's cover, for everyone (a register in the album's ops).
-    await page.getByRole('list', { name: 'Photos in this album' }).getByRole('button', { name: 'Photo 2' }).click();
+    await page.locator('fv-photos fv-timeline button.cell').nth(1).click();
     await page.getByRole('button', { name: 'Use as album cover' }).click();
     await expect(page.getByRole('button', { name: 'The album cover' })).toBeDisabled({ timeout: 30_000 });
-    await page.getByRole('dialog', { name: 'Photo' }).getByRole('button', { name: 'Close' }).click();
+    await page.locator('fv-viewer').getByRole('button', { name: 'Close' }).click();
 
     // The third photo into the existing album; one already there is not added twice.
     await page.getByRole('button', { name: 'Photos', exact: true }).click();

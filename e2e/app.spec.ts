@@ -30,7 +30,11 @@ test('create a vault, add photos, view, lock and unlock', async () => {
     await expect(page.locator('#pass-strength')).toContainText('too easy to guess', { timeout: 10_000 });
     await page.locator('#pass2').fill('password123');
     await page.locator('#create-btn').click();
-    await expect(page.locator('fv-welcome .error[role=alert]')).toContainText(/too easy to guess.*(common|words)/, { timeout: 10_000 });
+    // The error is under the field it is about, which is marked invalid and gets focus.
+    await expect(page.locator('#pass-error[role=alert]')).toContainText(/too easy to guess.*(common|words)/, { timeout: 10_000 });
+    await expect(page.locator('#pass')).toBeFocused();
+    await expect(page.locator('#pass')).toHaveAttribute('aria-invalid', 'true');
+    await expect(page.locator('#pass')).toHaveAttribute('aria-describedby', 'pass-strength pass-error');
     await expect(page.locator('#recovery-phrase')).toHaveCount(0);
     await page.locator('#pass').fill('correct horse battery');
     await expect(page.locator('#pass-strength')).toContainText('Strong enough', { timeout: 10_000 });
@@ -56,20 +60,21 @@ test('create a vault, add photos, view, lock and unlock', async () => {
     await expect(page.locator('#outcomes')).toContainText('notes.txt');
     await expect(page.locator('#outcomes')).toContainText('broken.jpg: This file is damaged or is not really a JPEG');
     await expect(page.locator('#outcomes')).toContainText('cut.jpg: This image is damaged');
-    await expect(page.locator('fv-grid img')).toHaveCount(2, { timeout: 30_000 });
+    await expect(page.locator('fv-photos fv-timeline button.cell img')).toHaveCount(2, { timeout: 30_000 });
     // The same photo again is recognised, not stored twice.
     await page.locator('#picker').setInputFiles(['e2e/fixtures/beach.jpg']);
     await expect(page.locator('#outcomes')).toContainText('already in this album');
     await expect(page.locator('#count')).toHaveText('2 photos');
 
-    await page.locator('fv-grid button.cell').first().click();
+    await page.locator('fv-photos fv-timeline button.cell').first().click();
     await expect(page.locator('#viewer-img')).toBeVisible();
-    await expect(page.locator('#viewer-info')).toContainText('backed up on 0 homes');
+    await page.locator('#viewer-info-toggle').click();
+    await expect(page.locator('#viewer-info')).toContainText('on no home yet');
     // The photo's own name, for the image's text and for the download.
     await expect(page.getByRole('img', { name: /^beach\.(jpg|heic)$/ })).toBeVisible();
     const shown = await page.locator('#viewer-img').getAttribute('alt');
     const download = page.waitForEvent('download');
-    await page.getByRole('link', { name: 'Download original' }).click();
+    await page.getByRole('link', { name: 'Download' }).click();
     expect((await download).suggestedFilename()).toBe(shown);
     await page.screenshot({ path: 'test-results/app-viewer.png' });
     await page.getByRole('button', { name: 'Close' }).click();
@@ -104,22 +109,26 @@ test('create a vault, add photos, view, lock and unlock', async () => {
     await page.locator('#unlock-btn').click();
     await page.locator('#tab-albums').click({ timeout: 30_000 });
     await expect(page.locator('#count')).toHaveText('2 photos', { timeout: 30_000 });
-    await expect(page.locator('fv-grid img')).toHaveCount(2, { timeout: 30_000 });
+    await expect(page.locator('fv-photos fv-timeline button.cell img')).toHaveCount(2, { timeout: 30_000 });
     await page.screenshot({ path: 'test-results/app-grid.png' });
 
     // Deleting asks first, in the app's own dialog.
-    await page.locator('fv-grid button.cell').first().click();
+    await page.locator('fv-photos fv-timeline button.cell').first().click();
     await page.getByRole('button', { name: 'Delete' }).click();
     const del = page.getByRole('alertdialog', { name: 'Delete this photo?' });
     await expect(del).toContainText('for the whole family');
     await del.getByRole('button', { name: 'Move to trash' }).click();
     await expect(page.locator('#count')).toHaveText('1 photo', { timeout: 30_000 });
+    // The viewer goes on with the photo that took its place.
+    await expect(page.locator('#viewer-position')).toHaveText('1 of 1');
+    await page.keyboard.press('Escape');
+    await expect(page.locator('fv-viewer')).toHaveCount(0);
 
     // A video gets its poster frame: the server's CSP lets <video> read the blob (media-src).
     const webm = await page.evaluate(recordWebm);
     await page.locator('#picker').setInputFiles([{ name: 'clip.webm', mimeType: 'video/webm', buffer: Buffer.from(webm, 'base64') }]);
     await expect(page.locator('#count')).toHaveText('2 photos', { timeout: 30_000 });
-    await expect(page.locator('fv-grid img')).toHaveCount(2, { timeout: 30_000 });
+    await expect(page.locator('fv-photos fv-timeline button.cell img')).toHaveCount(2, { timeout: 30_000 });
 
     // Settings names the build; the server's /healthz names the same one for the app it serves.
     await page.locator('#tab-storage').click();
@@ -238,7 +247,7 @@ test('a new family member joins from an invite link and sees the album once the 
     await expect(b!.locator('#count').or(cover)).toBeVisible({ timeout: 60_000 });
     if (await cover.count()) await cover.first().click();
     await expect(b!.locator('#count')).toHaveText('1 photo', { timeout: 60_000 });
-    await expect(b!.locator('fv-grid img')).toHaveCount(1, { timeout: 60_000 });
+    await expect(b!.locator('fv-photos fv-timeline button.cell img')).toHaveCount(1, { timeout: 60_000 });
 
     // The admin makes Grandpa a viewer; his screen says so.
     // His invite is used: nothing waits any more.

@@ -107,8 +107,8 @@ async function albumAndUpload(ui: EngineUI) {
   await ui.click(button('Create album', dialog));
   await ui.waitFor({ role: 'heading', name: 'Seaside' }, 30_000);
   await ui.upload({ role: 'file', name: /^Add photos/ }, JPEG);
-  // The album's grid shows the photo's thumbnail, decrypted and decoded.
-  const cell = await ui.pollElement(button('Photo 1'), imageShown, null, 'a decoded thumbnail in the album', 60_000);
+  // The album's photos (a timeline of its own) show the photo's thumbnail, decrypted and decoded.
+  const cell = await ui.pollElement(timelineCell, imageShown, null, 'a decoded thumbnail in the album', 60_000);
   expect(cell.drawn).toBe(true);
 }
 

@@ -19,7 +19,13 @@ test.afterEach(async () => {
 
 async function createVault(page: Page) {
   await page.locator('#name').fill('Grandma Rose');
+  // Passphrases that differ: the error is next to the second field, in view on a phone, and focus is there.
   await page.locator('#pass').fill('correct horse battery');
+  await page.locator('#pass2').fill('correct horse batery');
+  await page.locator('#create-btn').click();
+  await expect(page.locator('#pass2-error')).toHaveText('The two passphrases differ.', { timeout: 10_000 });
+  await expect(page.locator('#pass2-error')).toBeInViewport();
+  await expect(page.locator('#pass2')).toBeFocused();
   await page.locator('#pass2').fill('correct horse battery');
   await page.locator('#create-btn').click();
   await expect(page.locator('#recovery-phrase')).toBeVisible({ timeout: 30_000 });

@@ -253,9 +253,9 @@ test('photos shared from another app while locked: sealed, nowhere in the clear,
     await expect(page.getByRole('heading', { name: 'Family' })).toBeVisible();
     await expect(page.locator('#count')).toHaveText('2 photos', { timeout: 60_000 });
     await expect(inbox).toHaveCount(0);
-    await page.locator('fv-grid button.cell').first().click();
+    await page.locator('fv-photos fv-timeline button.cell').first().click();
     await expect(page.getByRole('img', { name: /^from-gallery-[12]\.jpg$/ })).toBeVisible({ timeout: 30_000 });
-    await page.getByRole('dialog', { name: 'Photo' }).getByRole('button', { name: 'Close' }).click();
+    await page.locator('fv-viewer').getByRole('button', { name: 'Close' }).click();
 
     // Another share, discarded: it is gone from the device, the album keeps its two.
     await page.getByRole('button', { name: 'Lock' }).click();

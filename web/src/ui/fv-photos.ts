@@ -5,14 +5,21 @@ import type { AppController } from '../vault/app-controller.ts';
 import type { IngestProgress } from '../vault/ingest.ts';
 import type { QueueState } from '../vault/upload-queue.ts';
 import './fv-dialog.ts';
-import './fv-grid.ts';
+import './timeline/fv-timeline.ts';
+import './viewer/fv-viewer.ts';
+import { sameItems, sortItems } from './timeline/layout.ts';
+import { librarySource } from './viewer/library-source.ts';
+import type { LibraryItem } from '../vault/library.ts';
 import './upload/fv-upload-panel.ts';
 import { errorText, shared } from './styles.ts';
-import { ThumbCache } from './thumb-cache.ts';
+import { itemThumbs, ThumbCache } from './thumb-cache.ts';
 import { count } from './common/count.ts';
 import { TRASH_DAYS } from '../vault/trash.ts';
 
-/** An album: add photos (picker, drag and drop, paste; shares from other apps: fv-shared-inbox), the grid, the viewer. */
+/**
+ * An album: add photos (picker, drag and drop, paste; shares from other apps: fv-shared-inbox),
+ * its photos as a timeline (newest first, in months and days), and the viewer over them.
+ */
 @customElement('fv-photos')
 export class FvPhotos extends LitElement {
   @property({ attribute: false }) app!: AppController;
@@ -21,26 +28,27 @@ export class FvPhotos extends LitElement {
   @state() queue: QueueState | undefined;
   /** Why files could not even be queued (e.g. no key for the album on this device). */
   @state() addError = '';
-  @state() open: string | undefined;
-  @state() openUrl: string | undefined;
-  @state() openInfo = '';
-  /** The photo's own file name, for "Download original" and the image's text alternative. */
-  @state() openName = '';
+  /** The photo open in the viewer (its index in `items`), or -1. */
+  @state() open = -1;
+  /** The album's photos, sorted; and the cell that gets focus when the viewer closes. */
+  @state() items: LibraryItem[] = [];
+  @state() focusIndex = -1;
+  /** What the cover button last did. */
+  @state() coverNote = '';
   @state() dragging = false;
   @state() version = 0;
   /** Which of the app's own dialogs is open. */
   @state() asking: 'new-album' | 'delete' | 'leave' | undefined;
   @state() error = '';
-  cache = new ThumbCache((id) => this.app.session!.thumbnail(this.app.album, id as PhotoId));
+  cache = new ThumbCache(itemThumbs(() => this.app.session!));
   #offs: Array<() => void> = [];
 
   static override styles = [shared, css`
     .drop { border: 2px dashed var(--fv-border); border-radius: 1rem; padding: 1rem; text-align: center; }
     .drop.over { border-color: var(--fv-accent); background: var(--fv-cell); }
     progress { width: 100%; }
-    .viewer { position: fixed; inset: 0; background: rgb(0 0 0 / 0.9); color: #fff; display: flex; flex-direction: column; z-index: 15; }
-    .viewer img { flex: 1; min-height: 0; object-fit: contain; width: 100%; }
-    .viewer .row { padding: 0.75rem; }
+    fv-timeline.album { display: flex; height: 70vh; min-height: 16rem; }
+    fv-timeline.album[hidden] { display: none; }
   `];
 
   override connectedCallback() {
@@ -48,7 +56,8 @@ export class FvPhotos extends LitElement {
     const s = this.app.session!;
     this.#offs.push(
       s.on('changed', () => this.version++),
-      s.on('object', () => this.version++),
+      // An arrival changes no photo's place: the cells in view ask again for what they lack.
+      s.on('object', () => this.renderRoot.querySelector('fv-timeline')?.redraw()),
       s.ingest.on('progress', (p) => (this.progress = p)),
       s.uploads.on('state', (q) => {
         this.queue = q;
@@ -95,29 +104,6 @@ export class FvPhotos extends LitElement {
     this.version++;
   }
 
-  async #show(id: string) {
-    this.open = id;
-    const s = this.app.session!;
-    const meta = await s.metadata(this.app.album, id as PhotoId).catch(() => undefined);
-    this.openName = meta?.name ?? '';
-    const homes = await s.backedUpOn(this.app.album, id as PhotoId);
-    this.openInfo = `${meta?.name ?? ''}${meta?.takenAt ? ` · ${new Date(meta.takenAt).toLocaleString()}` : ''} · backed up on ${count(homes, 'home')}`;
-    try {
-      const file = await s.original(this.app.album, id as PhotoId);
-      this.openUrl = URL.createObjectURL(file);
-    } catch (e) {
-      this.openUrl = await this.cache.get(id);
-      this.openInfo += ` · ${errorText(e)}`;
-    }
-  }
-
-  #close() {
-    if (this.openUrl?.startsWith('blob:') && !this.cache.peek(this.open ?? '')) URL.revokeObjectURL(this.openUrl);
-    this.open = undefined;
-    this.openUrl = undefined;
-    this.openName = '';
-  }
-
   async #leave() {
     this.asking = undefined;
     this.error = '';
@@ -134,20 +120,41 @@ export class FvPhotos extends LitElement {
   }
 
   async #setCover(photo: PhotoId) {
+    this.coverNote = '';
     try {
       await this.app.session!.setCover(this.app.album, photo);
     } catch (e) {
-      this.openInfo += ` · ${errorText(e)}`;
+      this.coverNote = errorText(e);
     }
     this.version++;
   }
 
   async #delete() {
     this.asking = undefined;
-    if (!this.open) return;
-    await this.app.session!.trashPhotos([{ album: this.app.album, photo: this.open as PhotoId }]);
-    this.#close();
+    const item = this.items[this.open];
+    if (!item) return;
+    const at = this.open;
+    await this.app.session!.trashPhotos([{ album: item.album, photo: item.photo }]);
+    // The viewer keeps what it decrypted by position: a fresh one opens on the photo that took its place.
+    this.open = -1;
+    this.version++;
+    await this.updateComplete;
+    this.open = this.items.length ? Math.min(at, this.items.length - 1) : -1;
   }
+
+  override willUpdate() {
+    const s = this.app.session;
+    if (!s) return;
+    this.app.album ||= s.albumIds[0] ?? '';
+    // The album's photos, newest first; re-read when the album or its photos change (version).
+    const key = `${this.app.album} ${this.version}`;
+    if (key !== this.#listed) {
+      this.#listed = key;
+      const next = sortItems(this.app.library.albumItems(this.app.album));
+      if (!sameItems(next, this.items)) this.items = next;
+    }
+  }
+  #listed = '';
 
   override render() {
     const s = this.app.session!;
@@ -157,12 +164,13 @@ export class FvPhotos extends LitElement {
         <p>Ask a family member to share the albums with you: on their Devices &amp; homes page, you both read the safety words of your name aloud, and if they match, they press Share.</p>
         <p>Or start an album of your own: <button id="new-album" @click=${this.#newAlbum}>New album</button></p></section>${this.#dialog()}`;
     }
-    const ids = s.photos(this.app.album).map((p) => p.photo).reverse();
+    const items = this.items;
     const album = s.albums.get(this.app.album);
+    const item = items[this.open];
     return html`
       <div class="row">
-        <h2 id="album-name">${album?.name ?? 'Photos'}</h2><span class="muted" id="count">${count(ids.length, 'photo')}</span>
-        ${s.albumIds.length > 1 ? html`<select id="album" aria-label="Album" @change=${(e: Event) => { this.app.album = (e.target as HTMLSelectElement).value; this.addError = ''; this.cache.clear(); this.version++; }}>
+        <h2 id="album-name">${album?.name ?? 'Photos'}</h2><span class="muted" id="count">${count(items.length, 'photo')}</span>
+        ${s.albumIds.length > 1 ? html`<select id="album" aria-label="Album" @change=${(e: Event) => { this.app.album = (e.target as HTMLSelectElement).value; this.addError = ''; this.open = -1; this.cache.clear(); this.version++; }}>
           ${s.albumIds.map((a) => html`<option value=${a} ?selected=${a === this.app.album}>${s.albums.get(a)?.name ?? a}</option>`)}
         </select>` : ''}
         <button class="quiet" id="new-album" @click=${this.#newAlbum}>New album</button>
@@ -183,18 +191,17 @@ export class FvPhotos extends LitElement {
         <fv-upload-panel .queue=${s.uploads} .state=${this.queue} .progress=${this.progress} .album=${this.app.album}
           .albumName=${(id: string) => s.albums.get(id)?.name ?? 'another album'}></fv-upload-panel>
       </div>
-      <fv-grid .ids=${ids} .cache=${this.cache} data-version=${this.version} @open-photo=${(e: CustomEvent<string>) => void this.#show(e.detail)}></fv-grid>
-      ${this.open ? html`<div class="viewer" role="dialog" aria-label="Photo">
-        ${this.openUrl ? html`<img id="viewer-img" src=${this.openUrl} alt=${this.openName || 'Photo'} />` : html`<p>Decrypting…</p>`}
-        <p class="muted" style="color:#ddd;padding:0 .75rem" id="viewer-info">${this.openInfo}</p>
-        <div class="row">
-          ${this.openUrl ? html`<a class="button" href=${this.openUrl} download=${this.openName || 'photo'}>Download original</a>` : ''}
-          ${this.app.canWrite(this.app.album) ? html`<button class="quiet" id="viewer-cover" ?disabled=${album?.cover === this.open}
-            @click=${() => void this.#setCover(this.open as PhotoId)}>${album?.cover === this.open ? 'The album cover' : 'Use as album cover'}</button>` : ''}
-          ${s.mayRemove(this.app.album, this.open as PhotoId) ? html`<button class="danger" @click=${() => (this.asking = 'delete')}>Delete</button>` : ''}
-          <button class="quiet" @click=${this.#close}>Close</button>
-        </div>
-      </div>` : ''}
+      ${items.length ? '' : html`<p class="muted" id="album-empty">No photos in this album yet.</p>`}
+      <fv-timeline class="album" ?hidden=${!items.length} .items=${items} .cache=${this.cache} .focusIndex=${this.focusIndex} data-version=${this.version}
+        @open-photo=${(e: CustomEvent<number>) => { this.coverNote = ''; this.open = e.detail; }}></fv-timeline>
+      ${item ? html`<fv-viewer .source=${librarySource(s, items, this.cache)} .index=${this.open} ?canDelete=${s.mayRemove(item.album, item.photo)}
+          @index=${(e: CustomEvent<number>) => { this.coverNote = ''; this.open = e.detail; this.renderRoot.querySelector('fv-timeline')?.reveal(e.detail); }}
+          @close=${() => { this.focusIndex = this.open; this.open = -1; }}
+          @delete=${() => (this.asking = 'delete')}>
+        ${this.app.canWrite(this.app.album) ? html`<button slot="actions" class="quiet" id="viewer-cover" ?disabled=${album?.cover === item.photo}
+          @click=${() => void this.#setCover(item.photo)}>${album?.cover === item.photo ? 'The album cover' : 'Use as album cover'}</button>` : ''}
+        ${this.coverNote ? html`<span slot="actions" role="alert" class="error">${this.coverNote}</span>` : ''}
+      </fv-viewer>` : ''}
       ${this.#dialog()}
     `;
   }

@@ -71,6 +71,17 @@ export class Library extends Emitter<LibraryEvents> {
     return out;
   }
 
+  /** The photos of one album (a photo in two albums is in both lists), unsorted. Starts filling unknown dates. */
+  albumItems(album: string): LibraryItem[] {
+    const out = this.#src.photos(album).map((d) => this.#item(album, d));
+    if (out.some((i) => !i.taken)) this.#fill();
+    return out;
+  }
+
+  #item(album: string, d: AddPhotoOp): LibraryItem {
+    return { key: `${album}/${d.photo}`, album, photo: d.photo, taken: this.#taken(album, d), ...(d.placeholder ? { placeholder: d.placeholder } : {}) };
+  }
+
   /** items(), a new task after every few thousand photos: listing 100,000 at once was a 150 ms task. */
   async itemsInSlices(): Promise<LibraryItem[]> {
     const out: LibraryItem[] = [];
@@ -91,9 +102,9 @@ export class Library extends Emitter<LibraryEvents> {
           if (seen.has(d.photo)) continue;
           seen.add(d.photo);
         }
-        const taken = this.#taken(album, d);
-        if (!taken) unknown++;
-        out.push({ key: `${album}/${d.photo}`, album, photo: d.photo, taken, ...(d.placeholder ? { placeholder: d.placeholder } : {}) });
+        const item = this.#item(album, d);
+        if (!item.taken) unknown++;
+        out.push(item);
       }
     }
     if (unknown) this.#fill();

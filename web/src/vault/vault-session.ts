@@ -851,6 +851,13 @@ export class VaultSession extends Emitter<VaultEvents> {
     return out.sort((x, y) => y.at - x.at);
   }
 
+  /** Who added the photo to the album, for the viewer's details: a member's name, or "You". */
+  addedBy(album: string, photo: PhotoId): string | undefined {
+    const sign = this.albums.get(album)?.addedBy.get(photo);
+    if (!sign) return undefined;
+    return sign === this.family.mySign ? 'You' : this.family.nameOf(sign);
+  }
+
   /** Whether this member may trash, restore or remove the photo: they added it, or they are an admin. */
   mayRemove(album: string, photo: PhotoId): boolean {
     const role = this.family.myRole();

@@ -4,7 +4,7 @@ import type { AppController } from '../../vault/app-controller.ts';
 import type { AlbumSummary } from '../../vault/library.ts';
 import '../fv-dialog.ts';
 import { errorText, shared } from '../styles.ts';
-import { ThumbCache } from '../thumb-cache.ts';
+import { itemThumbs, ThumbCache } from '../thumb-cache.ts';
 import { count } from '../common/count.ts';
 
 /** "Albums": every album this member reads, with its cover and count; create and rename; the way to Trash. Fires `open-album` (detail: album id) and `open-trash`. */
@@ -17,10 +17,7 @@ export class FvAlbums extends LitElement {
   @state() tick = 0;
   /** Photos in the trash (the Trash button says how many). */
   @state() trashed = 0;
-  cache = new ThumbCache((key) => {
-    const [album, photo] = key.split('/') as [string, string];
-    return this.app.session!.thumbnail(album, photo as never);
-  }, 100);
+  cache = new ThumbCache(itemThumbs(() => this.app.session!), 100);
   #off: (() => void) | undefined;
 
   static override styles = [shared, css`

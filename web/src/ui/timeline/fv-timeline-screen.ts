@@ -4,11 +4,10 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { AppController } from '../../vault/app-controller.ts';
 import type { LibraryItem } from '../../vault/library.ts';
 import { shared } from '../styles.ts';
-import { ThumbCache } from '../thumb-cache.ts';
-import type { ViewerSource } from '../viewer/fv-viewer.ts';
+import { itemThumbs, ThumbCache } from '../thumb-cache.ts';
+import { librarySource } from '../viewer/library-source.ts';
 import './fv-timeline.ts';
-import { sortItems } from './layout.ts';
-import { photoInfo } from '../viewer/photo-info.ts';
+import { sameItems, sortItems } from './layout.ts';
 import '../viewer/fv-viewer.ts';
 import '../fv-dialog.ts';
 import '../albums/fv-album-picker.ts';
@@ -36,10 +35,7 @@ export class FvTimelineScreen extends LitElement {
   #anchor = -1;
   @state() busy = '';
   @state() error = '';
-  cache = new ThumbCache((key) => {
-    const [album, photo] = key.split('/') as [string, string];
-    return this.app.session!.thumbnail(album, photo as never);
-  });
+  cache = new ThumbCache(itemThumbs(() => this.app.session!));
   #offs: Array<() => void> = [];
   #pending: { at: number; timer: ReturnType<typeof setTimeout> } | undefined;
 
@@ -136,27 +132,7 @@ export class FvTimelineScreen extends LitElement {
 
   #setList(items: LibraryItem[]) {
     this.#listGen++;
-    this.items = items;
-  }
-
-  get #source(): ViewerSource {
-    const items = this.items;
-    const s = this.app.session!;
-    return {
-      count: items.length,
-      thumb: (i) => this.cache.get(items[i]!.key),
-      original: (i) => s.original(items[i]!.album, items[i]!.photo),
-      stream: async (i) => {
-        const { album, photo } = items[i]!;
-        const meta = await s.metadata(album, photo);
-        if (!meta?.mime.startsWith('video/')) return undefined;
-        const { canStream, registerStream } = await import('../../vault/media/media-stream.ts');
-        if (!canStream()) return undefined;
-        const { url, release } = registerStream(await s.randomAccess(album, photo));
-        return { url, release, name: meta.name, type: meta.mime };
-      },
-      info: (i) => photoInfo(s, items[i]!.album, items[i]!.photo),
-    };
+    if (!sameItems(items, this.items)) this.items = items;
   }
 
   #onSelect(index: number, range: boolean) {
@@ -312,7 +288,7 @@ export class FvTimelineScreen extends LitElement {
         @open-photo=${(e: CustomEvent<number>) => (this.open = e.detail)}
         @select-photo=${(e: CustomEvent<{ index: number; range: boolean }>) => this.#onSelect(e.detail.index, e.detail.range)}
         @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && this.#clearSelection()}></fv-timeline>
-      ${item ? html`<fv-viewer .source=${this.#source} .index=${this.open} ?canDelete=${s.mayRemove(item.album, item.photo)}
+      ${item ? html`<fv-viewer .source=${librarySource(s, this.items, this.cache)} .index=${this.open} ?canDelete=${s.mayRemove(item.album, item.photo)}
         @index=${(e: CustomEvent<number>) => { this.open = e.detail; this.renderRoot.querySelector('fv-timeline')?.reveal(e.detail); }}
         @close=${() => { this.focusIndex = this.open; this.open = -1; }}
         @delete=${() => (this.asking = 'delete')}></fv-viewer>` : ''}

@@ -93,6 +93,21 @@ export function sortItems<T extends TimelineItem>(items: T[]): T[] {
 }
 
 /**
+ * Whether two sorted lists show the same: the same photos in the same order, with the same dates
+ * and placeholders. A screen keeps its list when a re-read finds nothing new, so the viewer open
+ * over it (which reloads its photo for another list) and the timeline are left alone.
+ */
+export function sameItems(a: readonly TimelineItem[], b: readonly TimelineItem[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.key !== y.key || x.taken !== y.taken || x.placeholder !== y.placeholder) return false;
+  }
+  return true;
+}
+
+/**
  * Months and days of a sorted list (newest first), in local time. Yields to the main thread
  * every `slice` items, so grouping 100,000 photos is no long task.
  */

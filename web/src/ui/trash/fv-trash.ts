@@ -6,7 +6,7 @@ import { daysLeft, TRASH_DAYS } from '../../vault/trash.ts';
 import { count } from '../common/count.ts';
 import '../fv-dialog.ts';
 import { errorText, shared } from '../styles.ts';
-import { ThumbCache } from '../thumb-cache.ts';
+import { itemThumbs, ThumbCache } from '../thumb-cache.ts';
 
 interface TrashItem {
   key: string;
@@ -31,10 +31,7 @@ export class FvTrash extends LitElement {
   @state() busy = '';
   @state() error = '';
   @state() tick = 0;
-  cache = new ThumbCache((key) => {
-    const [album, photo] = key.split('/') as [string, string];
-    return this.app.session!.thumbnail(album, photo as PhotoId);
-  }, 200);
+  cache = new ThumbCache(itemThumbs(() => this.app.session!), 200);
   #off: (() => void) | undefined;
 
   static override styles = [shared, css`

@@ -296,6 +296,7 @@ export class FvViewer extends LitElement {
         <button class="quiet" id="viewer-info-toggle" aria-expanded=${this.infoOpen ? 'true' : 'false'} @click=${() => (this.infoOpen = !this.infoOpen)}>Info</button>
         <span class="grow"></span>
         ${download ? html`<a class="button" id="viewer-download" href=${download} download=${name || 'photo'}>Download</a>` : nothing}
+        <slot name="actions"></slot>
         ${this.canDelete ? html`<button class="danger" id="viewer-delete" @click=${() => this.dispatchEvent(new CustomEvent('delete', { detail: this.index }))}>Delete</button>` : nothing}
       </div>`;
   }

@@ -1,6 +1,6 @@
 /**
- * The viewer's info panel: what the sealed metadata says (date taken, camera, place, size) and
- * how many homes hold the photo. Place is shown as coordinates: no map tiles or place names from
+ * The viewer's info panel: what the sealed metadata says (date taken, camera, place, size), who
+ * added the photo, and how many homes hold it. Place is shown as coordinates: no map tiles or place names from
  * third parties, so nothing about where a photo was taken leaves the device.
  */
 import type { PhotoId } from '../../core/ids.ts';
@@ -12,6 +12,8 @@ interface Meta { name: string; size: number; takenAt?: string; width?: number; h
 export interface InfoSource {
   metadata(album: string, photo: PhotoId): Promise<Meta | undefined>;
   backedUpOn(album: string, photo: PhotoId): Promise<number>;
+  /** The name of the member who added it ("You" for this member). */
+  addedBy(album: string, photo: PhotoId): string | undefined;
   albums: Map<string, { name: string }>;
 }
 
@@ -44,6 +46,8 @@ export async function photoInfo(s: InfoSource, album: string, photo: PhotoId): P
   if (meta?.width && meta.height) rows.push(['Size', `${meta.width} × ${meta.height}${meta.size ? ` · ${formatBytes(meta.size)}` : ''}`]);
   else if (meta?.size) rows.push(['Size', formatBytes(meta.size)]);
   rows.push(['Album', s.albums.get(album)?.name ?? '']);
+  const by = s.addedBy(album, photo);
+  if (by) rows.push(['Added by', by]);
   rows.push(['Backed up', homes === 0 ? 'on no home yet: only on devices' : `on ${count(homes, 'home')}`]);
   return rows;
 }

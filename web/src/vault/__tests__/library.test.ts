@@ -45,6 +45,8 @@ describe('Library', () => {
     const lib = new Library(both);
     expect(lib.items().map((i) => i.key)).toEqual(['fam/a', 'fam/old', 'trip/b']);
     expect(lib.albums().map((a) => [a.name, a.count])).toEqual([['Alps', 2], ['Family', 2]]);
+    // An album's own list has it too.
+    expect(lib.albumItems('trip').map((i) => i.key)).toEqual(['trip/b', 'trip/a']);
   });
 
   it.each([[8, 2_000], [1, 16_000]])('lists a large library (%i albums of %i photos) in slices, giving the main thread back between them, with the same result', async (n, size) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SCROLL_HEIGHT, geometry, groupItems, layoutMonth, measure, monthsIn, sortItems, yearMarks, type TimelineItem } from '../layout.ts';
+import { MAX_SCROLL_HEIGHT, geometry, groupItems, layoutMonth, measure, monthsIn, sameItems, sortItems, yearMarks, type TimelineItem } from '../layout.ts';
 
 const DAY = 86_400_000;
 
@@ -80,5 +80,14 @@ describe('sortItems', () => {
     const ms = performance.now() - t0;
     expect(got.map((i) => i.key)).toEqual(expected.map((i) => i.key));
     expect(ms).toBeLessThan(1000);
+  });
+
+  it('tells a re-read list that shows the same from one that changed', () => {
+    const a = library(50, 10);
+    expect(sameItems(a, a.map((i) => ({ ...i })))).toBe(true);
+    expect(sameItems(a, a.slice(1))).toBe(false);
+    expect(sameItems(a, a.map((i, k) => (k === 7 ? { ...i, taken: i.taken + 1 } : i)))).toBe(false);
+    expect(sameItems(a, a.map((i, k) => (k === 3 ? { ...i, placeholder: 'x' } : i)))).toBe(false);
+    expect(sameItems(a, [...a.slice(0, 10).reverse(), ...a.slice(10)])).toBe(false);
   });
 });
