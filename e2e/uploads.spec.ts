@@ -10,7 +10,7 @@
  * lowered through DevTools, as a full phone would) fails with its reason on its own line and a
  * Retry button; once there is space, Retry adds it.
  */
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { launchChromium } from './support/chromium.ts';
@@ -103,18 +103,30 @@ async function shot(page: Page, name: string) {
 
 const added = async (page: Page) => Number((await page.locator('#count').textContent())?.match(/^(\d+)/)?.[1] ?? 0);
 
+/** A phone-size page of a new browser on the app: the server started, the page opened. */
+async function phone(): Promise<{ browser: Browser; ctx: BrowserContext; page: Page; url: string }> {
+  const started = await startSignalServer(['--static', 'web/dist']);
+  server = started;
+  const browser = await launchChromium();
+  const ctx = await browser.newContext({ viewport: { width: 360, height: 640 }, hasTouch: true, isMobile: true });
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await page.goto(started.url);
+  return { browser, ctx, page, url: started.url };
+}
+
+/** A new vault, on its (empty) album. */
+async function newVaultAlbum(page: Page) {
+  await createVault(page);
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Albums' }).click();
+  await expect(page.locator('#count')).toHaveText('0 photos', { timeout: 30_000 });
+}
+
 test('pause, resume, and a queue that goes on after a reload, at phone size', async () => {
   test.setTimeout(180_000);
-  server = await startSignalServer(['--static', 'web/dist']);
-  const browser = await launchChromium();
+  const { browser, page } = await phone();
   try {
-    const ctx = await browser.newContext({ viewport: { width: 360, height: 640 }, hasTouch: true, isMobile: true });
-    const page = await ctx.newPage();
-    page.on('pageerror', (e) => console.error('page error:', e.message));
-    await page.goto(server.url);
-    await createVault(page);
-    await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Albums' }).click();
-    await expect(page.locator('#count')).toHaveText('0 photos', { timeout: 30_000 });
+    await newVaultAlbum(page);
 
     await page.locator('#picker').setInputFiles(photos());
     // The total, with a bar, and each file's own line.
@@ -172,20 +184,13 @@ test('pause, resume, and a queue that goes on after a reload, at phone size', as
 
 test('a photo that does not fit: its reason on its line, and Retry adds it once there is space', async () => {
   test.setTimeout(120_000);
-  server = await startSignalServer(['--static', 'web/dist']);
-  const browser = await launchChromium();
+  const { browser, ctx, page, url } = await phone();
   try {
-    const ctx = await browser.newContext({ viewport: { width: 360, height: 640 }, hasTouch: true, isMobile: true });
-    const page = await ctx.newPage();
-    page.on('pageerror', (e) => console.error('page error:', e.message));
-    await page.goto(server.url);
-    await createVault(page);
-    await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Albums' }).click();
-    await expect(page.locator('#count')).toHaveText('0 photos', { timeout: 30_000 });
+    await newVaultAlbum(page);
 
     // A full device: the origin may store only what it holds now and 64 KB more (the photo is 1.5 MB).
     const cdp = await ctx.newCDPSession(page);
-    const origin = new URL(server.url).origin;
+    const origin = new URL(url).origin;
     const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
     await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + 64_000 });
     const [photo] = photos();
@@ -211,13 +216,8 @@ test('a photo that does not fit: its reason on its line, and Retry adds it once 
 
 test('photos shared from another app while locked: sealed, nowhere in the clear, then added to the album the member chooses, or discarded', async () => {
   test.setTimeout(120_000);
-  server = await startSignalServer(['--static', 'web/dist']);
-  const browser = await launchChromium();
+  const { browser, page, url } = await phone();
   try {
-    const ctx = await browser.newContext({ viewport: { width: 360, height: 640 }, hasTouch: true, isMobile: true });
-    const page = await ctx.newPage();
-    page.on('pageerror', (e) => console.error('page error:', e.message));
-    await page.goto(server.url);
     // Before any vault: nothing can be kept, and the app says what to do.
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
     const jpeg = readFileSync('e2e/fixtures/beach.jpg');
@@ -226,7 +226,7 @@ test('photos shared from another app while locked: sealed, nowhere in the clear,
     await shareToApp(page, [shared(0)]);
     await expect(page.locator('#share-note')).toContainText('Nothing shared was kept: set up a vault on this device first');
 
-    await page.goto(server.url);
+    await page.goto(url);
     await createVault(page);
     await page.getByRole('button', { name: 'Lock' }).click();
     await expect(page.getByRole('button', { name: 'Unlock' })).toBeVisible();
@@ -250,7 +250,7 @@ test('photos shared from another app while locked: sealed, nowhere in the clear,
     await shot(page, 'shared-inbox');
     await inbox.getByLabel('Add to').selectOption({ label: 'Family' });
     await inbox.getByRole('button', { name: 'Add them' }).click();
-    await expect(page.getByRole('heading', { name: 'Family' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Family', exact: true })).toBeVisible();
     await expect(page.locator('#count')).toHaveText('2 photos', { timeout: 60_000 });
     await expect(inbox).toHaveCount(0);
     await page.locator('fv-photos fv-timeline button.cell').first().click();
