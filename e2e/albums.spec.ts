@@ -215,7 +215,7 @@ test('Add to album: a selection goes into a new album and an existing one withou
     await expect(garden.locator('img')).toHaveCount(1, { timeout: 30_000 });
     await page.getByRole('button', { name: 'Open album Garden, 2 photos' }).click();
     await expect(page.locator('#count')).toHaveText('2 photos');
-    await expect(page.locator('fv-photos fv-timeline button.cell img')).toHaveCount(2, { timeout: 30_000 });
+    await expect(page.locator('fv-photos fv-timeline button.cell img:not(.placeholder)')).toHaveCount(2, { timeout: 30_000 });
     await expect.poll(() => page.locator('fv-photos fv-timeline button.cell img:not(.placeholder)').evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth > 0)), { timeout: 30_000 }).toEqual([true, true]);
     // The second photo becomes the album's cover, for everyone (a register in the album's ops).
     await page.locator('fv-photos fv-timeline button.cell').nth(1).click();

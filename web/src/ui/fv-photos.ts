@@ -7,7 +7,7 @@ import type { QueueState } from '../vault/upload-queue.ts';
 import './fv-dialog.ts';
 import './timeline/fv-timeline.ts';
 import './viewer/fv-viewer.ts';
-import { sameItems, sortItems } from './timeline/layout.ts';
+import { followOpen, sameItems, sortItems } from './timeline/layout.ts';
 import { librarySource } from './viewer/library-source.ts';
 import type { LibraryItem } from '../vault/library.ts';
 import './upload/fv-upload-panel.ts';
@@ -64,6 +64,8 @@ export class FvPhotos extends LitElement {
         if (q.waiting === 0) this.progress = undefined;
       }),
       s.uploads.on('file', () => this.version++),
+      // Dates of older photos, read from their metadata: the order may change.
+      this.app.library.on('dates', () => this.version++),
     );
     this.queue = s.uploads.state;
     addEventListener('paste', this.#onPaste);
@@ -134,12 +136,25 @@ export class FvPhotos extends LitElement {
     const item = this.items[this.open];
     if (!item) return;
     const at = this.open;
-    await this.app.session!.trashPhotos([{ album: item.album, photo: item.photo }]);
+    this.error = '';
+    try {
+      await this.app.session!.trashPhotos([{ album: item.album, photo: item.photo }]);
+    } catch (e) {
+      this.error = errorText(e);
+      return;
+    }
     // The viewer keeps what it decrypted by position: a fresh one opens on the photo that took its place.
     this.open = -1;
     this.version++;
     await this.updateComplete;
     this.open = this.items.length ? Math.min(at, this.items.length - 1) : -1;
+  }
+
+  /** Focus goes back to the photo's cell (set each time: the timeline clears it once used). */
+  #closeViewer() {
+    this.focusIndex = this.open;
+    this.open = -1;
+    void this.updateComplete.then(() => (this.focusIndex = -1));
   }
 
   override willUpdate() {
@@ -151,7 +166,11 @@ export class FvPhotos extends LitElement {
     if (key !== this.#listed) {
       this.#listed = key;
       const next = sortItems(this.app.library.albumItems(this.app.album));
-      if (!sameItems(next, this.items)) this.items = next;
+      if (!sameItems(next, this.items)) {
+        // The viewer stays on its photo (or closes if it went).
+        this.open = followOpen(this.items, next, this.open);
+        this.items = next;
+      }
     }
   }
   #listed = '';
@@ -196,7 +215,7 @@ export class FvPhotos extends LitElement {
         @open-photo=${(e: CustomEvent<number>) => { this.coverNote = ''; this.open = e.detail; }}></fv-timeline>
       ${item ? html`<fv-viewer .source=${librarySource(s, items, this.cache)} .index=${this.open} ?canDelete=${s.mayRemove(item.album, item.photo)}
           @index=${(e: CustomEvent<number>) => { this.coverNote = ''; this.open = e.detail; this.renderRoot.querySelector('fv-timeline')?.reveal(e.detail); }}
-          @close=${() => { this.focusIndex = this.open; this.open = -1; }}
+          @close=${() => this.#closeViewer()}
           @delete=${() => (this.asking = 'delete')}>
         ${this.app.canWrite(this.app.album) ? html`<button slot="actions" class="quiet" id="viewer-cover" ?disabled=${album?.cover === item.photo}
           @click=${() => void this.#setCover(item.photo)}>${album?.cover === item.photo ? 'The album cover' : 'Use as album cover'}</button>` : ''}

@@ -35,11 +35,11 @@ export class FvWelcome extends LitElement {
         <h2>Start a family vault</h2>
         <p class="muted">Photos are encrypted on this device before they go anywhere. Choose a passphrase you will remember: it unlocks your vault on every device.</p>
         <label for="name">Your name</label><input id="name" type="text" autocomplete="name" @input=${(e: Event) => (this.name = (e.target as HTMLInputElement).value)} />
-        <label for="pass">Passphrase</label><input id="pass" type="password" autocomplete="new-password" aria-describedby=${this.#describedBy('pass', 'pass-strength')} aria-invalid=${this.#invalid('pass')} @input=${(e: Event) => (this.pass = (e.target as HTMLInputElement).value)} />
+        <label for="pass">Passphrase</label><input id="pass" type="password" autocomplete="new-password" aria-describedby=${this.#describedBy('pass', 'pass-strength')} aria-invalid=${this.#invalid('pass')} @input=${(e: Event) => { this.pass = (e.target as HTMLInputElement).value; this.#edited('pass'); }} />
         ${this.#fieldError('pass')}
         <fv-strength id="pass-strength" .value=${this.pass} .inputs=${[this.name]}></fv-strength>
         <p class="muted">A few uncommon words you will remember work best. Anyone who copies your encrypted keys can try guesses offline, so it must not be easy to guess.</p>
-        <label for="pass2">Passphrase again</label><input id="pass2" type="password" autocomplete="new-password" aria-describedby=${this.#describedBy('pass2')} aria-invalid=${this.#invalid('pass2')} />
+        <label for="pass2">Passphrase again</label><input id="pass2" type="password" autocomplete="new-password" aria-describedby=${this.#describedBy('pass2')} aria-invalid=${this.#invalid('pass2')} @input=${() => this.#edited('pass2')} />
         ${this.#fieldError('pass2')}
         <label for="server-code">Server code (if the person who runs this server gave you one)</label>
         <input id="server-code" type="text" autocomplete="off" spellcheck="false" .value=${this.app.serverCode} />
@@ -49,15 +49,15 @@ export class FvWelcome extends LitElement {
       </section>`}
       <section class="card" id="join">
         <h2>Join with an invite</h2>
-        <label for="invite">Invite (link or code)</label><input id="invite" type="text" .value=${this.invite} aria-describedby=${this.#describedBy('invite')} aria-invalid=${this.#invalid('invite')} @input=${(e: Event) => (this.invite = (e.target as HTMLInputElement).value)} />
+        <label for="invite">Invite (link or code)</label><input id="invite" type="text" .value=${this.invite} aria-describedby=${this.#describedBy('invite')} aria-invalid=${this.#invalid('invite')} @input=${(e: Event) => { this.invite = (e.target as HTMLInputElement).value; this.#edited('invite'); }} />
         ${this.#fieldError('invite')}
         <label><input id="restore" type="checkbox" @change=${(e: Event) => (this.restore = (e.target as HTMLInputElement).checked)} /> I already use this vault on another device (restore my keys)</label>
         ${this.restore ? '' : html`<label for="jname">Your name</label><input id="jname" type="text" @input=${(e: Event) => (this.name = (e.target as HTMLInputElement).value)} />`}
         ${this.restore ? html`<label><input id="use-recovery" type="checkbox" @change=${(e: Event) => (this.useRecovery = (e.target as HTMLInputElement).checked)} /> I forgot my passphrase: use my 24-word recovery phrase</label>` : ''}
         ${this.restore && this.useRecovery
-          ? html`<label for="jrecovery">Recovery phrase</label><textarea id="jrecovery" rows="3" autocomplete="off" spellcheck="false" aria-describedby=${this.#describedBy('jrecovery')} aria-invalid=${this.#invalid('jrecovery')}></textarea>
+          ? html`<label for="jrecovery">Recovery phrase</label><textarea id="jrecovery" rows="3" autocomplete="off" spellcheck="false" aria-describedby=${this.#describedBy('jrecovery')} aria-invalid=${this.#invalid('jrecovery')} @input=${() => this.#edited('jrecovery')}></textarea>
             ${this.#fieldError('jrecovery')}`
-          : html`<label for="jpass">${this.restore ? 'Your passphrase' : 'Choose a passphrase'}</label><input id="jpass" type="password" autocomplete=${this.restore ? 'current-password' : 'new-password'} aria-describedby=${this.#describedBy('jpass', this.restore ? '' : 'jpass-strength')} aria-invalid=${this.#invalid('jpass')} @input=${(e: Event) => (this.jpass = (e.target as HTMLInputElement).value)} />
+          : html`<label for="jpass">${this.restore ? 'Your passphrase' : 'Choose a passphrase'}</label><input id="jpass" type="password" autocomplete=${this.restore ? 'current-password' : 'new-password'} aria-describedby=${this.#describedBy('jpass', this.restore ? '' : 'jpass-strength')} aria-invalid=${this.#invalid('jpass')} @input=${(e: Event) => { this.jpass = (e.target as HTMLInputElement).value; this.#edited('jpass'); }} />
             ${this.#fieldError('jpass')}
             ${this.restore ? '' : html`<fv-strength id="jpass-strength" .value=${this.jpass} .inputs=${[this.name]}></fv-strength>`}`}
         ${this.#formError('join')}
@@ -73,6 +73,11 @@ export class FvWelcome extends LitElement {
 
   #formError(form: 'create' | 'join') {
     return this.error && !this.error.field && this.error.form === form ? html`<p class="error" role="alert" id="${form}-error">${this.error.text}</p>` : '';
+  }
+
+  /** The field the error was about is being changed: the error goes. */
+  #edited(field: string) {
+    if (this.error?.field === field) this.error = undefined;
   }
 
   #invalid(field: string): 'true' | 'false' {

@@ -7,7 +7,7 @@ import { shared } from '../styles.ts';
 import { itemThumbs, ThumbCache } from '../thumb-cache.ts';
 import { librarySource } from '../viewer/library-source.ts';
 import './fv-timeline.ts';
-import { sameItems, sortItems } from './layout.ts';
+import { followOpen, sameItems, sortItems } from './layout.ts';
 import '../viewer/fv-viewer.ts';
 import '../fv-dialog.ts';
 import '../albums/fv-album-picker.ts';
@@ -132,7 +132,10 @@ export class FvTimelineScreen extends LitElement {
 
   #setList(items: LibraryItem[]) {
     this.#listGen++;
-    if (!sameItems(items, this.items)) this.items = items;
+    if (sameItems(items, this.items)) return;
+    // The viewer stays on its photo (or closes if it went).
+    this.open = followOpen(this.items, items, this.open);
+    this.items = items;
   }
 
   #onSelect(index: number, range: boolean) {
@@ -290,7 +293,11 @@ export class FvTimelineScreen extends LitElement {
         @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && this.#clearSelection()}></fv-timeline>
       ${item ? html`<fv-viewer .source=${librarySource(s, this.items, this.cache)} .index=${this.open} ?canDelete=${s.mayRemove(item.album, item.photo)}
         @index=${(e: CustomEvent<number>) => { this.open = e.detail; this.renderRoot.querySelector('fv-timeline')?.reveal(e.detail); }}
-        @close=${() => { this.focusIndex = this.open; this.open = -1; }}
+        @close=${() => {
+          this.focusIndex = this.open;
+          this.open = -1;
+          void this.updateComplete.then(() => (this.focusIndex = -1)); // set each time: the timeline clears it once used
+        }}
         @delete=${() => (this.asking = 'delete')}></fv-viewer>` : ''}
       ${this.asking === 'delete-selected' ? html`<fv-dialog heading=${`Delete ${count(this.selected.size, 'photo')}?`} text=${`They move to the trash for the whole family, on every device. Restore them from Trash (under Albums) within ${TRASH_DAYS} days; after that they are removed for good.`} action="Move to trash" danger
         @answer=${() => void this.#deleteSelected()} @cancel=${() => (this.asking = undefined)}></fv-dialog>` : ''}

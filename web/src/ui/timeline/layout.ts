@@ -107,6 +107,12 @@ export function sameItems(a: readonly TimelineItem[], b: readonly TimelineItem[]
   return true;
 }
 
+/** Where the item open at `open` in `before` is in `after` (-1: gone, or none was open). */
+export function followOpen(before: readonly TimelineItem[], after: readonly TimelineItem[], open: number): number {
+  const key = before[open]?.key;
+  return key === undefined ? -1 : after.findIndex((i) => i.key === key);
+}
+
 /**
  * Months and days of a sorted list (newest first), in local time. Yields to the main thread
  * every `slice` items, so grouping 100,000 photos is no long task.

@@ -108,6 +108,11 @@ export class FvViewer extends LitElement {
   }
 
   override willUpdate(changed: Map<string, unknown>) {
+    // Another list: what was decrypted is kept by position, and a position may now be another photo.
+    if (changed.has('source') && changed.get('source') !== undefined) {
+      for (const p of this.#files.values()) void p.then(dispose);
+      this.#files.clear();
+    }
     if (changed.has('index') || changed.has('source')) void this.#load(this.index);
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SCROLL_HEIGHT, geometry, groupItems, layoutMonth, measure, monthsIn, sameItems, sortItems, yearMarks, type TimelineItem } from '../layout.ts';
+import { MAX_SCROLL_HEIGHT, geometry, groupItems, layoutMonth, measure, monthsIn, followOpen, sameItems, sortItems, yearMarks, type TimelineItem } from '../layout.ts';
 
 const DAY = 86_400_000;
 
@@ -89,5 +89,14 @@ describe('sortItems', () => {
     expect(sameItems(a, a.map((i, k) => (k === 7 ? { ...i, taken: i.taken + 1 } : i)))).toBe(false);
     expect(sameItems(a, a.map((i, k) => (k === 3 ? { ...i, placeholder: 'x' } : i)))).toBe(false);
     expect(sameItems(a, [...a.slice(0, 10).reverse(), ...a.slice(10)])).toBe(false);
+  });
+
+  it('follows the open photo into a re-read list by its key, or says it is gone', () => {
+    const a = library(20, 5);
+    const b = [a[5]!, ...a.slice(0, 5), ...a.slice(6)]; // photo 5 moved to the front (its date came)
+    expect(followOpen(a, b, 5)).toBe(0);
+    expect(followOpen(a, b, 2)).toBe(3);
+    expect(followOpen(a, a.filter((_, k) => k !== 7), 7)).toBe(-1);
+    expect(followOpen(a, b, -1)).toBe(-1);
   });
 });
