@@ -214,11 +214,11 @@ test('Chromium and Firefox ESR: a member joins in Firefox by invite, photos adde
     expect(Object.fromEntries(seen)).toEqual({ 'beach.jpg': { w: 480, h: 640 }, 'garden.jpg': { w: 800, h: 600 } });
     log("Firefox's photo shown in Chromium");
 
-    // Both sides say the other device is connected directly (WebRTC), not through the server.
+    // Both sides name the other member's device and say it is connected directly (WebRTC), not through the server.
     await tab('Family').click();
-    await expect(a.locator('#peers li', { hasText: 'Family device' }).locator('.transport')).toHaveText('direct');
+    await expect(a.locator('#peers li', { hasText: "Grandpa's device" }).locator('.transport')).toHaveText('direct');
     await ui.click(button('Family', sections));
-    const kind = await ui.pollElement({ role: 'listitem', text: /^Family device/ }, (el) => el.querySelector('.transport')?.textContent ?? undefined, null, 'the link to Chromium', 30_000);
+    const kind = await ui.pollElement({ role: 'listitem', text: /^Ada's device/ }, (el) => el.querySelector('.transport')?.textContent ?? undefined, null, 'the link to Chromium', 30_000);
     expect(kind).toBe('direct');
     log('direct WebRTC on both sides');
   } finally {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { launchChromium } from './support/chromium.ts';
 import { freePort, startSignalServer, type SignalServer } from './support/processes.ts';
 import { RelayNode } from './support/relay-node.ts';
-import { confirmRecovery } from './support/app-ui.ts';
+import { axe, confirmRecovery } from './support/app-ui.ts';
 
 const PASSPHRASE = 'correct horse battery';
 let server: SignalServer | undefined;
@@ -72,8 +72,11 @@ test('homes: only-on-devices warning, a home joined from the app\'s invite, what
       return warning.count();
     }, { timeout: 90_000, intervals: [1000] }).toBe(0);
     await expect(home).toContainText(/last proved it holds your photos (just now|\d+ min ago)/);
+    // "Connected now" names the home as the family enrolled it, never by a raw id.
+    await expect(page.locator('#peers li').first()).toContainText(/^\s*Oak Street \(home relay\)/);
     const held = Number((await home.textContent())!.match(/holds (\d+) encrypted/)![1]);
     expect(held).toBeGreaterThanOrEqual(3);
+    await axe(page, 'homes with a home');
     await page.screenshot({ path: 'test-results/homes.png' });
 
     // The home goes dark: it is no longer connected, and the list says when it was last seen.

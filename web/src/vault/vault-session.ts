@@ -1181,6 +1181,25 @@ export class VaultSession extends Emitter<VaultEvents> {
     return r;
   }
 
+  /**
+   * Who a connected peer is, in the family's words: a home by its name, a member's device as
+   * theirs ("Ada's device"), one of mine as "Your other device"; undefined while the link has not
+   * proved which device it is (or the device is nobody the roster knows).
+   */
+  peerName(peerId: string): string | undefined {
+    const key = this.node.engine.deviceKeyOf(peerId as PeerId);
+    if (!key) return undefined;
+    const d = toBase64Url(key);
+    const r = this.authority.roster();
+    const home = r.homes.get(d);
+    if (home) return home.name;
+    const owner = r.devices.get(d);
+    if (!owner) return undefined;
+    if (owner === this.family.mySign) return 'Your other device';
+    const name = this.family.nameOf(owner);
+    return name === 'A family member' ? 'A family member\'s device' : `${name}'s device`;
+  }
+
   /** The enrolled homes, whether each is connected, and when each last proved it holds our photos. */
   async homes(): Promise<HomeView[]> {
     const checks = (await this.index.getSetting<Record<string, HomeCheck>>('homes.checks')) ?? {};
