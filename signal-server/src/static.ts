@@ -29,9 +29,12 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'self'",
 ].join('; ');
 
-/** The app needs none of these browser features; a page here can never ask for them. */
+/**
+ * The app needs none of these browser features but the camera, and that only for its own pages
+ * (scanning an invite's QR code); no page here can ask for the rest, no embedded frame for any.
+ */
 export const PERMISSIONS_POLICY = [
-  'camera=()', 'microphone=()', 'geolocation=()', 'payment=()', 'usb=()', 'serial=()', 'hid=()',
+  'camera=(self)', 'microphone=()', 'geolocation=()', 'payment=()', 'usb=()', 'serial=()', 'hid=()',
   'bluetooth=()', 'midi=()', 'display-capture=()', 'browsing-topics=()',
 ].join(', ');
 

@@ -9,6 +9,7 @@
  */
 import { assertBytes, concatBytes, equalBytes, fromBase64Url, toBase64Url, utf8 } from '../core/bytes.ts';
 import { VersionError } from '../core/errors.ts';
+import { INVITE_FRAGMENT_KEY, INVITE_PREFIX, inviteCode } from '../core/invite-text.ts';
 import { ALG, VERSION, header } from './envelope.ts';
 import { LABEL } from './labels.ts';
 import { sha256 } from './primitives.ts';
@@ -17,9 +18,7 @@ export type Invite =
   | { kind: 'member'; vaultSecret: Uint8Array; memberSecret: Uint8Array; inviter: Uint8Array; inviteSeed: Uint8Array }
   | { kind: 'relay'; vaultSecret: Uint8Array; inviter: Uint8Array; inviteSeed: Uint8Array };
 
-export const INVITE_PREFIX = 'fv.';
-/** The URL fragment parameter that carries the invite: https://host/#join=fv.… */
-export const INVITE_FRAGMENT_KEY = 'join';
+export { INVITE_PREFIX, INVITE_FRAGMENT_KEY } from '../core/invite-text.ts';
 // Kinds 1 and 2 were invites without an invite key (before family roles).
 const KIND = { member: 3, relay: 4 } as const;
 const OLD_KINDS = new Set([1, 2]);
@@ -51,18 +50,9 @@ export function inviteLink(appUrl: string, inv: Invite): string {
   return u.toString();
 }
 
-/** Takes the bare code, a `#join=…` fragment, or a whole link. Errors never echo the input. */
-function extractCode(input: string): string {
-  let s = input.trim();
-  const hash = s.indexOf('#');
-  if (hash >= 0) s = s.slice(hash + 1);
-  if (s.startsWith(`${INVITE_FRAGMENT_KEY}=`)) s = s.slice(INVITE_FRAGMENT_KEY.length + 1);
-  return s;
-}
-
 export function parseInvite(input: string): Invite {
   if (typeof input !== 'string') throw new TypeError('invite: expected a string');
-  const code = extractCode(input);
+  const code = inviteCode(input); // the bare code, a `#join=…` fragment, or a whole link
   if (!code.startsWith(INVITE_PREFIX)) throw new RangeError('invite: not a Family Vault invite');
   let b: Uint8Array;
   try {

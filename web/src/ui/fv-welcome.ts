@@ -5,6 +5,7 @@ import type { AppController } from '../vault/app-controller.ts';
 import { assertStrongPassphrase } from '../vault/passphrase-strength.ts';
 import { errorText, shared } from './styles.ts';
 import './fv-strength.ts';
+import './onboarding/fv-qr-scan.ts';
 
 /** First screen: create a vault, or join one with an invite (from a link's #join= or pasted). */
 @customElement('fv-welcome')
@@ -26,6 +27,7 @@ export class FvWelcome extends LitElement {
   @state() name = '';
   @state() restore = false;
   @state() useRecovery = false;
+  @state() scanning = false;
 
   override render() {
     const joining = this.invite !== '';
@@ -51,6 +53,8 @@ export class FvWelcome extends LitElement {
         <h2>Join with an invite</h2>
         <label for="invite">Invite (link or code)</label><input id="invite" type="text" .value=${this.invite} aria-describedby=${this.#describedBy('invite')} aria-invalid=${this.#invalid('invite')} @input=${(e: Event) => { this.invite = (e.target as HTMLInputElement).value; this.#edited('invite'); }} />
         ${this.#fieldError('invite')}
+        <p class="row"><button id="scan-invite" class="quiet" @click=${() => (this.scanning = true)}>Scan QR code</button></p>
+        ${this.scanning ? html`<fv-qr-scan @cancel=${() => (this.scanning = false)} @scanned=${(e: CustomEvent<string>) => this.#scanned(e.detail)}></fv-qr-scan>` : ''}
         <label><input id="restore" type="checkbox" @change=${(e: Event) => (this.restore = (e.target as HTMLInputElement).checked)} /> I already use this vault on another device (restore my keys)</label>
         ${this.restore ? '' : html`<label for="jname">Your name</label><input id="jname" type="text" @input=${(e: Event) => (this.name = (e.target as HTMLInputElement).value)} />`}
         ${this.restore ? html`<label><input id="use-recovery" type="checkbox" @change=${(e: Event) => (this.useRecovery = (e.target as HTMLInputElement).checked)} /> I forgot my passphrase: use my 24-word recovery phrase</label>` : ''}
@@ -65,6 +69,14 @@ export class FvWelcome extends LitElement {
         ${this.busy === 'join' ? html`<p role="status">Working… (deriving keys from your passphrase takes a second)</p>` : ''}
       </section>
     `;
+  }
+
+  /** A scanned invite fills the field; the name (or passphrase) is what is asked next. */
+  #scanned(code: string) {
+    this.scanning = false;
+    this.invite = code;
+    this.#edited('invite');
+    this.#focusField = this.restore ? (this.useRecovery ? 'jrecovery' : 'jpass') : 'jname';
   }
 
   #fieldError(field: string) {
