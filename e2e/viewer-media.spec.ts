@@ -8,7 +8,7 @@ import { test, expect, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { launchChromium } from './support/chromium.ts';
 import { startSignalServer, type SignalServer } from './support/processes.ts';
-import { confirmRecovery } from './support/app-ui.ts';
+import { axe, confirmRecovery } from './support/app-ui.ts';
 
 let server: SignalServer | undefined;
 test.afterEach(async () => {
@@ -23,9 +23,14 @@ function heicSize(bytes: Buffer): { width: number; height: number } {
   return { width: bytes.readUInt32BE(at + 8), height: bytes.readUInt32BE(at + 12) };
 }
 
-/** Records `seconds` of a noisy 640×480 canvas at a high bitrate (H.264 MP4 where the recorder can, else WebM) and drops it on the album. */
-async function dropRecordedVideo(page: Page, seconds: number): Promise<{ type: string; size: number }> {
-  return page.locator('fv-photos .drop').evaluate(async (drop, secs) => {
+/**
+ * Records `seconds` of a noisy 640×480 canvas at a high bitrate (H.264 MP4 where the recorder can,
+ * else WebM) and drops it on the album. `asHevc`: the MP4's sample entries are relabelled HEVC
+ * ('avc1'/'avcC' → 'hvc1'/'hvcC') and it is dropped as an iPhone's `clip.mov`, a video this
+ * Chromium (no HEVC decoder) cannot play.
+ */
+async function dropRecordedVideo(page: Page, seconds: number, asHevc = false): Promise<{ type: string; size: number }> {
+  return page.locator('fv-photos .drop').evaluate(async (drop, [secs, hevc]) => {
     const type = ['video/mp4;codecs=avc1.42E01E', 'video/mp4;codecs=avc1', 'video/webm;codecs=vp8'].find((t) => MediaRecorder.isTypeSupported(t))!;
     const canvas = document.createElement('canvas');
     canvas.width = 640;
@@ -56,12 +61,28 @@ async function dropRecordedVideo(page: Page, seconds: number): Promise<{ type: s
     rec.stop();
     await stopped;
     const mime = type.split(';')[0]!;
-    const file = new File(parts, mime === 'video/mp4' ? 'walk.mp4' : 'walk.webm', { type: mime, lastModified: Date.now() });
+    let file = new File(parts, mime === 'video/mp4' ? 'walk.mp4' : 'walk.webm', { type: mime, lastModified: Date.now() });
+    if (hevc) {
+      if (mime !== 'video/mp4') throw new Error(`the recorder made ${type}, not an MP4 to relabel`);
+      const b = new Uint8Array(await file.arrayBuffer());
+      const tag = (s: string) => [...s].map((c) => c.charCodeAt(0));
+      let relabelled = 0;
+      for (let i = 0; i + 4 <= b.length; i++) {
+        for (const [from, to] of [['avc1', 'hvc1'], ['avcC', 'hvcC']] as const) {
+          if (tag(from).every((c, k) => b[i + k] === c)) {
+            b.set(tag(to), i);
+            relabelled++;
+          }
+        }
+      }
+      if (relabelled < 2) throw new Error('no avc1/avcC sample entry found');
+      file = new File([b], 'clip.mov', { type: 'video/quicktime', lastModified: Date.now() });
+    }
     const dt = new DataTransfer();
     dt.items.add(file);
     drop.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, composed: true, cancelable: true }));
-    return { type, size: file.size };
-  }, seconds);
+    return { type: file.type, size: file.size };
+  }, [seconds, asHevc] as const);
 }
 
 test('a video plays as a decrypted stream and seeks; a HEIC shows at full size', async () => {
@@ -141,6 +162,38 @@ test('a video plays as a decrypted stream and seeks; a HEIC shows at full size',
     // Not the preview: the thumbnail's URL is another one.
     const thumbs = await page.locator('fv-timeline button.cell img').evaluateAll((l) => l.map((i) => (i as HTMLImageElement).src));
     expect(thumbs).not.toContain(await img.evaluate((i: HTMLImageElement) => i.src));
+  } finally {
+    await browser.close();
+  }
+});
+
+test("a video this browser cannot play (an iPhone's HEVC .mov) says so in the viewer and offers the download under its name", async () => {
+  test.setTimeout(120_000);
+  server = await startSignalServer(['--static', 'web/dist']);
+  const browser = await launchChromium();
+  try {
+    const page = await (await browser.newContext({ viewport: { width: 360, height: 640 }, locale: 'en-GB' })).newPage();
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    await page.goto(server.url);
+    await expect(page.locator('html')).toHaveAttribute('data-sw', 'controlled', { timeout: 30_000 });
+    await page.locator('#name').fill('Grandma Rose');
+    await page.locator('#pass').fill('correct horse battery');
+    await page.locator('#pass2').fill('correct horse battery');
+    await page.locator('#create-btn').click();
+    await confirmRecovery(page);
+    await page.locator('#tab-albums').click();
+    await dropRecordedVideo(page, 2, true);
+    await expect(page.locator('#count')).toHaveText('1 photo', { timeout: 60_000 });
+
+    await page.locator('#tab-timeline').click();
+    await page.locator('fv-timeline button.cell').first().click();
+    const viewer = page.getByRole('dialog', { name: 'Photo clip.mov' });
+    await expect(viewer).toBeVisible({ timeout: 30_000 });
+    // The player tried the stream and could not decode it: the viewer says what to do instead.
+    await expect(viewer.getByRole('status')).toHaveText('This browser cannot play this video (video/quicktime). Download it to watch it on this device.', { timeout: 30_000 });
+    await expect(page.locator('#viewer-video')).toHaveCount(0);
+    await expect(viewer.getByRole('link', { name: /Download/ })).toHaveAttribute('download', 'clip.mov');
+    await axe(page, 'viewer with a video it cannot play');
   } finally {
     await browser.close();
   }
