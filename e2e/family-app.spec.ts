@@ -4,6 +4,7 @@
  * swipe, zoom, info, download under the photo's name, focus back where it was), and the albums
  * list (covers, counts, create and rename in the app's own dialogs), invites with a QR code and
  * Copy, a home relay's full command. axe reports no violation on these screens, and nothing scrolls sideways at 360 or 320 px.
+ * The same screens at desktop size (1280×800): wider rows, the photo filling the window, axe clean.
  */
 import { test, expect, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
@@ -300,6 +301,62 @@ test('100,000 photos over 15 years: the timeline opens, jumps to every year and 
     expect(r.ordered, what).toBe(true);
     expect(r.orderedBack, what).toBe(true);
     expect(r.height, what).toBeLessThan(15_000_000);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('timeline, viewer, albums and Family at desktop size', async () => {
+  test.setTimeout(120_000);
+  server = await startSignalServer(['--static', 'web/dist']);
+  const browser = await launchChromium();
+  try {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB', timezoneId: 'Europe/London' })).newPage();
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    await page.goto(server.url);
+    await page.locator('#name').fill('Grandma Rose');
+    await page.locator('#pass').fill('correct horse battery');
+    await page.locator('#pass2').fill('correct horse battery');
+    await page.locator('#create-btn').click();
+    await confirmRecovery(page);
+    await page.locator('#tab-albums').click();
+    const names = ['harbour', 'orchard', 'picnic', 'lake', 'birthday', 'snow', 'meadow', 'beach', 'market', 'bridge', 'castle', 'kites'];
+    await dropPhotos(page, names.map((n, i) => ({ name: `${n}.jpg`, date: `2026-0${i < 8 ? 3 : 2}-${i < 8 ? 14 : 21}T${String(8 + i).padStart(2, '0')}:00:00`, hue: (i * 37) % 360 })));
+    await expect(page.locator('#count')).toHaveText('12 photos', { timeout: 60_000 });
+
+    await page.locator('#tab-timeline').click();
+    await expect(page.locator('fv-timeline button.cell img:not(.placeholder)')).toHaveCount(12, { timeout: 30_000 });
+    // A wide window shows wide rows: more photos side by side than a phone's four.
+    const tops = await page.locator('fv-timeline button.cell').evaluateAll((b) => b.map((x) => Math.round(x.getBoundingClientRect().top)));
+    const perRow = Math.max(...[...new Set(tops)].map((t) => tops.filter((x) => x === t).length));
+    expect(perRow).toBeGreaterThan(4);
+    await noSidewaysScroll(page, 'timeline at desktop size');
+    await axe(page, 'timeline at desktop size');
+    await shot(page, 'desktop-timeline');
+
+    await page.locator('fv-timeline button.cell').first().click();
+    await expect(page.locator('#viewer-title')).toHaveText(/\.jpg$/, { timeout: 30_000 });
+    await page.locator('#viewer-info-toggle').click();
+    await expect(page.locator('#viewer-info')).toContainText('2026');
+    const img = await page.locator('#viewer-img').boundingBox();
+    expect(img!.height).toBeGreaterThan(400); // the photo fills the window, not a phone-sized box
+    await axe(page, 'viewer at desktop size');
+    await shot(page, 'desktop-viewer');
+    await page.keyboard.press('Escape');
+
+    await page.locator('#tab-albums').click();
+    await page.locator('#all-albums').click();
+    await expect(page.locator('#album-list li img')).toHaveCount(1, { timeout: 30_000 });
+    await noSidewaysScroll(page, 'albums at desktop size');
+    await axe(page, 'albums at desktop size');
+    await shot(page, 'desktop-albums');
+
+    await page.locator('#tab-members').click();
+    await page.locator('#make-member-invite').click();
+    await expect(page.locator('fv-members fv-share-code img.qr')).toBeVisible({ timeout: 30_000 });
+    await noSidewaysScroll(page, 'Family at desktop size');
+    await axe(page, 'Family at desktop size');
+    await shot(page, 'desktop-family');
   } finally {
     await browser.close();
   }

@@ -47,8 +47,11 @@ export const DAY_HEADER = 32;
 /** Browsers cap an element's height (Firefox near 17.9 M px): keep well below. */
 export const MAX_SCROLL_HEIGHT = 15_000_000;
 
-/** Columns and cell size for a width: cells of at least 100 px, never fewer than 3 columns. */
-export function geometry(width: number, minCell = 100): Geometry {
+/**
+ * Columns and cell size for a width: never fewer than 3 columns; cells of at least 100 px on a
+ * phone, larger on a tablet (140) and a desktop window (180), where 100 px photos look like icons.
+ */
+export function geometry(width: number, minCell = width >= 900 ? 180 : width >= 600 ? 140 : 100): Geometry {
   const cols = Math.max(3, Math.floor(width / minCell));
   return { cols, cell: Math.floor(width / cols), monthHeader: MONTH_HEADER, dayHeader: DAY_HEADER };
 }

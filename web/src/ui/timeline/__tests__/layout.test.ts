@@ -27,6 +27,15 @@ describe('timeline layout', () => {
     expect(yearMarks(months, measure(months, geometry(400))).map((m) => m.year)).toEqual([2024, 2023]);
   });
 
+  it('cells grow with the window: at least 100 px on a phone, 140 on a tablet, 180 on a desktop, filling the width', () => {
+    expect(geometry(320)).toMatchObject({ cols: 3, cell: 106 });
+    expect(geometry(412)).toMatchObject({ cols: 4, cell: 103 });
+    expect(geometry(768)).toMatchObject({ cols: 5, cell: 153 });
+    expect(geometry(1152)).toMatchObject({ cols: 6, cell: 192 });
+    expect(geometry(1920)).toMatchObject({ cols: 10, cell: 192 });
+    expect(geometry(1152, 100).cols).toBe(11); // a caller may still ask for small cells
+  });
+
   it('heights come from counts alone, and the cells laid out are only those in view', async () => {
     const months = await groupItems(sortItems(library(1000, 90)));
     const g = geometry(360);
