@@ -1,4 +1,3 @@
-import { downloadZip } from 'client-zip';
 import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { AppController } from '../../vault/app-controller.ts';
@@ -162,35 +161,20 @@ export class FvTimelineScreen extends LitElement {
     return this.items.filter((i) => this.selected.has(i.key));
   }
 
-  /** The originals of the selection as one zip, each under its own name (a second "IMG_1.jpg" becomes "IMG_1 (2).jpg"). */
+  /**
+   * The originals of the selection as one zip, each under its own name (a second "IMG_1.jpg"
+   * becomes "IMG_1 (2).jpg"), streamed to the download as it is made (vault/media/zip-download.ts).
+   */
   async #download() {
     const chosen = this.#chosen();
-    const s = this.app.session!;
-    const used = new Map<string, number>();
-    const unique = (name: string) => {
-      const n = (used.get(name) ?? 0) + 1;
-      used.set(name, n);
-      if (n === 1) return name;
-      const dot = name.lastIndexOf('.');
-      return dot > 0 ? `${name.slice(0, dot)} (${n})${name.slice(dot)}` : `${name} (${n})`;
-    };
     this.error = '';
-    const progress = (i: number) => (this.busy = `Preparing the download: ${i + 1} of ${chosen.length}…`);
-    async function* files() {
-      for (let i = 0; i < chosen.length; i++) {
-        progress(i);
-        const f = await s.original(chosen[i]!.album, chosen[i]!.photo);
-        yield { name: unique(f.name || 'photo'), lastModified: new Date(f.lastModified || Date.now()), input: f };
-      }
-    }
     try {
-      const blob = await downloadZip(files()).blob();
-      const a = document.createElement('a');
-      a.href = URL.createObjectURL(blob);
-      a.download = `Family Vault, ${count(chosen.length, 'photo')}.zip`;
-      a.click();
-      setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
-      this.busy = '';
+      const { downloadPhotosZip } = await import('../../vault/media/zip-download.ts');
+      const how = await downloadPhotosZip(this.app.session!, chosen, `Family Vault, ${count(chosen.length, 'photo')}.zip`, (i, n, phase) => {
+        this.busy = phase === 'reading' ? `Preparing the download: ${i + 1} of ${n}…` : `Downloading: photo ${i + 1} of ${n}…`;
+        if (phase === 'zipping' && i === n - 1) setTimeout(() => { if (this.busy.startsWith('Downloading')) this.busy = ''; }, 1500);
+      });
+      if (how === 'blob') this.busy = '';
     } catch (e) {
       this.busy = '';
       this.error = `The download could not be made: ${e instanceof Error ? e.message : String(e)}`;

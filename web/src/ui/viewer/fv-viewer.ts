@@ -62,7 +62,11 @@ export class FvViewer extends LitElement {
   /** Originals decrypted for the current photo and its neighbours, by index. */
   readonly #files = new Map<number, Promise<Shown>>();
   readonly #pointers = new Map<number, { x: number; y: number }>();
-  #gesture: { x: number; y: number; dist: number; zoom: number; pan: { x: number; y: number }; moved: boolean } | undefined;
+  /**
+   * The gesture under way: where it (or its latest finger) started, the fingers' distance then,
+   * zoom and pan then; `pinched` once two fingers took part (then it never goes to a neighbour).
+   */
+  #gesture: { x: number; y: number; dist: number; zoom: number; pan: { x: number; y: number }; moved: boolean; pinched: boolean } | undefined;
   #returnFocus: HTMLElement | null = null;
 
   static override styles = [shared, css`
@@ -87,11 +91,13 @@ export class FvViewer extends LitElement {
     document.documentElement.style.overflow = 'hidden';
     this.setAttribute('role', 'dialog');
     this.setAttribute('aria-modal', 'true');
-    this.addEventListener('keydown', this.#keydown);
+    // On the window, not the element: when what had focus goes (a control re-rendered away, a
+    // download started), focus falls to <body>, and Escape and the arrows must still work.
+    addEventListener('keydown', this.#keydown);
   }
   override disconnectedCallback() {
     document.documentElement.style.overflow = '';
-    this.removeEventListener('keydown', this.#keydown);
+    removeEventListener('keydown', this.#keydown);
     for (const p of this.#files.values()) void p.then(dispose);
     this.#files.clear();
     super.disconnectedCallback();
@@ -200,6 +206,9 @@ export class FvViewer extends LitElement {
   }
 
   #keydown = (e: KeyboardEvent) => {
+    // Keys for the viewer: from inside it, or from nowhere (focus on <body>); not from a dialog above it.
+    const from = e.composedPath()[0];
+    if (e.defaultPrevented || !(e.composedPath().includes(this) || from === document.body || from === document.documentElement)) return;
     if (e.key === 'Escape') { e.preventDefault(); return this.#close(); }
     if (e.key === 'ArrowRight') { e.preventDefault(); return this.go(1); }
     if (e.key === 'ArrowLeft') { e.preventDefault(); return this.go(-1); }
@@ -228,7 +237,8 @@ export class FvViewer extends LitElement {
     this.#pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
     const pts = [...this.#pointers.values()];
     const dist = pts.length === 2 ? Math.hypot(pts[0]!.x - pts[1]!.x, pts[0]!.y - pts[1]!.y) : 0;
-    this.#gesture = { x: e.clientX, y: e.clientY, dist, zoom: this.zoom, pan: { ...this.pan }, moved: false };
+    const pinched = pts.length > 1 || !!this.#gesture?.pinched;
+    this.#gesture = { x: e.clientX, y: e.clientY, dist, zoom: this.zoom, pan: { ...this.pan }, moved: !!this.#gesture?.moved, pinched };
   };
 
   #move = (e: PointerEvent) => {
@@ -251,11 +261,30 @@ export class FvViewer extends LitElement {
   #up = (e: PointerEvent) => {
     const g = this.#gesture;
     this.#pointers.delete(e.pointerId);
-    if (!g || this.#pointers.size > 0) return;
+    if (!g) return;
+    const left = [...this.#pointers.values()];
+    if (left.length > 0) {
+      // One finger of a pinch lifted: the other pans from where it is now (no jump), and the
+      // gesture stays a pinch. Measured from the second finger's start, the last finger's way
+      // back was taken for a swipe and the viewer left the photo when pinched back to its size.
+      this.#gesture = { ...g, x: left[0]!.x, y: left[0]!.y, dist: 0, zoom: this.zoom, pan: { ...this.pan } };
+      return;
+    }
     this.#gesture = undefined;
+    this.requestUpdate(); // the image eases again (no 'dragging' class)
     const dx = e.clientX - g.x;
-    // A horizontal swipe at normal size moves to the neighbour.
-    if (this.zoom === 1 && g.moved && Math.abs(dx) > 60 && Math.abs(dx) > Math.abs(e.clientY - g.y)) this.go(dx < 0 ? 1 : -1);
+    // A horizontal swipe of one finger at normal size moves to the neighbour.
+    if (this.zoom === 1 && !g.pinched && g.moved && Math.abs(dx) > 60 && Math.abs(dx) > Math.abs(e.clientY - g.y)) this.go(dx < 0 ? 1 : -1);
+  };
+
+  /**
+   * Double-click or double-tap: zoom in at that point, or back to normal size. On the stage, not
+   * the image: the stage captures the pointer, so a mouse's clicks are the stage's (the image's
+   * own listener never heard a mouse double-click).
+   */
+  #dblclick = (e: MouseEvent) => {
+    if ((e.target as HTMLElement).closest('button, video, .note')) return;
+    this.#setZoom(this.zoom > 1 ? 1 : 2.5, this.#stagePoint(e));
   };
 
   #media() {
@@ -272,7 +301,7 @@ export class FvViewer extends LitElement {
     const displayable = !!s?.url && (!heic || !!s.displayUrl);
     const src = displayable ? (s!.displayUrl ?? s!.url) : this.thumbUrl;
     return html`${src ? html`<img id="viewer-img" src=${src} alt=${name} style=${transform} class=${this.#gesture ? 'dragging' : ''}
-        @dblclick=${(e: MouseEvent) => this.#setZoom(this.zoom > 1 ? 1 : 2.5, this.#stagePoint(e))} draggable="false" />` : html`<p class="note">Decrypting…</p>`}
+        draggable="false" />` : html`<p class="note">Decrypting…</p>`}
       ${s?.error ? html`<p class="note" role="alert" id="viewer-note">${s.error}</p>` : nothing}
       ${s?.url && !displayable && !s.error ? html`<p class="note" id="viewer-note">This browser cannot show ${type || 'this format'} at full size: the preview is shown. Download the original to open it.</p>` : nothing}`;
   }
@@ -289,7 +318,7 @@ export class FvViewer extends LitElement {
         <span class="grow" id="viewer-title">${name}</span>
         <span aria-live="polite" id="viewer-position">${this.index + 1} of ${n}</span>
       </div>
-      <div class="stage" @wheel=${this.#wheel} @pointerdown=${this.#down} @pointermove=${this.#move} @pointerup=${this.#up} @pointercancel=${this.#up}>
+      <div class="stage" @wheel=${this.#wheel} @pointerdown=${this.#down} @pointermove=${this.#move} @pointerup=${this.#up} @pointercancel=${this.#up} @dblclick=${this.#dblclick}>
         ${this.index > 0 ? html`<button class="nav prev" id="viewer-prev" aria-label="Previous photo" @click=${() => this.go(-1)}>‹</button>` : nothing}
         ${this.#media()}
         ${this.index < n - 1 ? html`<button class="nav next" id="viewer-next" aria-label="Next photo" @click=${() => this.go(1)}>›</button>` : nothing}
@@ -300,7 +329,8 @@ export class FvViewer extends LitElement {
         <button class="quiet" id="viewer-zoom-in" aria-label="Zoom in" @click=${() => this.#setZoom(this.zoom * 1.5)}>+</button>
         <button class="quiet" id="viewer-info-toggle" aria-expanded=${this.infoOpen ? 'true' : 'false'} @click=${() => (this.infoOpen = !this.infoOpen)}>Info</button>
         <span class="grow"></span>
-        ${download ? html`<a class="button" id="viewer-download" href=${download} download=${name || 'photo'}>Download</a>` : nothing}
+        ${download ? html`<a class="button" id="viewer-download" href=${download} download=${name || 'photo'}
+          @click=${(e: Event) => { if (s?.release) { e.preventDefault(); void import('../../vault/media/media-stream.ts').then((m) => m.saveStream(download)); } }}>Download</a>` : nothing}
         <slot name="actions"></slot>
         ${this.canDelete ? html`<button class="danger" id="viewer-delete" @click=${() => this.dispatchEvent(new CustomEvent('delete', { detail: this.index }))}>Delete</button>` : nothing}
       </div>`;

@@ -17,6 +17,56 @@ export interface RandomAccessFile {
   mime: string;
   size: number;
   chunk(i: number): Promise<Uint8Array>;
+  /** The reader went away before the end (the download was cancelled). */
+  cancelled?(): void;
+}
+
+/**
+ * A stream made on the fly (a zip of originals) as a file of known size, read once from its
+ * start: chunk i is the i-th CHUNK_SIZE bytes, asked for in order (a range from elsewhere, such as
+ * a resumed download, is refused). At most one chunk is held here.
+ */
+export function sequentialFile(name: string, mime: string, size: number, stream: ReadableStream<Uint8Array>, onEnd: () => void): RandomAccessFile {
+  const reader = stream.getReader();
+  let next = 0;
+  let left: Uint8Array | undefined;
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    onEnd();
+  };
+  return {
+    name, mime, size,
+    chunk: async (i) => {
+      if (i !== next) throw new RangeError('this download is made as it is read, from its start only: start it again');
+      next++;
+      const want = Math.min(CHUNK_SIZE, size - i * CHUNK_SIZE);
+      const out = new Uint8Array(want);
+      let at = 0;
+      while (at < want) {
+        let piece = left;
+        left = undefined;
+        if (!piece) {
+          const r = await reader.read();
+          if (r.done) throw new RangeError(`the download ended at ${i * CHUNK_SIZE + at} of ${size} bytes`);
+          piece = r.value;
+        }
+        const take = Math.min(piece.length, want - at);
+        out.set(piece.subarray(0, take), at);
+        at += take;
+        if (take < piece.length) left = piece.subarray(take);
+        // Copied whole, and the zip writer is done with it: free its memory now, not at the next GC.
+        else if (piece.byteOffset === 0 && piece.byteLength === piece.buffer.byteLength) releaseBytes(piece);
+      }
+      if ((i + 1) * CHUNK_SIZE >= size) end();
+      return out;
+    },
+    cancelled: () => {
+      void reader.cancel().catch(() => undefined);
+      end();
+    },
+  };
 }
 
 /** What the service worker sends with its port: the range asked for (end inclusive, or open). */
@@ -40,6 +90,22 @@ export function registerStream(file: RandomAccessFile): { url: string; release()
   const token = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
   files.set(token, file);
   return { url: MEDIA_PREFIX + token, release: () => files.delete(token) };
+}
+
+/**
+ * Saves a stream URL (`…?download`) as a download. Through a hidden frame, not a link's
+ * `download` attribute: Chromium fetches a link's download without asking the service worker (it
+ * got the server's index.html), while a frame's navigation goes through it, and the worker's
+ * `Content-Disposition: attachment` answer becomes the download.
+ */
+export function saveStream(url: string): void {
+  const frame = document.createElement('iframe');
+  frame.hidden = true;
+  frame.title = 'download';
+  frame.src = url;
+  document.body.append(frame);
+  // The frame only starts the download; the browser keeps the download going without it.
+  setTimeout(() => frame.remove(), 60_000);
 }
 
 function listen(): void {
@@ -81,6 +147,7 @@ export function serve(m: MediaOpen, port: MessagePort): void {
     const msg = e.data as { pull?: true; cancel?: true };
     if (msg.cancel) {
       ahead = undefined;
+      file.cancelled?.();
       port.close();
       return;
     }
