@@ -213,7 +213,9 @@ test("a video this browser cannot play (an iPhone's HEVC .mov) says so in the vi
   server = await startSignalServer(['--static', 'web/dist']);
   const browser = await launchChromium();
   try {
-    const page = await (await browser.newContext({ viewport: { width: 360, height: 640 }, locale: 'en-GB' })).newPage();
+    // As on an iPhone (its user agent): the album also says its share sheet cannot reach the app.
+    const iphone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1';
+    const page = await (await browser.newContext({ viewport: { width: 360, height: 640 }, locale: 'en-GB', userAgent: iphone })).newPage();
     page.on('pageerror', (e) => console.error('page error:', e.message));
     await page.goto(server.url);
     await expect(page.locator('html')).toHaveAttribute('data-sw', 'controlled', { timeout: 30_000 });
@@ -223,6 +225,7 @@ test("a video this browser cannot play (an iPhone's HEVC .mov) says so in the vi
     await page.locator('#create-btn').click();
     await confirmRecovery(page);
     await page.locator('#tab-albums').click();
+    await expect(page.locator('#share-ios')).toContainText("the Photos app's Share button cannot send to Family Vault");
     await dropRecordedVideo(page, 2, true);
     await expect(page.locator('#count')).toHaveText('1 photo', { timeout: 60_000 });
 

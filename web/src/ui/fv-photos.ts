@@ -12,6 +12,9 @@ import { librarySource } from './viewer/library-source.ts';
 import type { LibraryItem } from '../vault/library.ts';
 import './upload/fv-upload-panel.ts';
 import { errorText, shared } from './styles.ts';
+import { shareHint } from './upload/share-hint.ts';
+
+const SHARE_HINT = typeof navigator === 'undefined' ? undefined : shareHint(navigator);
 import { itemThumbs, ThumbCache } from './thumb-cache.ts';
 import { count } from './common/count.ts';
 import { TRASH_DAYS } from '../vault/trash.ts';
@@ -180,7 +183,7 @@ export class FvPhotos extends LitElement {
     this.app.album ||= s.albumIds[0] ?? '';
     if (!this.app.album) {
       return html`<section class="card" id="no-album"><h2>Almost there</h2>
-        <p>Ask a family member to share the albums with you: on their Devices &amp; homes page, you both read the safety words of your name aloud, and if they match, they press Share.</p>
+        <p>Ask a family member to share the albums with you: on their Family page, you both read the safety words of your name aloud, and if they match, they press Share.</p>
         <p>Or start an album of your own: <button id="new-album" @click=${this.#newAlbum}>New album</button></p></section>${this.#dialog()}`;
     }
     const items = this.items;
@@ -206,6 +209,7 @@ export class FvPhotos extends LitElement {
           <button @click=${() => (this.renderRoot.querySelector('#picker') as HTMLInputElement).click()}>Add photos</button>
           <span class="muted">or drop or paste them here</span>
         </label>
+        ${SHARE_HINT ? html`<p class="muted" id=${SHARE_HINT.id}>${SHARE_HINT.text}</p>` : ''}
         ${this.addError ? html`<p class="error" role="alert" id="add-error">${this.addError}</p>` : ''}
         <fv-upload-panel .queue=${s.uploads} .state=${this.queue} .progress=${this.progress} .album=${this.app.album}
           .albumName=${(id: string) => s.albums.get(id)?.name ?? 'another album'}></fv-upload-panel>
