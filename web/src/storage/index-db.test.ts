@@ -124,6 +124,20 @@ describe('index queries', () => {
     expect(await stores.ackPeers()).toEqual(['relay-home1']);
   });
 
+  it("the peers with acks come from every ack's key where the index's key cursor fails (WebKitGTK 2.50)", async () => {
+    const { index } = await fresh();
+    const stores = new IdbReplicationStores(index);
+    await stores.ackAdd('relay-home1' as PeerId, [h('a'), h('b')]);
+    await stores.ackAdd('relay-home2' as PeerId, [h('a')]);
+    const real = IDBIndex.prototype.openKeyCursor;
+    IDBIndex.prototype.openKeyCursor = function () { throw new DOMException('Unable to open cursor', 'UnknownError'); };
+    try {
+      expect((await stores.ackPeers()).sort()).toEqual(['relay-home1', 'relay-home2']);
+    } finally {
+      IDBIndex.prototype.openKeyCursor = real;
+    }
+  });
+
   it('acks and photos by album', async () => {
     const { index } = await fresh();
     await index.put('acks', { hash: h('a'), peer: 'relay-home1' as PeerId, at: 1 });

@@ -210,12 +210,21 @@ export class IdbReplicationStores {
     return this.#run('ack read', async () =>
       (await this.#db.getAllKeys('acks', IDBKeyRange.bound([hash], [hash, ALL_AFTER]))).map((k) => k[1]));
   }
-  /** Distinct peers with acks: one step per peer along the byPeer index, not per ack. */
+  /**
+   * Distinct peers with acks: one step per peer along the byPeer index, not per ack. WebKitGTK 2.50
+   * failed that key cursor ("UnknownError: Unable to open cursor") and the Storage page showed the
+   * error: there, the peers are read from every ack's key instead (slower, the same answer).
+   */
   ackPeers(): Promise<PeerId[]> {
     return this.#run('ack read', async () => {
-      const out: PeerId[] = [];
-      for (let c = await this.#db.transaction('acks').store.index('byPeer').openKeyCursor(null, 'nextunique'); c; c = await c.continue()) out.push(c.key);
-      return out;
+      try {
+        const out: PeerId[] = [];
+        for (let c = await this.#db.transaction('acks').store.index('byPeer').openKeyCursor(null, 'nextunique'); c; c = await c.continue()) out.push(c.key);
+        return out;
+      } catch (e) {
+        if ((e as Error)?.name !== 'UnknownError') throw e;
+        return [...new Set((await this.#db.getAllKeys('acks')).map((k) => k[1]))];
+      }
     });
   }
   ackList(peer: PeerId): Promise<ObjectHash[]> {
