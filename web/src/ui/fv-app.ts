@@ -54,6 +54,13 @@ export class FvApp extends LitElement {
 
   static override styles = [shared, css`
     :host { display: flex; flex-direction: column; min-height: 100vh; min-height: 100dvh; }
+    /*
+     * The timeline scrolls inside itself, so the app is then exactly the window's height and its
+     * main takes what the header and tabs leave. With only a min-height, main grew to the whole
+     * timeline's height: the page scrolled instead, taking the header, the selection toolbar and
+     * the month headers away, and every cell was laid out as "in view".
+     */
+    :host([fill]) { height: 100vh; height: 100dvh; }
     header { display: flex; flex-wrap: wrap; align-items: center; gap: 0.5rem; padding: 0.5rem 0.75rem; background: #2f5d50; color: #fff; }
     header img { width: 2rem; height: 2rem; }
     h1 { font-size: 1.2rem; margin: 0; flex: 1; min-width: 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
@@ -62,7 +69,7 @@ export class FvApp extends LitElement {
     .offline { margin: 0 -1rem 0.25rem; padding: 0.3rem 1rem; font-size: 0.85rem; background: #fbf1d9; color: #4a3b12; }
     @media (prefers-color-scheme: dark) { .offline { background: #3a3220; color: #f3e6c4; } }
     main { flex: 1; min-height: 0; padding: 0.5rem 1rem; max-width: 72rem; width: 100%; margin: 0 auto; box-sizing: border-box; }
-    main.fill { display: flex; flex-direction: column; height: calc(100dvh - 7.5rem); padding-bottom: 0; }
+    main.fill { display: flex; flex-direction: column; padding-bottom: 0; }
     main.fill > fv-timeline-screen { flex: 1; min-height: 0; }
     nav.tabs { position: sticky; bottom: 0; display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); background: var(--fv-surface, #fff); border-top: 1px solid #d9d2c5; z-index: 5; }
     nav.tabs button { background: none; color: #4d5652; border-radius: 0; display: flex; flex-direction: column; align-items: center; gap: 0.1rem; padding: 0.35rem 0.25rem; font-size: 0.8rem; min-width: 0; overflow-wrap: anywhere; }
@@ -87,6 +94,12 @@ export class FvApp extends LitElement {
     this.#offServer?.();
     super.disconnectedCallback();
   }
+
+  /** The timeline is shown: it fills the window (the host's `fill` attribute) and scrolls inside. */
+  get #fills(): boolean {
+    return this.screen === 'vault' && !!this.app?.session && this.tab === 'timeline';
+  }
+
   override willUpdate(changed: Map<string, unknown>) {
     if (changed.has('app') && this.app) {
       this.#off?.();
@@ -105,6 +118,7 @@ export class FvApp extends LitElement {
       this.#offServer = this.app.on('server', (r) => (this.server = r));
       this.server = this.app.server;
     }
+    this.toggleAttribute('fill', this.#fills);
   }
 
   override firstUpdated() {
@@ -206,7 +220,7 @@ export class FvApp extends LitElement {
         <span class="net" id="network" role="status" aria-live="polite">${net.chip}</span>
         ${inVault ? html`<button id="lock" @click=${() => void this.app!.lock()}>Lock</button>` : ''}
       </header>
-      <main id="main" class=${inVault && this.tab === 'timeline' ? 'fill' : ''}>
+      <main id="main" class=${this.#fills ? 'fill' : ''}>
         ${net.note ? html`<p class="offline" id="offline-note">${net.note}</p>` : ''}
         ${inVault ? '' : this.#shareNote()}
         ${this.#body()}
