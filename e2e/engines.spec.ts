@@ -7,11 +7,17 @@
  * says photos are kept (OPFS in Firefox, the IndexedDB fallback in WebKitGTK), lock and unlock,
  * and reopen it with the server gone (service worker). ../shared/TESTING.md "Other
  * engines" has the set-up; a missing browser skips its test and says which package to install.
+ * In WebKitGTK a home relay (relay-node) also backs the photo up, over the server since that
+ * build has no WebRTC, and proves it holds it (Family: Check homes now).
  */
 import { test, expect } from '@playwright/test';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RelayNode } from './support/relay-node.ts';
 import { launchFirefox, firefoxPath } from './support/firefox.ts';
-import { startSignalServer, repoRoot, type SignalServer } from './support/processes.ts';
+import { freePort, startSignalServer, repoRoot, type SignalServer } from './support/processes.ts';
 import { puppeteerUI, seleniumUI, type EngineUI, type Query } from './support/engine-ui.ts';
 import { launchWebKit, webkitMissing } from './support/webkit.ts';
 
@@ -22,9 +28,16 @@ const textbox = (name: string | RegExp, within?: Query): Query => ({ role: 'text
 const timelineCell: Query = button(/^Photo, /);
 
 let server: SignalServer | undefined;
-test.afterEach(async () => {
+let relay: RelayNode | undefined;
+let tmp = '';
+test.afterEach(async ({}, info) => {
+  if (info.status !== info.expectedStatus && relay) console.error(`── relay log (tail) ──\n${relay.log().split('\n').slice(-40).join('\n')}`);
+  await relay?.stop();
+  relay = undefined;
   await server?.stop();
   server = undefined;
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+  tmp = '';
 });
 
 /** Skips the test when `missing` says why, printing it (the list reporter shows no reason). */
@@ -219,6 +232,70 @@ test('WebKitGTK: create, album, upload, timeline, viewer, lock and unlock, offli
     await reopenOffline(ui);
     log('opened offline');
     await ui.screenshot('test-results/engines-webkit.png');
+  } finally {
+    await webkit.close();
+  }
+});
+
+/** The value of the field with this id, through shadow roots. */
+function fieldValue(id: string): string | undefined {
+  const walk = (root: Document | ShadowRoot): string | undefined => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.id === id && 'value' in el) return (el as HTMLTextAreaElement).value || undefined;
+      const found = el.shadowRoot ? walk(el.shadowRoot) : undefined;
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return walk(document);
+}
+
+test('WebKitGTK: a home relay backs up its photo over the server (no WebRTC in this build), whole, and proves it', async () => {
+  skipUnless(webkitMissing());
+  test.setTimeout(240_000);
+  const log = clock('webkit+relay');
+  tmp = await mkdtemp(join(tmpdir(), 'fv-webkit-relay-'));
+  server = await startSignalServer(['--static', 'web/dist']);
+  const webkit = await launchWebKit();
+  try {
+    const ui = seleniumUI(webkit.driver);
+    await ui.goto(server.url);
+    await createVault(ui, log);
+    await albumAndUpload(ui);
+    log('photo added');
+    const sections: Query = { role: 'navigation', name: 'Sections' };
+    await ui.click(button('Family', sections));
+    await ui.waitFor({ role: 'alert', text: /only on family devices/ }, 30_000);
+    await ui.click(button('Make relay invite'));
+    const invite = await ui.pollElement({ role: 'textbox', name: 'Relay invite' }, (el) => (el as HTMLTextAreaElement).value || undefined, null, 'the relay invite', 30_000);
+    expect(invite).toMatch(/^fv\./);
+    const inviteFile = join(tmp, 'invite');
+    await writeFile(inviteFile, `${invite}\n`, { mode: 0o600 });
+    relay = new RelayNode('Oak Street', join(tmp, 'relay'), await freePort(), await freePort(), inviteFile, server.wsUrl);
+    await relay.start();
+    log('relay started');
+    // The home connects (through the server: this WebKit has no RTCPeerConnection) and takes every
+    // object of the photo: original, thumbnail, metadata, and the family's own records.
+    const home: Query = { role: 'listitem', text: /^\s*Oak Street/ };
+    const held = await ui.pollElement(home, (el) => {
+      const m = /holds (\d+) encrypted/.exec(el.textContent ?? '');
+      return m && Number(m[1]) >= 3 && /connected/.test(el.textContent ?? '') ? Number(m[1]) : undefined;
+    }, null, 'the home holding the photo', 120_000);
+    log(`home holds ${held} objects`);
+    expect(await ui.run(fieldValue, 'relay-invite')).toBe(invite);
+    // Checking the homes proves it holds the photo whole: the only-copy warning goes.
+    const warningGone = async () => (await ui.names({ role: 'alert', text: /only on family devices/ }).catch(() => [])).length === 0;
+    const t0 = Date.now();
+    while (!(await warningGone())) {
+      if (Date.now() - t0 > 90_000) throw new Error(`the photo is still only on this device after 90 s; relay log:\n${relay.log().split('\n').slice(-30).join('\n')}`);
+      await ui.click(button('Check homes now'));
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+    const proof = await ui.pollElement(home, (el) => (/last proved it holds your photos/.test(el.textContent ?? '') ? el.textContent : undefined), null, 'a passed storage check', 30_000);
+    expect(proof).toMatch(/last proved it holds your photos (just now|\d+ min ago)/);
+    // And the Family page reads where things are without an error (the ack cursor WebKitGTK refused).
+    expect(await ui.names({ role: 'alert', text: /failed/ }).catch(() => [])).toEqual([]);
+    log('backed up and proved');
   } finally {
     await webkit.close();
   }
