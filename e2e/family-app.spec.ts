@@ -166,6 +166,19 @@ test('timeline, viewer and albums at phone size', async () => {
     await page.locator('#viewer-info-toggle').click();
     await expect(page.locator('#viewer-info')).toContainText('2 March 2026');
     await expect(page.locator('#viewer-info')).toContainText('on no home yet');
+    // While "Delete this photo?" is asked, keys do not move the viewer to another photo (even with
+    // focus fallen to the page), and Escape answers the question, not the viewer.
+    await page.locator('#viewer-delete').click();
+    const ask = page.getByRole('alertdialog', { name: 'Delete this photo?' });
+    await expect(ask).toBeVisible();
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.keyboard.press('ArrowRight');
+    await expect(page.locator('#viewer-position')).toHaveText('2 of 3');
+    await ask.getByRole('button', { name: 'Cancel' }).focus();
+    await page.keyboard.press('Escape');
+    await expect(ask).toHaveCount(0);
+    await expect(viewer).toBeVisible();
+    await expect(page.locator('#viewer-title')).toHaveText('kite.jpg');
     // The last photo has no "next"; Escape closes and focus returns to the photo it was on.
     await page.keyboard.press('ArrowRight');
     await expect(page.locator('#viewer-position')).toHaveText('3 of 3');

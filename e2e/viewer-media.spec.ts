@@ -198,6 +198,11 @@ test('a video plays as a decrypted stream and seeks; a HEIC shows at full size',
     // The video inside is the original, byte for byte: its stored size in the zip's central directory.
     for (const name of [/walk\.(mp4|webm)/, /beach\.heic/]) expect(zipBytes.toString('latin1')).toMatch(name);
     expect(zipBytes.includes(heic)).toBe(true);
+    // Its central directory is where its end record says, with both entries (a reader finds them).
+    const eocd = zipBytes.length - 22;
+    expect(zipBytes.readUInt32LE(eocd)).toBe(0x06054b50);
+    expect(zipBytes.readUInt16LE(eocd + 10)).toBe(2);
+    expect(zipBytes.readUInt32LE(eocd + 16) + zipBytes.readUInt32LE(eocd + 12)).toBe(eocd);
     const zipGrowth = zipPeak - beforeZip;
     console.log(`page heap (JS + ArrayBuffers) peak growth while zipping: ${(zipGrowth / 2 ** 20).toFixed(1)} MiB for ${(zipBytes.length / 2 ** 20).toFixed(1)} MiB`);
     // Measured 15.5-16.2 MiB for a 29.4 MiB video: chunks in flight plus what GC has not taken yet.

@@ -136,7 +136,7 @@ export class FvDevices extends LitElement {
           <p class="row"><button id="use-server-code" @click=${this.#useCode}>Use code</button></p>` : ''}
         ${peers.length === 0 ? html`<p id="no-peers">No other device or home relay is connected right now. Photos wait here and sync when one is.</p>` : ''}
         <ul id="peers">${peers.map((p) => html`<li>
-          <strong>${s.peerName(p.peerId!) ?? s.peerStatus.get(p.peerId!)?.name ?? (p.role === 'relay' ? 'A home relay' : 'A device')}</strong>${p.role === 'relay' ? ' (home relay)' : ''} ·
+          <strong>${s.peerName(p.peerId!) ?? s.peerStatus.get(p.peerId!)?.name ?? (p.role === 'relay' ? 'A home' : 'A device')}</strong>${p.role === 'relay' ? ' (home relay)' : ''} ·
           <span class="transport">${transportName[p.transport]}</span> · ${p.state}
           ${p.refusal ? html`<span class="error"> · refused (${p.refusal.by}): ${p.refusal.detail || p.refusal.reason}</span>` : ''}
           · ${p.jobs.queued + p.jobs.sending ? `${p.jobs.queued + p.jobs.sending} transfers to go` : 'nothing waiting to send'}${p.jobs.failed ? html`, <span class="error">${p.jobs.failed} failed</span>` : ''}

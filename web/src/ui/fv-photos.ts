@@ -217,7 +217,7 @@ export class FvPhotos extends LitElement {
       ${items.length ? '' : html`<p class="muted" id="album-empty">No photos in this album yet.</p>`}
       <fv-timeline class="album" ?hidden=${!items.length} .items=${items} .cache=${this.cache} .focusIndex=${this.focusIndex} data-version=${this.version}
         @open-photo=${(e: CustomEvent<number>) => { this.coverNote = ''; this.open = e.detail; }}></fv-timeline>
-      ${item ? html`<fv-viewer .source=${librarySource(s, items, this.cache)} .index=${this.open} ?canDelete=${s.mayRemove(item.album, item.photo)}
+      ${item ? html`<fv-viewer .source=${librarySource(s, items, this.cache)} .index=${this.open} ?canDelete=${s.mayRemove(item.album, item.photo)} ?inert=${this.asking !== undefined}
           @index=${(e: CustomEvent<number>) => { this.coverNote = ''; this.open = e.detail; this.renderRoot.querySelector('fv-timeline')?.reveal(e.detail); }}
           @close=${() => this.#closeViewer()}
           @delete=${() => (this.asking = 'delete')}>

@@ -62,8 +62,17 @@ export class FvQrScan extends LitElement {
    * not used: it moves a video that is not in the document's light tree into <body>, hidden).
    */
   async #scanLoop() {
-    const { default: Scanner } = await import('qr-scanner');
-    const engine = await Scanner.createQrEngine();
+    let Scanner: typeof QrScanner;
+    let engine: Awaited<ReturnType<typeof QrScanner.createQrEngine>>;
+    try {
+      Scanner = (await import('qr-scanner')).default;
+      engine = await Scanner.createQrEngine();
+    } catch {
+      if (!this.#closed) this.#noCamera('The code reader could not be loaded (are you offline with an old copy of the app?).');
+      return;
+    }
+    // Closed while it loaded: nothing else will end its worker.
+    if (this.#closed) return void (engine instanceof Worker && engine.terminate());
     this.#engine = engine;
     const canvas = document.createElement('canvas');
     while (!this.#closed) {

@@ -170,11 +170,10 @@ export class FvTimelineScreen extends LitElement {
     this.error = '';
     try {
       const { downloadPhotosZip } = await import('../../vault/media/zip-download.ts');
-      const how = await downloadPhotosZip(this.app.session!, chosen, `Family Vault, ${count(chosen.length, 'photo')}.zip`, (i, n, phase) => {
-        this.busy = phase === 'reading' ? `Preparing the download: ${i + 1} of ${n}…` : `Downloading: photo ${i + 1} of ${n}…`;
-        if (phase === 'zipping' && i === n - 1) setTimeout(() => { if (this.busy.startsWith('Downloading')) this.busy = ''; }, 1500);
+      await downloadPhotosZip(this.app.session!, chosen, `Family Vault, ${count(chosen.length, 'photo')}.zip`, (i, n) => {
+        this.busy = `Preparing the download: ${i + 1} of ${n}…`;
       });
-      if (how === 'blob') this.busy = '';
+      this.busy = '';
     } catch (e) {
       this.busy = '';
       this.error = `The download could not be made: ${e instanceof Error ? e.message : String(e)}`;
@@ -275,7 +274,7 @@ export class FvTimelineScreen extends LitElement {
         @open-photo=${(e: CustomEvent<number>) => (this.open = e.detail)}
         @select-photo=${(e: CustomEvent<{ index: number; range: boolean }>) => this.#onSelect(e.detail.index, e.detail.range)}
         @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && this.#clearSelection()}></fv-timeline>
-      ${item ? html`<fv-viewer .source=${librarySource(s, this.items, this.cache)} .index=${this.open} ?canDelete=${s.mayRemove(item.album, item.photo)}
+      ${item ? html`<fv-viewer .source=${librarySource(s, this.items, this.cache)} .index=${this.open} ?canDelete=${s.mayRemove(item.album, item.photo)} ?inert=${this.asking !== undefined}
         @index=${(e: CustomEvent<number>) => { this.open = e.detail; this.renderRoot.querySelector('fv-timeline')?.reveal(e.detail); }}
         @close=${() => {
           this.focusIndex = this.open;

@@ -207,8 +207,11 @@ export class FvViewer extends LitElement {
 
   #keydown = (e: KeyboardEvent) => {
     // Keys for the viewer: from inside it, or from nowhere (focus on <body>); not from a dialog above it.
+    // Inert while its screen asks a question (Delete this photo?): a key must not move the viewer
+    // to another photo than the one the question is about. Shortcuts of the browser pass.
     const from = e.composedPath()[0];
-    if (e.defaultPrevented || !(e.composedPath().includes(this) || from === document.body || from === document.documentElement)) return;
+    if (this.inert || e.defaultPrevented || e.ctrlKey || e.altKey || e.metaKey) return;
+    if (!(e.composedPath().includes(this) || from === document.body || from === document.documentElement)) return;
     if (e.key === 'Escape') { e.preventDefault(); return this.#close(); }
     if (e.key === 'ArrowRight') { e.preventDefault(); return this.go(1); }
     if (e.key === 'ArrowLeft') { e.preventDefault(); return this.go(-1); }

@@ -26,7 +26,13 @@ export interface RandomAccessFile {
  * start: chunk i is the i-th CHUNK_SIZE bytes, asked for in order (a range from elsewhere, such as
  * a resumed download, is refused). At most one chunk is held here.
  */
-export function sequentialFile(name: string, mime: string, size: number, stream: ReadableStream<Uint8Array>, onEnd: () => void): RandomAccessFile {
+export function sequentialFile(name: string, mime: string, size: number, stream: ReadableStream<Uint8Array>, o: {
+  onEnd: () => void;
+  /** Pieces the caller made and nobody reads after us (freed once copied); others are left to GC. */
+  disposable?: (piece: Uint8Array) => boolean;
+  /** Ended if nothing reads it within this (the download never started). */
+  unreadMs?: number;
+}): RandomAccessFile {
   const reader = stream.getReader();
   let next = 0;
   let left: Uint8Array | undefined;
@@ -34,39 +40,57 @@ export function sequentialFile(name: string, mime: string, size: number, stream:
   const end = () => {
     if (ended) return;
     ended = true;
-    onEnd();
+    clearTimeout(unread);
+    o.onEnd();
   };
+  const cancel = () => {
+    void reader.cancel().catch(() => undefined);
+    end();
+  };
+  const unread = setTimeout(cancel, o.unreadMs ?? 60_000);
   return {
     name, mime, size,
     chunk: async (i) => {
-      if (i !== next) throw new RangeError('this download is made as it is read, from its start only: start it again');
-      next++;
-      const want = Math.min(CHUNK_SIZE, size - i * CHUNK_SIZE);
-      const out = new Uint8Array(want);
-      let at = 0;
-      while (at < want) {
-        let piece = left;
-        left = undefined;
-        if (!piece) {
-          const r = await reader.read();
-          if (r.done) throw new RangeError(`the download ended at ${i * CHUNK_SIZE + at} of ${size} bytes`);
-          piece = r.value;
-        }
-        const take = Math.min(piece.length, want - at);
-        out.set(piece.subarray(0, take), at);
-        at += take;
-        if (take < piece.length) left = piece.subarray(take);
-        // Copied whole, and the zip writer is done with it: free its memory now, not at the next GC.
-        else if (piece.byteOffset === 0 && piece.byteLength === piece.buffer.byteLength) releaseBytes(piece);
+      clearTimeout(unread);
+      if (ended) throw new RangeError('this download was ended: start it again');
+      if (i !== next) {
+        cancel();
+        throw new RangeError('this download is made as it is read, from its start only: start it again');
       }
-      if ((i + 1) * CHUNK_SIZE >= size) end();
-      return out;
+      next++;
+      try {
+        return await take(i);
+      } catch (e) {
+        cancel();
+        throw e;
+      }
     },
-    cancelled: () => {
-      void reader.cancel().catch(() => undefined);
-      end();
-    },
+    cancelled: cancel,
   };
+
+  async function take(i: number): Promise<Uint8Array> {
+    const want = Math.min(CHUNK_SIZE, size - i * CHUNK_SIZE);
+    const out = new Uint8Array(want);
+    let at = 0;
+    while (at < want) {
+      let piece = left;
+      left = undefined;
+      if (!piece) {
+        const r = await reader.read();
+        if (r.done) throw new RangeError(`the download ended at ${i * CHUNK_SIZE + at} of ${size} bytes`);
+        piece = r.value;
+      }
+      const n = Math.min(piece.length, want - at);
+      out.set(piece.subarray(0, n), at);
+      at += n;
+      if (n < piece.length) left = piece.subarray(n);
+      // Copied whole and ours to free (an original's chunk; not the zip writer's records, which
+      // it reads again after yielding them): free its memory now, not at the next GC.
+      else if (o.disposable?.(piece) && piece.byteOffset === 0 && piece.byteLength === piece.buffer.byteLength) releaseBytes(piece);
+    }
+    if ((i + 1) * CHUNK_SIZE >= size) end();
+    return out;
+  }
 }
 
 /** What the service worker sends with its port: the range asked for (end inclusive, or open). */
@@ -173,6 +197,8 @@ export function serve(m: MediaOpen, port: MessagePort): void {
       }
       port.postMessage({ bytes: piece } satisfies MediaPiece, [piece.buffer as ArrayBuffer]);
     } catch (err) {
+      ahead = undefined;
+      file.cancelled?.();
       port.postMessage({ error: err instanceof Error ? err.message : String(err) } satisfies MediaPiece);
       port.close();
     }

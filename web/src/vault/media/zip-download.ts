@@ -17,26 +17,36 @@ export interface ZipSource {
 
 export interface ZipItem { album: string; photo: PhotoId; taken: number }
 
-/** A second "IMG_1.jpg" becomes "IMG_1 (2).jpg": names in a zip must differ. */
+/**
+ * Names for a zip's entries: a second "IMG_1.jpg" becomes "IMG_1 (2).jpg" (or the next number no
+ * entry has, a photo may be called "IMG_1 (2).jpg" itself), compared without case as Windows and
+ * macOS do; a slash or backslash in a name someone gave a photo would make a folder: a dash.
+ */
 export function uniqueNames(): (name: string) => string {
-  const used = new Map<string, number>();
-  return (name) => {
-    const n = (used.get(name) ?? 0) + 1;
-    used.set(name, n);
-    if (n === 1) return name;
+  const used = new Set<string>();
+  return (given) => {
+    const name = given.replace(/[/\\]/g, '-') || 'photo';
     const dot = name.lastIndexOf('.');
-    return dot > 0 ? `${name.slice(0, dot)} (${n})${name.slice(dot)}` : `${name} (${n})`;
+    let out = name;
+    for (let n = 2; used.has(out.toLowerCase()); n++) out = dot > 0 ? `${name.slice(0, dot)} (${n})${name.slice(dot)}` : `${name} (${n})`;
+    used.add(out.toLowerCase());
+    return out;
   };
 }
 
+/** A zip's dates start in 1980: an earlier date taken (or none) is written as 1 January 1980. */
+const zipDate = (taken: number) => new Date(Math.max(taken || Date.now(), Date.UTC(1980, 0, 1, 12)));
+
 /** The plaintext of an original, chunk by chunk, as its reader pulls. */
-function originalStream(f: RandomAccessFile): ReadableStream<Uint8Array> {
+function originalStream(f: RandomAccessFile, mine: WeakSet<Uint8Array>): ReadableStream<Uint8Array> {
   let i = 0;
   const chunks = Math.ceil(f.size / CHUNK_SIZE);
   return new ReadableStream<Uint8Array>({
     pull: async (c) => {
       if (i >= chunks) return c.close();
-      c.enqueue(await f.chunk(i++));
+      const chunk = await f.chunk(i++);
+      mine.add(chunk);
+      c.enqueue(chunk);
       if (i >= chunks) c.close();
     },
   }, { highWaterMark: 0 });
@@ -44,8 +54,9 @@ function originalStream(f: RandomAccessFile): ReadableStream<Uint8Array> {
 
 /**
  * Starts the zip's download under `zipName`. `progress(i, n, phase)`: 'reading' while names and
- * sizes are read, 'zipping' as the download takes the i-th photo. Resolves once the download
- * started (streamed) or the Blob was handed to the browser.
+ * sizes are read, 'zipping' while a zip made in memory takes the i-th photo. Resolves once the
+ * download started (streamed: the browser's download shows its progress from there, and ends
+ * it if it fails) or the Blob was handed to the browser.
  */
 export async function downloadPhotosZip(s: ZipSource, items: ZipItem[], zipName: string, progress: (i: number, n: number, phase: 'reading' | 'zipping') => void): Promise<'streamed' | 'blob'> {
   const unique = uniqueNames();
@@ -54,7 +65,7 @@ export async function downloadPhotosZip(s: ZipSource, items: ZipItem[], zipName:
       for (let i = 0; i < items.length; i++) {
         progress(i, items.length, 'zipping');
         const f = await s.original(items[i]!.album, items[i]!.photo);
-        yield { name: unique(f.name || 'photo'), lastModified: new Date(items[i]!.taken || Date.now()), input: f };
+        yield { name: unique(f.name || 'photo'), lastModified: zipDate(items[i]!.taken), input: f };
       }
     }
     saveBlob(URL.createObjectURL(await downloadZip(files()).blob()), zipName);
@@ -64,21 +75,26 @@ export async function downloadPhotosZip(s: ZipSource, items: ZipItem[], zipName:
   for (let i = 0; i < items.length; i++) {
     progress(i, items.length, 'reading');
     const file = await s.randomAccess(items[i]!.album, items[i]!.photo);
-    entries.push({ file, name: unique(file.name || 'photo'), lastModified: new Date(items[i]!.taken || Date.now()) });
-  }
-  const size = Number(predictLength(entries.map((e) => ({ name: e.name, size: e.file.size, lastModified: e.lastModified }))));
-  async function* files() {
-    for (const [i, e] of entries.entries()) {
-      progress(i, entries.length, 'zipping');
-      yield { name: e.name, lastModified: e.lastModified, size: e.file.size, input: originalStream(e.file) };
-    }
+    entries.push({ file, name: unique(file.name || 'photo'), lastModified: zipDate(items[i]!.taken) });
   }
   let release = () => {};
-  const zip = sequentialFile(zipName, 'application/zip', size, makeZip(files()), () => release());
+  const zip = zipFile(zipName, entries, () => release());
   const stream = registerStream(zip);
   release = stream.release;
   saveStream(`${stream.url}?download`);
   return 'streamed';
+}
+
+/** The zip of `entries` as a file read once from its start, of the exact length client-zip will write. */
+export function zipFile(zipName: string, entries: Array<{ file: RandomAccessFile; name: string; lastModified: Date }>, onEnd: () => void): RandomAccessFile {
+  const size = Number(predictLength(entries.map((e) => ({ name: e.name, size: e.file.size, lastModified: e.lastModified }))));
+  // The originals' chunks pass through client-zip unchanged and are not read again: freed once
+  // copied. Its own records (headers, the central directory) it reads after yielding them.
+  const mine = new WeakSet<Uint8Array>();
+  async function* files() {
+    for (const e of entries) yield { name: e.name, lastModified: e.lastModified, size: e.file.size, input: originalStream(e.file, mine) };
+  }
+  return sequentialFile(zipName, 'application/zip', size, makeZip(files()), { onEnd, disposable: (p) => mine.has(p) });
 }
 
 function saveBlob(href: string, name: string): void {
