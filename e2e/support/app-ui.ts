@@ -120,7 +120,7 @@ export async function joinAsMyDevice(page: Page, link: string, secret: { passphr
   await page.getByLabel('I already use this vault on another device (restore my keys)').check();
   if ('recoveryPhrase' in secret) {
     await page.getByLabel('I forgot my passphrase: use my 24-word recovery phrase').check();
-    await page.getByLabel('Recovery phrase').fill(secret.recoveryPhrase);
+    await page.getByRole('textbox', { name: 'Recovery phrase' }).fill(secret.recoveryPhrase);
   } else {
     await page.getByLabel('Your passphrase').fill(secret.passphrase);
   }

@@ -84,11 +84,15 @@ export class FvApp extends LitElement {
     super.connectedCallback();
     addEventListener('online', this.#onNetwork);
     addEventListener('offline', this.#onNetwork);
+    // An invite link opened in the tab the app is already in changes only the #fragment: the
+    // page does not load again, so the welcome screen takes the invite from here.
+    addEventListener('hashchange', this.#onHash);
     for (const t of ACTIVITY) addEventListener(t, this.#onActivity, { passive: true, capture: true });
   }
   override disconnectedCallback() {
     removeEventListener('online', this.#onNetwork);
     removeEventListener('offline', this.#onNetwork);
+    removeEventListener('hashchange', this.#onHash);
     for (const t of ACTIVITY) removeEventListener(t, this.#onActivity, { capture: true });
     this.#off?.();
     this.#offServer?.();
@@ -131,6 +135,8 @@ export class FvApp extends LitElement {
     // The member is typing a passphrase or an invite: fetch the vault's screens meanwhile.
     if (!vaultScreens.loaded) void vaultScreens.load().catch(() => undefined);
   };
+
+  #onHash = () => this.requestUpdate();
 
   #onNetwork = () => {
     this.network = navigator.onLine ? 'online' : 'offline';
