@@ -176,3 +176,10 @@ export async function centreOf(locator: Locator): Promise<Point> {
   if (!b) throw new Error('not on the screen');
   return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
 }
+
+/** The unlock screen: the passphrase, then Unlock; waits until the vault is open. */
+export async function unlock(page: Page, passphrase: string): Promise<void> {
+  await page.getByLabel('Passphrase').fill(passphrase);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await expect(page.getByRole('navigation', { name: 'Sections' })).toBeVisible({ timeout: 30_000 });
+}

@@ -7,6 +7,7 @@ import './fv-share-code.ts';
 import { relayCommand } from './relay-command.ts';
 import { errorText, shared } from './styles.ts';
 import { count } from './common/count.ts';
+import { REVOKED_HERE } from './common/revoked-here.ts';
 
 const ago = (t: number | undefined) => {
   if (t === undefined) return undefined;
@@ -134,7 +135,8 @@ export class FvDevices extends LitElement {
           <p id="server-code-needed">This server lets in only families its admin has enrolled. Ask the person who runs it for a server code and enter it here; until then devices may not find each other.</p>
           <label for="server-code">Server code</label><input id="server-code" type="text" autocomplete="off" spellcheck="false" />
           <p class="row"><button id="use-server-code" @click=${this.#useCode}>Use code</button></p>` : ''}
-        ${peers.length === 0 ? html`<p id="no-peers">No other device or home relay is connected right now. Photos wait here and sync when one is.</p>` : ''}
+        ${s.revokedHere ? html`<p class="error" id="no-peers">${REVOKED_HERE}</p>`
+          : peers.length === 0 ? html`<p id="no-peers">No other device or home relay is connected right now. Photos wait here and sync when one is.</p>` : ''}
         <ul id="peers">${peers.map((p) => html`<li>
           <strong>${s.peerName(p.peerId!) ?? s.peerStatus.get(p.peerId!)?.name ?? (p.role === 'relay' ? 'A home' : 'A device')}</strong>${p.role === 'relay' ? ' (home relay)' : ''} ·
           <span class="transport">${transportName[p.transport]}</span> · ${p.state}

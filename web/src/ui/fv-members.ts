@@ -6,6 +6,7 @@ import './fv-dialog.ts';
 import './fv-share-code.ts';
 import { errorText, shared } from './styles.ts';
 import { count } from './common/count.ts';
+import { REVOKED_HERE } from './common/revoked-here.ts';
 
 const roleName = { admin: 'admin', contributor: 'can add photos', viewer: 'can look', removed: 'removed' } as const;
 const inviteName: Record<string, string> = { admin: 'a new admin', contributor: 'someone who can add photos', viewer: 'someone who can look', device: 'a new device of a member', home: 'a home relay' };
@@ -91,6 +92,7 @@ export class FvMembers extends LitElement {
         <h2>Family</h2>
         <p class="muted">Before sharing, read the safety words aloud with the person (on the phone or in person). If they match on both screens, nobody swapped their key.</p>
         ${this.#dialog()}
+        ${s.revokedHere ? html`<p class="error" role="alert" id="revoked-here">${REVOKED_HERE}</p>` : ''}
         ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
         ${s.family.notices.map((n) => html`<p class="error notice" role="alert">${n}</p>`)}
         <ul id="members">${this.members.filter((m) => m.role !== 'removed').map((m) => html`<li class="member">
@@ -103,7 +105,10 @@ export class FvMembers extends LitElement {
           ${m.me ? '' : myAlbums === 0 ? html` · <span class="muted">no albums shared with you yet</span>` : m.albums < myAlbums
             ? html`<button class="share" @click=${() => void this.#do('share the albums', () => s.shareAlbumsWith(m.identity))}>Words match: share my albums</button>`
             : html` · albums shared`}
-          <ul class="devices" aria-label=${`Devices of ${m.name}`}>${m.devices.filter((d) => !d.revoked).map((d, i) => {
+          <ul class="devices" aria-label=${`Devices of ${m.name}`}>${m.devices.map((d, i) => {
+            // Numbered among all of the member's devices, revoked ones too: numbered among those
+            // left, "Device 3" became "Device 2" when Device 2 was revoked, as if that had failed.
+            if (d.revoked) return '';
             const mine = d.key === s.deviceKey;
             return html`<li>${mine ? 'This device' : `Device ${i + 1}`}
               ${(m.me || admin) && !mine ? html`<button class="quiet revoke" @click=${() => (this.confirm = { kind: 'revoke', device: d.key, name: m.name, mine: m.me })}>Revoke ${m.me ? 'my' : `${m.name}'s`} device ${i + 1}</button>` : ''}</li>`;

@@ -141,6 +141,8 @@ export class VaultSession extends Emitter<VaultEvents> {
   #duties: Promise<void> | undefined;
   #writes: Promise<unknown> = Promise.resolve();
   #dutiesAgain = false;
+  /** A family device refused this one at the handshake as revoked (or its member removed). */
+  #refusedAsRevoked = false;
 
   constructor(o: SessionOptions) {
     super();
@@ -160,6 +162,16 @@ export class VaultSession extends Emitter<VaultEvents> {
   /** This device's signing key (base64url): the author of its ops. */
   get deviceKey(): string {
     return this.#author;
+  }
+  /**
+   * This device is no longer allowed in the family (a lost phone revoked, or its member removed):
+   * the family's log says so, or a family device refused it at the handshake as revoked (a phone
+   * that was offline when it was revoked never gets the revocation itself, only refusals). It
+   * then receives and sends nothing; the screens say so rather than "waiting to sync".
+   */
+  get revokedHere(): boolean {
+    const r = this.authority.roster();
+    return this.#refusedAsRevoked || (r.devices.has(this.#author) && !r.deviceOwner(this.#author));
   }
   /** The generation of the vault secret this device talks in (0 until the first rotation). */
   get generation(): number {
@@ -305,6 +317,12 @@ export class VaultSession extends Emitter<VaultEvents> {
     this.authority.onChange(dropBundles);
     dropBundles();
     for (const e of ['peer-open', 'peer-closed', 'ack', 'job'] as const) this.node.engine.on(e, () => this.emit('status', undefined));
+    this.node.engine.on('peer-refused', ({ by, reason }) => {
+      if (by !== 'remote' || reason !== 'revoked-device' || this.#refusedAsRevoked) return;
+      this.#refusedAsRevoked = true;
+      this.emit('status', undefined);
+      this.emit('changed', undefined);
+    });
     // When each home was last connected, for Devices & homes ("last seen").
     this.node.engine.on('peer-open', ({ peerId }) => void this.#homeSeen(peerId).catch(() => undefined));
     this.node.engine.on('peer-closed', ({ peerId }) => void this.#homeSeen(peerId).catch(() => undefined));
@@ -432,7 +450,9 @@ export class VaultSession extends Emitter<VaultEvents> {
 
   async #adminDuties(): Promise<void> {
     const r = this.authority.roster();
-    if (this.family.myRole() !== 'admin' || this.#dutyChecked === r.applied.size) return;
+    // A revoked device of an admin has no duties: whatever it published would be refused (and
+    // its own refusal was shown as someone not allowed trying to change the vault).
+    if (this.family.myRole() !== 'admin' || this.revokedHere || this.#dutyChecked === r.applied.size) return;
     this.#dutyChecked = r.applied.size;
     const due = rotationDue(r);
     if (due.rotate) {
