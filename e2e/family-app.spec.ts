@@ -10,7 +10,7 @@ import { test, expect, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { launchChromium } from './support/chromium.ts';
 import { startSignalServer, type SignalServer } from './support/processes.ts';
-import { axe, confirmRecovery, noSidewaysScroll } from './support/app-ui.ts';
+import { axe, confirmRecovery, createVault as createPlainVault, noSidewaysScroll } from './support/app-ui.ts';
 
 let server: SignalServer | undefined;
 test.afterEach(async () => {
@@ -327,11 +327,7 @@ test('timeline, viewer, albums and Family at desktop size', async () => {
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-GB', timezoneId: 'Europe/London' })).newPage();
     page.on('pageerror', (e) => console.error('page error:', e.message));
     await page.goto(server.url);
-    await page.locator('#name').fill('Grandma Rose');
-    await page.locator('#pass').fill('correct horse battery');
-    await page.locator('#pass2').fill('correct horse battery');
-    await page.locator('#create-btn').click();
-    await confirmRecovery(page);
+    await createPlainVault(page, 'Grandma Rose', 'correct horse battery');
     await page.locator('#tab-albums').click();
     const names = ['harbour', 'orchard', 'picnic', 'lake', 'birthday', 'snow', 'meadow', 'beach', 'market', 'bridge', 'castle', 'kites'];
     await dropPhotos(page, names.map((n, i) => ({ name: `${n}.jpg`, date: `2026-0${i < 8 ? 3 : 2}-${i < 8 ? 14 : 21}T${String(8 + i).padStart(2, '0')}:00:00`, hue: (i * 37) % 360 })));

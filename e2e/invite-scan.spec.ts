@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import QRCode from 'qrcode';
 import { launchChromium, testChromiumArgs } from './support/chromium.ts';
 import { startSignalServer, type SignalServer } from './support/processes.ts';
-import { axe, confirmRecovery } from './support/app-ui.ts';
+import { axe, confirmRecovery, createVault } from './support/app-ui.ts';
 import { filmImage } from './support/fake-camera.ts';
 
 let server: SignalServer | undefined;
@@ -34,11 +34,7 @@ test('an invite QR code scanned with the camera joins; without a camera a photo 
   try {
     const a = await (await ada.newContext({ viewport: { width: 900, height: 1000 } })).newPage();
     await a.goto(server.url);
-    await a.locator('#name').fill('Ada');
-    await a.locator('#pass').fill('correct horse battery');
-    await a.locator('#pass2').fill('correct horse battery');
-    await a.locator('#create-btn').click();
-    await confirmRecovery(a);
+    await createVault(a, 'Ada', 'correct horse battery');
     await a.getByRole('button', { name: 'Family', exact: true }).click();
     await a.locator('#make-member-invite').click();
     const link = await a.locator('#member-invite').inputValue({ timeout: 30_000 });

@@ -8,7 +8,7 @@ import { test, expect, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { launchChromium } from './support/chromium.ts';
 import { startSignalServer, type SignalServer } from './support/processes.ts';
-import { axe, confirmRecovery } from './support/app-ui.ts';
+import { axe, createVault } from './support/app-ui.ts';
 
 let server: SignalServer | undefined;
 test.afterEach(async () => {
@@ -95,11 +95,7 @@ test('a video plays as a decrypted stream and seeks; a HEIC shows at full size',
     page.on('pageerror', (e) => console.error('page error:', e.message));
     await page.goto(server.url);
     await expect(page.locator('html')).toHaveAttribute('data-sw', 'controlled', { timeout: 30_000 });
-    await page.locator('#name').fill('Grandma Rose');
-    await page.locator('#pass').fill('correct horse battery');
-    await page.locator('#pass2').fill('correct horse battery');
-    await page.locator('#create-btn').click();
-    await confirmRecovery(page);
+    await createVault(page, 'Grandma Rose', 'correct horse battery');
 
     await page.locator('#tab-albums').click();
     const heic = readFileSync('e2e/fixtures/beach.heic');
@@ -224,11 +220,7 @@ test("a video this browser cannot play (an iPhone's HEVC .mov) says so in the vi
     page.on('pageerror', (e) => console.error('page error:', e.message));
     await page.goto(server.url);
     await expect(page.locator('html')).toHaveAttribute('data-sw', 'controlled', { timeout: 30_000 });
-    await page.locator('#name').fill('Grandma Rose');
-    await page.locator('#pass').fill('correct horse battery');
-    await page.locator('#pass2').fill('correct horse battery');
-    await page.locator('#create-btn').click();
-    await confirmRecovery(page);
+    await createVault(page, 'Grandma Rose', 'correct horse battery');
     await page.locator('#tab-albums').click();
     await expect(page.locator('#share-ios')).toContainText("the Photos app's Share button cannot send to Family Vault");
     await dropRecordedVideo(page, 2, true);

@@ -1,6 +1,7 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
 import { shared } from './styles.ts';
+import { deepActiveElement, trapTab } from './common/modal.ts';
 
 /**
  * The app's own confirmation / question dialog (never the browser's native prompt or confirm box):
@@ -28,10 +29,7 @@ export class FvDialog extends LitElement {
 
   override connectedCallback() {
     super.connectedCallback();
-    // The focused element itself, inside whatever shadow roots hold it (document.activeElement is only the outermost host).
-    let el = document.activeElement;
-    while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
-    this.#returnFocus = el instanceof HTMLElement && el !== document.body ? el : undefined;
+    this.#returnFocus = deepActiveElement();
   }
 
   override disconnectedCallback() {
@@ -63,12 +61,7 @@ export class FvDialog extends LitElement {
       e.preventDefault();
       return this.#answer();
     }
-    if (e.key !== 'Tab') return;
-    const f = [...this.renderRoot.querySelectorAll<HTMLElement>('input, button')];
-    const i = f.indexOf((this.renderRoot as ShadowRoot).activeElement as HTMLElement);
-    const next = e.shiftKey ? (i <= 0 ? f.length - 1 : i - 1) : (i + 1) % f.length;
-    e.preventDefault();
-    f[next]?.focus();
+    if (e.key === 'Tab') trapTab(e, this.renderRoot as ShadowRoot);
   }
 
   override render() {

@@ -2,6 +2,7 @@ import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { count } from '../common/count.ts';
 import { shared } from '../styles.ts';
+import { trapTab } from '../common/modal.ts';
 
 export interface PickableAlbum {
   id: string;
@@ -48,11 +49,7 @@ export class FvAlbumPicker extends LitElement {
   #keydown(e: KeyboardEvent) {
     if (e.key === 'Escape') return this.dispatchEvent(new CustomEvent('cancel'));
     if (e.key === 'Enter' && e.target instanceof HTMLInputElement) return this.#create();
-    if (e.key !== 'Tab') return;
-    const f = [...this.renderRoot.querySelectorAll<HTMLElement>('input, button')];
-    const i = f.indexOf((this.renderRoot as ShadowRoot).activeElement as HTMLElement);
-    e.preventDefault();
-    f[e.shiftKey ? (i <= 0 ? f.length - 1 : i - 1) : (i + 1) % f.length]?.focus();
+    if (e.key === 'Tab') trapTab(e, this.renderRoot as ShadowRoot);
   }
 
   override render() {

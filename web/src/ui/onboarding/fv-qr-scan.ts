@@ -3,6 +3,7 @@ import { customElement, query, state } from 'lit/decorators.js';
 import type QrScanner from 'qr-scanner';
 import { inviteIn } from '../../core/invite-text.ts';
 import { shared } from '../styles.ts';
+import { deepActiveElement, trapTab } from '../common/modal.ts';
 
 /**
  * Scanning an invite's QR code: the camera's picture in a modal dialog (focus kept inside, Escape
@@ -32,9 +33,7 @@ export class FvQrScan extends LitElement {
 
   override connectedCallback() {
     super.connectedCallback();
-    let el = document.activeElement;
-    while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
-    this.#returnFocus = el instanceof HTMLElement && el !== document.body ? el : undefined;
+    this.#returnFocus = deepActiveElement();
   }
 
   override async firstUpdated() {
@@ -137,11 +136,7 @@ export class FvQrScan extends LitElement {
 
   #keydown(e: KeyboardEvent) {
     if (e.key === 'Escape') return this.dispatchEvent(new CustomEvent('cancel'));
-    if (e.key !== 'Tab') return;
-    const f = [...this.renderRoot.querySelectorAll<HTMLElement>('input, button')];
-    const i = f.indexOf((this.renderRoot as ShadowRoot).activeElement as HTMLElement);
-    e.preventDefault();
-    f[e.shiftKey ? (i <= 0 ? f.length - 1 : i - 1) : (i + 1) % f.length]?.focus();
+    if (e.key === 'Tab') trapTab(e, this.renderRoot as ShadowRoot);
   }
 
   override render() {

@@ -1,6 +1,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { shared } from '../styles.ts';
+import { trapTab } from '../common/modal.ts';
 
 /** What the viewer shows of one photo; the screen that opens it provides them. */
 export interface ViewerSource {
@@ -218,11 +219,7 @@ export class FvViewer extends LitElement {
     if (e.key === '+' || e.key === '=') return this.#setZoom(this.zoom * 1.5);
     if (e.key === '-') return this.#setZoom(this.zoom / 1.5);
     if (e.key === 'i') { this.infoOpen = !this.infoOpen; return; }
-    if (e.key !== 'Tab') return;
-    const f = [...this.renderRoot.querySelectorAll<HTMLElement>('button, a[href], video[controls]')];
-    const cur = f.indexOf((this.renderRoot as ShadowRoot).activeElement as HTMLElement);
-    e.preventDefault();
-    f[e.shiftKey ? (cur <= 0 ? f.length - 1 : cur - 1) : (cur + 1) % f.length]?.focus();
+    if (e.key === 'Tab') trapTab(e, this.renderRoot as ShadowRoot, 'button, a[href], video[controls]');
   };
 
   #wheel = (e: WheelEvent) => {
