@@ -104,9 +104,12 @@ export const photoCells = (page: Page) => page.locator('fv-timeline').getByRole(
 export async function makeInvite(page: Page, forWhom?: string): Promise<string> {
   await openSection(page, 'Family');
   if (forWhom) await page.getByLabel('The invite is for').selectOption({ label: forWhom });
-  await page.getByRole('button', { name: 'Make invite link' }).click();
   const field = page.getByRole('textbox', { name: 'Invite link' });
+  // A second invite replaces the first in the same field: wait for the new one (each works once).
+  const before = (await field.count()) ? await field.inputValue() : '';
+  await page.getByRole('button', { name: 'Make invite link' }).click();
   await expect(field).toHaveValue(/#join=/, { timeout: 30_000 });
+  await expect(field).not.toHaveValue(before, { timeout: 30_000 });
   return field.inputValue();
 }
 

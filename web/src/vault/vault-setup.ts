@@ -199,7 +199,8 @@ export async function joinVault(env: VaultEnv, o: { invite: string; passphrase?:
   const bundle = (await storage.index.getSetting<Uint8Array>('restore.bundle'))!;
   await keep(env, storage.index, id, bundle, secrets, o.name);
   const s = await session(env, id, secrets, storage, o.name);
-  await s.publish({ t: 'device', device: toBase64Url(secrets.device.publicKey) });
+  // Naming the invite marks it used: from then on it lets no other device in.
+  await s.publish({ t: 'device', device: toBase64Url(secrets.device.publicKey), key: toBase64Url(inviteKey.publicKey) });
   remember({ vaultId: keys.vaultId, name: o.name });
   return { session: s, recoveryPhrase: undefined };
 }

@@ -138,7 +138,7 @@ export class Authority {
     if (credential && credential.length === 96) {
       const key = toBase64Url(credential.subarray(0, 32));
       const inv = r.invites.get(key);
-      const ok = inv && !inv.revoked && (inv.usedBy === undefined || inv.role === 'device')
+      const ok = inv && !inv.revoked && inv.usedBy === undefined
         && (await this.#o.crypto.verifyDetached(credential.subarray(0, 32), INVITE_DEVICE_CONTEXT, deviceKey, credential.subarray(32)).catch(() => false));
       if (ok) return 'ok';
     }

@@ -185,6 +185,15 @@ export class Roster {
         if (!active || author !== b.device) return 'device certificate not from a member';
         if (this.devices.has(b.device) || this.homes.has(b.device)) return 'device already certified';
         if (this.revoked.has(b.device)) return 'device was revoked';
+        if (b.key !== undefined) {
+          // The device invite it came in with is used now: it lets no other device in ("works once").
+          // A restore with another kind of invite (a member invite) leaves that invite as it was.
+          const inv = this.invites.get(b.key);
+          if (inv?.role === 'device' && inv.by === st.by) {
+            if (inv.usedBy !== undefined) return 'invite already used';
+            inv.usedBy = b.device;
+          }
+        }
         active.devices.add(b.device);
         this.devices.set(b.device, st.by);
         return undefined;

@@ -39,7 +39,8 @@ export type StatementBody =
   /** An admin sets a member's role (or removes them); `cut` is what of theirs the admin had seen. */
   | { t: 'role'; who: string; role: RoleChange; cut: Cut }
   /** A member certifies one more device of theirs (published by that device). */
-  | { t: 'device'; device: string }
+  /** `key`: the device invite it came in with (from then on that invite lets no other device in). */
+  | { t: 'device'; device: string; key?: string }
   /**
    * A member revokes one of their devices, or an admin any device, home or unused invite key.
    * `upTo`: log → the device's last seq the revoker had seen; later ops of that device are void.
@@ -97,7 +98,7 @@ export function checkBody(b: Record<string, unknown>): StatementBody | undefined
       return isB64(b.device, KEY) && isB64(b.box, KEY) && typeof b.name === 'string' && b.name.length <= 64 && isB64(b.key, KEY) && isB64(b.isig, 86)
         ? (b as StatementBody) : undefined;
     case 'role': return isB64(b.who, IDENTITY) && (ROLES.has(b.role as string) || b.role === 'removed') && checkCut(b.cut) ? (b as StatementBody) : undefined;
-    case 'device': return isB64(b.device, KEY) ? (b as StatementBody) : undefined;
+    case 'device': return isB64(b.device, KEY) && (b.key === undefined || isB64(b.key, KEY)) ? (b as StatementBody) : undefined;
     case 'revoke': return isB64(b.device, KEY) && checkCut({ [b.device as string]: b.upTo }) ? (b as StatementBody) : undefined;
     case 'profile': return typeof b.bundle === 'string' && /^[0-9a-f]{64}$/.test(b.bundle) && p ? (b as StatementBody) : undefined;
     case 'sealed': return isB64(b.p) ? (b as StatementBody) : undefined;

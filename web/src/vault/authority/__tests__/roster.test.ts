@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { OpEnvelope } from '../../../replication/ports.ts';
 import { Authority } from '../authority.ts';
+import { toBase64Url } from '../../../core/bytes.ts';
 import { crypto, credential, Log, person, shuffled } from './family.ts';
 
 const quiet = { log: () => undefined };
@@ -126,6 +127,28 @@ describe('roster', () => {
     // Removed: Aunt's device is refused from then on.
     await deliver(a, [await log.role(mom, aunt, 'removed')]);
     expect(await a.authorizeDevice(aunt.device.publicKey)).toBe('revoked-device');
+  });
+
+  it('a device invite works once: the device it let in names it, and from then on it lets no other device in', async () => {
+    const { log, mom } = await family();
+    const inv = await log.invite(mom, 'device');
+    const a = new Authority({ crypto, genesis: log.g, ...quiet });
+    await deliver(a, log.ops);
+    // Mom's new tablet connects with the invite, restores her keys and certifies itself, naming the invite.
+    const tablet = { ...mom, device: await crypto.newSigningKey(), seq: 0 };
+    tablet.dev = toBase64Url(tablet.device.publicKey);
+    expect(await a.authorizeDevice(tablet.device.publicKey, await credential(inv, tablet.device.publicKey))).toBe('ok');
+    expect(await a.admit(await log.publish(tablet, { t: 'device', device: tablet.dev, key: toBase64Url(inv.publicKey) }))).toBe(true);
+    expect(a.roster().deviceOwner(tablet.dev)?.sign).toBe(mom.sign);
+    expect(a.roster().invites.get(toBase64Url(inv.publicKey))?.usedBy).toBe(tablet.dev);
+    // Someone who found the link in an old chat: their device is refused, even with a valid credential.
+    const finder = await person('Finder');
+    expect(await a.authorizeDevice(finder.device.publicKey, await credential(inv, finder.device.publicKey))).toBe('unknown-device');
+    // A second device naming the same invite is refused too.
+    const phone = { ...mom, device: await crypto.newSigningKey(), seq: 0 };
+    phone.dev = toBase64Url(phone.device.publicKey);
+    expect(await a.admit(await log.publish(phone, { t: 'device', device: phone.dev, key: toBase64Url(inv.publicKey) }))).not.toBe(true);
+    expect(a.roster().deviceOwner(phone.dev)).toBeUndefined();
   });
 
   it('album ops: a viewer writes nothing; a removed member\'s ops count up to the cut only', async () => {
