@@ -139,7 +139,10 @@ test('a new device restored with the 24-word recovery phrase unlocks and shows t
   const words = phrase.split(' ');
   await fresh.getByRole('textbox', { name: 'Recovery phrase' }).fill([...words.slice(0, 6), 'hourse', ...words.slice(7)].join(' '));
   await fresh.getByRole('button', { name: 'Join' }).click();
-  await expect(fresh.getByRole('alert')).toContainText('word 7 is not in the word list', { timeout: 60_000 });
+  // Said under the phrase, which is marked invalid and has focus (not at the Join button).
+  await expect(fresh.locator('#jrecovery-error')).toContainText('word 7 is not in the word list', { timeout: 60_000 });
+  await expect(fresh.getByRole('textbox', { name: 'Recovery phrase' })).toHaveAttribute('aria-invalid', 'true');
+  await expect(fresh.getByRole('textbox', { name: 'Recovery phrase' })).toBeFocused();
 
   // The words as she wrote them down: the vault opens, with its photos.
   await fresh.getByRole('textbox', { name: 'Recovery phrase' }).fill(phrase);

@@ -144,7 +144,12 @@ export class FvWelcome extends LitElement {
       if ('passphrase' in secret && !restore) await assertStrongPassphrase(secret.passphrase, [this.#val('jname')]).catch((e: unknown) => { throw new FieldError(errorText(e), 'jpass'); });
       await this.app.join(this.invite, secret, restore ? 'Me' : this.#val('jname').trim() || 'Me', restore);
       history.replaceState(null, '', location.pathname); // the invite must not linger in the address bar
-    }, (e) => (isDecryptError(e) && this.restore ? (this.useRecovery ? 'jrecovery' : 'jpass') : undefined));
+    }, (e) => {
+      if (isDecryptError(e) && this.restore) return this.useRecovery ? 'jrecovery' : 'jpass';
+      // A word not in the list, a phrase of the wrong length: said under the phrase, not at Join.
+      if (this.restore && this.useRecovery && e instanceof RangeError && e.message.startsWith('recovery phrase')) return 'jrecovery';
+      return undefined;
+    });
 }
 
 /** An error about one field of the form (its id). */
