@@ -35,7 +35,7 @@ test.beforeAll(async () => {
   server = await startSignalServer(['--static', 'e2e/harness/dist', '--enrol-file', join(tmp, 'enrolment.json')]);
 });
 test.afterEach(async ({}, info) => {
-  if (info.status !== info.expectedStatus && oak) console.error(`── Oak log (tail) ──\n${oak.log().split('\n').slice(-80).join('\n')}`);
+  if (info.status !== info.expectedStatus && oak) console.error(`── Oak log (tail) ──\n${oak.tail(80)}`);
 });
 test.afterAll(async () => {
   await Promise.all(browsers.splice(0).map((b) => b.close().catch(() => undefined)));

@@ -31,7 +31,7 @@ let server: SignalServer | undefined;
 let relay: RelayNode | undefined;
 let tmp = '';
 test.afterEach(async ({}, info) => {
-  if (info.status !== info.expectedStatus && relay) console.error(`── relay log (tail) ──\n${relay.log().split('\n').slice(-40).join('\n')}`);
+  if (info.status !== info.expectedStatus && relay) console.error(`── relay log (tail) ──\n${relay.tail()}`);
   await relay?.stop();
   relay = undefined;
   await server?.stop();
@@ -287,7 +287,7 @@ test('WebKitGTK: a home relay backs up its photo over the server (no WebRTC in t
     const warningGone = async () => (await ui.names({ role: 'alert', text: /only on family devices/ }).catch(() => [])).length === 0;
     const t0 = Date.now();
     while (!(await warningGone())) {
-      if (Date.now() - t0 > 90_000) throw new Error(`the photo is still only on this device after 90 s; relay log:\n${relay.log().split('\n').slice(-30).join('\n')}`);
+      if (Date.now() - t0 > 90_000) throw new Error(`the photo is still only on this device after 90 s; relay log:\n${relay.tail(30)}`);
       await ui.click(button('Check homes now'));
       await new Promise((r) => setTimeout(r, 3000));
     }

@@ -38,7 +38,7 @@ test.beforeAll(async () => {
 });
 test.afterEach(async ({}, info) => {
   if (info.status !== info.expectedStatus) {
-    for (const r of relays) console.error(`── relay ${r.name} log (tail) ──\n${r.log().split('\n').slice(-60).join('\n')}`);
+    for (const r of relays) console.error(`── relay ${r.name} log (tail) ──\n${r.tail(60)}`);
   }
   for (const c of closers.splice(0).reverse()) await c().catch(() => undefined);
   for (const r of relays.splice(0)) await r.stop();

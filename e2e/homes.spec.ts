@@ -21,7 +21,7 @@ let relay: RelayNode | undefined;
 let tmp = '';
 
 test.afterEach(async ({}, info) => {
-  if (info.status !== info.expectedStatus && relay) console.error(`── relay log (tail) ──\n${relay.log().split('\n').slice(-40).join('\n')}`);
+  if (info.status !== info.expectedStatus && relay) console.error(`── relay log (tail) ──\n${relay.tail()}`);
   await relay?.stop();
   relay = undefined;
   await server?.stop();

@@ -39,7 +39,7 @@ let failed = false;
 test.afterEach(async ({}, info) => {
   if (info.status === info.expectedStatus) return;
   failed = true;
-  for (const r of relays) console.error(`── relay ${r.name} log (tail) ──\n${r.log().split('\n').slice(-60).join('\n')}`);
+  for (const r of relays) console.error(`── relay ${r.name} log (tail) ──\n${r.tail(60)}`);
 });
 
 test.afterAll(async () => {

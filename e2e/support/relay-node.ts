@@ -21,6 +21,11 @@ export class RelayNode {
     readonly extra: string[] = [],
   ) {}
 
+  /** The last `lines` lines of its log (for a failure message). */
+  tail(lines = 40): string {
+    return this.log().split('\n').slice(-lines).join('\n');
+  }
+
   log(): string {
     return this.#log + (this.run?.output() ?? '');
   }

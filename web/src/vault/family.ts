@@ -147,8 +147,13 @@ export class Family {
   }
 
   nameOf(sign: string): string {
+    return this.knownName(sign) ?? 'A family member';
+  }
+
+  /** The name a member gave themselves, once their sealed profile opened here. */
+  knownName(sign: string): string | undefined {
     const m = this.#o.authority.roster().members.get(sign);
-    return (m?.p && this.#names.get(m.p)) || 'A family member';
+    return (m?.p && this.#names.get(m.p)) || undefined;
   }
 
   myRole(): MemberRole | 'removed' | undefined {

@@ -1216,8 +1216,7 @@ export class VaultSession extends Emitter<VaultEvents> {
     const owner = r.devices.get(d);
     if (!owner) return undefined;
     if (owner === this.family.mySign) return 'Your other device';
-    const name = this.family.nameOf(owner);
-    return name === 'A family member' ? 'A family member\'s device' : `${name}'s device`;
+    return `${this.family.knownName(owner) ?? 'A family member'}'s device`;
   }
 
   /** The enrolled homes, whether each is connected, and when each last proved it holds our photos. */
