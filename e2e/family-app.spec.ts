@@ -244,6 +244,15 @@ test('timeline, viewer and albums at phone size', async () => {
     const bytes = readFileSync((await zip.path())!);
     expect(bytes.subarray(0, 4).toString('latin1')).toBe('PK\x03\x04');
     for (const name of ['garden.jpg', 'kite.jpg', 'christmas.jpg']) expect(bytes.includes(Buffer.from(name))).toBe(true);
+    // The toolbar's arrow keys move between its buttons, round from the last to the first.
+    const bar = page.getByRole('toolbar', { name: 'Selected photos' });
+    await bar.getByRole('button', { name: 'Cancel' }).focus();
+    await page.keyboard.press('ArrowRight');
+    await expect(bar.getByRole('button', { name: 'Download' })).toBeFocused();
+    await page.keyboard.press('End');
+    await expect(bar.getByRole('button', { name: 'Delete' })).toBeFocused();
+    await page.keyboard.press('ArrowRight');
+    await expect(bar.getByRole('button', { name: 'Cancel' })).toBeFocused();
     // A click while selecting selects (no viewer); Cancel ends the selection.
     await page.locator('fv-timeline button.cell[data-index="1"]').click();
     await expect(page.locator('#selection-count')).toHaveText('2 selected');

@@ -8,7 +8,8 @@
  *     stays), a double-tap returns it to its size, and two fingers moving together never leave
  *     the photo; at normal size a swipe goes to the next one;
  *   - in the timeline a long press (finger still for the app's half second) starts selecting
- *     with that photo, a tap adds another, and Add to album puts exactly those in a new album;
+ *     with that photo (the selection toolbar lies over the timeline: the photo stays under the
+ *     finger), a tap adds another, and Add to album puts exactly those in a new album;
  *     with a mouse Ctrl+click then Shift+click selects the range, and Delete moves exactly those
  *     to the trash.
  */
@@ -195,9 +196,16 @@ test('timeline at phone size: a long press starts selecting, a tap adds, and Add
   const selected = page.getByRole('toolbar', { name: 'Selected photos' });
 
   // A press held still for longer than the app's 500 ms: selecting, with that photo; no viewer.
+  // The toolbar that appears lies over the timeline: the photo stays where it was, under the
+  // finger still on it (the toolbar used to push the timeline down by its height).
   await cells.nth(1).scrollIntoViewIfNeeded();
-  await touch.press(await centreOf(cells.nth(1)), 700);
+  const pressed = await cells.nth(1).boundingBox();
+  const finger = await centreOf(cells.nth(1));
+  await touch.down(finger);
   await expect(selected.getByRole('heading', { name: '1 selected' })).toBeVisible();
+  expect(await cells.nth(1).boundingBox(), 'the pressed photo, once the toolbar shows').toEqual(pressed);
+  await expect(selected).toBeInViewport({ ratio: 1 });
+  await touch.up();
   await expect(cells.nth(1)).toHaveAttribute('aria-pressed', 'true');
   await expect(page.locator('fv-viewer')).toHaveCount(0);
   // A tap adds another while selecting (no viewer). It is further down: the timeline scrolls to
@@ -233,8 +241,12 @@ test('timeline with a mouse: Ctrl+click then Shift+click selects the range, and 
   const all = await labels(cells);
   const selected = page.getByRole('toolbar', { name: 'Selected photos' });
 
+  const clicked = await cells.nth(1).boundingBox();
   await cells.nth(1).click({ modifiers: ['ControlOrMeta'] });
   await expect(selected.getByRole('heading', { name: '1 selected' })).toBeVisible();
+  // The toolbar lies over the timeline, on the screen: the photos stay where they were.
+  expect(await cells.nth(1).boundingBox(), 'the clicked photo, once the toolbar shows').toEqual(clicked);
+  await expect(selected).toBeInViewport({ ratio: 1 });
   await cells.nth(3).click({ modifiers: ['Shift'] });
   await expect(selected.getByRole('heading', { name: '3 selected' })).toBeVisible();
   expect(await cells.evaluateAll((els) => els.map((e) => e.getAttribute('aria-pressed')))).toEqual(['false', 'true', 'true', 'true', 'false']);

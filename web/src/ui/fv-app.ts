@@ -71,11 +71,11 @@ export class FvApp extends LitElement {
     main { flex: 1; min-height: 0; padding: 0.5rem 1rem; max-width: 72rem; width: 100%; margin: 0 auto; box-sizing: border-box; }
     main.fill { display: flex; flex-direction: column; padding-bottom: 0; }
     main.fill > fv-timeline-screen { flex: 1; min-height: 0; }
-    nav.tabs { position: sticky; bottom: 0; display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); background: var(--fv-surface, #fff); border-top: 1px solid #d9d2c5; z-index: 5; }
+    nav.tabs { position: sticky; bottom: 0; display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); background: var(--fv-surface, #fff); border-top: 1px solid #d9d2c5; z-index: 5; padding-bottom: env(safe-area-inset-bottom, 0px); }
     nav.tabs button { background: none; color: #4d5652; border-radius: 0; display: flex; flex-direction: column; align-items: center; gap: 0.1rem; padding: 0.35rem 0.25rem; font-size: 0.8rem; min-width: 0; overflow-wrap: anywhere; }
     nav.tabs button .icon { font-size: 1.2rem; line-height: 1; }
     nav.tabs button[aria-current='page'] { color: #2f5d50; font-weight: 700; box-shadow: inset 0 3px 0 #2f5d50; }
-    @media (min-width: 48rem) { header { order: -2; } nav.tabs { position: static; order: -1; border: 0; border-bottom: 1px solid #d9d2c5; grid-template-columns: repeat(4, max-content); justify-content: center; gap: 1rem; } }
+    @media (min-width: 48rem) { header { order: -2; } nav.tabs { position: static; order: -1; padding-bottom: 0; border: 0; border-bottom: 1px solid #d9d2c5; grid-template-columns: repeat(4, max-content); justify-content: center; gap: 1rem; } }
     @media (prefers-color-scheme: dark) { nav.tabs { background: #1b211f; border-color: #333d39; } nav.tabs button { color: #b8c2bd; } nav.tabs button[aria-current='page'] { color: #9fd3bf; box-shadow: inset 0 3px 0 #9fd3bf; } }
     .back { margin: 0.25rem 0; }
   `];

@@ -38,15 +38,47 @@ export class FvTimelineScreen extends LitElement {
   #offs: Array<() => void> = [];
   #pending: { at: number; timer: ReturnType<typeof setTimeout> } | undefined;
 
+  /** The height of what lies over the timeline's bottom (toolbar, messages): the timeline ends that much lower. */
+  @state() dockHeight = 0;
+  #dock: Element | null = null;
+  readonly #dockSize = new ResizeObserver(([e]) => (this.dockHeight = e ? Math.ceil(e.borderBoxSize[0]?.blockSize ?? 0) : 0));
+
+  /*
+   * The selection toolbar and the messages of its actions lie over the bottom of the timeline
+   * (the dock) instead of taking a place above it: when a long press shows the toolbar, the
+   * photo under the finger stays where it is. Above the tabs at phone size; at the window's
+   * bottom in a desktop window (tabs at the top), clear of a phone's home indicator.
+   */
   static override styles = [shared, css`
-    :host { display: flex; flex-direction: column; height: 100%; min-height: 0; }
+    :host { display: flex; flex-direction: column; height: 100%; min-height: 0; position: relative; }
     fv-timeline { flex: 1; min-height: 0; }
     .head { display: flex; align-items: baseline; gap: 0.5rem; padding: 0 0.5rem; }
     h2 { margin: 0.25rem 0; font-size: 1.2rem; }
-    .selbar { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; padding: 0.25rem 0.5rem; background: #e7efe9; border-radius: 0.6rem; }
-    .selbar .count { font-weight: 700; flex: 1; min-width: 6rem; }
+    .dock { position: absolute; left: 0; right: 0; bottom: 0; z-index: 3; display: flex; flex-direction: column; align-items: center; gap: 0.25rem;
+      padding: 0 max(0.25rem, env(safe-area-inset-right)) 0.5rem max(0.25rem, env(safe-area-inset-left)); pointer-events: none; }
+    .dock:empty { display: none; }
+    .dock > * { pointer-events: auto; width: 100%; max-width: 40rem; box-sizing: border-box; margin: 0; padding: 0.4rem 0.75rem;
+      background: var(--fv-surface); border-radius: 0.8rem; box-shadow: 0 2px 10px rgb(0 0 0 / 0.25); }
+    .selbar { display: flex; flex-wrap: wrap; gap: 0.4rem 0.5rem; align-items: center; padding: 0.4rem; background: #e7efe9; }
+    .selbar .count { font-weight: 700; flex: 1; min-width: 6rem; margin: 0 0.25rem; }
+    .selbar .actions { display: flex; flex-wrap: wrap; gap: 0.4rem; }
+    .selbar .actions button { flex: 1 1 auto; padding: 0.5rem; white-space: nowrap; }
+    /* At phone size the actions take a row of their own, under Cancel and the count: two rows, not three. */
+    @media (max-width: 47.99rem) { .selbar .actions { flex: 1 1 100%; } .selbar .actions button { font-size: 0.9rem; } }
+    @media (min-width: 48rem) { .dock { padding-bottom: max(0.5rem, env(safe-area-inset-bottom)); } }
     @media (prefers-color-scheme: dark) { .selbar { background: #26302c; } }
   `];
+
+  /** The ARIA toolbar's arrow keys: Left/Right (and Home/End) move between its buttons; Escape ends the selection. */
+  #toolbarKey(e: KeyboardEvent) {
+    if (e.key === 'Escape') return this.#clearSelection();
+    const buttons = [...(e.currentTarget as HTMLElement).querySelectorAll<HTMLButtonElement>('button:not(:disabled)')];
+    const at = buttons.indexOf(e.target as HTMLButtonElement);
+    const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: buttons.length - 1 }[e.key];
+    if (at < 0 || to === undefined) return;
+    e.preventDefault();
+    buttons[(to + buttons.length) % buttons.length]?.focus();
+  }
 
   override connectedCallback() {
     super.connectedCallback();
@@ -63,7 +95,17 @@ export class FvTimelineScreen extends LitElement {
     );
     this.#refresh();
   }
+  override updated() {
+    const dock = this.renderRoot.querySelector('.dock');
+    if (dock === this.#dock) return;
+    if (this.#dock) this.#dockSize.unobserve(this.#dock);
+    if (dock) this.#dockSize.observe(dock);
+    else this.dockHeight = 0;
+    this.#dock = dock;
+  }
   override disconnectedCallback() {
+    this.#dockSize.disconnect();
+    this.#dock = null;
     this.#offs.forEach((f) => f());
     if (this.#pending) clearTimeout(this.#pending.timer);
     this.#pending = undefined;
@@ -259,18 +301,17 @@ export class FvTimelineScreen extends LitElement {
     }
     const item = this.items[this.open];
     return html`
-      ${this.selected.size ? html`<div class="selbar" role="toolbar" aria-label="Selected photos" @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && this.#clearSelection()}>
-          <h2 class="count" id="selection-count" aria-live="polite">${this.selected.size} selected</h2>
-          <button id="selection-download" ?disabled=${!!this.busy} @click=${() => void this.#download()}>Download</button>
-          ${this.app.canWrite('') ? html`<button id="selection-add" ?disabled=${!!this.busy} @click=${() => (this.asking = 'add-to')}>Add to album…</button>` : ''}
-          ${this.#chosen().every((i) => s.mayRemove(i.album, i.photo)) ? html`<button class="danger" id="selection-delete" ?disabled=${!!this.busy} @click=${() => (this.asking = 'delete-selected')}>Delete</button>` : ''}
+      <div class="head"><h2 id="timeline-title">Photos</h2><span class="muted" id="timeline-count" role="status">${s.restoring ? 'the newest photos; reading the rest of your library…' : count(this.items.length, 'photo')}</span></div>
+      <div class="dock">${this.busy ? html`<p role="status" class="muted" id="selection-busy">${this.busy}</p>` : ''}${this.error ? html`<p role="alert" class="error" id="selection-error">${this.error}</p>` : ''}${this.note ? html`<p role="status" class="muted" id="selection-note">${this.note}</p>` : ''}${this.selected.size ? html`<div class="selbar" role="toolbar" aria-label="Selected photos" @keydown=${(e: KeyboardEvent) => this.#toolbarKey(e)}>
           <button class="quiet" id="selection-clear" @click=${() => this.#clearSelection()}>Cancel</button>
-        </div>`
-      : html`<div class="head"><h2 id="timeline-title">Photos</h2><span class="muted" id="timeline-count" role="status">${s.restoring ? 'the newest photos; reading the rest of your library…' : count(this.items.length, 'photo')}</span></div>`}
-      ${this.busy ? html`<p role="status" class="muted" id="selection-busy">${this.busy}</p>` : ''}
-      ${this.error ? html`<p role="alert" class="error" id="selection-error">${this.error}</p>` : ''}
-      ${this.note ? html`<p role="status" class="muted" id="selection-note">${this.note}</p>` : ''}
-      <fv-timeline .items=${this.items} .cache=${this.cache} .focusIndex=${this.focusIndex} .selected=${this.selected}
+          <h2 class="count" id="selection-count" aria-live="polite">${this.selected.size} selected</h2>
+          <div class="actions">
+            <button id="selection-download" ?disabled=${!!this.busy} @click=${() => void this.#download()}>Download</button>
+            ${this.app.canWrite('') ? html`<button id="selection-add" ?disabled=${!!this.busy} @click=${() => (this.asking = 'add-to')}>Add to album…</button>` : ''}
+            ${this.#chosen().every((i) => s.mayRemove(i.album, i.photo)) ? html`<button class="danger" id="selection-delete" ?disabled=${!!this.busy} @click=${() => (this.asking = 'delete-selected')}>Delete</button>` : ''}
+          </div>
+        </div>` : ''}</div>
+      <fv-timeline .items=${this.items} .cache=${this.cache} .focusIndex=${this.focusIndex} .selected=${this.selected} .endInset=${this.dockHeight}
         @open-photo=${(e: CustomEvent<number>) => (this.open = e.detail)}
         @select-photo=${(e: CustomEvent<{ index: number; range: boolean }>) => this.#onSelect(e.detail.index, e.detail.range)}
         @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && this.#clearSelection()}></fv-timeline>

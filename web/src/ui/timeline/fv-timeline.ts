@@ -57,6 +57,11 @@ export class FvTimeline extends LitElement {
   @property({ attribute: false }) selected: ReadonlySet<string> = new Set();
   /** The item whose cell gets focus after a render (the viewer closed on it). */
   @property({ type: Number }) focusIndex = -1;
+  /**
+   * How much of the view's bottom something lies over (the selection toolbar), px: the timeline
+   * ends that much lower, so its last row can still be scrolled clear of it.
+   */
+  @property({ type: Number }) endInset = 0;
   @state() private months: Month[] = [];
   @state() private total = 0;
   @state() private view = { from: 0, to: 0 };
@@ -201,7 +206,7 @@ export class FvTimeline extends LitElement {
     const cell = layoutMonth(m, this.g, m.top, m.top + m.height).cells.find((c) => c.index === index);
     if (!cell) return;
     const top = m.top + cell.top;
-    if (top < el.scrollTop + this.g.monthHeader || top + this.g.cell > el.scrollTop + el.clientHeight) this.jumpTo(Math.max(0, top - this.g.monthHeader - this.g.dayHeader));
+    if (top < el.scrollTop + this.g.monthHeader || top + this.g.cell > el.scrollTop + el.clientHeight - this.endInset) this.jumpTo(Math.max(0, top - this.g.monthHeader - this.g.dayHeader));
   }
 
   override updated() {
@@ -352,7 +357,7 @@ export class FvTimeline extends LitElement {
       <div class="scroller" @scroll=${this.#onScroll} @keydown=${this.#keydown} @click=${this.#click}
           @pointerdown=${this.#pressStart} @pointerup=${this.#pressEnd} @pointercancel=${this.#pressEnd}
           @pointerout=${this.#pointerOut} @contextmenu=${this.#contextMenu}>
-        <div class="spacer" style="height:${this.total}px">
+        <div class="spacer" style="height:${this.total + this.endInset}px">
           ${keyed(visible.map((m) => {
             const { days, cells } = layoutMonth(m, g, from, to);
             this.#layout.push({ month: m.month, cells });
