@@ -351,7 +351,13 @@ try {
   const v = await device.call<{ checked: number; thumbsOk: number; metasOk: number; bad: string[]; ms: number }>('verify', { sample: VERIFY });
   log(`decrypted ${v.thumbsOk}/${v.checked} thumbnails and ${v.metasOk}/${v.checked} metadata in ${v.ms} ms${v.bad.length ? `; bad: ${v.bad.join('; ')}` : ''}`);
   if (v.thumbsOk !== v.checked || v.metasOk !== v.checked || v.checked < Math.min(VERIFY, PHOTOS)) throw new Error(`only ${v.thumbsOk} thumbnails and ${v.metasOk} metadata of ${v.checked} decrypt`);
-  const screen = await until('the first screen decoded', () => device.call<{ cells: number; decoded: number }>('screenful'), (s) => s.cells > 0 && s.decoded === s.cells, { timeoutMs: 60_000 });
+  const screen = await until('the first screen decoded', () => device.call<{ cells: number; decoded: number }>('screenful'), (s) => s.cells > 0 && s.decoded === s.cells, { timeoutMs: 60_000 })
+    .catch(async (e: unknown) => {
+      // What the device showed instead, for the one reading the failure.
+      const shot = join(repoRoot, 'bench/results/restore-10k-failed.png');
+      await device.page.screenshot({ path: shot }).then(() => log(`the device's screen: ${shot}`), () => undefined);
+      throw e;
+    });
   const open = held.peers.filter((p) => p.state === 'open');
   if (!open.length || open.some((p) => p.role !== 'relay' || p.transport !== 'direct')) throw new Error(`the new device's links are not one direct WebRTC link to the relay: ${JSON.stringify(held.peers)}`);
   if (held.thumbBytes === 0 || held.metaBytes === 0) throw new Error(`no thumbnail or metadata bytes counted: ${JSON.stringify(held)}`);
