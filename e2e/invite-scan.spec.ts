@@ -3,7 +3,8 @@
  * inviter's screen: the camera (Chromium's fake capture device filming the QR code Ada's app
  * made of her invite link) reads the code into the invite field, and he joins with it. Where
  * the browser has no camera, the dialog says so and a photo of the code works instead; a QR code
- * that is not a Family Vault invite is named as such.
+ * that is not a Family Vault invite is named as such. Where the code reader itself did not load
+ * (it reads photos too), the dialog sends the member to paste the invite link.
  */
 import { test, expect, type Page } from '@playwright/test';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -96,5 +97,27 @@ test('an invite QR code scanned with the camera joins; without a camera a photo 
     }
   } finally {
     await ada.close();
+  }
+});
+
+test('when the code reader does not load, the scan dialog says to paste the invite link and offers no photo (it needs the same reader)', async () => {
+  test.setTimeout(60_000);
+  server = await startSignalServer(['--static', 'web/dist']);
+  const browser = await launchChromium();
+  try {
+    // No service worker: it would serve the reader from its cache, past the route that fails it.
+    const c = await (await browser.newContext({ ...phone, serviceWorkers: 'block' })).newPage();
+    await c.route('**/assets/qr-scanner*.js', (r) => r.abort());
+    await c.goto(server.url);
+    await c.getByRole('button', { name: 'Scan QR code' }).click();
+    // No camera here either: a photo is offered until reading it shows the reader is missing.
+    await expect(scanDialog(c).getByRole('alert')).toContainText('no camera', { timeout: 15_000 });
+    await scanDialog(c).getByLabel('Or use a photo of the code').setInputFiles({ name: 'invite.png', mimeType: 'image/png', buffer: await QRCode.toBuffer('https://example.invalid/#join=x') });
+    await expect(scanDialog(c).getByRole('alert')).toHaveText('The code reader could not be loaded (are you offline with an old copy of the app?). Paste the invite link instead.');
+    await expect(scanDialog(c).getByLabel('Or use a photo of the code')).toHaveCount(0);
+    await scanDialog(c).getByRole('button', { name: 'Cancel' }).click();
+    await expect(c.getByRole('textbox', { name: 'Invite (link or code)' })).toBeVisible();
+  } finally {
+    await browser.close();
   }
 });

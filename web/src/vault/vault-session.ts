@@ -1395,6 +1395,8 @@ export class VaultSession extends Emitter<VaultEvents> {
   async #newInvite(role: InviteRole): Promise<{ inviter: Uint8Array; inviteSeed: Uint8Array }> {
     const key = await this.crypto.newSigningKey();
     await this.publish({ t: 'invite', key: toBase64Url(key.publicKey), role });
+    // Family lists it among the invites not used yet (a relay invite is made on another card).
+    this.emit('changed', undefined);
     return { inviter: await this.crypto.fingerprint(this.identity), inviteSeed: key.secretKey };
   }
 

@@ -5,11 +5,17 @@ import { inviteIn } from '../../core/invite-text.ts';
 import { shared } from '../styles.ts';
 import { deepActiveElement, trapTab } from '../common/modal.ts';
 
+/** What qr-scanner decodes with: the browser's BarcodeDetector, or its decoder in a worker. */
+type QrEngine = Awaited<ReturnType<typeof QrScanner.createQrEngine>>;
+/** The camera and a photo of the code both need the reader; without it only the pasted link is left. */
+const NO_READER = 'The code reader could not be loaded (are you offline with an old copy of the app?). Paste the invite link instead.';
+
 /**
  * Scanning an invite's QR code: the camera's picture in a modal dialog (focus kept inside, Escape
  * or Cancel closes), read by `qr-scanner` (the browser's BarcodeDetector where it has one, else
  * its decoder in a worker), loaded only when the dialog opens. The back camera where there are two. Where there is no camera, or it
- * was refused, a photo of the code can be picked instead. A code that is not a Family Vault invite
+ * was refused, a photo of the code can be picked instead (read by the same reader: if it does not
+ * load, neither works, and the dialog says to paste the invite link). A code that is not a Family Vault invite
  * is named as such and scanning goes on. Fires `scanned` (detail: the invite code; the opener
  * moves focus on) or `cancel` (focus goes back to what opened it).
  */
@@ -25,9 +31,11 @@ export class FvQrScan extends LitElement {
   @state() note = 'Starting the camera…';
   @state() problem = '';
   @state() camera = true;
+  /** qr-scanner loaded (or not tried yet); false: it failed to load, and a photo cannot be read either. */
+  @state() reader = true;
   @query('video') video!: HTMLVideoElement;
   #stream: MediaStream | undefined;
-  #engine: Awaited<ReturnType<typeof QrScanner.createQrEngine>> | undefined;
+  #engine: QrEngine | undefined;
   #closed = false;
   #returnFocus: HTMLElement | undefined;
 
@@ -62,12 +70,12 @@ export class FvQrScan extends LitElement {
    */
   async #scanLoop() {
     let Scanner: typeof QrScanner;
-    let engine: Awaited<ReturnType<typeof QrScanner.createQrEngine>>;
+    let engine: QrEngine;
     try {
       Scanner = (await import('qr-scanner')).default;
       engine = await Scanner.createQrEngine();
     } catch {
-      if (!this.#closed) this.#noCamera('The code reader could not be loaded (are you offline with an old copy of the app?).');
+      if (!this.#closed) this.#noReader();
       return;
     }
     // Closed while it loaded: nothing else will end its worker.
@@ -109,6 +117,15 @@ export class FvQrScan extends LitElement {
     this.problem = `${why} Pick a photo of the QR code, or paste the invite link instead.`;
   }
 
+  /** qr-scanner did not load: neither the camera's picture nor a photo can be read. */
+  #noReader() {
+    this.#stopCamera();
+    this.camera = false;
+    this.reader = false;
+    this.note = '';
+    this.problem = NO_READER;
+  }
+
   /** A code read: true when it was an invite (and the dialog is done). */
   #read(text: string): boolean {
     const code = inviteIn(text);
@@ -126,7 +143,13 @@ export class FvQrScan extends LitElement {
   async #fromPhoto(e: Event) {
     const file = (e.target as HTMLInputElement).files?.[0];
     if (!file) return;
-    const { default: Scanner } = await import('qr-scanner');
+    let Scanner: typeof QrScanner;
+    try {
+      Scanner = (await import('qr-scanner')).default;
+    } catch {
+      if (!this.#closed) this.#noReader();
+      return;
+    }
     try {
       this.#read((await Scanner.scanImage(file, { returnDetailedScanResult: true })).data);
     } catch {
@@ -146,8 +169,8 @@ export class FvQrScan extends LitElement {
         <video muted playsinline aria-label="Camera picture" ?hidden=${!this.camera}></video>
         <p id="scan-note" role="status">${this.note}</p>
         ${this.problem ? html`<p class="error" role="alert" id="scan-problem">${this.problem}</p>` : ''}
-        <label for="scan-photo">Or use a photo of the code</label>
-        <input id="scan-photo" type="file" accept="image/*" @change=${this.#fromPhoto} />
+        ${this.reader ? html`<label for="scan-photo">Or use a photo of the code</label>
+          <input id="scan-photo" type="file" accept="image/*" @change=${(e: Event) => void this.#fromPhoto(e)} />` : ''}
         <div class="row"><button class="cancel quiet" @click=${() => this.dispatchEvent(new CustomEvent('cancel'))}>Cancel</button></div>
       </div>
     </div>`;
