@@ -40,13 +40,13 @@ async function harness(context: BrowserContext): Promise<Page> {
 }
 
 
-for (const kind of ['opfs', 'idb'] as const) {
-  test(`object store acceptance suite on ${kind}`, async () => {
+for (const [kind, inline] of [['opfs', false], ['idb', false], ['opfs', true]] as const) {
+  test(`object store acceptance suite on ${kind}${inline ? ', small objects inline in the index' : ''}`, async () => {
     const context = await launchPersistentChromium(await profileDir());
     try {
       const page = await harness(context);
       const results: { name: string; ok: boolean; ms: number; error?: string }[] =
-        await page.evaluate((k) => (window as any).fvStorage.suite(k), kind);
+        await page.evaluate(([k, i]) => (window as any).fvStorage.suite(k, i), [kind, inline] as const);
       console.log(results.map((r) => `  ${r.ok ? 'ok  ' : 'FAIL'} ${String(r.ms).padStart(5)} ms  ${r.name}${r.error ? `: ${r.error}` : ''}`).join('\n'));
       expect(results.filter((r) => !r.ok)).toEqual([]);
       expect(results.length).toBeGreaterThanOrEqual(13);

@@ -19,7 +19,7 @@ const MiB = 1024 * 1024;
 const album = 'album-harness' as AlbumId;
 
 /** Opens a store and insists it really is `kind`: a silent fallback would test the wrong thing. */
-async function open(name: string, kind: StoreKind, extra?: { quotaBytes?: number; sweep?: boolean }): Promise<ObjectStore> {
+async function open(name: string, kind: StoreKind, extra?: { quotaBytes?: number; sweep?: boolean; inlineMaxBytes?: number }): Promise<ObjectStore> {
   const store = await openObjectStore({ name, hash: hashObject, preferred: kind, ...extra });
   if (store.kind !== kind) {
     await store.close();
@@ -28,11 +28,16 @@ async function open(name: string, kind: StoreKind, extra?: { quotaBytes?: number
   return store;
 }
 
-function suite(kind: 'opfs' | 'idb'): Promise<CaseResult[]> {
+/**
+ * The acceptance suite over `kind`; `inline`: small objects kept in the index beside their
+ * record, as the app stores them; without, every object goes to the backend (so its own reads,
+ * writes and sweeps are tested with the suite's small objects too).
+ */
+function suite(kind: 'opfs' | 'idb', inline = false): Promise<CaseResult[]> {
   return runCases(runObjectStoreTests({
-    label: kind,
+    label: `${kind}${inline ? '-inline' : ''}`,
     hash: hashObject,
-    open: (name, options) => open(name, kind, options),
+    open: (name, options) => open(name, kind, { ...options, ...(inline ? {} : { inlineMaxBytes: 0 }) }),
     tamper: kind === 'opfs' ? tamperOpfsObject : tamperIdbObject,
   }));
 }

@@ -10,7 +10,7 @@ import { checkQuota, toStorageError } from './quota.ts';
 import type { IndexDb, IndexSchema, InventoryRecord } from './index-schema.ts';
 import {
   emptyTotals, pendingRecord, removable, retally, withState,
-  type CatalogTotals, type ObjectCatalog, type ObjectRecord, type ObjectState,
+  type CatalogTotals, type InlinePut, type ObjectCatalog, type ObjectRecord, type ObjectState,
 } from './object-catalog.ts';
 
 const TOTALS_KEY = 'objects.totals';
@@ -23,8 +23,9 @@ const GROUP_MAX = 64;
 const READ_GROUP_MAX = 256;
 
 interface PendingRead {
+  store: 'objects' | 'small';
   hash: ObjectHash;
-  resolve: (r: ObjectRecord | undefined) => void;
+  resolve: (r: unknown) => void;
   reject: (e: unknown) => void;
 }
 
@@ -36,9 +37,9 @@ interface PendingChange {
 }
 
 /** A readwrite transaction that covers the catalog (and possibly more, e.g. photos). */
-export type CatalogTx<Extra extends 'photos' | 'vault' = never> = IDBPTransaction<IndexSchema, ('objects' | 'meta' | 'inventory' | Extra)[], 'readwrite'>;
+export type CatalogTx<Extra extends 'photos' | 'vault' = never> = IDBPTransaction<IndexSchema, ('objects' | 'meta' | 'inventory' | 'small' | Extra)[], 'readwrite'>;
 /** The stores every catalog change touches. */
-export const CATALOG_STORES = ['objects', 'meta', 'inventory'] as const;
+export const CATALOG_STORES = ['objects', 'meta', 'inventory', 'small'] as const;
 
 /**
  * The totals as the transaction last wrote them: a group commit's 64 changes read them once, not
@@ -71,6 +72,8 @@ export async function writeRecord<E extends 'photos' | 'vault'>(
     const r = (after ?? before)!;
     writes.push(tx.objectStore('inventory').add({ hash: r.hash, size: r.size, gone: wasComplete } as InventoryRecord));
   }
+  // Inline bytes leave with their record (deleted, or condemned: withState drops `inline`).
+  if (before?.inline && !after?.inline) writes.push(tx.objectStore('small').delete(before.hash));
   if (after) writes.push(tx.objectStore('objects').put(after));
   else if (before) writes.push(tx.objectStore('objects').delete(before.hash));
   // In a group commit the totals are written once, after the group's last change.
@@ -89,8 +92,38 @@ export class IdbCatalog implements ObjectCatalog {
    * per check cost the browser's IndexedDB thread more than the reads themselves.
    */
   get(hash: ObjectHash): Promise<ObjectRecord | undefined> {
+    return this.#read('objects', hash) as Promise<ObjectRecord | undefined>;
+  }
+
+  async readInline(hash: ObjectHash): Promise<Uint8Array | undefined> {
+    const buf = (await this.#read('small', hash)) as ArrayBuffer | undefined;
+    return buf && new Uint8Array(buf);
+  }
+
+  /**
+   * A small object in one change: record and bytes together, so it costs one transaction (in a
+   * group) and no file: a restore stores tens of thousands of thumbnails and metadata objects,
+   * and each had cost a reservation, a file written and moved in OPFS, and a completion.
+   */
+  putInline(hash: ObjectHash, bytes: Uint8Array, session: string, limitBytes: number | undefined, stage: boolean): Promise<InlinePut | undefined> {
+    // Copied now: the caller may free or hand over its buffer once this resolves, and the change runs later.
+    const copy = bytes.slice().buffer;
+    return this.change('catalog write', async (tx) => {
+      const before = await tx.objectStore('objects').get(hash);
+      if (before?.state === 'complete') return { record: before, stored: false };
+      if (before?.state === 'pending' && !before.inline) return undefined; // its bytes are the backend's
+      const totals = await readTotals(tx);
+      checkQuota(totals, before, bytes.length, limitBytes);
+      const after: ObjectRecord = { ...pendingRecord(hash, bytes.length, session, before, Date.now()), state: stage ? 'pending' : 'complete', inline: true };
+      void tx.objectStore('small').put(copy, hash).catch(() => undefined);
+      await writeRecord(tx, totals, before, after);
+      return { record: after, stored: true };
+    });
+  }
+
+  #read(store: PendingRead['store'], hash: ObjectHash): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.#reads.push({ hash, resolve, reject });
+      this.#reads.push({ store, hash, resolve, reject });
       if (!this.#reading) void this.#readGroups();
     });
   }
@@ -104,8 +137,8 @@ export class IdbCatalog implements ObjectCatalog {
       while (this.#reads.length) {
         const group = this.#reads.splice(0, READ_GROUP_MAX);
         try {
-          const store = this.db.transaction('objects', 'readonly').objectStore('objects');
-          const records = await Promise.all(group.map((r) => store.get(r.hash)));
+          const tx = this.db.transaction(['objects', 'small'], 'readonly');
+          const records = await Promise.all(group.map((r) => tx.objectStore(r.store).get(r.hash)));
           group.forEach((r, i) => r.resolve(records[i]));
         } catch (e) {
           const err = toStorageError(e, 'catalog read');

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AlbumId, MemberId, ObjectHash, PeerId, PhotoId } from '../core/ids.ts';
 import { IdbReplicationStores } from './replication-stores.ts';
 import { openIndex, type VaultIndex } from './index-db.ts';
-import { INDEX_VERSION, type OpRecord } from './index-schema.ts';
+import { INDEX_VERSION, upgradeIndex, type OpRecord } from './index-schema.ts';
 import { storageNames } from './layout.ts';
 
 let n = 0;
@@ -26,16 +26,27 @@ const op = (author: MemberId, seq: number, a: AlbumId = album): OpRecord =>
   ({ log: a, author, seq, lamport: seq, ciphertext: new Uint8Array([seq]), signature: new Uint8Array(64) });
 
 describe('index schema', () => {
-  it('version 1 has every store and index', async () => {
+  it('the current version has every store and index', async () => {
     const { index } = await fresh();
     expect(index.db.version).toBe(INDEX_VERSION);
     expect([...index.db.objectStoreNames].sort()).toEqual(
-      ['acks', 'albums', 'inventory', 'jobs', 'members', 'meta', 'objects', 'ops', 'peers', 'photos', 'vault'],
+      ['acks', 'albums', 'inventory', 'jobs', 'members', 'meta', 'objects', 'ops', 'peers', 'photos', 'small', 'vault'],
     );
     const tx = index.db.transaction(['photos', 'jobs', 'acks', 'objects']);
     expect([...tx.objectStore('photos').indexNames]).toEqual(['byAlbum']);
     expect([...tx.objectStore('acks').indexNames]).toEqual(['byPeer']);
     expect([...tx.objectStore('objects').indexNames]).toEqual(['byState']);
+  });
+
+  it('a version 1 database (before small objects were kept inline) is upgraded with its data', async () => {
+    const name = `idx-test-${++n}`;
+    const v1 = await openDB(storageNames(name).indexDb, 1, { upgrade: (db, oldVersion, _n, tx) => upgradeIndex(db as never, oldVersion, 1, tx as never) });
+    await v1.put('vault', { dark: true }, 'theme');
+    v1.close();
+    const index = await openIndex(name);
+    open.push(index);
+    expect(index.db.objectStoreNames.contains('small')).toBe(true);
+    expect(await index.getSetting('theme')).toEqual({ dark: true });
   });
 
   it('reopening keeps the data and refuses a database from a newer version', async () => {

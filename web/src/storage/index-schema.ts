@@ -8,7 +8,7 @@ import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from 'idb';
 import type { AlbumId, MemberId, ObjectHash, PeerId, PhotoId } from '../core/ids.ts';
 import type { ObjectRecord } from './object-catalog.ts';
 
-export const INDEX_VERSION = 1;
+export const INDEX_VERSION = 2;
 
 export interface MemberRecord {
   id: MemberId;
@@ -116,6 +116,11 @@ export interface IndexSchema extends DBSchema {
   objects: { key: ObjectHash; value: ObjectRecord; indexes: { byState: [string, ObjectHash] } };
   /** Storage's own bookkeeping (object totals). Not for other layers. */
   meta: { key: string; value: unknown };
+  /**
+   * The bytes of small objects (thumbnails, metadata, manifests, ops' key bundles), kept beside
+   * their catalog record and written in the same transaction (catalog-idb.ts, "inline").
+   */
+  small: { key: ObjectHash; value: ArrayBuffer };
 }
 
 export type IndexDb = IDBPDatabase<IndexSchema>;
@@ -147,7 +152,10 @@ export function upgradeIndex(db: IndexDb, oldVersion: number, newVersion: number
       case 0:
         createV1(db);
         break;
-      // case 1: version 1 → 2 goes here (e.g. db.createObjectStore(...) or _tx.objectStore(...).createIndex(...)).
+      case 1:
+        db.createObjectStore('small');
+        break;
+      // case 2: version 2 → 3 goes here (e.g. db.createObjectStore(...) or _tx.objectStore(...).createIndex(...)).
       default:
         throw new RangeError(`index schema: no upgrade from version ${from}`);
     }

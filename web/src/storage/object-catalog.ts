@@ -21,6 +21,14 @@ export interface ObjectRecord {
   /** Committed photos that reference the object (commitPhoto adds one each). */
   refs: number;
   createdAt: number;
+  /** The bytes are kept by the catalog itself (a small object: `putInline`), not by the byte backend. */
+  inline?: true;
+}
+
+/** What `putInline` did: `stored` false when a complete copy was already there (`record` is it). */
+export interface InlinePut {
+  record: ObjectRecord;
+  stored: boolean;
 }
 
 export interface Tally {
@@ -49,6 +57,15 @@ export interface ObjectCatalog {
    */
   remove(hash: ObjectHash, ifPendingFor?: string): Promise<ObjectRecord | undefined>;
   totals(): Promise<CatalogTotals>;
+  /**
+   * Optional, for catalogs that can keep a small object's bytes beside its record: in ONE atomic
+   * step, the quota check, the record (complete, or pending for `session` when `stage`) and the
+   * bytes. A complete object is returned untouched (`stored` false). `undefined`: not taken
+   * (another writer's pending bytes are in the backend), use reserve + backend write instead.
+   */
+  putInline?(hash: ObjectHash, bytes: Uint8Array, session: string, limitBytes: number | undefined, stage: boolean): Promise<InlinePut | undefined>;
+  /** The bytes `putInline` kept, or `undefined`. */
+  readInline?(hash: ObjectHash): Promise<Uint8Array | undefined>;
   /** Records in `state`, in hash order, read in pages (no transaction spans the caller's awaits). */
   inState(state: ObjectState): AsyncIterable<ObjectRecord>;
 }
@@ -85,8 +102,11 @@ export function retally(totals: CatalogTotals, before: ObjectRecord | undefined,
 export const usedBytes = (t: CatalogTotals): number => t.complete.bytes + t.pending.bytes;
 
 /** `before` moved to `state`; a move to pending takes the session that now owns the record. */
-export const withState = (before: ObjectRecord, state: ObjectState, session: string | undefined): ObjectRecord =>
-  ({ ...before, state, session: session ?? before.session });
+export function withState(before: ObjectRecord, state: ObjectState, session: string | undefined): ObjectRecord {
+  const after: ObjectRecord = { ...before, state, session: session ?? before.session };
+  if (state === 'corrupt') delete after.inline; // a condemned object's bytes go with the verdict
+  return after;
+}
 
 /** The record `reserve` writes for an object that is absent, pending or corrupt. */
 export function pendingRecord(hash: ObjectHash, size: number, session: string, before: ObjectRecord | undefined, now: number): ObjectRecord {

@@ -12,7 +12,12 @@ import { runObjectStoreTests } from './object-store.suite.ts';
 import { openObjectStore } from './open-store.ts';
 import { openSession } from './session.ts';
 import { tamperIdbObject } from './test-hooks.ts';
-import { VerifiedObjectStore } from './verified-store.ts';
+import { INLINE_MAX_BYTES, VerifiedObjectStore } from './verified-store.ts';
+import { openDB } from 'idb';
+import type { ObjectBytesSchema } from './backend-idb.ts';
+import type { IndexSchema } from './index-schema.ts';
+import { storageNames } from './layout.ts';
+import type { ObjectRecord } from './object-catalog.ts';
 
 const disks = new Map<string, { bytes: MemoryDisk; catalog: MemoryCatalogDisk }>();
 const disk = (name: string) => {
@@ -80,5 +85,94 @@ describe('sweeping orphans at open', () => {
     expect(scans).toBe(1);
     expect(await second.has(hash)).toBe(true);
     await second.close();
+  });
+});
+
+describe('small objects kept inline in the index (IndexedDB catalog)', () => {
+  let n = 0;
+  const names = () => `inline-${++n}`;
+  const small = (fill: number) => new Uint8Array(INLINE_MAX_BYTES).fill(fill);
+  async function where(name: string, hash: ObjectHash): Promise<{ inline: boolean; backend: boolean; record?: ObjectRecord }> {
+    const index = await openDB<IndexSchema>(storageNames(name).indexDb);
+    const bytesDb = await openDB<ObjectBytesSchema>(storageNames(name).objectsDb);
+    try {
+      return { inline: (await index.get('small', hash)) !== undefined, backend: (await bytesDb.get('bytes', hash)) !== undefined, record: await index.get('objects', hash) };
+    } finally {
+      index.close();
+      bytesDb.close();
+    }
+  }
+
+  it('an object up to INLINE_MAX_BYTES lives beside its record, a larger one in the backend; both read back', async () => {
+    const name = names();
+    const store = await openObjectStore({ name, hash: hashObject, preferred: 'idb' });
+    const a = small(1);
+    const b = new Uint8Array(INLINE_MAX_BYTES + 1).fill(2);
+    const [ha, hb] = [await hashObject(a), await hashObject(b)];
+    expect(await store.put(ha, a)).toBe('stored');
+    expect(await store.put(ha, a)).toBe('present');
+    expect(await store.put(hb, b)).toBe('stored');
+    expect(await where(name, ha)).toMatchObject({ inline: true, backend: false, record: { state: 'complete', inline: true } });
+    expect(await where(name, hb)).toMatchObject({ inline: false, backend: true });
+    expect(await store.get(ha)).toEqual(a);
+    expect(await store.getRange(ha, 10, 5)).toEqual(a.slice(10, 15));
+    expect(await store.get(hb)).toEqual(b);
+    expect(await store.stat()).toMatchObject({ count: 2, bytes: a.length + b.length });
+    await store.delete(ha);
+    expect(await where(name, ha)).toEqual({ inline: false, backend: false, record: undefined });
+    expect(await store.stat()).toMatchObject({ count: 1, bytes: b.length });
+    await store.close();
+  });
+
+  it('damaged inline bytes are refused, condemned and dropped; a good copy stored again reads', async () => {
+    const name = names();
+    const store = await openObjectStore({ name, hash: hashObject, preferred: 'idb' });
+    const a = small(3);
+    const ha = await hashObject(a);
+    await store.put(ha, a);
+    await tamperIdbObject(name, ha);
+    await expect(store.get(ha)).rejects.toMatchObject({ name: 'IntegrityError' });
+    expect(await where(name, ha)).toMatchObject({ inline: false, record: { state: 'corrupt' } });
+    expect(await store.has(ha)).toBe(false);
+    expect(await store.put(ha, a)).toBe('stored');
+    expect(await store.get(ha)).toEqual(a);
+    await store.close();
+  });
+
+  it('a staged inline object is invisible until committed, and swept with its bytes when its session died', async () => {
+    const name = names();
+    const first = await openObjectStore({ name, hash: hashObject, preferred: 'idb' });
+    const a = small(4);
+    const ha = await hashObject(a);
+    await first.put(ha, a, { stage: true });
+    expect(await first.has(ha)).toBe(false);
+    expect(await where(name, ha)).toMatchObject({ inline: true, record: { state: 'pending' } });
+    await first.close();
+    const second = await openObjectStore({ name, hash: hashObject, preferred: 'idb' });
+    expect(await where(name, ha)).toEqual({ inline: false, backend: false, record: undefined });
+    expect(await second.stat()).toMatchObject({ count: 0, pendingCount: 0, pendingBytes: 0 });
+    await second.close();
+  });
+
+  it('a small object past the quota is refused and leaves nothing', async () => {
+    const name = names();
+    const store = await openObjectStore({ name, hash: hashObject, preferred: 'idb', quotaBytes: INLINE_MAX_BYTES + 10 });
+    const [a, b] = [small(5), small(6)];
+    await store.put(await hashObject(a), a);
+    const hb = await hashObject(b);
+    await expect(store.put(hb, b)).rejects.toMatchObject({ name: 'QuotaError' });
+    expect(await where(name, hb)).toEqual({ inline: false, backend: false, record: undefined });
+    expect(await store.stat()).toMatchObject({ count: 1, pendingCount: 0 });
+    await store.close();
+  });
+
+  it('inlineMaxBytes: 0 keeps every object in the backend', async () => {
+    const name = names();
+    const store = await openObjectStore({ name, hash: hashObject, preferred: 'idb', inlineMaxBytes: 0 });
+    const a = small(7);
+    const ha = await hashObject(a);
+    await store.put(ha, a);
+    expect(await where(name, ha)).toMatchObject({ inline: false, backend: true });
+    await store.close();
   });
 });

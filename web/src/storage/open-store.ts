@@ -34,6 +34,8 @@ export interface OpenObjectStoreOptions {
   sweep?: boolean;
   /** Told why OPFS was not used when it was preferred (for the Storage page and logs). */
   onFallback?: (reason: StorageError) => void;
+  /** Small objects up to this size live in the index beside their record (default INLINE_MAX_BYTES; 0: none). */
+  inlineMaxBytes?: number;
 }
 
 async function openBackend(o: OpenObjectStoreOptions, recorded: StoreKind | undefined): Promise<ByteBackend> {
@@ -63,7 +65,7 @@ export async function openObjectStore(o: OpenObjectStoreOptions): Promise<Object
     const catalog: ObjectCatalog = index ? new IdbCatalog(index.db) : new MemoryCatalog();
     const ownIndex = o.index ? undefined : index;
     const store = new VerifiedObjectStore({
-      backend, catalog, hash: o.hash, session, quotaBytes: o.quotaBytes, onClose: () => ownIndex?.close(),
+      backend, catalog, hash: o.hash, session, quotaBytes: o.quotaBytes, inlineMaxBytes: o.inlineMaxBytes, onClose: () => ownIndex?.close(),
     });
     if (o.sweep !== false) await store.sweepOrphans();
     return store;

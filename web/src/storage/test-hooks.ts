@@ -6,10 +6,28 @@
 import { openDB } from 'idb';
 import type { ObjectHash } from '../core/ids.ts';
 import type { ObjectBytesSchema } from './backend-idb.ts';
+import type { IndexSchema } from './index-schema.ts';
 import { shardOf, storageNames } from './layout.ts';
 
-/** Flips every bit of the first byte of an object kept by the IndexedDB backend. */
+/** Flips the first byte of a small object kept in the index beside its record; false if it is not kept there. */
+async function tamperInline(name: string, hash: ObjectHash): Promise<boolean> {
+  const db = await openDB<IndexSchema>(storageNames(name).indexDb);
+  try {
+    if (!db.objectStoreNames.contains('small')) return false;
+    const buf = await db.get('small', hash);
+    if (!buf) return false;
+    const bytes = new Uint8Array(buf);
+    bytes[0] = bytes[0]! ^ 0xff;
+    await db.put('small', buf, hash);
+    return true;
+  } finally {
+    db.close();
+  }
+}
+
+/** Flips every bit of the first byte of an object kept by the IndexedDB backend (or inline in the index). */
 export async function tamperIdbObject(name: string, hash: ObjectHash): Promise<void> {
+  if (await tamperInline(name, hash)) return;
   const db = await openDB<ObjectBytesSchema>(storageNames(name).objectsDb);
   try {
     const buf = await db.get('bytes', hash);
@@ -22,8 +40,9 @@ export async function tamperIdbObject(name: string, hash: ObjectHash): Promise<v
   }
 }
 
-/** Flips every bit of the first byte of an OPFS object file (from the page, via createWritable). */
+/** Flips every bit of the first byte of an OPFS object file (from the page, via createWritable), or of the object inline in the index. */
 export async function tamperOpfsObject(name: string, hash: ObjectHash): Promise<void> {
+  if (await tamperInline(name, hash)) return;
   const root = await navigator.storage.getDirectory();
   const dir = await root.getDirectoryHandle(storageNames(name).opfsDir);
   const shard = await (await dir.getDirectoryHandle('objects')).getDirectoryHandle(shardOf(hash));

@@ -8,7 +8,7 @@ import { assertBytes } from '../core/bytes.ts';
 import { IntegrityError, StorageError } from '../core/errors.ts';
 import { isObjectHash, type ObjectHash } from '../core/ids.ts';
 import type { ByteBackend } from './byte-backend.ts';
-import type { ObjectCatalog, ObjectState } from './object-catalog.ts';
+import type { ObjectCatalog, ObjectRecord, ObjectState } from './object-catalog.ts';
 import type { GetOptions, HashFn, ObjectStore, PutOptions, PutResult, StoreStats, SweepReport } from './object-store.ts';
 import { toStorageError } from './quota.ts';
 import { isSessionAlive, type Session } from './session.ts';
@@ -21,7 +21,18 @@ export interface VerifiedStoreOptions {
   quotaBytes?: number | undefined;
   /** Runs after the backend closed (e.g. closes an index the factory opened). */
   onClose?: () => void;
+  /**
+   * Objects up to this size are kept by the catalog itself where it can (`putInline`), not as
+   * a file of their own; 0: never. Default INLINE_MAX_BYTES.
+   */
+  inlineMaxBytes?: number | undefined;
 }
+
+/**
+ * Thumbnails (a few to ~40 KB), metadata, manifests and key bundles fit; chunks (1 MiB) do not.
+ * Below Chromium's threshold for moving an IndexedDB value out to a blob file of its own (64 KiB).
+ */
+export const INLINE_MAX_BYTES = 48 * 1024;
 
 // Hashes whose bytes were verified in this session, so range reads need not re-read the whole
 // object each time. Bounded: forgetting only costs one more full verification.
@@ -54,6 +65,7 @@ export class VerifiedObjectStore implements ObjectStore {
   private readonly session: Session;
   private readonly quotaBytes: number | undefined;
   private readonly onClose: (() => void) | undefined;
+  private readonly inlineMax: number;
   private readonly queues = new Map<ObjectHash, Promise<void>>();
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly verified = new Set<ObjectHash>();
@@ -70,6 +82,7 @@ export class VerifiedObjectStore implements ObjectStore {
     this.session = o.session;
     this.quotaBytes = o.quotaBytes;
     this.onClose = o.onClose;
+    this.inlineMax = o.catalog.putInline ? (o.inlineMaxBytes ?? INLINE_MAX_BYTES) : 0;
   }
 
   put(hash: ObjectHash, bytes: Uint8Array, options?: PutOptions): Promise<PutResult> {
@@ -79,6 +92,11 @@ export class VerifiedObjectStore implements ObjectStore {
       // Hash outside the per-object queue: puts of different objects hash in parallel.
       if (!options?.verified && (await this.hash(bytes)) !== hash) throw new IntegrityError('object bytes do not match their hash; not stored');
       return this.exclusive(hash, async () => {
+        if (bytes.length <= this.inlineMax) {
+          // Small: quota check, record and bytes in one atomic step; nothing to undo on failure.
+          const done = await this.catalog.putInline!(hash, bytes, this.session.id, this.quotaBytes, options?.stage === true);
+          if (done) return done.stored ? 'stored' : 'present';
+        }
         // Reserve first: the quota check and the intent record are one atomic step, before any byte is written.
         const record = await this.catalog.reserve(hash, bytes.length, this.session.id, this.quotaBytes);
         if (record.state === 'complete') return 'present';
@@ -100,8 +118,9 @@ export class VerifiedObjectStore implements ObjectStore {
   get(hash: ObjectHash, options?: GetOptions): Promise<Uint8Array | undefined> {
     return this.track(async () => {
       assertHash(hash);
-      if ((await this.catalog.get(hash))?.state !== 'complete') return undefined;
-      const bytes = await this.backend.read(hash);
+      const record = await this.catalog.get(hash);
+      if (record?.state !== 'complete') return undefined;
+      const bytes = await this.bytesOf(record);
       if (bytes && options?.verify === false) return bytes;
       if (bytes && (await this.hash(bytes)) === hash) {
         this.noteVerified(hash);
@@ -135,8 +154,9 @@ export class VerifiedObjectStore implements ObjectStore {
         this.verified.delete(hash);
         // Pending (for this session) first: a crash before the record is gone leaves an orphan
         // the sweep removes, never bytes that no record points to.
-        if (!(await this.catalog.setState(hash, 'pending', this.session.id))) return;
-        await this.removeBytes(hash);
+        const record = await this.catalog.setState(hash, 'pending', this.session.id);
+        if (!record) return;
+        if (!record.inline) await this.removeBytes(hash); // inline bytes go with the record
         await this.catalog.remove(hash);
       });
     });
@@ -185,7 +205,7 @@ export class VerifiedObjectStore implements ObjectStore {
           const now = await this.catalog.get(r.hash);
           if (now?.state !== 'pending' || now.session !== r.session) return;
           // Bytes first: a crash in between leaves the record, and the next sweep finishes the job.
-          await this.removeBytes(r.hash);
+          if (!now.inline) await this.removeBytes(r.hash);
           if (await this.catalog.remove(r.hash, r.session)) {
             report.objects += 1;
             report.bytes += r.size;
@@ -211,12 +231,18 @@ export class VerifiedObjectStore implements ObjectStore {
   private condemn(hash: ObjectHash, why: string): Promise<undefined> {
     return this.exclusive(hash, async () => {
       // Deleted (or already condemned) since our read: that is not corruption.
-      if ((await this.catalog.get(hash))?.state !== 'complete') return undefined;
+      const record = await this.catalog.get(hash);
+      if (record?.state !== 'complete') return undefined;
       this.verified.delete(hash);
-      await this.catalog.setState(hash, 'corrupt');
-      await this.removeBytes(hash);
+      await this.catalog.setState(hash, 'corrupt'); // drops inline bytes with it
+      if (!record.inline) await this.removeBytes(hash);
       throw new IntegrityError(`object ${hash.slice(0, 16)}: ${why}; marked corrupt`);
     });
+  }
+
+  /** Where a complete record's bytes are: with the record (inline) or in the backend. */
+  private bytesOf(record: ObjectRecord): Promise<Uint8Array | undefined> {
+    return record.inline ? this.catalog.readInline!(record.hash) : this.backend.read(record.hash);
   }
 
   private async removeBytes(hash: ObjectHash): Promise<void> {
