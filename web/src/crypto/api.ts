@@ -89,6 +89,6 @@ export const directApi: CryptoApi = {
 
   sealOp: a(ops.sealOp),
   parseOp: a(ops.parseOp),
-  verifyOp: a(ops.verifyOp),
+  verifyOp: ops.verifyOp,
   openOp: ops.openOp,
 };

@@ -11,7 +11,7 @@ import { IntegrityError } from '../core/errors.ts';
 import { ALG, ByteReader, checkHeader, header } from './envelope.ts';
 import { LABEL } from './labels.ts';
 import { paddedObjectLength, pad, unpad } from './padding.ts';
-import { aesGcmDecrypt, aesGcmEncrypt, ed25519PublicKey, ed25519Sign, ed25519Verify, hkdfSha256, randomBytes } from './primitives.ts';
+import { aesGcmDecrypt, aesGcmEncrypt, ed25519PublicKey, ed25519Sign, ed25519VerifyFast, hkdfSha256, randomBytes } from './primitives.ts';
 
 const HEAD = 74;
 const SIG = 64;
@@ -82,10 +82,10 @@ export function parseOp(bytes: Uint8Array): OpEnvelope {
  * What a relay can do: check the signature with the author key in the header (IntegrityError
  * if it fails). `expectedAuthor` additionally pins the signer (the caller checks membership).
  */
-export function verifyOp(bytes: Uint8Array, expectedAuthor?: Uint8Array): OpEnvelope {
+export async function verifyOp(bytes: Uint8Array, expectedAuthor?: Uint8Array): Promise<OpEnvelope> {
   const op = parseOp(bytes);
   if (expectedAuthor !== undefined && !equalBytes(expectedAuthor, op.author)) throw new IntegrityError('op: signed by someone else');
-  if (!ed25519Verify(op.author, sigMessage(bytes.subarray(0, bytes.length - SIG)), op.signature)) {
+  if (!(await ed25519VerifyFast(op.author, sigMessage(bytes.subarray(0, bytes.length - SIG)), op.signature))) {
     throw new IntegrityError('op: bad signature');
   }
   return op;
@@ -94,7 +94,7 @@ export function verifyOp(bytes: Uint8Array, expectedAuthor?: Uint8Array): OpEnve
 /** Verifies, then decrypts with the album key of `op.epoch`. */
 export async function openOp(albumKey: Uint8Array, bytes: Uint8Array, expectedAuthor?: Uint8Array): Promise<{ op: OpEnvelope; payload: Uint8Array }> {
   assertBytes(albumKey, 32, 'albumKey');
-  const op = verifyOp(bytes, expectedAuthor);
+  const op = await verifyOp(bytes, expectedAuthor);
   const padded = await aesGcmDecrypt(opKey(albumKey), op.nonce, op.ciphertext, bytes.subarray(0, HEAD), 'op');
   return { op, payload: unpad(padded, 'op').slice() };
 }

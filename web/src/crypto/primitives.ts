@@ -55,6 +55,73 @@ export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signat
     return false; // noble throws on undecodable points; for a verifier that is simply "invalid"
   }
 }
+/**
+ * ed25519Verify's answer, from the browser's native Ed25519 (WebCrypto) where it has one: a
+ * restore verifies every op of the library, 1.3 ms each in JavaScript against ~0.05 native.
+ * The answer is exactly ed25519Verify's on every engine: encodings it refuses (A or R not
+ * canonical, S ≥ L) are refused before the native call; a signature the native check accepts
+ * satisfies the cofactorless equation and so the cofactored one noble checks; and one it refuses
+ * is checked again by noble (honest signatures never get there), so no engine accepts an op
+ * another refuses. Keys are imported once each (bounded cache).
+ */
+export async function ed25519VerifyFast(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
+  if (publicKey.length !== 32 || signature.length !== 64) return false;
+  if (!canonicalPoint(publicKey) || !canonicalPoint(signature.subarray(0, 32)) || !scalarBelowL(signature.subarray(32))) return false;
+  const key = await nativeKey(publicKey);
+  if (key) {
+    try {
+      if (await crypto.subtle.verify('Ed25519', key, signature as Uint8Array<ArrayBuffer>, message as Uint8Array<ArrayBuffer>)) return true;
+    } catch {
+      // fall through to the JavaScript check
+    }
+  }
+  return ed25519Verify(publicKey, message, signature);
+}
+
+const P = 2n ** 255n - 19n;
+const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+
+function littleEndian(b: Uint8Array): bigint {
+  let n = 0n;
+  for (let i = b.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(b[i]!);
+  return n;
+}
+
+/** An encoding a strict decoder takes: y < p, and no "negative" x = 0 (y = ±1 with the sign bit). */
+function canonicalPoint(b: Uint8Array): boolean {
+  const sign = b[31]! >> 7;
+  const y = littleEndian(b) & (2n ** 255n - 1n);
+  if (y >= P) return false;
+  return !(sign === 1 && (y === 1n || y === P - 1n));
+}
+
+const scalarBelowL = (b: Uint8Array): boolean => littleEndian(b) < L;
+
+/** RFC 8032 test 1's public key: if the engine imports it, it has native Ed25519. */
+const PROBE_KEY = Uint8Array.from([
+  0xd7, 0x5a, 0x98, 0x01, 0x82, 0xb1, 0x0a, 0xb7, 0xd5, 0x4b, 0xfe, 0xd3, 0xc9, 0x64, 0x07, 0x3a,
+  0x0e, 0xe1, 0x72, 0xf3, 0xda, 0xa6, 0x23, 0x25, 0xaf, 0x02, 0x1a, 0x68, 0xf7, 0x07, 0x51, 0x1a,
+]);
+let nativeEd25519: Promise<boolean> | undefined;
+const nativeKeys = new Map<string, Promise<CryptoKey | undefined>>();
+
+const importEd25519 = (publicKey: Uint8Array) => crypto.subtle.importKey('raw', publicKey.slice(), 'Ed25519', false, ['verify']);
+
+async function nativeKey(publicKey: Uint8Array): Promise<CryptoKey | undefined> {
+  if (typeof crypto === 'undefined' || !crypto.subtle) return undefined;
+  nativeEd25519 ??= importEd25519(PROBE_KEY).then(() => true, () => false);
+  if (!(await nativeEd25519)) return undefined;
+  const id = String.fromCharCode(...publicKey);
+  let k = nativeKeys.get(id);
+  if (!k) {
+    // A key the engine refuses (not a point) is left to noble, which refuses it too.
+    k = importEd25519(publicKey).catch(() => undefined);
+    if (nativeKeys.size >= 1024) nativeKeys.delete(nativeKeys.keys().next().value!);
+    nativeKeys.set(id, k);
+  }
+  return k;
+}
+
 /** A canonical point that is not of small order (those verify forged signatures). */
 export function isValidEd25519Public(publicKey: Uint8Array): boolean {
   if (publicKey.length !== 32) return false;

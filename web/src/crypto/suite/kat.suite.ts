@@ -1,12 +1,23 @@
 /** Known-answer tests of the primitives (run in whatever JS environment runs the suite). */
 import { assert, assertEqual, assertRejects, isRangeError, type SuiteCase } from '../../core/assert-suite.ts';
-import { fromHex, toHex, utf8 } from '../../core/bytes.ts';
+import { concatBytes, fromHex, toHex, utf8 } from '../../core/bytes.ts';
 import { isDecryptError } from '../../core/errors.ts';
 import {
-  aesGcmDecrypt, aesGcmEncrypt, blake3, ed25519PublicKey, ed25519Sign, ed25519Verify, hkdfSha256,
-  isValidX25519Public, x25519PublicKey, x25519Shared,
+  aesGcmDecrypt, aesGcmEncrypt, blake3, ed25519PublicKey, ed25519Sign, ed25519Verify, ed25519VerifyFast, hkdfSha256,
+  isValidX25519Public, randomBytes, x25519PublicKey, x25519Shared,
 } from '../primitives.ts';
 import { flip } from './util.ts';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { sha512 } from '@noble/hashes/sha2.js';
+
+const ED_L = 2n ** 252n + 27742317777372353535851937790883648493n;
+const littleEndianInt = (b: Uint8Array): bigint => b.reduceRight((n, x) => (n << 8n) | BigInt(x), 0n);
+/** n as `length` little-endian bytes, or undefined if it does not fit. */
+function littleEndianBytes(n: bigint, length: number): Uint8Array | undefined {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++, n >>= 8n) out[i] = Number(n & 0xffn);
+  return n === 0n ? out : undefined;
+}
 import { AES_GCM, BLAKE3, ED25519, HKDF_1, X25519_DH, X25519_FUNCTION, X25519_ITERATED, X25519_LOW_ORDER } from './vectors.ts';
 
 export const katCases: SuiteCase[] = [
@@ -51,6 +62,54 @@ export const katCases: SuiteCase[] = [
         } catch (e) {
           assert(isRangeError(e), `wrong error for ${u.slice(0, 8)}: ${String(e)}`);
         }
+      }
+    },
+  },
+  {
+    name: 'Ed25519 native verification answers exactly as noble strict does (RFC 8032 vectors, random, non-canonical, mixed-order keys)',
+    async run() {
+      const same = async (pub: Uint8Array, msg: Uint8Array, sig: Uint8Array, what: string) => {
+        const fast = await ed25519VerifyFast(pub, msg, sig);
+        assertEqual(fast, ed25519Verify(pub, msg, sig), `${what}: native and noble differ`);
+        return fast;
+      };
+      for (const v of ED25519) {
+        const [pub, msg, sig] = [fromHex(v.public), fromHex(v.message), fromHex(v.signature)];
+        assert(await same(pub, msg, sig, 'RFC 8032 vector'), 'valid signature refused');
+        assert(!(await same(pub, utf8('x'), sig, 'other message')), 'other message accepted');
+        for (const bit of [3, 250, 300, 511]) assert(!(await same(pub, msg, flip(sig, bit), `bit ${bit}`)), `bit ${bit} flipped accepted`);
+      }
+      for (let i = 0; i < 24; i++) {
+        const seed = randomBytes(32);
+        const msg = randomBytes(i * 37);
+        const sig = ed25519Sign(seed, msg);
+        assert(await same(ed25519PublicKey(seed), msg, sig, 'random'), 'random valid signature refused');
+      }
+      // S + L encodes the same scalar mod L: strict verifiers must refuse it.
+      const seed = randomBytes(32);
+      const pub = ed25519PublicKey(seed);
+      const msg = utf8('non-canonical');
+      const sig = ed25519Sign(seed, msg);
+      const big = littleEndianBytes(littleEndianInt(sig.subarray(32)) + ED_L, 32);
+      if (big) assert(!(await same(pub, msg, concatBytes(sig.subarray(0, 32), big), 'S + L')), 'S + L accepted');
+      // x = 0 with the sign bit set (y = 1): no strict decoder takes it.
+      const negZero = new Uint8Array(32);
+      negZero[0] = 1;
+      negZero[31] = 0x80;
+      assert(!(await same(negZero, msg, sig, '-0 key')), 'non-canonical key accepted');
+      // A key with a small-order component (A + T, T of order 8), signed by its owner: the
+      // cofactored check (noble) takes such signatures, a cofactorless one (BoringSSL, OpenSSL)
+      // refuses 7 in 8. The fast path falls back to noble, so every engine answers alike.
+      const ext = ed25519.utils.getExtendedPublicKey(seed);
+      const torsion = ed25519.Point.fromHex('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a');
+      const mixed = ext.point.add(torsion).toBytes();
+      for (let i = 0; i < 8; i++) {
+        const m = utf8(`mixed ${i}`);
+        const r = littleEndianInt(randomBytes(64)) % ED_L;
+        const R = ed25519.Point.BASE.multiply(r).toBytes();
+        const k = littleEndianInt(sha512(concatBytes(R, mixed, m))) % ED_L;
+        const S = littleEndianBytes((r + k * ext.scalar) % ED_L, 32)!;
+        assert(await same(mixed, m, concatBytes(R, S), `mixed-order key ${i}`), 'a signature noble accepts was refused');
       }
     },
   },
