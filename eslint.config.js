@@ -60,6 +60,16 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
   ...layerRules,
+  // The UI talks to the vault through the app controller (vault/app-controller.ts), never the session it holds.
+  {
+    files: ['web/src/ui/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: "MemberExpression[property.name='session']",
+        message: 'Components reach the open vault through AppController (app.photos, app.family, app.library, …), not app.session.',
+      }],
+    },
+  },
   // Test support may use reference implementations (e.g. @noble) to check the layer's own code.
   { files: ['web/src/**/__tests__/**/*.ts', 'web/src/**/*.test.ts'], rules: { 'no-restricted-imports': 'off' } },
 );

@@ -101,7 +101,7 @@ export class FvApp extends LitElement {
 
   /** The timeline is shown: it fills the window (the host's `fill` attribute) and scrolls inside. */
   get #fills(): boolean {
-    return this.screen === 'vault' && !!this.app?.session && this.tab === 'timeline';
+    return this.screen === 'vault' && !!this.app?.unlocked && this.tab === 'timeline';
   }
 
   override willUpdate(changed: Map<string, unknown>) {
@@ -147,7 +147,7 @@ export class FvApp extends LitElement {
     if (!app) return html`<p>Starting…</p>`;
     // The field shows the invite code itself, not the link's `join=` prefix.
     const invite = location.hash.startsWith('#join=') ? decodeURIComponent(location.hash.slice('#join='.length)) : '';
-    if (invite && !app.session) return html`<fv-welcome .app=${app} .invite=${invite}></fv-welcome>`;
+    if (invite && !app.unlocked) return html`<fv-welcome .app=${app} .invite=${invite}></fv-welcome>`;
     switch (this.screen) {
       case 'welcome':
         return html`<fv-welcome .app=${app}></fv-welcome>`;
@@ -211,13 +211,13 @@ export class FvApp extends LitElement {
 
   #go(t: Tab) {
     // The Albums tab opens on the album used last; pressed again, it shows the list.
-    if (t === 'albums') this.albumOpen = this.tab === 'albums' ? '' : this.app?.album || this.app?.session?.albumIds[0] || '';
+    if (t === 'albums') this.albumOpen = this.tab === 'albums' ? '' : this.app?.albumToOpen ?? '';
     this.trashOpen = false;
     this.tab = t;
   }
 
   override render() {
-    const inVault = this.screen === 'vault' && !!this.app?.session;
+    const inVault = this.screen === 'vault' && !!this.app?.unlocked;
     const net = networkWords(this.network === 'online', this.server);
     return html`
       <header>

@@ -1,7 +1,7 @@
 import { LitElement, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { AppController } from '../vault/app-controller.ts';
-import type { HomeView } from '../vault/vault-session.ts';
+import type { HomeView } from '../vault/screens/family-actions.ts';
 import './fv-dialog.ts';
 import './fv-share-code.ts';
 import { relayCommand } from './relay-command.ts';
@@ -34,8 +34,7 @@ export class FvDevices extends LitElement {
 
   override connectedCallback() {
     super.connectedCallback();
-    const s = this.app.session!;
-    this.#offs.push(s.on('status', () => this.tick++), s.on('changed', () => void this.#loadHomes()));
+    this.#offs.push(this.app.on('status', () => this.tick++), this.app.on('changed', () => void this.#loadHomes()));
     this.#timer = setInterval(() => {
       this.tick++;
       void this.#loadHomes();
@@ -50,19 +49,19 @@ export class FvDevices extends LitElement {
   }
 
   async #loadHomes() {
-    this.homes = await this.app.session!.homes();
+    this.homes = await this.app.family.homes();
   }
 
   /** How many photos no home holds whole: the warning above the homes (read once per visit and after a check). */
   async #loadOnlyHere() {
-    this.onlyHere = await this.app.session!.notBackedUpAnywhere().catch(() => undefined);
+    this.onlyHere = await this.app.family.photosAtNoHome().catch(() => undefined);
   }
 
   #check = async () => {
     this.checking = true;
     this.error = '';
     try {
-      const r = await this.app.session!.checkHomes();
+      const r = await this.app.family.checkHomes();
       this.checkNote = r.passed + r.failed + r.unchecked === 0
         ? 'No home is connected right now.'
         : `${count(r.passed, 'home')} proved ${r.passed === 1 ? 'it holds' : 'they hold'} your photos${r.failed ? `; ${r.failed} did not, and no longer count as a backup until they do` : ''}${r.unchecked ? `; ${r.unchecked} could not be asked yet` : ''}.`;
@@ -85,7 +84,7 @@ export class FvDevices extends LitElement {
     this.confirmHome = undefined;
     if (!h) return;
     try {
-      await this.app.session!.revokeDevice(h.device);
+      await this.app.family.revokeDevice(h.device);
     } catch (e) {
       this.error = `Could not remove ${h.name}: ${errorText(e)}`;
     }
@@ -93,12 +92,9 @@ export class FvDevices extends LitElement {
   }
 
   override render() {
-    const s = this.app.session!;
-    const peers = s.node.engine.peers().filter((p) => p.peerId);
-    const jobs = s.node.engine.jobs();
-    const active = jobs.filter((j) => j.state === 'queued' || j.state === 'sending');
-    const failed = jobs.filter((j) => j.state === 'failed');
-    const admin = s.family.myRole() === 'admin';
+    const family = this.app.family;
+    const now = family.connection();
+    const admin = family.isAdmin;
     const serverState = { joined: 'connected', connecting: 'connecting…', closed: 'not reachable (photos wait here)' } as const;
     const transportName = { direct: 'direct', turn: 'through TURN', fallback: 'through the server (fallback)', memory: 'in memory' } as const;
     const homes = this.homes.filter((h) => !h.revoked);
@@ -124,28 +120,28 @@ export class FvDevices extends LitElement {
         ${admin ? html`
           <h3>Add a home relay</h3>
           <p class="muted">A home relay is a small always-on computer at home (a mini-PC, an old laptop) running the relay node. Make an invite here, then run the command it shows on that computer, from a copy of Family Vault. The invite works once.</p>
-          <button id="make-relay-invite" @click=${async () => (this.relayInvite = await s.relayInvite())}>Make relay invite</button>
+          <button id="make-relay-invite" @click=${async () => (this.relayInvite = await family.relayInvite())}>Make relay invite</button>
           <fv-share-code .value=${this.relayInvite} label="Relay invite" fieldId="relay-invite" .qr=${false}
             command=${this.relayInvite ? relayCommand(this.relayInvite, this.app.env.signalUrl) : ''}></fv-share-code>` : ''}
       </section>
       <section class="card">
         <h2>Connected now</h2>
-        <p class="muted">Family server: <span id="signal-state">${s.needsServerCode ? 'does not know this family yet' : serverState[s.node.signal.state]}</span></p>
-        ${s.needsServerCode ? html`
+        <p class="muted">Family server: <span id="signal-state">${now.needsServerCode ? 'does not know this family yet' : serverState[now.server]}</span></p>
+        ${now.needsServerCode ? html`
           <p id="server-code-needed">This server lets in only families its admin has enrolled. Ask the person who runs it for a server code and enter it here; until then devices may not find each other.</p>
           <label for="server-code">Server code</label><input id="server-code" type="text" autocomplete="off" spellcheck="false" />
           <p class="row"><button id="use-server-code" @click=${this.#useCode}>Use code</button></p>` : ''}
-        ${s.revokedHere ? html`<p class="error" id="no-peers">${REVOKED_HERE}</p>`
-          : peers.length === 0 ? html`<p id="no-peers">No other device or home relay is connected right now. Photos wait here and sync when one is.</p>` : ''}
-        <ul id="peers">${peers.map((p) => html`<li>
-          <strong>${s.peerName(p.peerId!) ?? s.peerStatus.get(p.peerId!)?.name ?? (p.role === 'relay' ? 'A home' : 'A device')}</strong>${p.role === 'relay' ? ' (home relay)' : ''} ·
+        ${now.revokedHere ? html`<p class="error" id="no-peers">${REVOKED_HERE}</p>`
+          : now.peers.length === 0 ? html`<p id="no-peers">No other device or home relay is connected right now. Photos wait here and sync when one is.</p>` : ''}
+        <ul id="peers">${now.peers.map((p) => html`<li>
+          <strong>${p.name ?? (p.role === 'relay' ? 'A home' : 'A device')}</strong>${p.role === 'relay' ? ' (home relay)' : ''} ·
           <span class="transport">${transportName[p.transport]}</span> · ${p.state}
           ${p.refusal ? html`<span class="error"> · refused (${p.refusal.by}): ${p.refusal.detail || p.refusal.reason}</span>` : ''}
           · ${p.jobs.queued + p.jobs.sending ? `${p.jobs.queued + p.jobs.sending} transfers to go` : 'nothing waiting to send'}${p.jobs.failed ? html`, <span class="error">${p.jobs.failed} failed</span>` : ''}
         </li>`)}</ul>
-        ${[...s.peerStatus.values()].filter((st) => st.full).map((st) => html`<p class="error relay-full" role="alert">${st.reason ?? `Home ${st.name ?? ''} is full`}. New photos are not backed up there until it has room.</p>`)}
-        <p id="queue">${active.length ? `${count(active.length, 'transfer')} in progress` : 'Nothing waiting to transfer.'}</p>
-        ${failed.length ? html`<p class="error" id="failures">${count(failed.length, 'transfer')} failed; last reason: ${failed[failed.length - 1]?.lastError ?? 'unknown'}. They are retried automatically.</p>` : ''}
+        ${now.full.map((st) => html`<p class="error relay-full" role="alert">${st.reason ?? `Home ${st.name ?? ''} is full`}. New photos are not backed up there until it has room.</p>`)}
+        <p id="queue">${now.transfers.active ? `${count(now.transfers.active, 'transfer')} in progress` : 'Nothing waiting to transfer.'}</p>
+        ${now.transfers.failed ? html`<p class="error" id="failures">${count(now.transfers.failed, 'transfer')} failed; last reason: ${now.transfers.lastError ?? 'unknown'}. They are retried automatically.</p>` : ''}
       </section>`;
   }
 }

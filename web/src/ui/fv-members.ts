@@ -1,7 +1,7 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { AppController } from '../vault/app-controller.ts';
-import type { MemberView } from '../vault/family.ts';
+import type { MemberView, PendingInvite } from '../vault/screens/family-actions.ts';
 import './fv-dialog.ts';
 import './fv-share-code.ts';
 import { errorText, shared } from './styles.ts';
@@ -29,7 +29,7 @@ export class FvMembers extends LitElement {
   `];
   @property({ attribute: false }) app!: AppController;
   @state() members: MemberView[] = [];
-  @state() invites: Array<{ key: string; role: string }> = [];
+  @state() invites: PendingInvite[] = [];
   @state() confirm: Confirm | undefined;
   @state() error = '';
   @state() memberLink = '';
@@ -39,7 +39,7 @@ export class FvMembers extends LitElement {
   override connectedCallback() {
     super.connectedCallback();
     void this.#load();
-    this.#offs.push(this.app.session!.on('changed', () => void this.#load()));
+    this.#offs.push(this.app.on('changed', () => void this.#load()));
   }
   override disconnectedCallback() {
     this.#offs.forEach((f) => f());
@@ -47,9 +47,9 @@ export class FvMembers extends LitElement {
   }
 
   async #load() {
-    const s = this.app.session!;
-    this.members = await s.members();
-    this.invites = s.pendingInvites();
+    const family = this.app.family;
+    this.members = await family.members();
+    this.invites = family.pendingInvites();
   }
 
   async #do(what: string, fn: () => Promise<unknown>) {
@@ -65,10 +65,10 @@ export class FvMembers extends LitElement {
   #confirmed() {
     const c = this.confirm;
     this.confirm = undefined;
-    const s = this.app.session!;
-    if (c?.kind === 'remove') void this.#do(`remove ${c.name}`, () => s.removeMember(c.identity));
-    if (c?.kind === 'revoke') void this.#do('revoke the device', () => s.revokeDevice(c.device));
-    if (c?.kind === 'cancel') void this.#do('cancel the invite', () => s.cancelInvite(c.key));
+    const family = this.app.family;
+    if (c?.kind === 'remove') void this.#do(`remove ${c.name}`, () => family.removeMember(c.identity));
+    if (c?.kind === 'revoke') void this.#do('revoke the device', () => family.revokeDevice(c.device));
+    if (c?.kind === 'cancel') void this.#do('cancel the invite', () => family.cancelInvite(c.key));
   }
 
   #dialog() {
@@ -84,32 +84,32 @@ export class FvMembers extends LitElement {
   }
 
   override render() {
-    const s = this.app.session!;
-    const admin = s.family.myRole() === 'admin';
-    const myAlbums = s.albumIds.length;
+    const family = this.app.family;
+    const admin = family.isAdmin;
+    const myAlbums = family.myAlbumCount;
     return html`
       <section class="card">
         <h2>Family</h2>
         <p class="muted">Before sharing, read the safety words aloud with the person (on the phone or in person). If they match on both screens, nobody swapped their key.</p>
         ${this.#dialog()}
-        ${s.revokedHere ? html`<p class="error" role="alert" id="revoked-here">${REVOKED_HERE}</p>` : ''}
+        ${family.revokedHere ? html`<p class="error" role="alert" id="revoked-here">${REVOKED_HERE}</p>` : ''}
         ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
-        ${s.family.notices.map((n) => html`<p class="error notice" role="alert">${n}</p>`)}
+        ${family.notices.map((n) => html`<p class="error notice" role="alert">${n}</p>`)}
         <ul id="members">${this.members.filter((m) => m.role !== 'removed').map((m) => html`<li class="member">
           <strong>${m.name}</strong>${m.me ? ' (you)' : ''} · <span class="role">${roleName[m.role]}</span> · <span class="words">${m.words.join(' ')}</span>
           ${admin && !m.me ? html`
-            <select aria-label=${`Role of ${m.name}`} @change=${(e: Event) => void this.#do('change the role', () => s.setRole(m.identity, (e.target as HTMLSelectElement).value as 'admin' | 'contributor' | 'viewer'))}>
+            <select aria-label=${`Role of ${m.name}`} @change=${(e: Event) => void this.#do('change the role', () => family.setRole(m.identity, (e.target as HTMLSelectElement).value as 'admin' | 'contributor' | 'viewer'))}>
               ${(['admin', 'contributor', 'viewer'] as const).map((r) => html`<option value=${r} ?selected=${m.role === r}>${roleName[r]}</option>`)}
             </select>
             <button class="remove" @click=${() => (this.confirm = { kind: 'remove', identity: m.identity, name: m.name })}>Remove ${m.name}</button>` : ''}
           ${m.me ? '' : myAlbums === 0 ? html` · <span class="muted">no albums shared with you yet</span>` : m.albums < myAlbums
-            ? html`<button class="share" @click=${() => void this.#do('share the albums', () => s.shareAlbumsWith(m.identity))}>Words match: share my albums</button>`
+            ? html`<button class="share" @click=${() => void this.#do('share the albums', () => family.shareAlbumsWith(m.identity))}>Words match: share my albums</button>`
             : html` · albums shared`}
           <ul class="devices" aria-label=${`Devices of ${m.name}`}>${m.devices.map((d, i) => {
             // Numbered among all of the member's devices, revoked ones too: numbered among those
             // left, "Device 3" became "Device 2" when Device 2 was revoked, as if that had failed.
             if (d.revoked) return '';
-            const mine = d.key === s.deviceKey;
+            const mine = family.isThisDevice(d.key);
             return html`<li>${mine ? 'This device' : `Device ${i + 1}`}
               ${(m.me || admin) && !mine ? html`<button class="quiet revoke" @click=${() => (this.confirm = { kind: 'revoke', device: d.key, name: m.name, mine: m.me })}>Revoke ${m.me ? 'my' : `${m.name}'s`} device ${i + 1}</button>` : ''}</li>`;
           })}${m.devices.some((d) => d.revoked) ? html`<li class="muted">${count(m.devices.filter((d) => d.revoked).length, 'device')} revoked</li>` : ''}</ul>
@@ -122,7 +122,7 @@ export class FvMembers extends LitElement {
           <select id="invite-role" @change=${(e: Event) => (this.inviteRole = (e.target as HTMLSelectElement).value as typeof this.inviteRole)}>
             ${(['contributor', 'viewer', 'admin', 'device'] as const).map((r) => html`<option value=${r} ?selected=${this.inviteRole === r}>${inviteName[r]}</option>`)}
           </select>` : html`<p class="muted">You can invite a new device of your own; an admin invites people.</p>`}
-        <p class="row"><button id="make-member-invite" @click=${() => void this.#do('make an invite', async () => { this.memberLink = `${location.origin}/#join=${await s.memberInvite(admin ? this.inviteRole : 'device')}`; })}>Make invite link</button></p>
+        <p class="row"><button id="make-member-invite" @click=${() => void this.#do('make an invite', async () => { this.memberLink = `${location.origin}/#join=${await family.memberInvite(admin ? this.inviteRole : 'device')}`; })}>Make invite link</button></p>
         <fv-share-code .value=${this.memberLink} label="Invite link" fieldId="member-invite"></fv-share-code>
         <h3>Invites not used yet</h3>
         ${this.invites.length === 0 ? html`<p class="muted" id="no-invites">None.</p>` : html`<ul id="invites">${this.invites.map((inv) => html`<li>

@@ -15,7 +15,7 @@ import { errorText, shared } from './styles.ts';
 import { shareHint } from './upload/share-hint.ts';
 
 const SHARE_HINT = typeof navigator === 'undefined' ? undefined : shareHint(navigator);
-import { itemThumbs, ThumbCache } from './thumb-cache.ts';
+import { ThumbCache } from './thumb-cache.ts';
 import { count } from './common/count.ts';
 import { TRASH_DAYS } from '../vault/trash.ts';
 
@@ -43,7 +43,7 @@ export class FvPhotos extends LitElement {
   /** Which of the app's own dialogs is open. */
   @state() asking: 'new-album' | 'delete' | 'leave' | undefined;
   @state() error = '';
-  cache = new ThumbCache(itemThumbs(() => this.app.session!));
+  cache = new ThumbCache((key) => this.app.photos.thumbnail(key));
   #offs: Array<() => void> = [];
 
   static override styles = [shared, css`
@@ -56,21 +56,21 @@ export class FvPhotos extends LitElement {
 
   override connectedCallback() {
     super.connectedCallback();
-    const s = this.app.session!;
+    const uploads = this.app.uploads;
     this.#offs.push(
-      s.on('changed', () => this.version++),
+      this.app.on('changed', () => this.version++),
       // An arrival changes no photo's place: the cells in view ask again for what they lack.
-      s.on('object', () => this.renderRoot.querySelector('fv-timeline')?.redraw()),
-      s.ingest.on('progress', (p) => (this.progress = p)),
-      s.uploads.on('state', (q) => {
+      this.app.on('arrived', () => this.renderRoot.querySelector('fv-timeline')?.redraw()),
+      this.app.on('adding', (p) => (this.progress = p)),
+      uploads.on('state', (q) => {
         this.queue = q;
         if (q.waiting === 0) this.progress = undefined;
       }),
-      s.uploads.on('file', () => this.version++),
+      uploads.on('file', () => this.version++),
       // Dates of older photos, read from their metadata: the order may change.
       this.app.library.on('dates', () => this.version++),
     );
-    this.queue = s.uploads.state;
+    this.queue = uploads.state;
     addEventListener('paste', this.#onPaste);
   }
   override disconnectedCallback() {
@@ -84,7 +84,7 @@ export class FvPhotos extends LitElement {
     if (!files.length) return;
     this.addError = '';
     try {
-      await this.app.session!.addFiles(this.app.album, files);
+      await this.app.photos.addFiles(this.app.album, files);
     } catch (e) {
       this.addError = errorText(e);
     }
@@ -103,7 +103,7 @@ export class FvPhotos extends LitElement {
 
   async #createAlbum(name: string) {
     this.asking = undefined;
-    this.app.album = await this.app.session!.createAlbum(name);
+    this.app.album = await this.app.photos.createAlbum(name);
     this.addError = '';
     this.cache.clear();
     this.version++;
@@ -112,14 +112,14 @@ export class FvPhotos extends LitElement {
   async #leave() {
     this.asking = undefined;
     this.error = '';
-    const s = this.app.session!;
+    const photos = this.app.photos;
     try {
-      await s.leaveAlbum(this.app.album);
+      await photos.leaveAlbum(this.app.album);
     } catch (e) {
       this.error = errorText(e);
       return;
     }
-    this.app.album = s.albumIds[0] ?? '';
+    this.app.album = photos.albumIds[0] ?? '';
     this.cache.clear();
     this.dispatchEvent(new CustomEvent('left-album', { bubbles: true, composed: true }));
   }
@@ -127,7 +127,7 @@ export class FvPhotos extends LitElement {
   async #setCover(photo: PhotoId) {
     this.coverNote = '';
     try {
-      await this.app.session!.setCover(this.app.album, photo);
+      await this.app.photos.setCover(this.app.album, photo);
     } catch (e) {
       this.coverNote = errorText(e);
     }
@@ -141,7 +141,7 @@ export class FvPhotos extends LitElement {
     const at = this.open;
     this.error = '';
     try {
-      await this.app.session!.trashPhotos([{ album: item.album, photo: item.photo }]);
+      await this.app.photos.moveToTrash([item]);
     } catch (e) {
       this.error = errorText(e);
       return;
@@ -161,9 +161,8 @@ export class FvPhotos extends LitElement {
   }
 
   override willUpdate() {
-    const s = this.app.session;
-    if (!s) return;
-    this.app.album ||= s.albumIds[0] ?? '';
+    if (!this.app.unlocked) return;
+    this.app.album = this.app.albumToOpen;
     // The album's photos, newest first; re-read when the album or its photos change (version).
     const key = `${this.app.album} ${this.version}`;
     if (key !== this.#listed) {
@@ -179,21 +178,21 @@ export class FvPhotos extends LitElement {
   #listed = '';
 
   override render() {
-    const s = this.app.session!;
-    this.app.album ||= s.albumIds[0] ?? '';
+    const photos = this.app.photos;
+    this.app.album = this.app.albumToOpen;
     if (!this.app.album) {
       return html`<section class="card" id="no-album"><h2>Almost there</h2>
         <p>Ask a family member to share the albums with you: on their Family page, you both read the safety words of your name aloud, and if they match, they press Share.</p>
         <p>Or start an album of your own: <button id="new-album" @click=${this.#newAlbum}>New album</button></p></section>${this.#dialog()}`;
     }
     const items = this.items;
-    const album = s.albums.get(this.app.album);
+    const album = photos.album(this.app.album);
     const item = items[this.open];
     return html`
       <div class="row">
         <h2 id="album-name">${album?.name ?? 'Photos'}</h2><span class="muted" id="count">${count(items.length, 'photo')}</span>
-        ${s.albumIds.length > 1 ? html`<select id="album" aria-label="Album" @change=${(e: Event) => { this.app.album = (e.target as HTMLSelectElement).value; this.addError = ''; this.open = -1; this.cache.clear(); this.version++; }}>
-          ${s.albumIds.map((a) => html`<option value=${a} ?selected=${a === this.app.album}>${s.albums.get(a)?.name ?? a}</option>`)}
+        ${photos.albumIds.length > 1 ? html`<select id="album" aria-label="Album" @change=${(e: Event) => { this.app.album = (e.target as HTMLSelectElement).value; this.addError = ''; this.open = -1; this.cache.clear(); this.version++; }}>
+          ${photos.albumIds.map((a) => html`<option value=${a} ?selected=${a === this.app.album}>${photos.album(a)?.name ?? a}</option>`)}
         </select>` : ''}
         <button class="quiet" id="new-album" @click=${this.#newAlbum}>New album</button>
         <button class="quiet" id="leave-album" @click=${() => (this.asking = 'leave')}>Leave album</button>
@@ -211,13 +210,13 @@ export class FvPhotos extends LitElement {
         </label>
         ${SHARE_HINT ? html`<p class="muted" id=${SHARE_HINT.id}>${SHARE_HINT.text}</p>` : ''}
         ${this.addError ? html`<p class="error" role="alert" id="add-error">${this.addError}</p>` : ''}
-        <fv-upload-panel .queue=${s.uploads} .state=${this.queue} .progress=${this.progress} .album=${this.app.album}
-          .albumName=${(id: string) => s.albums.get(id)?.name ?? 'another album'}></fv-upload-panel>
+        <fv-upload-panel .queue=${this.app.uploads} .state=${this.queue} .progress=${this.progress} .album=${this.app.album}
+          .albumName=${(id: string) => photos.album(id)?.name ?? 'another album'}></fv-upload-panel>
       </div>
       ${items.length ? '' : html`<p class="muted" id="album-empty">No photos in this album yet.</p>`}
       <fv-timeline class="album" ?hidden=${!items.length} .items=${items} .cache=${this.cache} .focusIndex=${this.focusIndex} data-version=${this.version}
         @open-photo=${(e: CustomEvent<number>) => { this.coverNote = ''; this.open = e.detail; }}></fv-timeline>
-      ${item ? html`<fv-viewer .source=${librarySource(s, items, this.cache)} .index=${this.open} ?canDelete=${s.mayRemove(item.album, item.photo)} ?inert=${this.asking !== undefined}
+      ${item ? html`<fv-viewer .source=${librarySource(photos, items, this.cache)} .index=${this.open} ?canDelete=${photos.mayRemove(item)} ?inert=${this.asking !== undefined}
           @index=${(e: CustomEvent<number>) => { this.coverNote = ''; this.open = e.detail; this.renderRoot.querySelector('fv-timeline')?.reveal(e.detail); }}
           @close=${() => this.#closeViewer()}
           @delete=${() => (this.asking = 'delete')}>
@@ -236,7 +235,7 @@ export class FvPhotos extends LitElement {
         @answer=${(e: CustomEvent<string>) => void this.#createAlbum(e.detail)} @cancel=${cancel}></fv-dialog>`;
     }
     if (this.asking === 'leave') {
-      const name = this.app.session!.albums.get(this.app.album)?.name ?? 'this album';
+      const name = this.app.photos.album(this.app.album)?.name ?? 'this album';
       return html`<fv-dialog heading=${`Leave ${name}?`} action="Leave album" danger
         text="It goes from your albums, on all your devices. The rest of the family keeps it, with the photos you added. Someone in it can share it with you again."
         @answer=${() => void this.#leave()} @cancel=${cancel}></fv-dialog>`;

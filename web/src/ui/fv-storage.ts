@@ -57,14 +57,14 @@ export class FvStorage extends LitElement {
     this.persisted = u.browser.persisted || this.app.persistence === 'granted';
     this.storeKind = u.kind ? (STORE_WORDS[u.kind] ?? u.kind) : '';
     this.info = `${u.store?.count ?? 0} encrypted objects, ${fmt(u.store?.bytes)} · this site uses ${fmt(u.browser.usage)} of ${fmt(u.browser.quota)} the browser allows`;
-    this.onlyCopy = await this.app.session!.notBackedUp(this.app.album, (done, total) => {
+    this.onlyCopy = await this.app.photosOnlyHere((done, total) => {
       this.checking = `Checking which photos a home holds: ${done} of ${total}…`;
     });
     this.checking = '';
   }
 
   override render() {
-    const s = this.app.session!.settings;
+    const s = this.app.storageSettings;
     return html`<section class="card">
       <h2>Storage</h2>
       <p id="usage">${this.info}</p>
@@ -113,7 +113,7 @@ export class FvStorage extends LitElement {
   }
 
   async #set(next: { originals: 'all' | 'save-space'; k: number }) {
-    await this.app.session!.setSettings(next);
+    await this.app.setStorageSettings(next);
     this.requestUpdate();
   }
 
@@ -139,7 +139,7 @@ export class FvStorage extends LitElement {
   };
 
   #free = async () => {
-    const r = await this.app.session!.evictBackedUpOriginals();
+    const r = await this.app.freeSpace();
     this.note = `Freed ${count(r.evicted, 'part')} of originals; ${r.kept} ${agree(r.kept, 'stays', 'stay')} until enough homes hold them.`;
     await this.#refresh();
   };

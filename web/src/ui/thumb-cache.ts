@@ -1,8 +1,8 @@
 /**
  * Decrypted thumbnails as object URLs, with a bounded cache: a 10,000-photo grid only ever holds
- * the URLs near the screen, and evicted ones are revoked so their memory is freed.
+ * the URLs near the screen, and evicted ones are revoked so their memory is freed. Screens load
+ * them with `app.photos.thumbnail` (keys as library items have them, `album/photo`).
  */
-import type { VaultSession } from '../vault/vault-session.ts';
 
 export class ThumbCache {
   readonly #urls = new Map<string, string>();
@@ -48,12 +48,4 @@ export class ThumbCache {
     for (const url of this.#urls.values()) URL.revokeObjectURL(url);
     this.#urls.clear();
   }
-}
-
-/** A ThumbCache loader for keys as library items have them (`album/photo`), from the open session. */
-export function itemThumbs(session: () => VaultSession): (key: string) => Promise<Blob | undefined> {
-  return (key) => {
-    const [album, photo] = key.split('/') as [string, string];
-    return session().thumbnail(album, photo as never);
-  };
 }

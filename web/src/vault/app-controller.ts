@@ -1,16 +1,22 @@
 /**
  * What the family app's screens talk to: which vault is open, the flows to create, join and
- * unlock one, and the open session. The UI layer imports only this (and core), never storage
- * or crypto directly.
+ * unlock one, and what the open vault's screens ask of it, grouped by screen: `photos`
+ * (timeline, albums, trash, viewer; screens/photo-actions.ts), `family` (the Family tab;
+ * screens/family-actions.ts), `library` (the photo lists), `uploads`, and Settings' calls here.
+ * The UI layer imports only this (and core), never storage or crypto directly, and never the
+ * session itself (lint: no `.session` under web/src/ui).
  */
 import { Emitter } from '../core/emitter.ts';
 import type { CryptoApi } from '../crypto/api-types.ts';
 import { persistence, usage, type PersistenceState, type Usage } from '../storage/quota.ts';
-import type { MediaPort } from './ingest.ts';
+import type { IngestProgress, MediaPort } from './ingest.ts';
 import { autoLockMinutes, IdleLock, setAutoLockMinutes } from './idle-lock.ts';
 import type { VaultEnv } from './vault-setup.ts';
 import { knownVaults, type KnownVault } from './known-vaults.ts';
-import type { VaultSession } from './vault-session.ts';
+import type { VaultSession, VaultSettings } from './vault-session.ts';
+import type { UploadQueue } from './upload-queue.ts';
+import { FamilyActions } from './screens/family-actions.ts';
+import { PhotoActions } from './screens/photo-actions.ts';
 import { OtherTabError, WriterLock } from './writer-lock.ts';
 import { pendingServerCode, setServerCode } from './server-code.ts';
 import { Library } from './library.ts';
@@ -24,6 +30,14 @@ export interface AppEvents extends Record<string, unknown> {
   persistence: PersistenceState;
   /** Whether the open vault reaches its family server (undefined: locked). */
   server: ServerReach | undefined;
+  /** The open vault's albums, photos, members or trash changed. */
+  changed: void;
+  /** An object (a thumbnail, metadata, an original) arrived from a peer: what shows it may redraw. */
+  arrived: void;
+  /** Connections, transfers or what homes said changed (Family's "Connected now"). */
+  status: void;
+  /** How adding a photo goes (the file being encrypted, its bytes done). */
+  adding: IngestProgress;
 }
 
 /**
@@ -46,6 +60,12 @@ export class AppController extends Emitter<AppEvents> {
   lockedBecause = '';
   #library: { session: VaultSession; library: Library } | undefined;
   readonly #server = new ServerConnection();
+  /** Ends forwarding the open session's events (at lock). */
+  #unforward: (() => void) | undefined;
+  /** The photo screens' calls to the open vault. */
+  readonly photos = new PhotoActions(() => this.#open());
+  /** The Family tab's calls to the open vault. */
+  readonly family = new FamilyActions(() => this.#open());
 
   constructor(crypto: CryptoApi, media: MediaPort, signalUrl: string) {
     super();
@@ -65,10 +85,25 @@ export class AppController extends Emitter<AppEvents> {
     return persistence.state;
   }
 
-  /** The open vault's photos and albums, for the timeline and the albums list. */
-  get library(): Library {
+  /** Whether a vault is open (unlocked) here. */
+  get unlocked(): boolean {
+    return this.session !== undefined;
+  }
+
+  #open(): VaultSession {
     const s = this.session;
     if (!s) throw new Error('the vault is locked');
+    return s;
+  }
+
+  /** The album the Albums tab opens on: the one used last, else the first ('' if there is none). */
+  get albumToOpen(): string {
+    return this.album || this.session?.albumIds[0] || '';
+  }
+
+  /** The open vault's photos and albums, for the timeline and the albums list. */
+  get library(): Library {
+    const s = this.#open();
     if (this.#library?.session !== s) this.#library = { session: s, library: new Library(s) };
     return this.#library.library;
   }
@@ -90,6 +125,14 @@ export class AppController extends Emitter<AppEvents> {
 
   #opened(s: VaultSession) {
     this.session = s;
+    const offs = [
+      s.on('changed', () => this.emit('changed', undefined)),
+      s.on('object', () => this.emit('arrived', undefined)),
+      s.on('status', () => this.emit('status', undefined)),
+      s.ingest.on('progress', (p) => this.emit('adding', p)),
+    ];
+    this.#unforward?.();
+    this.#unforward = () => offs.forEach((f) => f());
     this.#server.watch(s);
     this.lockedBecause = '';
     this.#idle.start(autoLockMinutes());
@@ -185,6 +228,8 @@ export class AppController extends Emitter<AppEvents> {
   async lock(): Promise<void> {
     this.#idle.stop();
     this.#server.watch(undefined); // a stopped connection is not one that cannot reach the server
+    this.#unforward?.();
+    this.#unforward = undefined;
     await this.session?.stop();
     this.session = undefined;
     this.#writer.release();
@@ -193,5 +238,29 @@ export class AppController extends Emitter<AppEvents> {
 
   async usage(): Promise<Usage> {
     return usage(this.session?.store);
+  }
+
+  /** The open vault's upload queue: files being added (and shared from other apps), kept sealed until added. */
+  get uploads(): UploadQueue {
+    return this.#open().uploads;
+  }
+
+  /** Settings: whether originals are kept, and how many homes must hold one before it is freed here. */
+  get storageSettings(): VaultSettings {
+    return this.#open().settings;
+  }
+
+  setStorageSettings(next: VaultSettings): Promise<void> {
+    return this.#open().setSettings(next);
+  }
+
+  /** How many photos of the current album exist only on this device (no home holds them whole). */
+  photosOnlyHere(onProgress: (done: number, total: number) => void): Promise<number> {
+    return this.#open().notBackedUp(this.album, onProgress);
+  }
+
+  /** "Free up space now": drops originals enough homes proved they hold. */
+  freeSpace(): Promise<{ evicted: number; kept: number }> {
+    return this.#open().evictBackedUpOriginals();
   }
 }

@@ -4,7 +4,7 @@ import type { AppController } from '../../vault/app-controller.ts';
 import type { AlbumSummary } from '../../vault/library.ts';
 import '../fv-dialog.ts';
 import { errorText, shared } from '../styles.ts';
-import { itemThumbs, ThumbCache } from '../thumb-cache.ts';
+import { ThumbCache } from '../thumb-cache.ts';
 import { count } from '../common/count.ts';
 
 /** "Albums": every album this member reads, with its cover and count; create and rename; the way to Trash. Fires `open-album` (detail: album id) and `open-trash`. */
@@ -17,7 +17,7 @@ export class FvAlbums extends LitElement {
   @state() tick = 0;
   /** Photos in the trash (the Trash button says how many). */
   @state() trashed = 0;
-  cache = new ThumbCache(itemThumbs(() => this.app.session!), 100);
+  cache = new ThumbCache((key) => this.app.photos.thumbnail(key), 100);
   #off: (() => void) | undefined;
 
   static override styles = [shared, css`
@@ -33,8 +33,7 @@ export class FvAlbums extends LitElement {
 
   override connectedCallback() {
     super.connectedCallback();
-    const s = this.app.session!;
-    const offs = [s.on('changed', () => this.#refresh()), s.on('object', () => this.#refresh())];
+    const offs = [this.app.on('changed', () => this.#refresh()), this.app.on('arrived', () => this.#refresh())];
     this.#off = () => offs.forEach((f) => f());
     this.#refresh();
   }
@@ -45,15 +44,15 @@ export class FvAlbums extends LitElement {
   }
 
   #refresh() {
-    if (!this.app.session) return;
+    if (!this.app.unlocked) return;
     this.albums = this.app.library.albums();
-    this.trashed = this.app.session.trash().length;
+    this.trashed = this.app.photos.trashCount;
   }
 
   async #create(name: string) {
     this.asking = undefined;
     try {
-      const id = await this.app.session!.createAlbum(name);
+      const id = await this.app.photos.createAlbum(name);
       this.#refresh();
       this.dispatchEvent(new CustomEvent('open-album', { detail: id, bubbles: true, composed: true }));
     } catch (e) {
@@ -64,7 +63,7 @@ export class FvAlbums extends LitElement {
   async #rename(album: string, name: string) {
     this.asking = undefined;
     try {
-      await this.app.session!.renameAlbum(album, name);
+      await this.app.photos.renameAlbum(album, name);
       this.#refresh();
     } catch (e) {
       this.error = errorText(e);

@@ -3,7 +3,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { AppController } from '../../vault/app-controller.ts';
 import type { LibraryItem } from '../../vault/library.ts';
 import { shared } from '../styles.ts';
-import { itemThumbs, ThumbCache } from '../thumb-cache.ts';
+import { ThumbCache } from '../thumb-cache.ts';
 import { librarySource } from '../viewer/library-source.ts';
 import './fv-timeline.ts';
 import { followOpen, sameItems, sortItems } from './layout.ts';
@@ -34,7 +34,7 @@ export class FvTimelineScreen extends LitElement {
   #anchor = -1;
   @state() busy = '';
   @state() error = '';
-  cache = new ThumbCache(itemThumbs(() => this.app.session!));
+  cache = new ThumbCache((key) => this.app.photos.thumbnail(key));
   #offs: Array<() => void> = [];
   #pending: { at: number; timer: ReturnType<typeof setTimeout> } | undefined;
 
@@ -82,12 +82,11 @@ export class FvTimelineScreen extends LitElement {
 
   override connectedCallback() {
     super.connectedCallback();
-    const s = this.app.session!;
     this.#offs.push(
-      s.on('changed', () => this.#refresh()),
+      this.app.on('changed', () => this.#refresh()),
       // An arrival changes no cell's place: the cells in view ask again for what they lack, and
       // the list is read again only now and then (dates that metadata brought).
-      s.on('object', () => {
+      this.app.on('arrived', () => {
         this.renderRoot.querySelector('fv-timeline')?.redraw();
         this.#refresh(OBJECT_RELIST_MS);
       }),
@@ -149,11 +148,11 @@ export class FvTimelineScreen extends LitElement {
     try {
       do {
         this.#listAgain = false;
-        if (!this.app.session) return;
+        if (!this.app.unlocked) return;
         const gen = this.#listGen;
         const t0 = performance.now();
         const listed = await this.app.library.itemsInSlices();
-        if (!this.app.session) return;
+        if (!this.app.unlocked) return;
         // A list set meanwhile (a photo moved to the trash) is newer than this one: list again.
         if (gen !== this.#listGen) {
           this.#listAgain = true;
@@ -211,8 +210,7 @@ export class FvTimelineScreen extends LitElement {
     const chosen = this.#chosen();
     this.error = '';
     try {
-      const { downloadPhotosZip } = await import('../../vault/media/zip-download.ts');
-      await downloadPhotosZip(this.app.session!, chosen, `Family Vault, ${count(chosen.length, 'photo')}.zip`, (i, n) => {
+      await this.app.photos.downloadZip(chosen, `Family Vault, ${count(chosen.length, 'photo')}.zip`, (i, n) => {
         this.busy = `Preparing the download: ${i + 1} of ${n}…`;
       });
       this.busy = '';
@@ -225,10 +223,9 @@ export class FvTimelineScreen extends LitElement {
   async #deleteSelected() {
     this.asking = undefined;
     const chosen = this.#chosen();
-    const s = this.app.session!;
     try {
       this.busy = `Moving ${count(chosen.length, 'photo')} to the trash…`;
-      await s.trashPhotos(chosen.flatMap((i) => this.#copies(i)));
+      await this.app.photos.moveToTrashEverywhere(chosen);
       this.#clearSelection();
     } catch (e) {
       this.error = e instanceof Error ? e.message : String(e);
@@ -236,25 +233,16 @@ export class FvTimelineScreen extends LitElement {
     this.busy = '';
   }
 
-  /** The photo in every album that holds it (the timeline lists it once) where this member may delete it. */
-  #copies(item: LibraryItem): Array<{ album: string; photo: LibraryItem['photo'] }> {
-    const s = this.app.session!;
-    const albums = s.albumsWith(item.photo).filter((a) => s.mayRemove(a, item.photo));
-    return (albums.includes(item.album) ? albums : [item.album, ...albums]).map((album) => ({ album, photo: item.photo }));
-  }
-
   /** Adds the selection to an album (a new one if named): no upload, the same encrypted objects. */
   async #addTo(to: { album: string } | { name: string }) {
     this.asking = undefined;
     const chosen = this.#chosen();
-    const s = this.app.session!;
     this.error = '';
     this.note = '';
     try {
       this.busy = `Adding ${count(chosen.length, 'photo')}…`;
-      const album = 'album' in to ? to.album : await s.createAlbum(to.name);
-      const n = await s.addToAlbum(album, chosen.map((i) => ({ album: i.album, photo: i.photo })));
-      const name = s.albums.get(album)?.name ?? 'the album';
+      const { added: n, albumName } = await this.app.photos.addToAlbum(to, chosen);
+      const name = albumName ?? 'the album';
       this.note = n === 0 ? `Already in ${name}.` : `${count(n, 'photo')} added to ${name}.`;
       this.#clearSelection();
     } catch (e) {
@@ -269,7 +257,7 @@ export class FvTimelineScreen extends LitElement {
     const item = this.items[at];
     if (!item) return;
     try {
-      await this.app.session!.trashPhotos(this.#copies(item));
+      await this.app.photos.moveToTrashEverywhere([item]);
     } catch (e) {
       this.error = e instanceof Error ? e.message : String(e);
       return;
@@ -283,8 +271,8 @@ export class FvTimelineScreen extends LitElement {
   }
 
   override render() {
-    const s = this.app.session!;
-    if (!s.albumIds.length) {
+    const photos = this.app.photos;
+    if (!photos.albumIds.length) {
       return html`<section class="card" id="timeline-empty"><h2>Waiting for your family</h2>
         <p>Nobody has shared an album with you yet. Ask a family member to open <b>Family</b> on their phone, compare the safety words next to your name with the ones on your screen, and press <b>Share albums</b>.</p>
         <p>Or start an album of your own under <b>Albums</b>.</p></section>`;
@@ -301,21 +289,21 @@ export class FvTimelineScreen extends LitElement {
     }
     const item = this.items[this.open];
     return html`
-      <div class="head"><h2 id="timeline-title">Photos</h2><span class="muted" id="timeline-count" role="status">${s.restoring ? 'the newest photos; reading the rest of your library…' : count(this.items.length, 'photo')}</span></div>
+      <div class="head"><h2 id="timeline-title">Photos</h2><span class="muted" id="timeline-count" role="status">${photos.restoring ? 'the newest photos; reading the rest of your library…' : count(this.items.length, 'photo')}</span></div>
       <div class="dock">${this.busy ? html`<p role="status" class="muted" id="selection-busy">${this.busy}</p>` : ''}${this.error ? html`<p role="alert" class="error" id="selection-error">${this.error}</p>` : ''}${this.note ? html`<p role="status" class="muted" id="selection-note">${this.note}</p>` : ''}${this.selected.size ? html`<div class="selbar" role="toolbar" aria-label="Selected photos" @keydown=${(e: KeyboardEvent) => this.#toolbarKey(e)}>
           <button class="quiet" id="selection-clear" @click=${() => this.#clearSelection()}>Cancel</button>
           <h2 class="count" id="selection-count" aria-live="polite">${this.selected.size} selected</h2>
           <div class="actions">
             <button id="selection-download" ?disabled=${!!this.busy} @click=${() => void this.#download()}>Download</button>
             ${this.app.canWrite('') ? html`<button id="selection-add" ?disabled=${!!this.busy} @click=${() => (this.asking = 'add-to')}>Add to album…</button>` : ''}
-            ${this.#chosen().every((i) => s.mayRemove(i.album, i.photo)) ? html`<button class="danger" id="selection-delete" ?disabled=${!!this.busy} @click=${() => (this.asking = 'delete-selected')}>Delete</button>` : ''}
+            ${this.#chosen().every((i) => photos.mayRemove(i)) ? html`<button class="danger" id="selection-delete" ?disabled=${!!this.busy} @click=${() => (this.asking = 'delete-selected')}>Delete</button>` : ''}
           </div>
         </div>` : ''}</div>
       <fv-timeline .items=${this.items} .cache=${this.cache} .focusIndex=${this.focusIndex} .selected=${this.selected} .endInset=${this.dockHeight}
         @open-photo=${(e: CustomEvent<number>) => (this.open = e.detail)}
         @select-photo=${(e: CustomEvent<{ index: number; range: boolean }>) => this.#onSelect(e.detail.index, e.detail.range)}
         @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && this.#clearSelection()}></fv-timeline>
-      ${item ? html`<fv-viewer .source=${librarySource(s, this.items, this.cache)} .index=${this.open} ?canDelete=${s.mayRemove(item.album, item.photo)} ?inert=${this.asking !== undefined}
+      ${item ? html`<fv-viewer .source=${librarySource(photos, this.items, this.cache)} .index=${this.open} ?canDelete=${photos.mayRemove(item)} ?inert=${this.asking !== undefined}
         @index=${(e: CustomEvent<number>) => { this.open = e.detail; this.renderRoot.querySelector('fv-timeline')?.reveal(e.detail); }}
         @close=${() => {
           this.focusIndex = this.open;

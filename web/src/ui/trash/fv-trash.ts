@@ -1,21 +1,14 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { PhotoId } from '../../core/ids.ts';
 import type { AppController } from '../../vault/app-controller.ts';
+import type { TrashedPhoto } from '../../vault/screens/photo-actions.ts';
 import { daysLeft, TRASH_DAYS } from '../../vault/trash.ts';
 import { count } from '../common/count.ts';
 import '../fv-dialog.ts';
 import { errorText, shared } from '../styles.ts';
-import { itemThumbs, ThumbCache } from '../thumb-cache.ts';
+import { ThumbCache } from '../thumb-cache.ts';
 
-interface TrashItem {
-  key: string;
-  album: string;
-  albumName: string;
-  photo: PhotoId;
-  at: number;
-  mine: boolean;
-}
+type TrashItem = TrashedPhoto & { albumName: string };
 
 /**
  * "Trash": photos deleted in the last 30 days, for the whole family. Each can be restored; "Empty
@@ -31,7 +24,7 @@ export class FvTrash extends LitElement {
   @state() busy = '';
   @state() error = '';
   @state() tick = 0;
-  cache = new ThumbCache(itemThumbs(() => this.app.session!), 200);
+  cache = new ThumbCache((key) => this.app.photos.thumbnail(key), 200);
   #off: (() => void) | undefined;
 
   static override styles = [shared, css`
@@ -45,8 +38,7 @@ export class FvTrash extends LitElement {
 
   override connectedCallback() {
     super.connectedCallback();
-    const s = this.app.session!;
-    const offs = [s.on('changed', () => this.#refresh()), s.on('object', () => this.#refresh())];
+    const offs = [this.app.on('changed', () => this.#refresh()), this.app.on('arrived', () => this.#refresh())];
     this.#off = () => offs.forEach((f) => f());
     this.#refresh();
   }
@@ -57,18 +49,15 @@ export class FvTrash extends LitElement {
   }
 
   #refresh() {
-    const s = this.app.session;
-    if (!s) return;
-    this.items = s.trash().map(({ album, photo, at }) => ({
-      key: `${album}/${photo.photo}`, album, albumName: s.albums.get(album)?.name ?? 'Album', photo: photo.photo, at, mine: s.mayRemove(album, photo.photo),
-    }));
+    if (!this.app.unlocked) return;
+    this.items = this.app.photos.trash().map((t) => ({ ...t, albumName: t.albumName ?? 'Album' }));
   }
 
   async #restore(items: TrashItem[]) {
     this.error = '';
     try {
       this.busy = `Restoring ${count(items.length, 'photo')}…`;
-      await this.app.session!.restorePhotos(items.map((i) => ({ album: i.album, photo: i.photo })));
+      await this.app.photos.restore(items);
     } catch (e) {
       this.error = errorText(e);
     }
@@ -81,7 +70,7 @@ export class FvTrash extends LitElement {
     this.error = '';
     try {
       this.busy = 'Emptying the trash…';
-      const left = this.items.length - (await this.app.session!.emptyTrash());
+      const left = this.items.length - (await this.app.photos.emptyTrash());
       if (left > 0) this.error = `${count(left, 'photo')} stayed: only the member who added a photo, or an admin, can remove it for good.`;
     } catch (e) {
       this.error = errorText(e);

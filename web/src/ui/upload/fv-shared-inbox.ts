@@ -24,7 +24,7 @@ export class FvSharedInbox extends LitElement {
   override connectedCallback() {
     super.connectedCallback();
     // Album names and roles arrive as the vault's state is read: show them when they do.
-    this.#off = this.app.session?.on('changed', () => this.requestUpdate());
+    this.#off = this.app.on('changed', () => this.requestUpdate());
     void this.refresh();
   }
   override disconnectedCallback() {
@@ -33,17 +33,15 @@ export class FvSharedInbox extends LitElement {
   }
 
   async refresh() {
-    const s = this.app.session;
-    this.waiting = s ? await s.uploads.sharedWaiting().catch(() => 0) : 0;
+    this.waiting = this.app.unlocked ? await this.app.uploads.sharedWaiting().catch(() => 0) : 0;
   }
 
   async #add() {
-    const s = this.app.session!;
     const album = (this.renderRoot.querySelector('#shared-album') as HTMLSelectElement).value;
     this.busy = true;
     this.error = '';
     try {
-      await s.uploads.addShared(album);
+      await this.app.uploads.addShared(album);
       this.waiting = 0;
       history.replaceState(null, '', location.pathname);
       this.dispatchEvent(new CustomEvent('open-album', { detail: album, bubbles: true, composed: true }));
@@ -57,7 +55,7 @@ export class FvSharedInbox extends LitElement {
   async #discard() {
     this.busy = true;
     try {
-      await this.app.session!.uploads.discardShared();
+      await this.app.uploads.discardShared();
       this.waiting = 0;
       history.replaceState(null, '', location.pathname);
     } catch (e) {
@@ -68,14 +66,14 @@ export class FvSharedInbox extends LitElement {
   }
 
   override render() {
-    const s = this.app.session;
-    if (!s || this.waiting === 0) return '';
-    const albums = s.albumIds.filter((a) => this.app.canWrite(a));
+    if (!this.app.unlocked || this.waiting === 0) return '';
+    const photos = this.app.photos;
+    const albums = photos.albumIds.filter((a) => this.app.canWrite(a));
     return html`<section class="card" id="shared-inbox" aria-labelledby="shared-heading">
       <h2 id="shared-heading">${count(this.waiting, 'photo')} shared from another app</h2>
       <p class="muted">Kept sealed on this device until you choose where they go.</p>
       ${albums.length ? html`<p class="row"><label for="shared-album">Add to</label>
-        <select id="shared-album">${albums.map((a) => html`<option value=${a} ?selected=${a === this.app.album}>${s.albums.get(a)?.name ?? 'Album'}</option>`)}</select>
+        <select id="shared-album">${albums.map((a) => html`<option value=${a} ?selected=${a === this.app.album}>${photos.album(a)?.name ?? 'Album'}</option>`)}</select>
         <button id="shared-add" ?disabled=${this.busy} @click=${() => void this.#add()}>Add ${this.waiting === 1 ? 'it' : 'them'}</button>
         <button class="quiet" id="shared-discard" ?disabled=${this.busy} @click=${() => void this.#discard()}>Discard</button></p>`
         : html`<p>You have no album you can add to yet: make one under Albums, or ask the family to share one with you.</p>

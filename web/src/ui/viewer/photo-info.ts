@@ -3,19 +3,8 @@
  * added the photo, and how many homes hold it. Place is shown as coordinates: no map tiles or place names from
  * third parties, so nothing about where a photo was taken leaves the device.
  */
-import type { PhotoId } from '../../core/ids.ts';
+import type { PhotoDetails } from '../../vault/screens/photo-actions.ts';
 import { count } from '../common/count.ts';
-
-/** The metadata fields shown (a subset of the sealed PhotoMetadata). */
-interface Meta { name: string; size: number; takenAt?: string; width?: number; height?: number; exif?: Record<string, unknown> }
-
-export interface InfoSource {
-  metadata(album: string, photo: PhotoId): Promise<Meta | undefined>;
-  backedUpOn(album: string, photo: PhotoId): Promise<number>;
-  /** The name of the member who added it ("You" for this member). */
-  addedBy(album: string, photo: PhotoId): string | undefined;
-  albums: Map<string, { name: string }>;
-}
 
 const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
 
@@ -31,8 +20,8 @@ export function formatBytes(n: number): string {
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
-export async function photoInfo(s: InfoSource, album: string, photo: PhotoId): Promise<Array<[string, string]>> {
-  const [meta, homes] = await Promise.all([s.metadata(album, photo).catch(() => undefined), s.backedUpOn(album, photo).catch(() => 0)]);
+/** The rows of the info panel, in words. */
+export function photoInfo({ meta, homes, addedBy, albumName }: PhotoDetails): Array<[string, string]> {
   const rows: Array<[string, string]> = [];
   if (meta?.name) rows.push(['Name', meta.name]);
   const taken = Date.parse(meta?.takenAt ?? '');
@@ -45,9 +34,8 @@ export async function photoInfo(s: InfoSource, album: string, photo: PhotoId): P
   if (lat !== undefined && lon !== undefined) rows.push(['Place', `${Math.abs(lat).toFixed(5)}° ${lat >= 0 ? 'N' : 'S'}, ${Math.abs(lon).toFixed(5)}° ${lon >= 0 ? 'E' : 'W'}`]);
   if (meta?.width && meta.height) rows.push(['Size', `${meta.width} × ${meta.height}${meta.size ? ` · ${formatBytes(meta.size)}` : ''}`]);
   else if (meta?.size) rows.push(['Size', formatBytes(meta.size)]);
-  rows.push(['Album', s.albums.get(album)?.name ?? '']);
-  const by = s.addedBy(album, photo);
-  if (by) rows.push(['Added by', by]);
+  rows.push(['Album', albumName ?? '']);
+  if (addedBy) rows.push(['Added by', addedBy]);
   rows.push(['Backed up', homes === 0 ? 'on no home yet: only on devices' : `on ${count(homes, 'home')}`]);
   return rows;
 }
