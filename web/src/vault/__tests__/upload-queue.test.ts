@@ -131,11 +131,11 @@ describe('upload queue', () => {
     const states: string[] = [];
     q.on('state', (st) => states.push(st.files.map((f) => `${f.name}:${f.status}`).join(',')));
     const done = q.add('album-a', [photo(1, 3000), photo(2, 3000), photo(3, 3000)]);
-    for (let i = 0; i < 200 && entered === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 1000 && entered === 0; i++) await new Promise((r) => setTimeout(r, 10));
     q.setPaused(true);
     expect(q.state.paused).toBe(true);
     release(); // the first file finishes; the others wait
-    for (let i = 0; i < 200 && q.state.done < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 1000 && q.state.done < 1; i++) await new Promise((r) => setTimeout(r, 10));
     await new Promise((r) => setTimeout(r, 100));
     expect(got.map((f) => f.name)).toEqual(['IMG_1.jpg']);
     expect(q.state).toMatchObject({ waiting: 2, done: 1, total: 3, paused: true });
