@@ -2,7 +2,7 @@ import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { AppController } from '../../vault/app-controller.ts';
 import type { AlbumSummary } from '../../vault/library.ts';
-import '../fv-dialog.ts';
+import '../common/fv-dialog.ts';
 import { errorText, shared } from '../styles.ts';
 import { ThumbCache } from '../thumb-cache.ts';
 import { count } from '../common/count.ts';

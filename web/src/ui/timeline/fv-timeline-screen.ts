@@ -8,7 +8,7 @@ import { librarySource } from '../viewer/library-source.ts';
 import './fv-timeline.ts';
 import { followOpen, sameItems, sortItems } from './layout.ts';
 import '../viewer/fv-viewer.ts';
-import '../fv-dialog.ts';
+import '../common/fv-dialog.ts';
 import '../albums/fv-album-picker.ts';
 import { count } from '../common/count.ts';
 import { TRASH_DAYS } from '../../vault/trash.ts';

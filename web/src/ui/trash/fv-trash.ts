@@ -4,7 +4,7 @@ import type { AppController } from '../../vault/app-controller.ts';
 import type { TrashedPhoto } from '../../vault/screens/photo-actions.ts';
 import { daysLeft, TRASH_DAYS } from '../../vault/trash.ts';
 import { count } from '../common/count.ts';
-import '../fv-dialog.ts';
+import '../common/fv-dialog.ts';
 import { errorText, shared } from '../styles.ts';
 import { ThumbCache } from '../thumb-cache.ts';
 

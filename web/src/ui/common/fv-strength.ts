@@ -1,7 +1,7 @@
 import { LitElement, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { passphraseStrength, strengthText } from '../vault/passphrase-strength.ts';
-import { shared } from './styles.ts';
+import { passphraseStrength, strengthText } from '../../vault/passphrase-strength.ts';
+import { shared } from '../styles.ts';
 
 /**
  * How guessable the passphrase being typed is (zxcvbn), said under the field as one types:

@@ -1,7 +1,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import QRCode from 'qrcode';
-import { shared } from './styles.ts';
+import { shared } from '../styles.ts';
 
 /**
  * An invite to hand over: the text itself (read-only, selectable), a QR code to scan from another

@@ -1,11 +1,11 @@
 import { LitElement, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { isDecryptError, isPolicyError } from '../core/errors.ts';
-import type { AppController } from '../vault/app-controller.ts';
-import { assertStrongPassphrase } from '../vault/passphrase-strength.ts';
-import { errorText, shared } from './styles.ts';
-import './fv-strength.ts';
-import './onboarding/fv-qr-scan.ts';
+import { isDecryptError, isPolicyError } from '../../core/errors.ts';
+import type { AppController } from '../../vault/app-controller.ts';
+import { assertStrongPassphrase } from '../../vault/passphrase-strength.ts';
+import { errorText, shared } from '../styles.ts';
+import '../common/fv-strength.ts';
+import './fv-qr-scan.ts';
 
 /** First screen: create a vault, or join one with an invite (from a link's #join= or pasted). */
 @customElement('fv-welcome')

@@ -1,11 +1,11 @@
 import { LitElement, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { AppController } from '../vault/app-controller.ts';
-import { AUTO_LOCK_CHOICES } from '../vault/idle-lock.ts';
-import { APP_VERSION, BUILD_HASH } from '../core/build-info.ts';
-import { errorText, shared } from './styles.ts';
-import './fv-strength.ts';
-import { agree, count } from './common/count.ts';
+import type { AppController } from '../../vault/app-controller.ts';
+import { AUTO_LOCK_CHOICES } from '../../vault/idle-lock.ts';
+import { APP_VERSION, BUILD_HASH } from '../../core/build-info.ts';
+import { errorText, shared } from '../styles.ts';
+import '../common/fv-strength.ts';
+import { agree, count } from '../common/count.ts';
 
 /** Where the photos' encrypted bytes live, in words (the technical name in brackets for helpers). */
 const STORE_WORDS: Record<string, string> = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agree, count } from '../common/count.ts';
+import { agree, count } from '../count.ts';
 
 describe('count', () => {
   it('says one thing in the singular and every other number in the plural', () => {

@@ -1,7 +1,7 @@
 import { LitElement, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { AppController } from '../vault/app-controller.ts';
-import { errorText, shared } from './styles.ts';
+import type { AppController } from '../../vault/app-controller.ts';
+import { errorText, shared } from '../styles.ts';
 
 /** Unlock a vault set up on this device with the passphrase, or the recovery phrase. */
 @customElement('fv-unlock')

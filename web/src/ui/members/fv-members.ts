@@ -1,12 +1,12 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { AppController } from '../vault/app-controller.ts';
-import type { MemberView, PendingInvite } from '../vault/screens/family-actions.ts';
-import './fv-dialog.ts';
-import './fv-share-code.ts';
-import { errorText, shared } from './styles.ts';
-import { count } from './common/count.ts';
-import { REVOKED_HERE } from './common/revoked-here.ts';
+import type { AppController } from '../../vault/app-controller.ts';
+import type { MemberView, PendingInvite } from '../../vault/screens/family-actions.ts';
+import '../common/fv-dialog.ts';
+import '../common/fv-share-code.ts';
+import { errorText, shared } from '../styles.ts';
+import { count } from '../common/count.ts';
+import { REVOKED_HERE } from '../common/revoked-here.ts';
 
 const roleName = { admin: 'admin', contributor: 'can add photos', viewer: 'can look', removed: 'removed' } as const;
 const inviteName: Record<string, string> = { admin: 'a new admin', contributor: 'someone who can add photos', viewer: 'someone who can look', device: 'a new device of a member', home: 'a home relay' };

@@ -1,23 +1,23 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { PhotoId } from '../core/ids.ts';
-import type { AppController } from '../vault/app-controller.ts';
-import type { IngestProgress } from '../vault/ingest.ts';
-import type { QueueState } from '../vault/upload-queue.ts';
-import './fv-dialog.ts';
-import './timeline/fv-timeline.ts';
-import './viewer/fv-viewer.ts';
-import { followOpen, sameItems, sortItems } from './timeline/layout.ts';
-import { librarySource } from './viewer/library-source.ts';
-import type { LibraryItem } from '../vault/library.ts';
-import './upload/fv-upload-panel.ts';
-import { errorText, shared } from './styles.ts';
-import { shareHint } from './upload/share-hint.ts';
+import type { PhotoId } from '../../core/ids.ts';
+import type { AppController } from '../../vault/app-controller.ts';
+import type { IngestProgress } from '../../vault/ingest.ts';
+import type { QueueState } from '../../vault/upload-queue.ts';
+import '../common/fv-dialog.ts';
+import '../timeline/fv-timeline.ts';
+import '../viewer/fv-viewer.ts';
+import { followOpen, sameItems, sortItems } from '../timeline/layout.ts';
+import { librarySource } from '../viewer/library-source.ts';
+import type { LibraryItem } from '../../vault/library.ts';
+import '../upload/fv-upload-panel.ts';
+import { errorText, shared } from '../styles.ts';
+import { shareHint } from '../upload/share-hint.ts';
 
 const SHARE_HINT = typeof navigator === 'undefined' ? undefined : shareHint(navigator);
-import { ThumbCache } from './thumb-cache.ts';
-import { count } from './common/count.ts';
-import { TRASH_DAYS } from '../vault/trash.ts';
+import { ThumbCache } from '../thumb-cache.ts';
+import { count } from '../common/count.ts';
+import { TRASH_DAYS } from '../../vault/trash.ts';
 
 /**
  * An album: add photos (picker, drag and drop, paste; shares from other apps: fv-shared-inbox),

@@ -1,7 +1,7 @@
 import { LitElement, css, html } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
-import { shared } from './styles.ts';
-import { deepActiveElement, trapTab } from './common/modal.ts';
+import { shared } from '../styles.ts';
+import { deepActiveElement, trapTab } from './modal.ts';
 
 /**
  * The app's own confirmation / question dialog (never the browser's native prompt or confirm box):

@@ -1,13 +1,13 @@
 import { LitElement, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { AppController } from '../vault/app-controller.ts';
-import type { HomeView } from '../vault/screens/family-actions.ts';
-import './fv-dialog.ts';
-import './fv-share-code.ts';
-import { relayCommand } from './relay-command.ts';
-import { errorText, shared } from './styles.ts';
-import { count } from './common/count.ts';
-import { REVOKED_HERE } from './common/revoked-here.ts';
+import type { AppController } from '../../vault/app-controller.ts';
+import type { HomeView } from '../../vault/screens/family-actions.ts';
+import '../common/fv-dialog.ts';
+import '../common/fv-share-code.ts';
+import { relayCommand } from '../relay-command.ts';
+import { errorText, shared } from '../styles.ts';
+import { count } from '../common/count.ts';
+import { REVOKED_HERE } from '../common/revoked-here.ts';
 
 const ago = (t: number | undefined) => {
   if (t === undefined) return undefined;
