@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test';
 
-// The browser suite. Run through `npm test` (or `npm run test:e2e`), which puts it in a
+// The browser suite. Run through `npm test` (or `npm run test:browser`), which puts it in a
 // loopback-only network namespace. One worker: the machines have 2 cores and each test
 // starts several Chromium processes.
 export default defineConfig({

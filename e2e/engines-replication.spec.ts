@@ -33,7 +33,7 @@ test.afterEach(async () => {
 /** Why this machine cannot run the test, or undefined. */
 function missing(): string | undefined {
   if (!existsSync(firefoxPath())) return `Firefox ESR is not installed at ${firefoxPath()} (Debian: apt-get install -y firefox-esr; or set FIREFOX_PATH)`;
-  if (process.env.FV_NETNS !== '1') return 'needs the loopback-only network namespace (npm run test:e2e), where it may add an address to lo';
+  if (process.env.FV_NETNS !== '1') return 'needs the loopback-only network namespace (npm run test:browser), where it may add an address to lo';
   try {
     const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).trim().split('\n');
     if (links.length !== 1 || !/: lo:/.test(links[0]!)) return `the namespace has devices other than lo: ${links.join('; ')}`;

@@ -77,7 +77,7 @@ async function dropPhotos(page: Page, photos: Array<{ name: string; date: string
   }, photos);
 }
 
-/** README's screenshots: `FV_SCREENSHOTS=docs/screenshots npm run test:e2e -- e2e/family-app.spec.ts`. */
+/** README's screenshots: `FV_SCREENSHOTS=docs/screenshots npm run test:browser -- e2e/family-app.spec.ts`. */
 async function shot(page: Page, name: string) {
   if (process.env.FV_SCREENSHOTS) await page.screenshot({ path: `${process.env.FV_SCREENSHOTS}/${name}.png` });
 }

@@ -7,7 +7,7 @@ import { repoRoot } from './processes.ts';
 
 export default function globalSetup(): void {
   if (process.env.FV_NETNS !== '1' && process.env.FV_ALLOW_HOST_NETWORK !== '1') {
-    throw new Error('The browser suite must run in a loopback-only network namespace: use `npm run test:e2e` ' +
+    throw new Error('The browser suite must run in a loopback-only network namespace: use `npm run test:browser` ' +
       '(or set FV_ALLOW_HOST_NETWORK=1 if you know what you are doing).');
   }
   if (process.env.FV_SKIP_BUILD === '1') return;
