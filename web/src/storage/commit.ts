@@ -15,6 +15,10 @@ import { toStorageError } from './quota.ts';
 export interface ObjectToStage {
   hash: ObjectHash;
   bytes: Uint8Array;
+  /** The caller computed `hash` from these very bytes (PutOptions.verified): the store does not hash them again. */
+  verified?: boolean;
+  /** The caller is done with `bytes` (PutOptions.handOver): the store may move their buffer instead of copying it. */
+  handOver?: boolean;
 }
 
 /** Every object hash of a photo, once each. */
@@ -23,18 +27,28 @@ export function photoHashes(objects: PhotoObjects): ObjectHash[] {
 }
 
 /**
- * Writes the objects as pending. If one fails (e.g. QuotaError), the ones this call wrote are
+ * Writes the objects as pending, `concurrency` at a time (puts of small objects that overlap share
+ * the catalog's group commit). If one fails (e.g. QuotaError), the ones this call wrote are
  * deleted again before the error is rethrown; objects that were already complete stay.
  */
-export async function stageObjects(store: ObjectStore, objects: ObjectToStage[]): Promise<void> {
+export async function stageObjects(store: ObjectStore, objects: ObjectToStage[], concurrency = 1): Promise<void> {
   const written: ObjectHash[] = [];
-  try {
-    for (const o of objects) {
-      if ((await store.put(o.hash, o.bytes, { stage: true })) === 'stored') written.push(o.hash);
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const lane = async () => {
+    while (!failure && next < objects.length) {
+      const o = objects[next++]!;
+      try {
+        if ((await store.put(o.hash, o.bytes, { stage: true, ...(o.verified ? { verified: true } : {}), ...(o.handOver ? { handOver: true } : {}) })) === 'stored') written.push(o.hash);
+      } catch (e) {
+        failure ??= { error: e };
+      }
     }
-  } catch (e) {
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, objects.length)) }, lane));
+  if (failure) {
     for (const hash of written) await store.delete(hash);
-    throw e;
+    throw failure.error;
   }
 }
 

@@ -24,6 +24,14 @@ export interface SpoolEntry {
   /** Bytes of all parts. */
   bytes: number;
   addedAt: number;
+  /** Each part's digest, in order, when the caller gave one for every part (opaque here). */
+  digests?: string[];
+}
+
+/** One part to write, with the caller's digest of it if it has one. */
+export interface SpoolPart {
+  bytes: Uint8Array;
+  digest?: string;
 }
 
 interface SpoolSchema extends DBSchema {
@@ -56,17 +64,19 @@ export class UploadSpool {
   }
 
   /** Writes an entry and its parts; resolves with its id once all of it is durable. */
-  async add(album: string, header: Uint8Array, parts: AsyncIterable<Uint8Array>): Promise<number> {
+  async add(album: string, header: Uint8Array, parts: AsyncIterable<SpoolPart>): Promise<number> {
     let id: number | undefined;
     try {
       id = (await this.db.add('entries', { album, header, parts: -1, bytes: 0, addedAt: Date.now() })) as number;
       let n = 0;
       let bytes = 0;
+      const digests: string[] = [];
       for await (const p of parts) {
-        await this.db.put('parts', toArrayBuffer(p), [id, n++]);
-        bytes += p.length;
+        await this.db.put('parts', toArrayBuffer(p.bytes), [id, n++]);
+        bytes += p.bytes.length;
+        if (p.digest !== undefined) digests.push(p.digest);
       }
-      await this.db.put('entries', { id, album, header, parts: n, bytes, addedAt: Date.now() });
+      await this.db.put('entries', { id, album, header, parts: n, bytes, addedAt: Date.now(), ...(digests.length === n ? { digests } : {}) });
       return id;
     } catch (e) {
       if (id !== undefined) await this.remove(id).catch(() => undefined); // what was written of it goes
@@ -84,7 +94,7 @@ export class UploadSpool {
   }
 
   /** The parts of an entry, in order, read one at a time. */
-  async *read(entry: SpoolEntry): AsyncGenerator<Uint8Array> {
+  async *read(entry: Pick<SpoolEntry, 'id' | 'parts'>): AsyncGenerator<Uint8Array> {
     for (let i = 0; i < entry.parts; i++) {
       let buf: ArrayBuffer | undefined;
       try {

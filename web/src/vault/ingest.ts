@@ -7,10 +7,11 @@
  */
 import { releaseBytes, toBase64Url, toHex, utf8 } from '../core/bytes.ts';
 import { Emitter } from '../core/emitter.ts';
-import { describeError, isPolicyError, isQuotaError } from '../core/errors.ts';
+import { describeError, isIntegrityError, isPolicyError, isQuotaError } from '../core/errors.ts';
 import type { AlbumId, ObjectHash, PhotoId } from '../core/ids.ts';
 import type { CryptoApi } from '../crypto/api-types.ts';
-import { commitPhoto, stageObjects } from '../storage/commit.ts';
+import { CHUNK_SIZE } from '../crypto/chunk-size.ts';
+import { commitPhoto, stageObjects, type ObjectToStage } from '../storage/commit.ts';
 import type { VaultIndex } from '../storage/index-db.ts';
 import type { PhotoRecord } from '../storage/index-schema.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
@@ -58,6 +59,18 @@ export interface IngestDeps {
   recordOp(album: IngestAlbum, op: AddPhotoOp): Promise<void>;
 }
 
+/**
+ * A file already encrypted as `encryptStream(fileKey, fileId, file)` yields it: the upload
+ * spool's copy (vault/upload-queue.ts). The pipeline stores these chunks as the photo's instead of
+ * encrypting the file a second time. Each hash is the one computed when the chunk was sealed; the
+ * store checks the bytes against it, so a copy damaged in between is refused, not kept.
+ */
+export interface SealedFile {
+  fileId: Uint8Array;
+  fileKey: Uint8Array;
+  chunks(): AsyncIterable<{ hash: ObjectHash; ciphertext: Uint8Array }>;
+}
+
 export type FileOutcome =
   | { name: string; status: 'added'; photo: PhotoId }
   | { name: string; status: 'duplicate'; photo: PhotoId }
@@ -84,14 +97,25 @@ export interface IngestEvents extends Record<string, unknown> {
 // so every photo has the same shape and the relay learns nothing from a missing thumbnail.
 const NO_THUMB = utf8('{"placeholder":true}');
 
+/** Encrypted chunks as objects to stage; `verified`: hashed by the crypto worker from these bytes. */
+async function* mapChunks(source: AsyncIterable<{ hash: ObjectHash; ciphertext: Uint8Array }>, verified: boolean): AsyncIterable<ObjectToStage> {
+  for await (const c of source) yield { hash: c.hash, bytes: c.ciphertext, verified, handOver: true };
+}
+
 const dedupKeyOf = (album: AlbumId, tag: Uint8Array) => `dedup:${album}:${toHex(tag)}`;
 
 type Media = [Thumbnail | undefined, PhotoExif];
 
+/** What is worked out of a file before its bytes are stored: its media, and its content tag. */
+interface Prepared {
+  media: Promise<Media>;
+  tag: Promise<Uint8Array>;
+}
+
 export class Ingest extends Emitter<IngestEvents> {
   readonly #d: IngestDeps;
-  /** Thumbnail + EXIF already under way for a file about to come (see prepare). */
-  readonly #prepared = new WeakMap<File, Promise<Media>>();
+  /** Thumbnail + EXIF and content tag already under way for a file about to come (see prepare). */
+  readonly #prepared = new WeakMap<File, Prepared>();
   constructor(deps: IngestDeps) {
     super();
     this.#d = deps;
@@ -100,8 +124,9 @@ export class Ingest extends Emitter<IngestEvents> {
   /**
    * Starts the thumbnail and EXIF of a file that is next in line, so the media worker decodes it
    * while the file before it is encrypted and stored (the decode of a 12 MP photo is most of a
-   * photo's cost: docs/performance.md, ingest-photos). Only the media work is done early; the
-   * file is checked, tagged and encrypted when its turn comes. At most one is worth preparing.
+   * photo's cost: docs/performance.md, ingest-photos), and its content tag, which reads the
+   * whole file. Nothing is stored early; the file is checked, deduplicated and encrypted when its
+   * turn comes. At most one is worth preparing.
    */
   prepare(file: File): void {
     if (this.#prepared.has(file)) return;
@@ -111,16 +136,21 @@ export class Ingest extends Emitter<IngestEvents> {
     } catch {
       return; // refused at its turn, with the reason
     }
-    const media = this.#media(file, mime);
-    media.catch(() => undefined); // its own turn reports the failure
-    this.#prepared.set(file, media);
+    const prepared = this.#prepare(file, mime);
+    prepared.media.catch(() => undefined); // its own turn reports the failure
+    prepared.tag.catch(() => undefined);
+    this.#prepared.set(file, prepared);
   }
 
-  #media(file: File, mime: string): Promise<Media> {
-    return Promise.all([this.#d.media.thumbnail(file, mime), this.#d.media.exif(file)]);
+  #prepare(file: File, mime: string, withTag = true): Prepared {
+    return {
+      media: Promise.all([this.#d.media.thumbnail(file, mime), this.#d.media.exif(file)]),
+      tag: withTag ? this.#d.crypto.contentTag(this.#d.dedupKey, file) : Promise.resolve(new Uint8Array()),
+    };
   }
 
-  async addFiles(album: IngestAlbum, files: File[]): Promise<FileOutcome[]> {
+  /** Adds files to an album, one after another; `sealed[i]`, when given, is file i already encrypted (SealedFile). */
+  async addFiles(album: IngestAlbum, files: File[], sealed: ReadonlyArray<SealedFile | undefined> = []): Promise<FileOutcome[]> {
     const batchBytes = files.reduce((n, f) => n + f.size, 0);
     let batchDone = 0;
     const out: FileOutcome[] = [];
@@ -132,7 +162,7 @@ export class Ingest extends Emitter<IngestEvents> {
           file: i, name: file.name, fileBytesDone, fileBytes: file.size,
           batchBytesDone: batchDone + fileBytesDone, batchBytes, filesDone: i, files: files.length,
         });
-      const outcome = await this.#one(album, file, report);
+      const outcome = await this.#one(album, file, report, sealed[i]);
       batchDone += file.size;
       report(file.size);
       out.push(outcome);
@@ -141,7 +171,34 @@ export class Ingest extends Emitter<IngestEvents> {
     return out;
   }
 
-  async #one(album: IngestAlbum, file: File, report: (n: number) => void): Promise<FileOutcome> {
+  /**
+   * Stages a file's encrypted chunks; returns their hashes in order. The next chunk is read (or
+   * encrypted) while the one before it is written: at most two are in memory.
+   */
+  async #stageChunks(source: AsyncIterable<ObjectToStage>, size: number, report: (n: number) => void): Promise<ObjectHash[]> {
+    const chunks: ObjectHash[] = [];
+    let done = 0;
+    let writing: Promise<void> | undefined;
+    try {
+      for await (const c of source) {
+        await writing;
+        chunks.push(c.hash);
+        writing = stageObjects(this.#d.store, [c]).then(() => {
+          releaseBytes(c.bytes); // stored (as a copy): free it now, not at the page's next GC (docs/performance.md)
+          done = Math.min(size, done + CHUNK_SIZE);
+          report(done);
+        });
+        writing.catch(() => undefined); // awaited above or below
+      }
+      await writing;
+    } catch (e) {
+      await writing?.catch(() => undefined); // nothing left writing when the caller tries again
+      throw e;
+    }
+    return chunks;
+  }
+
+  async #one(album: IngestAlbum, file: File, report: (n: number) => void, sealed: SealedFile | undefined): Promise<FileOutcome> {
     const { crypto, store, index } = this.#d;
     let mime: string;
     try {
@@ -151,55 +208,62 @@ export class Ingest extends Emitter<IngestEvents> {
       if (isPolicyError(e)) return { name: file.name, status: 'refused', reason: (e as Error).message };
       throw e;
     }
+    const prepared = this.#prepared.get(file);
+    this.#prepared.delete(file);
     try {
-      const tag = await crypto.contentTag(this.#d.dedupKey, file);
+      const tag = await (prepared?.tag ?? crypto.contentTag(this.#d.dedupKey, file));
       const existing = await index.getSetting<PhotoId>(dedupKeyOf(album.id, tag));
       if (existing) {
         const rec = await index.get('photos', existing);
         if (rec?.state === 'active') return { name: file.name, status: 'duplicate', photo: existing };
       }
-      const [fileId, fileKey] = await Promise.all([crypto.newFileId(), crypto.newFileKey()]);
-      const prepared = this.#prepared.get(file);
-      this.#prepared.delete(file);
-      const [thumb, exif] = await (prepared ?? this.#media(file, mime));
+      const [fileId, fileKey] = sealed ? [sealed.fileId, sealed.fileKey] : await Promise.all([crypto.newFileId(), crypto.newFileKey()]);
+      const [thumb, exif] = await (prepared?.media ?? this.#prepare(file, mime, false).media);
       if (!thumb && ALWAYS_DECODABLE.has(mime)) {
         return { name: file.name, status: 'refused', reason: 'This image is damaged: it starts like one but cannot be shown, so it was not added' };
       }
-
-      const chunks: ObjectHash[] = [];
-      let done = 0;
-      for await (const c of crypto.encryptStream(fileKey, fileId, file)) {
-        await stageObjects(store, [{ hash: c.hash, bytes: c.ciphertext }]);
-        releaseBytes(c.ciphertext); // stored (as a copy): free it now, not at the page's next GC (docs/performance.md)
-        chunks.push(c.hash);
-        done = Math.min(file.size, done + (c.last ? file.size - done : 1 << 20));
-        report(done);
-      }
-      const manifestBytes = await crypto.sealManifest(fileKey, { fileId, size: file.size, chunks });
-      const metaBytes = await crypto.sealMetadata(fileKey, {
-        name: file.name, mime, size: file.size,
-        ...(exif.takenAt ? { takenAt: exif.takenAt } : file.lastModified ? { takenAt: new Date(file.lastModified).toISOString() } : {}),
-        ...(thumb ? { width: thumb.sourceWidth, height: thumb.sourceHeight } : {}),
-        ...(thumb?.placeholder ? { thumbhash: thumb.placeholder } : {}),
-        exif: { ...exif },
-        contentTag: toHex(tag),
-      });
-      const thumbBytes = await crypto.sealObject(fileKey, 'thumbnail', thumb?.bytes ?? NO_THUMB);
-      const [manifest, meta, thumbHash] = await Promise.all([manifestBytes, metaBytes, thumbBytes].map((b) => crypto.hashObject(b)));
-      await stageObjects(store, [
-        { hash: manifest!, bytes: manifestBytes }, { hash: meta!, bytes: metaBytes }, { hash: thumbHash!, bytes: thumbBytes },
+      const hashed = async (bytes: Uint8Array): Promise<[ObjectHash, Uint8Array]> => [await crypto.hashObject(bytes), bytes];
+      // What does not depend on the chunks is sealed and hashed while they are stored.
+      const sealedAside = Promise.all([
+        crypto.sealMetadata(fileKey, {
+          name: file.name, mime, size: file.size,
+          ...(exif.takenAt ? { takenAt: exif.takenAt } : file.lastModified ? { takenAt: new Date(file.lastModified).toISOString() } : {}),
+          ...(thumb ? { width: thumb.sourceWidth, height: thumb.sourceHeight } : {}),
+          ...(thumb?.placeholder ? { thumbhash: thumb.placeholder } : {}),
+          exif: { ...exif },
+          contentTag: toHex(tag),
+        }).then(hashed),
+        crypto.sealObject(fileKey, 'thumbnail', thumb?.bytes ?? NO_THUMB).then(hashed),
+        crypto.wrapFileKey(album.key, album.epoch, fileId, fileKey),
       ]);
-      const wrappedKey = await crypto.wrapFileKey(album.key, album.epoch, fileId, fileKey);
+      sealedAside.catch(() => undefined); // awaited below, unless storing the chunks failed first
+      const encrypted = (): AsyncIterable<ObjectToStage> => mapChunks(crypto.encryptStream(fileKey, fileId, file), true);
+      let chunks: ObjectHash[];
+      try {
+        chunks = await this.#stageChunks(sealed ? mapChunks(sealed.chunks(), false) : encrypted(), file.size, report);
+      } catch (e) {
+        // A spool copy damaged since it was sealed: the file itself is here, encrypt it again.
+        if (!sealed || !isIntegrityError(e)) throw e;
+        chunks = await this.#stageChunks(encrypted(), file.size, report);
+      }
+      const [manifestBytes, [meta, metaBytes], [thumbHash, thumbBytes], wrappedKey] = await Promise.all([
+        crypto.sealManifest(fileKey, { fileId, size: file.size, chunks }), ...await sealedAside,
+      ] as const);
+      const manifest = await crypto.hashObject(manifestBytes);
+      // Hashed by the crypto worker from these very bytes: the store need not hash them again.
+      await stageObjects(store, [
+        { hash: manifest, bytes: manifestBytes, verified: true }, { hash: meta, bytes: metaBytes, verified: true }, { hash: thumbHash, bytes: thumbBytes, verified: true },
+      ], 3);
       const photo = toBase64Url(fileId) as PhotoId;
       const record: PhotoRecord = {
         id: photo, album: album.id, state: 'active', addedAt: Date.now(), fileId, wrappedKey, epoch: album.epoch,
-        objects: { manifest: manifest!, thumb: thumbHash!, meta: meta!, chunks },
+        objects: { manifest, thumb: thumbHash, meta, chunks },
       };
       // The dedup entry commits with the photo: a reload in between must not let it be added twice.
       await commitPhoto(index, record, { [dedupKeyOf(album.id, tag)]: photo });
       await this.#d.recordOp(album, {
         t: 'photo.add', photo, fileId: toBase64Url(fileId), key: toBase64Url(wrappedKey), epoch: album.epoch,
-        manifest: manifest!, thumb: thumbHash!, meta: meta!,
+        manifest, thumb: thumbHash, meta,
         taken: Date.parse(exif.takenAt ?? '') || file.lastModified || record.addedAt,
         ...(thumb?.placeholder ? { placeholder: thumb.placeholder } : {}),
       });

@@ -42,7 +42,7 @@ export async function sealShared(crypto: CryptoApi, spool: UploadSpool, box: Uin
   };
   async function* parts() {
     for await (const c of crypto.encryptStream(fileKey, fileId, file)) {
-      yield c.ciphertext;
+      yield { bytes: c.ciphertext, digest: c.hash };
       releaseBytes(c.ciphertext);
     }
   }

@@ -14,9 +14,10 @@
 import { fromBase64Url, fromUtf8, releaseBytes, toBase64Url, utf8 } from '../core/bytes.ts';
 import { Emitter } from '../core/emitter.ts';
 import { describeError, isPolicyError, isRetryable, StorageError } from '../core/errors.ts';
+import type { ObjectHash } from '../core/ids.ts';
 import type { CryptoApi } from '../crypto/api-types.ts';
 import type { SpoolEntry, UploadSpool } from '../storage/upload-spool.ts';
-import type { FileOutcome } from './ingest.ts';
+import type { FileOutcome, SealedFile } from './ingest.ts';
 import { checkMedia } from './media/media-policy.ts';
 import { SHARED_ALBUM, type SharedHeader } from './share-inbox.ts';
 
@@ -31,8 +32,8 @@ export interface UploadQueueDeps {
   crypto: CryptoApi;
   spool: UploadSpool;
   keys: QueueKeys;
-  /** Runs one file through the ingest pipeline. */
-  ingest(album: string, file: File): Promise<FileOutcome>;
+  /** Runs one file through the ingest pipeline; `sealed` is its spool copy, already encrypted, when there is one. */
+  ingest(album: string, file: File, sealed?: SealedFile): Promise<FileOutcome>;
   /** Told of the file that comes after the one being ingested, so its media work can start early. */
   prepare?(file: File): void;
   /** Opens the file key of a file shared to the app while it was locked (sealed to the member's box key: share-inbox.ts). */
@@ -81,6 +82,8 @@ interface Item {
   entry?: SpoolEntry;
   /** The picked file, while this page has it; a resumed one is read back from the spool. */
   file?: File;
+  /** Its spool copy's file id and key, once saved or read back (the ingest stores that ciphertext as the photo's). */
+  sealedAs?: { fileId: Uint8Array; fileKey: Uint8Array; digests?: readonly string[] };
   name: string;
   resumed: boolean;
   done?: (o: FileOutcome) => void;
@@ -224,7 +227,9 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
       results.push(new Promise((resolve) => (item.done = resolve)));
       if (!this.#stopped && this.#accepted(file)) {
         try {
-          item.id = await this.#save(album, k, file);
+          const saved = await this.#save(album, k, file);
+          item.id = saved.id;
+          item.sealedAs = saved;
         } catch (e) {
           // E.g. no room for a second copy: the file is still added, it just would not survive a reload.
           this.#d.log(`uploads: ${file.name} is added without a saved copy (${describeError(e)})`);
@@ -258,7 +263,7 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
     }
   }
 
-  async #save(album: string, k: { key: Uint8Array; epoch: number }, file: File): Promise<number> {
+  async #save(album: string, k: { key: Uint8Array; epoch: number }, file: File): Promise<{ id: number; fileId: Uint8Array; fileKey: Uint8Array; digests: string[] }> {
     const { crypto, spool } = this.#d;
     const [fileId, fileKey] = await Promise.all([crypto.newFileId(), crypto.newFileKey()]);
     const meta = await crypto.sealMetadata(fileKey, {
@@ -267,13 +272,15 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
     const header: Header = {
       v: 1, epoch: k.epoch, fileId: toBase64Url(fileId), key: toBase64Url(await crypto.wrapFileKey(k.key, k.epoch, fileId, fileKey)), meta: toBase64Url(meta),
     };
+    const digests: string[] = [];
     async function* parts() {
       for await (const c of crypto.encryptStream(fileKey, fileId, file)) {
-        yield c.ciphertext;
+        digests.push(c.hash);
+        yield { bytes: c.ciphertext, digest: c.hash };
         releaseBytes(c.ciphertext); // the spool has stored its copy: free it now (docs/performance.md)
       }
     }
-    return spool.add(album, utf8(JSON.stringify(header)), parts());
+    return { id: await spool.add(album, utf8(JSON.stringify(header)), parts()), fileId, fileKey, digests };
   }
 
   /** Reads a queued file back from the spool: decrypted, as the File that was picked. */
@@ -294,9 +301,28 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
     }
     const meta = await crypto.openMetadata(fileKey, fromBase64Url(h.meta));
     item.name = item.row.name = meta.name;
+    item.sealedAs = { fileId, fileKey, ...(entry.digests ? { digests: entry.digests } : {}) };
     const parts: Uint8Array<ArrayBuffer>[] = [];
     for await (const p of crypto.decryptStream(fileKey, fileId, spool.read(entry))) parts.push(p as Uint8Array<ArrayBuffer>);
     return new File(parts, meta.name, { type: meta.mime, lastModified: Date.parse(meta.takenAt ?? '') || 0 });
+  }
+
+  /**
+   * The item's spool copy as the photo's chunks, so the ingest does not encrypt the file again:
+   * only when the spool kept each part's hash (entries written before it did are encrypted anew).
+   */
+  #sealed(item: Item): SealedFile | undefined {
+    const { fileId, fileKey, digests } = item.sealedAs ?? {};
+    if (!fileId || !fileKey || !digests || item.id === undefined) return undefined;
+    const { spool } = this.#d;
+    const entry = { id: item.id, parts: digests.length };
+    return {
+      fileId, fileKey,
+      async *chunks() {
+        let i = 0;
+        for await (const ciphertext of spool.read(entry)) yield { hash: digests[i++] as ObjectHash, ciphertext };
+      },
+    };
   }
 
   #item(i: Omit<Item, 'row'>): Item {
@@ -321,7 +347,7 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
         this.#emitState(); // a resumed file has its name now
         const next = this.#items[this.#items.indexOf(item) + 1]?.file;
         if (next) this.#d.prepare?.(next);
-        outcome = await this.#d.ingest(item.album, file);
+        outcome = await this.#d.ingest(item.album, file, this.#sealed(item));
       } catch (e) {
         outcome = { name: item.name, status: 'failed', reason: describeError(e), retryable: isRetryable(e) };
       }

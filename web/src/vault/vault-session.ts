@@ -15,7 +15,7 @@ import type { VaultIndex } from '../storage/index-db.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
 import { AlbumState, COVER, decodePayload, encodePayload, NAME, PHOTOS, type AlbumOpPayload } from './album-state.ts';
 import type { DeviceSecrets } from './device-secrets.ts';
-import { Ingest, type AddPhotoOp, type FileOutcome, type IngestAlbum, type MediaPort } from './ingest.ts';
+import { Ingest, type AddPhotoOp, type FileOutcome, type IngestAlbum, type MediaPort, type SealedFile } from './ingest.ts';
 import { IdbReplicationStores } from '../storage/replication-stores.ts';
 import { UploadSpool } from '../storage/upload-spool.ts';
 import { registerShareInbox, SHARE_SEAL_ID } from './share-inbox.ts';
@@ -226,7 +226,7 @@ export class VaultSession extends Emitter<VaultEvents> {
     this.#uploads = new UploadQueue({
       crypto: this.crypto, spool: this.#spool, log,
       keys: { current: (a) => this.family.currentEpoch(a), ofEpoch: (a, epoch) => this.family.key(a, epoch) },
-      ingest: (album, file) => this.#ingestOne(album, file),
+      ingest: (album, file, sealed) => this.#ingestOne(album, file, sealed),
       prepare: (file) => this.#ingest.prepare(file),
       openSharedKey: async (sealed) => (await this.crypto.openAlbumKey(this.identity.boxSecret, sealed, { albumId: SHARE_SEAL_ID, epoch: 0 })).albumKey,
     });
@@ -794,12 +794,12 @@ export class VaultSession extends Emitter<VaultEvents> {
   }
 
   /** One queued file through the ingest pipeline, with the album's key of now. */
-  async #ingestOne(album: string, file: File): Promise<FileOutcome> {
+  async #ingestOne(album: string, file: File, sealed?: SealedFile): Promise<FileOutcome> {
     const k = this.family.currentEpoch(album);
     if (!k) return { name: file.name, status: 'failed', reason: 'no key for this album on this device', retryable: false };
     const role = this.family.myRole();
     if (role === 'viewer' || role === 'removed') return { name: file.name, status: 'refused', reason: `you can look at this album but not add to it (your role is ${role})` };
-    const [outcome] = await this.#ingest.addFiles({ id: album as AlbumId, rawId: fromBase64Url(album), key: k.key, epoch: k.epoch }, [file]);
+    const [outcome] = await this.#ingest.addFiles({ id: album as AlbumId, rawId: fromBase64Url(album), key: k.key, epoch: k.epoch }, [file], [sealed]);
     return outcome!;
   }
 

@@ -108,7 +108,7 @@ describe('upload queue', () => {
     spools.push(spool);
     // A save cut short: an entry whose parts never all arrived.
     async function* cut() {
-      yield new Uint8Array(10);
+      yield { bytes: new Uint8Array(10) };
       throw new Error('page went away');
     }
     await expect(spool.add('album-a', new Uint8Array(1), cut())).rejects.toThrow();
