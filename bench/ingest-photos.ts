@@ -1,7 +1,7 @@
 /**
  * ingest-photos (issue 12): FV_BENCH_PHOTOS (default 200) phone photos (4032×3024 JPEGs with an
  * EXIF segment: camera, date taken) picked at once and added to an album of a real vault
- * (createVault, as the app): upload spool, policy, content tag, thumbnail + ThumbHash + EXIF in
+ * (createVault, as the app): upload queue, policy, content tag, thumbnail + ThumbHash + EXIF in
  * the media worker, chunked encryption in the crypto worker, OPFS, commit, signed and sealed
  * album op. figure = photos/s, picking to the last outcome.
  *
@@ -58,7 +58,8 @@ try {
     goal: '>= 0.8',
     notes: {
       figure: `${photos} JPEGs of 4032x3024 with EXIF (~${r1(run.bytes / photos / 1e6)} MB each) picked at once into a real vault's album (session.addFiles: ` +
-        'upload spool, policy, content tag, thumbnail + ThumbHash + EXIF, chunked encryption, OPFS, commit, signed + sealed album op), persistent profile',
+        'upload queue (each file encrypted once, its chunks written to OPFS held for the queue, then committed as the photo\'s), policy, content tag, ' +
+        'thumbnail + ThumbHash + EXIF, held chunks read back and checked, commit, signed + sealed album op), persistent profile',
       baseline: 'the same files, createImageBitmap + resize to 400 px + JPEG encode only, one after another in one dedicated worker (as the app has one media worker)',
       msPerPhoto: { vault: r1(run.ms / photos), bareThumbnail: r1(bare.ms / photos), bareThumbnailP50: r1(pct(bare.perPhoto, 0.5)), bareThumbnailP90: r1(pct(bare.perPhoto, 0.9)) },
       stageMsPerPhoto: {

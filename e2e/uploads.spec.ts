@@ -124,13 +124,16 @@ async function newVaultAlbum(page: Page) {
 
 test('pause, resume, and a queue that goes on after a reload, at phone size', async () => {
   test.setTimeout(180_000);
-  const { browser, page } = await phone();
+  const { browser, ctx, page } = await phone();
   try {
     await newVaultAlbum(page);
 
+    // A slow phone: twelve photos are otherwise in before anyone could press Pause.
+    const cdp = await ctx.newCDPSession(page);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 8 });
     await page.locator('#picker').setInputFiles(photos());
-    // The total, with a bar, and each file's own line.
-    await expect(page.getByRole('status').filter({ hasText: /^Adding \d+ of 12/ })).toBeVisible({ timeout: 30_000 });
+    // The total (growing while the picked files are saved), with a bar, and each file's own line.
+    await expect(page.getByRole('status').filter({ hasText: /^Adding \d+ of \d+/ })).toBeVisible({ timeout: 30_000 });
     await expect(page.getByRole('progressbar', { name: 'All photos being added' })).toBeVisible();
     await page.getByRole('button', { name: 'Pause adding' }).click();
     await expect(page.getByRole('status').filter({ hasText: /^Paused: \d+ photos? waiting$/ })).toBeVisible({ timeout: 30_000 });
@@ -156,6 +159,7 @@ test('pause, resume, and a queue that goes on after a reload, at phone size', as
     const beforeReload = await added(page);
     console.log(`paused at ${atPause}, then at ${beforeReload} of ${N}; reloading`);
     expect(beforeReload).toBeLessThan(N);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
 
     // A reload (or the phone closing the app): after unlocking, the queue goes on by itself.
     await page.reload();

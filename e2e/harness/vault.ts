@@ -111,8 +111,9 @@ const api = {
     return out;
   },
   /**
-   * Whether the upload spool holds anything of these files in the clear: their names, or 32 bytes
-   * from inside each (the spool must hold only ciphertext).
+   * Whether the upload queue's saved copies hold anything of these files in the clear: their
+   * names, or 32 bytes from inside each (only ciphertext): the spool's entries and parts, and the
+   * chunks held for its entries in the object store.
    */
   async spoolPlaintext(o: { vaultId: string; names: string[]; from: number; count: number; width?: number; height?: number; quality?: number }) {
     const needles: Uint8Array[] = o.names.map((n) => new TextEncoder().encode(n));
@@ -120,8 +121,15 @@ const api = {
     const db = await openDB(storageNames(o.vaultId).uploadsDb);
     const values: Uint8Array[] = [];
     for (const v of await db.getAll('parts')) values.push(new Uint8Array(v as ArrayBuffer));
-    for (const e of await db.getAll('entries')) values.push((e as { header: Uint8Array }).header, new TextEncoder().encode(JSON.stringify(e)));
+    const entries = (await db.getAll('entries')) as Array<{ header: Uint8Array; held?: string[] }>;
     db.close();
+    for (const e of entries) {
+      values.push(e.header, new TextEncoder().encode(JSON.stringify(e)));
+      for (const h of e.held ?? []) {
+        const bytes = await s!.store.get(h as ObjectHash, { held: true });
+        if (bytes) values.push(bytes);
+      }
+    }
     const has = (hay: Uint8Array, n: Uint8Array) => {
       outer: for (let i = 0; i + n.length <= hay.length; i++) {
         if (hay[i] !== n[0]) continue;

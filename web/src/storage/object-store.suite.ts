@@ -274,5 +274,32 @@ export function runObjectStoreTests(setup: ObjectStoreSetup): SuiteCase[] {
       assertEqual(await again.put(staged.hash, staged.bytes), 'stored', 'staged object was removed');
       return again;
     })),
+
+    c('held objects outlive their session until their holder releases them', withStore(async (store, name) => {
+      const small = await object(3 * KiB);
+      const large = await object(200 * KiB);
+      const other = await object(4 * KiB);
+      for (const o of [small, large]) assertEqual(await store.put(o.hash, o.bytes, { stage: true, holdFor: 'upload-1' }), 'stored', 'held put');
+      await store.put(other.hash, other.bytes, { stage: true, holdFor: 'upload-2' });
+      assertEqual(await store.has(small.hash), false, 'a held object is not visible');
+      assertEqual(await store.get(small.hash), undefined, 'nor readable by a plain get');
+      assertEqual(await collect(store.list()), [], 'nor listed');
+      await store.close();
+      // The page that held them is gone: another one's orphan sweep keeps them.
+      const again = await setup.open(name);
+      assertEqual((await again.sweepOrphans()).objects, 0, 'held objects are not orphans');
+      assertEqual(await again.get(large.hash, { held: true }), large.bytes, 'read back for its holder, verified');
+      assertEqual((await collect(again.held())).map((h) => `${h.holder}`).sort(), ['upload-1', 'upload-1', 'upload-2'], 'held() lists each with its holder');
+      assertEqual(await again.releaseHeld(small.hash, 'upload-2'), false, 'another holder cannot release it');
+      assertEqual(await again.releaseHeld(small.hash, 'upload-1'), true, 'its holder releases it');
+      assertEqual(await again.releaseHeld(large.hash, 'upload-1'), true, 'a large one too');
+      assertEqual(await again.get(large.hash, { held: true }), undefined, 'released: gone');
+      await again.put(other.hash, other.bytes); // stored again as a complete object: no longer held
+      assertEqual(await again.releaseHeld(other.hash, 'upload-2'), false, 'a complete object is never released');
+      assertEqual(await again.get(other.hash), other.bytes, 'and stays');
+      const s = await again.stat();
+      assertEqual([s.count, s.pendingCount], [1, 0], 'nothing left pending');
+      return again;
+    })),
   ];
 }

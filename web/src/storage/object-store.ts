@@ -31,6 +31,18 @@ export interface PutOptions {
    * caller's view detached (length 0).
    */
   handOver?: boolean;
+  /**
+   * With `stage`: the object is held for `holdFor` (e.g. a file waiting in the upload queue)
+   * rather than for this session. A held object is never swept as an orphan: it stays pending,
+   * across reloads, until it is committed or its holder releases it (`releaseHeld`).
+   */
+  holdFor?: string;
+}
+
+/** A pending object kept for a holder (PutOptions.holdFor). */
+export interface HeldObject {
+  hash: ObjectHash;
+  holder: string;
 }
 
 export interface GetOptions {
@@ -39,6 +51,8 @@ export interface GetOptions {
    * (a peer receiving them). Default true.
    */
   verify?: boolean;
+  /** Also return an object still pending for a holder (PutOptions.holdFor), verified. Default false. */
+  held?: boolean;
 }
 
 /** `stored`: the bytes were written now; `present`: an identical complete object was already there. */
@@ -92,8 +106,15 @@ export interface ObjectStore {
   /** Objects found corrupt, to be fetched again from a peer. */
   corrupt(): AsyncIterable<ObjectHash>;
   stat(): Promise<StoreStats>;
-  /** Deletes pending objects and temp files left by sessions that are no longer running. */
+  /** Deletes pending objects and temp files left by sessions that are no longer running (held objects stay). */
   sweepOrphans(): Promise<SweepReport>;
+  /** Every object still pending for a holder (PutOptions.holdFor), with its holder. */
+  held(): AsyncIterable<HeldObject>;
+  /**
+   * Deletes the object if it is still pending for `holder`; a committed one (or one held for
+   * someone else) stays. Returns whether it was deleted.
+   */
+  releaseHeld(hash: ObjectHash, holder: string): Promise<boolean>;
   /** Waits for writes in flight, then releases the backend (and the index, if the store opened it). */
   close(): Promise<void>;
 }

@@ -6,7 +6,9 @@
  * keys, not meaning: the vault layer encrypts what goes in (vault/upload-queue.ts).
  *
  * An entry becomes visible only once all its parts are written (its `parts` count is set last);
- * one cut short by a reload is swept at the next open, with its parts.
+ * one cut short by a reload is swept at the next open, with its parts. An entry can instead name
+ * bytes kept elsewhere (`held`: the upload queue keeps a picked file's chunks in the object
+ * store, held for the entry, so they are written once: vault/upload-queue.ts).
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import { toArrayBuffer } from '../core/bytes.ts';
@@ -26,6 +28,8 @@ export interface SpoolEntry {
   addedAt: number;
   /** Each part's digest, in order, when the caller gave one for every part (opaque here). */
   digests?: string[];
+  /** The entry's bytes are not parts here but kept elsewhere under these names (addHeld; opaque here). */
+  held?: string[];
 }
 
 /** One part to write, with the caller's digest of it if it has one. */
@@ -80,6 +84,24 @@ export class UploadSpool {
       return id;
     } catch (e) {
       if (id !== undefined) await this.remove(id).catch(() => undefined); // what was written of it goes
+      throw toStorageError(e, 'saving a file for upload');
+    }
+  }
+
+  /**
+   * Writes an entry whose bytes the caller keeps elsewhere (objects held for it in the object
+   * store): `write` is given the entry's id, stores the bytes, and returns their names. The entry
+   * becomes visible once it has. If `write` fails, the entry goes (what it stored is the caller's).
+   */
+  async addHeld(album: string, header: Uint8Array, write: (id: number) => Promise<{ held: string[]; bytes: number }>): Promise<number> {
+    let id: number | undefined;
+    try {
+      id = (await this.db.add('entries', { album, header, parts: -1, bytes: 0, addedAt: Date.now() })) as number;
+      const { held, bytes } = await write(id);
+      await this.db.put('entries', { id, album, header, parts: 0, bytes, addedAt: Date.now(), held });
+      return id;
+    } catch (e) {
+      if (id !== undefined) await this.remove(id).catch(() => undefined);
       throw toStorageError(e, 'saving a file for upload');
     }
   }

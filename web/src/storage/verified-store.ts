@@ -9,7 +9,7 @@ import { IntegrityError, StorageError } from '../core/errors.ts';
 import { isObjectHash, type ObjectHash } from '../core/ids.ts';
 import type { ByteBackend } from './byte-backend.ts';
 import type { ObjectCatalog, ObjectRecord, ObjectState } from './object-catalog.ts';
-import type { GetOptions, HashFn, ObjectStore, PutOptions, PutResult, StoreStats, SweepReport } from './object-store.ts';
+import type { GetOptions, HashFn, HeldObject, ObjectStore, PutOptions, PutResult, StoreStats, SweepReport } from './object-store.ts';
 import { toStorageError } from './quota.ts';
 import { isSessionAlive, type Session } from './session.ts';
 
@@ -57,6 +57,11 @@ async function undoThenThrow(primary: Error, undo: () => Promise<unknown>): Prom
   throw primary;
 }
 
+/** The catalog session of objects held for a holder (PutOptions.holdFor); no live session has a '~'. */
+const HELD = '~held~';
+const heldSession = (holder: string): string => HELD + holder;
+const holderOf = (session: string): string | undefined => (session.startsWith(HELD) ? session.slice(HELD.length) : undefined);
+
 export class VerifiedObjectStore implements ObjectStore {
   readonly kind: ObjectStore['kind'];
   private readonly backend: ByteBackend;
@@ -91,14 +96,16 @@ export class VerifiedObjectStore implements ObjectStore {
       assertBytes(bytes, undefined, 'bytes');
       // Hash outside the per-object queue: puts of different objects hash in parallel.
       if (!options?.verified && (await this.hash(bytes)) !== hash) throw new IntegrityError('object bytes do not match their hash; not stored');
+      // Whom a staged object's record is pending for: this session, or a holder (never swept).
+      const owner = options?.stage && options.holdFor !== undefined ? heldSession(options.holdFor) : this.session.id;
       return this.exclusive(hash, async () => {
         if (bytes.length <= this.inlineMax) {
           // Small: quota check, record and bytes in one atomic step; nothing to undo on failure.
-          const done = await this.catalog.putInline!(hash, bytes, this.session.id, this.quotaBytes, options?.stage === true);
+          const done = await this.catalog.putInline!(hash, bytes, owner, this.quotaBytes, options?.stage === true);
           if (done) return done.stored ? 'stored' : 'present';
         }
         // Reserve first: the quota check and the intent record are one atomic step, before any byte is written.
-        const record = await this.catalog.reserve(hash, bytes.length, this.session.id, this.quotaBytes);
+        const record = await this.catalog.reserve(hash, bytes.length, owner, this.quotaBytes);
         if (record.state === 'complete') return 'present';
         try {
           await this.backend.write(hash, bytes, this.session.id, options?.handOver);
@@ -106,7 +113,7 @@ export class VerifiedObjectStore implements ObjectStore {
           // Undo the reservation, and any bytes an earlier staging of ours left under this hash.
           return undoThenThrow(toStorageError(e, 'writing an object'), async () => {
             await this.backend.remove(hash);
-            await this.catalog.remove(hash, this.session.id);
+            await this.catalog.remove(hash, owner);
           });
         }
         if (!options?.stage) await this.catalog.setState(hash, 'complete');
@@ -119,7 +126,13 @@ export class VerifiedObjectStore implements ObjectStore {
     return this.track(async () => {
       assertHash(hash);
       const record = await this.catalog.get(hash);
-      if (record?.state !== 'complete') return undefined;
+      if (!record) return undefined;
+      if (record.state !== 'complete') {
+        if (!(options?.held && record.state === 'pending' && holderOf(record.session) !== undefined)) return undefined;
+        // Held, not yet visible: verified, but a mismatch is not condemned (no complete copy to mark).
+        const bytes = await this.bytesOf(record);
+        return bytes && (await this.hash(bytes)) === hash ? bytes : undefined;
+      }
       const bytes = await this.bytesOf(record);
       if (bytes && options?.verify === false) return bytes;
       if (bytes && (await this.hash(bytes)) === hash) {
@@ -198,6 +211,7 @@ export class VerifiedObjectStore implements ObjectStore {
       // Liveness is asked after the records were read: a session that starts later owns none of them.
       const alive = new Map<string, boolean>();
       for (const r of pending) {
+        if (holderOf(r.session) !== undefined) continue; // held: its holder releases it
         if (!alive.has(r.session)) alive.set(r.session, await isSessionAlive(r.session));
         if (alive.get(r.session)) continue;
         await this.exclusive(r.hash, async () => {
@@ -214,6 +228,29 @@ export class VerifiedObjectStore implements ObjectStore {
       }
       report.tempFiles = await this.backend.sweepTemp(isSessionAlive);
       return report;
+    });
+  }
+
+  async *held(): AsyncIterable<HeldObject> {
+    if (this.closed) throw new StorageError('object store is closed');
+    if ((await this.catalog.totals()).pending.count === 0) return;
+    for await (const r of this.catalog.inState('pending')) {
+      const holder = holderOf(r.session);
+      if (holder !== undefined) yield { hash: r.hash, holder };
+    }
+  }
+
+  releaseHeld(hash: ObjectHash, holder: string): Promise<boolean> {
+    return this.track(async () => {
+      assertHash(hash);
+      const session = heldSession(holder);
+      return this.exclusive(hash, async () => {
+        const record = await this.catalog.get(hash);
+        if (record?.state !== 'pending' || record.session !== session) return false;
+        // Bytes first: a crash in between leaves the held record, released again next time.
+        if (!record.inline) await this.removeBytes(hash);
+        return (await this.catalog.remove(hash, session)) !== undefined;
+      });
     });
   }
 

@@ -7,7 +7,7 @@
  */
 import { releaseBytes, toBase64Url, toHex, utf8 } from '../core/bytes.ts';
 import { Emitter } from '../core/emitter.ts';
-import { describeError, isIntegrityError, isPolicyError, isQuotaError } from '../core/errors.ts';
+import { describeError, IntegrityError, isIntegrityError, isPolicyError, isQuotaError } from '../core/errors.ts';
 import type { AlbumId, ObjectHash, PhotoId } from '../core/ids.ts';
 import type { CryptoApi } from '../crypto/api-types.ts';
 import { CHUNK_SIZE } from '../crypto/chunk-size.ts';
@@ -61,15 +61,16 @@ export interface IngestDeps {
 
 /**
  * A file already encrypted as `encryptStream(fileKey, fileId, file)` yields it: the upload
- * spool's copy (vault/upload-queue.ts). The pipeline stores these chunks as the photo's instead of
- * encrypting the file a second time. Each hash is the one computed when the chunk was sealed; the
- * store checks the bytes against it, so a copy damaged in between is refused, not kept.
+ * queue's saved copy (vault/upload-queue.ts). The pipeline uses it as the photo's chunks instead
+ * of encrypting the file a second time. Either `staged`: the chunks are in the object store
+ * already, held for the queue (PutOptions.holdFor), and the commit makes them the photo's; or
+ * `chunks()`: their bytes, each with the hash computed when it was sealed, which the store checks,
+ * so a copy damaged in between is refused, not kept. Should either fail, the file is encrypted anew.
  */
-export interface SealedFile {
-  fileId: Uint8Array;
-  fileKey: Uint8Array;
-  chunks(): AsyncIterable<{ hash: ObjectHash; ciphertext: Uint8Array }>;
-}
+export type SealedFile = { fileId: Uint8Array; fileKey: Uint8Array } & (
+  | { staged: readonly ObjectHash[] }
+  | { chunks(): AsyncIterable<{ hash: ObjectHash; ciphertext: Uint8Array }> }
+);
 
 export type FileOutcome =
   | { name: string; status: 'added'; photo: PhotoId }
@@ -198,6 +199,18 @@ export class Ingest extends Emitter<IngestEvents> {
     return chunks;
   }
 
+  /**
+   * Chunks staged before this file's turn (held for the upload queue) are read back and checked
+   * against their hashes before they are committed: bytes damaged while the file waited must not
+   * become a photo's only copy. IntegrityError for one that is gone or damaged.
+   */
+  async #checkStaged(staged: readonly ObjectHash[]): Promise<ObjectHash[]> {
+    await Promise.all(staged.map(async (h) => {
+      if (!(await this.#d.store.get(h, { held: true }))) throw new IntegrityError(`the saved copy's chunk ${h.slice(0, 16)} is gone or damaged`);
+    }));
+    return [...staged];
+  }
+
   async #one(album: IngestAlbum, file: File, report: (n: number) => void, sealed: SealedFile | undefined): Promise<FileOutcome> {
     const { crypto, store, index } = this.#d;
     let mime: string;
@@ -210,6 +223,9 @@ export class Ingest extends Emitter<IngestEvents> {
     }
     const prepared = this.#prepared.get(file);
     this.#prepared.delete(file);
+    // Checked while the file is tagged and its thumbnail made.
+    const checked = sealed && 'staged' in sealed ? this.#checkStaged(sealed.staged) : undefined;
+    checked?.catch(() => undefined); // awaited below, unless the file is refused first
     try {
       const tag = await (prepared?.tag ?? crypto.contentTag(this.#d.dedupKey, file));
       const existing = await index.getSetting<PhotoId>(dedupKeyOf(album.id, tag));
@@ -239,8 +255,11 @@ export class Ingest extends Emitter<IngestEvents> {
       sealedAside.catch(() => undefined); // awaited below, unless storing the chunks failed first
       const encrypted = (): AsyncIterable<ObjectToStage> => mapChunks(crypto.encryptStream(fileKey, fileId, file), true);
       let chunks: ObjectHash[];
+      let fromCopy = false;
       try {
-        chunks = await this.#stageChunks(sealed ? mapChunks(sealed.chunks(), false) : encrypted(), file.size, report);
+        if (checked) chunks = await checked;
+        else chunks = await this.#stageChunks(sealed && 'chunks' in sealed ? mapChunks(sealed.chunks(), false) : encrypted(), file.size, report);
+        fromCopy = sealed !== undefined;
       } catch (e) {
         // A spool copy damaged since it was sealed: the file itself is here, encrypt it again.
         if (!sealed || !isIntegrityError(e)) throw e;
@@ -260,7 +279,16 @@ export class Ingest extends Emitter<IngestEvents> {
         objects: { manifest, thumb: thumbHash, meta, chunks },
       };
       // The dedup entry commits with the photo: a reload in between must not let it be added twice.
-      await commitPhoto(index, record, { [dedupKeyOf(album.id, tag)]: photo });
+      const settings = { [dedupKeyOf(album.id, tag)]: photo };
+      try {
+        await commitPhoto(index, record, settings);
+      } catch (e) {
+        // A saved copy's chunk gone or damaged (the commit checks each): store the file's own.
+        if (!fromCopy || isQuotaError(e)) throw e;
+        const own = await this.#stageChunks(encrypted(), file.size, report);
+        if (own.join() !== chunks.join()) throw e; // the same key and file id seal the same chunks
+        await commitPhoto(index, record, settings);
+      }
       await this.#d.recordOp(album, {
         t: 'photo.add', photo, fileId: toBase64Url(fileId), key: toBase64Url(wrappedKey), epoch: album.epoch,
         manifest, thumb: thumbHash, meta,

@@ -16,6 +16,7 @@ import { Emitter } from '../core/emitter.ts';
 import { describeError, isPolicyError, isRetryable, StorageError } from '../core/errors.ts';
 import type { ObjectHash } from '../core/ids.ts';
 import type { CryptoApi } from '../crypto/api-types.ts';
+import type { ObjectStore } from '../storage/object-store.ts';
 import type { SpoolEntry, UploadSpool } from '../storage/upload-spool.ts';
 import type { FileOutcome, SealedFile } from './ingest.ts';
 import { checkMedia } from './media/media-policy.ts';
@@ -36,6 +37,12 @@ export interface UploadQueueDeps {
   ingest(album: string, file: File, sealed?: SealedFile): Promise<FileOutcome>;
   /** Told of the file that comes after the one being ingested, so its media work can start early. */
   prepare?(file: File): void;
+  /**
+   * Where a picked file's saved copy is kept: its chunks staged in the vault's object store, held
+   * for the queue (PutOptions.holdFor), so they are written once and become the photo's chunks.
+   * Without it (and for files shared to the app while it was locked) the copy is parts in the spool.
+   */
+  store?: Pick<ObjectStore, 'put' | 'get' | 'held' | 'releaseHeld'>;
   /** Opens the file key of a file shared to the app while it was locked (sealed to the member's box key: share-inbox.ts). */
   openSharedKey?(sealed: Uint8Array): Promise<Uint8Array>;
   log(line: string): void;
@@ -83,12 +90,16 @@ interface Item {
   /** The picked file, while this page has it; a resumed one is read back from the spool. */
   file?: File;
   /** Its spool copy's file id and key, once saved or read back (the ingest stores that ciphertext as the photo's). */
-  sealedAs?: { fileId: Uint8Array; fileKey: Uint8Array; digests?: readonly string[] };
+  sealedAs?: { fileId: Uint8Array; fileKey: Uint8Array; digests?: readonly string[]; held?: readonly string[] };
   name: string;
   resumed: boolean;
   done?: (o: FileOutcome) => void;
   row: QueuedFile;
 }
+
+/** Whom a queued file's chunks are held for in the object store: its spool entry. */
+const HOLDER_PREFIX = 'upload-';
+const holderOf = (entry: number): string => `${HOLDER_PREFIX}${entry}`;
 
 /** The sealed description of a queued file (the spool entry's header). */
 interface Header {
@@ -159,7 +170,7 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
       if (!item) continue;
       this.#failed.delete(k);
       this.#rows.splice(this.#rows.indexOf(item.row), 1);
-      if (item.id !== undefined) await this.#dropSaved(item.id);
+      if (item.id !== undefined) await this.#dropSaved(item.id, item.sealedAs?.held ?? item.entry?.held);
     }
     this.#emitState();
   }
@@ -169,6 +180,8 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
     const { spool } = this.#d;
     const swept = await spool.sweep();
     if (swept) this.#d.log(`uploads: dropped ${swept} file(s) whose saving a reload cut short`);
+    const strays = await this.#releaseStrays();
+    if (strays) this.#d.log(`uploads: released ${strays} stored chunk(s) of files no longer queued`);
     const queued = new Set([...this.#items, ...this.#failed.values()].map((i) => i.id));
     const found = (await spool.list()).filter((e) => !queued.has(e.id) && e.album !== SHARED_ALBUM)
       .map((e): Item => this.#item({ album: e.album, id: e.id, entry: e, name: 'a photo saved for upload', resumed: true }));
@@ -209,7 +222,7 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
   async discardShared(): Promise<number> {
     const queued = new Set([...this.#items, ...this.#failed.values()].map((i) => i.id));
     const found = (await this.#d.spool.list()).filter((e) => e.album === SHARED_ALBUM && !queued.has(e.id));
-    for (const e of found) await this.#dropSaved(e.id);
+    for (const e of found) await this.#dropSaved(e.id, e.held);
     return found.length;
   }
 
@@ -263,24 +276,44 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
     }
   }
 
-  async #save(album: string, k: { key: Uint8Array; epoch: number }, file: File): Promise<{ id: number; fileId: Uint8Array; fileKey: Uint8Array; digests: string[] }> {
-    const { crypto, spool } = this.#d;
+  async #save(album: string, k: { key: Uint8Array; epoch: number }, file: File): Promise<{ id: number; fileId: Uint8Array; fileKey: Uint8Array; digests?: string[]; held?: string[] }> {
+    const { crypto, spool, store } = this.#d;
     const [fileId, fileKey] = await Promise.all([crypto.newFileId(), crypto.newFileKey()]);
     const meta = await crypto.sealMetadata(fileKey, {
       name: file.name, mime: file.type, size: file.size, takenAt: new Date(file.lastModified).toISOString(),
     });
-    const header: Header = {
+    const header = utf8(JSON.stringify({
       v: 1, epoch: k.epoch, fileId: toBase64Url(fileId), key: toBase64Url(await crypto.wrapFileKey(k.key, k.epoch, fileId, fileKey)), meta: toBase64Url(meta),
-    };
+    } satisfies Header));
+    const chunks = () => crypto.encryptStream(fileKey, fileId, file);
+    if (store) {
+      const held: string[] = [];
+      const id = await spool.addHeld(album, header, async (entry) => {
+        let bytes = 0;
+        try {
+          for await (const c of chunks()) {
+            bytes += c.ciphertext.length;
+            // Hashed by the crypto worker from these bytes; the store may take them over.
+            await store.put(c.hash, c.ciphertext, { stage: true, holdFor: holderOf(entry), verified: true, handOver: true });
+            held.push(c.hash);
+          }
+        } catch (e) {
+          for (const h of held) await store.releaseHeld(h as ObjectHash, holderOf(entry)).catch(() => false);
+          throw e;
+        }
+        return { held, bytes };
+      });
+      return { id, fileId, fileKey, held };
+    }
     const digests: string[] = [];
     async function* parts() {
-      for await (const c of crypto.encryptStream(fileKey, fileId, file)) {
+      for await (const c of chunks()) {
         digests.push(c.hash);
         yield { bytes: c.ciphertext, digest: c.hash };
         releaseBytes(c.ciphertext); // the spool has stored its copy: free it now (docs/performance.md)
       }
     }
-    return { id: await spool.add(album, utf8(JSON.stringify(header)), parts()), fileId, fileKey, digests };
+    return { id: await spool.add(album, header, parts()), fileId, fileKey, digests };
   }
 
   /** Reads a queued file back from the spool: decrypted, as the File that was picked. */
@@ -301,9 +334,9 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
     }
     const meta = await crypto.openMetadata(fileKey, fromBase64Url(h.meta));
     item.name = item.row.name = meta.name;
-    item.sealedAs = { fileId, fileKey, ...(entry.digests ? { digests: entry.digests } : {}) };
+    item.sealedAs = { fileId, fileKey, ...(entry.digests ? { digests: entry.digests } : {}), ...(entry.held ? { held: entry.held } : {}) };
     const parts: Uint8Array<ArrayBuffer>[] = [];
-    for await (const p of crypto.decryptStream(fileKey, fileId, spool.read(entry))) parts.push(p as Uint8Array<ArrayBuffer>);
+    for await (const p of crypto.decryptStream(fileKey, fileId, entry.held ? this.#heldChunks(entry.held) : spool.read(entry))) parts.push(p as Uint8Array<ArrayBuffer>);
     return new File(parts, meta.name, { type: meta.mime, lastModified: Date.parse(meta.takenAt ?? '') || 0 });
   }
 
@@ -312,8 +345,10 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
    * only when the spool kept each part's hash (entries written before it did are encrypted anew).
    */
   #sealed(item: Item): SealedFile | undefined {
-    const { fileId, fileKey, digests } = item.sealedAs ?? {};
-    if (!fileId || !fileKey || !digests || item.id === undefined) return undefined;
+    const { fileId, fileKey, digests, held } = item.sealedAs ?? {};
+    if (!fileId || !fileKey || item.id === undefined) return undefined;
+    if (held && this.#d.store) return { fileId, fileKey, staged: held as ObjectHash[] };
+    if (!digests) return undefined;
     const { spool } = this.#d;
     const entry = { id: item.id, parts: digests.length };
     return {
@@ -323,6 +358,16 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
         for await (const ciphertext of spool.read(entry)) yield { hash: digests[i++] as ObjectHash, ciphertext };
       },
     };
+  }
+
+  /** A saved copy's chunks, read back from the object store where they are held. */
+  async *#heldChunks(held: readonly string[]): AsyncGenerator<Uint8Array> {
+    const { store } = this.#d;
+    for (const h of held) {
+      const bytes = await store?.get(h as ObjectHash, { held: true });
+      if (!bytes) throw new StorageError('the saved copy of this file is gone');
+      yield bytes;
+    }
   }
 
   #item(i: Omit<Item, 'row'>): Item {
@@ -357,7 +402,7 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
       const again = outcome.status === 'failed' && outcome.retryable;
       // A file that may work when tried again keeps its saved copy: Retry, or the next unlock, takes it up.
       if (again) this.#failed.set(item.row.key, item);
-      else if (item.id !== undefined) await this.#dropSaved(item.id);
+      else if (item.id !== undefined) await this.#dropSaved(item.id, item.sealedAs?.held ?? item.entry?.held);
       Object.assign(item.row, { status: outcome.status, reason: 'reason' in outcome ? outcome.reason : undefined, retryable: again || undefined });
       this.#done++;
       item.done?.(outcome);
@@ -366,8 +411,26 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
     }
   }
 
-  async #dropSaved(id: number): Promise<void> {
-    await this.#d.spool.remove(id).catch((e: unknown) => this.#d.log(`uploads: could not drop a saved copy (${describeError(e)})`));
+  /** Drops a saved copy: the spool entry, then the chunks still held for it (a committed photo's stay). */
+  async #dropSaved(id: number, held?: readonly string[]): Promise<void> {
+    try {
+      await this.#d.spool.remove(id);
+      // A crash before these are released leaves them held for no entry: resume() releases them.
+      for (const h of held ?? []) await this.#d.store?.releaseHeld(h as ObjectHash, holderOf(id));
+    } catch (e) {
+      this.#d.log(`uploads: could not drop a saved copy (${describeError(e)})`);
+    }
+  }
+
+  /** Releases chunks held for entries the spool no longer has (a save cut short, a crash before the drop). */
+  async #releaseStrays(): Promise<number> {
+    const { store, spool } = this.#d;
+    if (!store) return 0;
+    const live = new Set((await spool.list()).map((e) => holderOf(e.id)));
+    const stray: Array<{ hash: ObjectHash; holder: string }> = [];
+    for await (const h of store.held()) if (h.holder.startsWith(HOLDER_PREFIX) && !live.has(h.holder)) stray.push(h);
+    for (const h of stray) await store.releaseHeld(h.hash, h.holder);
+    return stray.length;
   }
 
   /** After a stop: callers waiting on files this page will not add hear why. */

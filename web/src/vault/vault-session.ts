@@ -224,7 +224,7 @@ export class VaultSession extends Emitter<VaultEvents> {
     });
     this.#spool = await UploadSpool.open(this.vaultId);
     this.#uploads = new UploadQueue({
-      crypto: this.crypto, spool: this.#spool, log,
+      crypto: this.crypto, spool: this.#spool, store: this.store, log,
       keys: { current: (a) => this.family.currentEpoch(a), ofEpoch: (a, epoch) => this.family.key(a, epoch) },
       ingest: (album, file, sealed) => this.#ingestOne(album, file, sealed),
       prepare: (file) => this.#ingest.prepare(file),
