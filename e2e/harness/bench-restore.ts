@@ -138,13 +138,19 @@ async function progress(expect: number) {
   let metas = 0;
   // Store lookups once every op is applied, and once per object: what the probe session (before
   // this session and its listener) stored. Anything stored since comes through the events.
-  const look = all.length >= expect && !s.restoring;
+  // Looked up together, so the store's grouped reads take them in a few transactions rather than
+  // one each: the probe must cost the device it measures as little as it can.
+  if (all.length >= expect && !s.restoring) {
+    const ask = all.flatMap(({ d }) => [d.thumb, d.meta]).filter((h) => !present.has(h) && !looked.has(h));
+    for (let i = 0; i < ask.length; i += 512) {
+      const part = ask.slice(i, i + 512);
+      for (const h of part) looked.add(h);
+      const held = await Promise.all(part.map((h) => s.store.has(h)));
+      part.forEach((h, k) => held[k] && present.add(h));
+    }
+  }
   for (const { d } of all) {
     for (const [h, kind] of [[d.thumb, 't'], [d.meta, 'm']] as const) {
-      if (look && !present.has(h) && !looked.has(h)) {
-        looked.add(h);
-        if (await s.store.has(h)) present.add(h);
-      }
       if (present.has(h)) {
         if (kind === 't') thumbs++;
         else metas++;

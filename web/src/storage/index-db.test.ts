@@ -135,6 +135,24 @@ describe('index queries', () => {
     expect(await stores.ackPeers()).toEqual(['relay-home1']);
   });
 
+  it('an ack this page wrote is not written again (a listing, then the data, prove the same); once removed, it is', async () => {
+    const { index } = await fresh();
+    const stores = new IdbReplicationStores(index);
+    const relay = 'relay-home1' as PeerId;
+    await stores.ackAdd(relay, [h('a'), h('b')]);
+    // Taken away behind this page's back (so a second write would show): the page does not write it again.
+    await index.db.delete('acks', [h('a'), relay]);
+    await stores.ackAdd(relay, [h('a'), h('c')]);
+    expect((await stores.ackList(relay)).sort()).toEqual([h('b'), h('c')]);
+    // Removed by this page: the next add writes it.
+    await stores.ackRemove(relay, [h('b')]);
+    await stores.ackAdd(relay, [h('b')]);
+    expect((await stores.ackList(relay)).sort()).toEqual([h('b'), h('c')]);
+    // Another peer's ack of the same object is its own knowledge.
+    await stores.ackAdd('relay-home2' as PeerId, [h('c')]);
+    expect(await stores.ackPeersWith(h('c'))).toEqual(['relay-home1', 'relay-home2']);
+  });
+
   it("the peers with acks come from every ack's key where the index's key cursor fails (WebKitGTK 2.50)", async () => {
     const { index } = await fresh();
     const stores = new IdbReplicationStores(index);

@@ -23,6 +23,8 @@ interface PendingWrite {
   reject: (e: unknown) => void;
 }
 const ALL_AFTER: [] = [];
+/** How many acks IdbReplicationStores remembers having written (see #acked). */
+const ACKS_KNOWN = 200_000;
 
 export class IdbReplicationStores {
   readonly #index: VaultIndex;
@@ -142,11 +144,37 @@ export class IdbReplicationStores {
 
   // ── acks ───────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * Acks this page wrote (or found) and has not removed since, per peer: the same knowledge
+   * usually arrives twice (a peer's inventory lists an object, then its ack or its data proves
+   * it again), and a restore wrote every ack twice (20,000 objects: 40,000 puts). Bounded: past
+   * ACKS_KNOWN it starts again empty, which only costs writes. Another tab's writes are not seen
+   * here; a skipped write can at worst lose knowledge the next inventory exchange relearns.
+   */
+  readonly #acked = new Map<PeerId, Set<ObjectHash>>();
+  #ackedCount = 0;
+
   ackAdd(peer: PeerId, hashes: ObjectHash[]): Promise<void> {
+    const known = this.#acked.get(peer);
+    const fresh = known ? hashes.filter((h) => !known.has(h)) : hashes;
+    if (fresh.length === 0) return Promise.resolve();
+    // Known from now: writes run in the order asked, so a removal asked after this one lands after it.
+    if (this.#ackedCount + fresh.length > ACKS_KNOWN) {
+      this.#acked.clear();
+      this.#ackedCount = 0;
+    }
+    let set = this.#acked.get(peer);
+    if (!set) this.#acked.set(peer, (set = new Set()));
+    for (const h of fresh) if (!set.has(h)) (set.add(h), this.#ackedCount++);
     const at = Date.now();
-    return this.#write('ack write', (tx) => hashes.map((hash) => tx.objectStore('acks').put({ hash, peer, at })));
+    return this.#write('ack write', (tx) => fresh.map((hash) => tx.objectStore('acks').put({ hash, peer, at }))).catch((e: unknown) => {
+      for (const h of fresh) if (this.#acked.get(peer)?.delete(h)) this.#ackedCount--;
+      throw e;
+    });
   }
   ackRemove(peer: PeerId, hashes: ObjectHash[]): Promise<void> {
+    const known = this.#acked.get(peer);
+    if (known) for (const h of hashes) if (known.delete(h)) this.#ackedCount--;
     return this.#write('ack delete', (tx) => hashes.map((hash) => tx.objectStore('acks').delete([hash, peer])));
   }
 

@@ -183,3 +183,26 @@ describe('replication between two peers', () => {
     expect(phone.objects.objects.size).toBe(31);
   });
 });
+
+describe('what a pull costs the receiving store', () => {
+  it('an object found missing in a peer listing is not looked up again before it is asked for', async () => {
+    const dir = new Directory();
+    const device = makeNode('new-phone', { dir });
+    const relay = makeNode('relay', { dir, role: 'relay' });
+    nodes = [device, relay];
+    const objs = Array.from({ length: 40 }, (_, i) => makeObject(300 + i, 800 + i));
+    await addObjects(relay, objs);
+    const looked = new Map<string, number>();
+    const has = device.objects.has.bind(device.objects);
+    device.objects.has = (h) => {
+      looked.set(h, (looked.get(h) ?? 0) + 1);
+      return has(h);
+    };
+    const l = link(device, relay);
+    await waitFor(() => bothReady(l), 'ready');
+    await settle(nodes);
+    for (const o of objs) expect(device.objects.objects.has(o.hash), `${o.hash.slice(0, 8)} restored`).toBe(true);
+    // Once, when the relay's listing came in: the pull that followed trusted it.
+    expect(objs.map((o) => looked.get(o.hash) ?? 0)).toEqual(objs.map(() => 1));
+  });
+});
