@@ -165,7 +165,11 @@ export class IdbReplicationStores {
     }
     let set = this.#acked.get(peer);
     if (!set) this.#acked.set(peer, (set = new Set()));
-    for (const h of fresh) if (!set.has(h)) (set.add(h), this.#ackedCount++);
+    for (const h of fresh) {
+      if (set.has(h)) continue;
+      set.add(h);
+      this.#ackedCount++;
+    }
     const at = Date.now();
     return this.#write('ack write', (tx) => fresh.map((hash) => tx.objectStore('acks').put({ hash, peer, at }))).catch((e: unknown) => {
       for (const h of fresh) if (this.#acked.get(peer)?.delete(h)) this.#ackedCount--;
