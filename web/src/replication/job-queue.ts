@@ -76,12 +76,14 @@ export class JobQueue {
 
   /**
    * Ready jobs of `peer` (queued, or failed whose retry time has come): urgent ones first, then
-   * small objects, each kind in FIFO order.
+   * small objects, each kind in FIFO order; with `urgentOnly`, only the urgent ones.
    */
-  next(peer: PeerId, dir: JobDirection, limit: number, skip: (j: TransferJob) => boolean = () => false): TransferJob[] {
+  next(peer: PeerId, dir: JobDirection, limit: number, skip: (j: TransferJob) => boolean = () => false, urgentOnly = false): TransferJob[] {
     const now = this.clock.now();
     const out: TransferJob[] = [];
-    for (const id of this.#ids(peer)) {
+    // Only the urgent ones: not a walk past every other job (a restore queues 20,000, and each
+    // finished pull asks again while the listing is still coming in).
+    for (const id of urgentOnly ? (this.#byPeer.get(peer)?.urgent ?? []) : this.#ids(peer)) {
       const j = this.#jobs.get(id)!;
       if (j.dir !== dir || j.state === 'sending' || j.nextAttemptAt > now || skip(j)) continue;
       out.push(j);

@@ -202,14 +202,14 @@ export class TransferScheduler {
     const { deps, queue } = this.c;
     const { maxConcurrentPulls, maxConcurrentSmallPulls } = deps.config;
     // Until the inventory exchange is over, only what someone waits for (urgent jobs) is pulled.
-    const skip = (j: TransferJob) => this.#fetching.has(j.hash) || (!s.ready && !queue.isUrgent(j));
+    const skip = (j: TransferJob) => this.#fetching.has(j.hash);
     const slots = Math.max(maxConcurrentPulls, maxConcurrentSmallPulls);
     // The free slots' jobs at once: their store lookups share one IndexedDB transaction, where
     // one lookup after another (a round trip each) kept a restore's link idle between objects.
     while (s.state === 'open' && s.receiver.active < slots) {
       const batch: TransferJob[] = [];
       let active = s.receiver.active;
-      for (const job of queue.next(peer, 'pull', slots - active, skip)) {
+      for (const job of queue.next(peer, 'pull', slots - active, skip, !s.ready)) {
         // Past maxConcurrentPulls only small objects start; a large one waits for a free slot.
         if (job.size > SMALL_JOB_BYTES && active >= maxConcurrentPulls) break;
         batch.push(job);

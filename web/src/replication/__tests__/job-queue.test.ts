@@ -76,6 +76,10 @@ describe('job queue', () => {
     q.prioritize(original);
     q.prioritize(bundle); // twice: no change
     expect(q.next(P, 'pull', 3).map((j) => j.hash)).toEqual([h(1000), h(1001), h(0)]);
+    // Before the peer's listing is in, only those: the thousand others are not walked past.
+    const looked: string[] = [];
+    expect(q.next(P, 'pull', 5, (j) => (looked.push(j.hash), false), true).map((j) => j.hash)).toEqual([h(1000), h(1001)]);
+    expect(looked).toEqual([h(1000), h(1001)]);
     await q.reassign(original, Q);
     expect(q.next(Q, 'pull', 5)).toEqual([original]);
     await q.done(bundle);
