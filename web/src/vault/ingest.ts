@@ -103,6 +103,9 @@ async function* mapChunks(source: AsyncIterable<{ hash: ObjectHash; ciphertext: 
   for await (const c of source) yield { hash: c.hash, bytes: c.ciphertext, verified, handOver: true };
 }
 
+/** Held chunks read back and checked at once before a commit (each holds its chunk in memory). */
+const CHECK_LANES = 3;
+
 const dedupKeyOf = (album: AlbumId, tag: Uint8Array) => `dedup:${album}:${toHex(tag)}`;
 
 type Media = [Thumbnail | undefined, PhotoExif];
@@ -205,9 +208,17 @@ export class Ingest extends Emitter<IngestEvents> {
    * become a photo's only copy. IntegrityError for one that is gone or damaged.
    */
   async #checkStaged(staged: readonly ObjectHash[]): Promise<ObjectHash[]> {
-    await Promise.all(staged.map(async (h) => {
-      if (!(await this.#d.store.get(h, { held: true }))) throw new IntegrityError(`the saved copy's chunk ${h.slice(0, 16)} is gone or damaged`);
-    }));
+    // A few at a time: a long video has a thousand chunks, and each read holds its chunk in memory.
+    let next = 0;
+    const lane = async () => {
+      while (next < staged.length) {
+        const h = staged[next++]!;
+        const bytes = await this.#d.store.get(h, { held: true });
+        if (!bytes) throw new IntegrityError(`the saved copy's chunk ${h.slice(0, 16)} is gone or damaged`);
+        releaseBytes(bytes);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CHECK_LANES, staged.length) }, lane));
     return [...staged];
   }
 
