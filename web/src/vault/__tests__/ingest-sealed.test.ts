@@ -214,6 +214,30 @@ describe('saved copies kept in the object store', () => {
     expect(await same(await original(p, album, (o as { photo: string }).photo), file)).toBe(true);
   });
 
+  it("a long file's held chunks are checked a few at a time, not all at once in memory", async () => {
+    const name = `sealed-held-${++n}`;
+    const album = await newAlbum();
+    const p = await page(name, album, 'held');
+    let reading = 0;
+    let most = 0;
+    const get = p.store.get.bind(p.store);
+    p.store.get = async (h, o) => {
+      if (!o?.held) return get(h, o);
+      most = Math.max(most, ++reading);
+      try {
+        return await get(h, o);
+      } finally {
+        reading--;
+      }
+    };
+    const file = photo(7, 9_500_000); // ten chunks
+    const [o] = await p.queue.add(album.id, [file]);
+    expect(o?.status).toBe('added');
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(3);
+    expect(await same(await original(p, album, (o as { photo: string }).photo), file)).toBe(true);
+  });
+
   it('chunks held for no queued file (a save cut short by a crash) are released when the next page resumes', async () => {
     const name = `sealed-held-${++n}`;
     const album = await newAlbum();
