@@ -107,7 +107,7 @@ test('save space evicts an original only after K enrolled homes prove they hold 
   expect(await v(a, 'originalHash', ids[0])).toBe(hashes[ids[0]!]);
 });
 
-test('a browser killed mid-upload leaves no half photo; orphans are swept on restart', async () => {
+test('a browser killed mid-upload leaves no half photo; orphans are swept on restart, the queue adds what it had saved', async () => {
   test.setTimeout(180_000);
   const dir = mkdtempSync(join(tmpdir(), 'fv-crash-'));
   let ctx: BrowserContext | undefined;
@@ -125,13 +125,21 @@ test('a browser killed mid-upload leaves no half photo; orphans are swept on res
     ctx = await launchPersistentChromium(dir);
     p = await page(ctx, 'vault.html', 'fvVault');
     await v(p, 'unlock', { signalUrl: server.wsUrl, vaultId: created.vaultId, passphrase: 'plum otter piano 41' });
-    const stat = await v(p, 'stat');
-    expect(stat.pendingCount).toBe(0);
+    // The orphans are swept at the start; what is still pending is the chunks of files saved in
+    // the upload queue before the kill, held for it: the resumed queue makes them photos.
+    console.log(`after the restart: ${(await v(p, 'stat')).pendingCount} object(s) pending, held for the queue`);
+    await expect.poll(async () => {
+      const [stat, queue] = [await v(p, 'stat'), await v(p, 'queueState')];
+      return { pending: stat.pendingCount, waiting: queue.waiting };
+    }, { timeout: 60_000 }).toEqual({ pending: 0, waiting: 0 });
     const done = await v(p, 'complete');
     expect(done.photos).toBeGreaterThanOrEqual(2);
-    expect(done.photos).toBeLessThan(10);
+    expect(done.photos).toBeLessThanOrEqual(10);
     expect(done.originals).toBe(done.photos);
-    for (const id of await v(p, 'photoIds')) expect((await v(p, 'originalHash', id)).length).toBe(64);
+    const originals = [];
+    for (const id of await v(p, 'photoIds')) originals.push(await v(p, 'originalHash', id));
+    expect(originals.every((h) => h.length === 64)).toBe(true);
+    expect(new Set(originals).size).toBe(originals.length); // none twice
   } finally {
     // The restarted browser still writes its profile: close it before removing the directory
     // (removing it under a live browser failed in CI with ENOTEMPTY after every check had passed).
