@@ -216,8 +216,14 @@ export class OpfsFiles {
         }
       }
     }
-    const snapshot = await file.getFile();
-    return new Uint8Array(await (length === undefined && offset === 0 ? snapshot : snapshot.slice(offset, length === undefined ? undefined : offset + length)).arrayBuffer());
+    try {
+      const snapshot = await file.getFile();
+      return new Uint8Array(await (length === undefined && offset === 0 ? snapshot : snapshot.slice(offset, length === undefined ? undefined : offset + length)).arrayBuffer());
+    } catch (e) {
+      // Deleted since its handle was taken (a delete beside the read): not there, as above.
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
   }
 
   private shard(hash: ObjectHash, create: true): Promise<FileSystemDirectoryHandle>;
