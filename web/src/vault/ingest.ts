@@ -140,17 +140,14 @@ export class Ingest extends Emitter<IngestEvents> {
     } catch {
       return; // refused at its turn, with the reason
     }
-    const prepared = this.#prepare(file, mime);
+    const prepared: Prepared = { media: this.#media(file, mime), tag: this.#d.crypto.contentTag(this.#d.dedupKey, file) };
     prepared.media.catch(() => undefined); // its own turn reports the failure
     prepared.tag.catch(() => undefined);
     this.#prepared.set(file, prepared);
   }
 
-  #prepare(file: File, mime: string, withTag = true): Prepared {
-    return {
-      media: Promise.all([this.#d.media.thumbnail(file, mime), this.#d.media.exif(file)]),
-      tag: withTag ? this.#d.crypto.contentTag(this.#d.dedupKey, file) : Promise.resolve(new Uint8Array()),
-    };
+  #media(file: File, mime: string): Promise<Media> {
+    return Promise.all([this.#d.media.thumbnail(file, mime), this.#d.media.exif(file)]);
   }
 
   /** Adds files to an album, one after another; `sealed[i]`, when given, is file i already encrypted (SealedFile). */
@@ -245,7 +242,7 @@ export class Ingest extends Emitter<IngestEvents> {
         if (rec?.state === 'active') return { name: file.name, status: 'duplicate', photo: existing };
       }
       const [fileId, fileKey] = sealed ? [sealed.fileId, sealed.fileKey] : await Promise.all([crypto.newFileId(), crypto.newFileKey()]);
-      const [thumb, exif] = await (prepared?.media ?? this.#prepare(file, mime, false).media);
+      const [thumb, exif] = await (prepared?.media ?? this.#media(file, mime));
       if (!thumb && ALWAYS_DECODABLE.has(mime)) {
         return { name: file.name, status: 'refused', reason: 'This image is damaged: it starts like one but cannot be shown, so it was not added' };
       }
@@ -266,11 +263,9 @@ export class Ingest extends Emitter<IngestEvents> {
       sealedAside.catch(() => undefined); // awaited below, unless storing the chunks failed first
       const encrypted = (): AsyncIterable<ObjectToStage> => mapChunks(crypto.encryptStream(fileKey, fileId, file), true);
       let chunks: ObjectHash[];
-      let fromCopy = false;
       try {
         if (checked) chunks = await checked;
         else chunks = await this.#stageChunks(sealed && 'chunks' in sealed ? mapChunks(sealed.chunks(), false) : encrypted(), file.size, report);
-        fromCopy = sealed !== undefined;
       } catch (e) {
         // A spool copy damaged since it was sealed: the file itself is here, encrypt it again.
         if (!sealed || !isIntegrityError(e)) throw e;
@@ -290,16 +285,7 @@ export class Ingest extends Emitter<IngestEvents> {
         objects: { manifest, thumb: thumbHash, meta, chunks },
       };
       // The dedup entry commits with the photo: a reload in between must not let it be added twice.
-      const settings = { [dedupKeyOf(album.id, tag)]: photo };
-      try {
-        await commitPhoto(index, record, settings);
-      } catch (e) {
-        // A saved copy's chunk gone or damaged (the commit checks each): store the file's own.
-        if (!fromCopy || isQuotaError(e)) throw e;
-        const own = await this.#stageChunks(encrypted(), file.size, report);
-        if (own.join() !== chunks.join()) throw e; // the same key and file id seal the same chunks
-        await commitPhoto(index, record, settings);
-      }
+      await commitPhoto(index, record, { [dedupKeyOf(album.id, tag)]: photo });
       await this.#d.recordOp(album, {
         t: 'photo.add', photo, fileId: toBase64Url(fileId), key: toBase64Url(wrappedKey), epoch: album.epoch,
         manifest, thumb: thumbHash, meta,

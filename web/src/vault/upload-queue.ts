@@ -341,8 +341,9 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
   }
 
   /**
-   * The item's spool copy as the photo's chunks, so the ingest does not encrypt the file again:
-   * only when the spool kept each part's hash (entries written before it did are encrypted anew).
+   * The item's saved copy as the photo's chunks, so the ingest does not encrypt the file again:
+   * its held chunks, or its spool parts when the spool kept each part's hash (entries written
+   * before it did are encrypted anew).
    */
   #sealed(item: Item): SealedFile | undefined {
     const { fileId, fileKey, digests, held } = item.sealedAs ?? {};
@@ -402,7 +403,8 @@ export class UploadQueue extends Emitter<UploadQueueEvents> {
       const again = outcome.status === 'failed' && outcome.retryable;
       // A file that may work when tried again keeps its saved copy: Retry, or the next unlock, takes it up.
       if (again) this.#failed.set(item.row.key, item);
-      else if (item.id !== undefined) await this.#dropSaved(item.id, item.sealedAs?.held ?? item.entry?.held);
+      // An added photo's held chunks are its own now: only a copy that did not become one releases them.
+      else if (item.id !== undefined) await this.#dropSaved(item.id, outcome.status === 'added' ? undefined : (item.sealedAs?.held ?? item.entry?.held));
       Object.assign(item.row, { status: outcome.status, reason: 'reason' in outcome ? outcome.reason : undefined, retryable: again || undefined });
       this.#done++;
       item.done?.(outcome);
