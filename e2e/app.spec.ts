@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { launchChromium } from './support/chromium.ts';
 import { startSignalServer, type SignalServer } from './support/processes.ts';
-import { confirmRecovery } from './support/app-ui.ts';
+import { confirmRecovery, dropPhotos } from './support/app-ui.ts';
 
 let server: SignalServer | undefined;
 test.afterEach(async () => {
@@ -98,7 +98,14 @@ test('create a vault, add photos, view, lock and unlock', async () => {
     await ask.getByRole('button', { name: 'Create album' }).click();
     await expect(page.locator('#album-name')).toHaveText('Holidays', { timeout: 30_000 });
     await expect(page.locator('#count')).toHaveText('0 photos');
-    await page.locator('#album').selectOption({ label: 'Family' });
+    // A photo of the second album: Settings counts the photos of every album, whichever is open.
+    await dropPhotos(page, [{ name: 'kite.jpg', date: '2026-03-02T15:30:00', hue: 220 }]);
+    await expect(page.locator('#count')).toHaveText('1 photo', { timeout: 30_000 });
+    await page.getByRole('combobox', { name: 'Album', exact: true }).selectOption({ label: 'Family' });
+    await expect(page.locator('#count')).toHaveText('2 photos');
+    await page.locator('#tab-storage').click();
+    await expect(page.locator('#only-copy')).toContainText('3 photos exist only on this device', { timeout: 30_000 });
+    await page.locator('#tab-albums').click();
     await expect(page.locator('#count')).toHaveText('2 photos');
 
     await page.locator('#lock').click();

@@ -254,9 +254,12 @@ export class AppController extends Emitter<AppEvents> {
     return this.#open().setSettings(next);
   }
 
-  /** How many photos of the current album exist only on this device (no home holds them whole). */
+  /**
+   * How many photos exist only on this device (no home holds them whole), over every album this
+   * member reads, each photo once: the same count as Family's warning, whichever album is open.
+   */
   photosOnlyHere(onProgress: (done: number, total: number) => void): Promise<number> {
-    return this.#open().notBackedUp(this.album, onProgress);
+    return this.#open().notBackedUpAnywhere(onProgress);
   }
 
   /** "Free up space now": drops originals enough homes proved they hold. */

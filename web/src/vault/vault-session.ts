@@ -31,6 +31,7 @@ import type { EnrolmentNote } from '../transport/signal-client.ts';
 import { clearServerCode, pendingServerCode } from './server-code.ts';
 import { yieldToMain } from '../core/yield.ts';
 import { expired, mayRemove, trashRegister } from './trash.ts';
+import { countNotBackedUp } from './backup-count.ts';
 
 /** Ops of an album snapshot applied in one task while the library is replayed behind the first screen. */
 const REPLAY_SLICE = 1000;
@@ -1127,27 +1128,19 @@ export class VaultSession extends Emitter<VaultEvents> {
     return common?.size ?? 0;
   }
 
-  /**
-   * How many photos of the album no home holds whole (they exist only on devices), in one pass:
-   * each relay's holdings are read once; a photo's chunk list is read only when some home holds
-   * its small objects. `onProgress(done, total)` every 100 photos.
-   */
+  /** How many photos of the album no home holds whole (they exist only on devices): backup-count.ts. */
   async notBackedUp(album: string, onProgress?: (done: number, total: number) => void): Promise<number> {
+    return this.#countNotBackedUp([album], onProgress);
+  }
+
+  /** Each relay's holdings are read once for the whole count. */
+  async #countNotBackedUp(albums: readonly string[], onProgress?: (done: number, total: number) => void): Promise<number> {
     const homes = [...(await this.node.engine.relayHoldings()).values()];
-    const photos = this.photos(album);
-    if (homes.length === 0) return photos.length;
-    let only = 0;
-    for (const [i, p] of photos.entries()) {
-      const small = this.albums.get(album)?.smallHashesOf(p.photo) ?? [];
-      let holders = homes.filter((h) => small.every((x) => h.has(x)));
-      if (holders.length > 0) {
-        const chunks = await this.#hashesOf(album, p.photo);
-        holders = holders.filter((h) => chunks.every((x) => h.has(x)));
-      }
-      if (holders.length === 0) only++;
-      if ((i + 1) % 100 === 0) onProgress?.(i + 1, photos.length);
-    }
-    return only;
+    return countNotBackedUp(albums, homes, {
+      photos: (album) => this.photos(album),
+      smallHashes: (album, photo) => this.albums.get(album)?.smallHashesOf(photo) ?? [],
+      allHashes: (album, photo) => this.#hashesOf(album, photo),
+    }, onProgress);
   }
 
   async setSettings(s: VaultSettings): Promise<void> {
@@ -1243,11 +1236,12 @@ export class VaultSession extends Emitter<VaultEvents> {
     });
   }
 
-  /** Photos of every album this member reads that no home holds whole (Devices & homes' warning). */
-  async notBackedUpAnywhere(onProgress?: (done: number, total: number) => void): Promise<number> {
-    let n = 0;
-    for (const album of this.albumIds) n += await this.notBackedUp(album, onProgress);
-    return n;
+  /**
+   * Photos of every album this member reads that no home holds whole, each counted once (one in
+   * two albums is one photo): Family's warning and Settings' "exist only on this device".
+   */
+  notBackedUpAnywhere(onProgress?: (done: number, total: number) => void): Promise<number> {
+    return this.#countNotBackedUp(this.albumIds, onProgress);
   }
 
   /** Notes that an enrolled home was connected just now (at open and at close). */
