@@ -98,9 +98,20 @@ test('create a vault, add photos, view, lock and unlock', async () => {
     await ask.getByRole('button', { name: 'Create album' }).click();
     await expect(page.locator('#album-name')).toHaveText('Holidays', { timeout: 30_000 });
     await expect(page.locator('#count')).toHaveText('0 photos');
+    // The first album's per-file errors stay with it: none follows the user to the new album.
+    const notAdded = page.getByRole('list', { name: 'Photos not added' });
+    await expect(notAdded).toHaveCount(0);
+    await page.locator('#album').selectOption({ label: 'Family' });
+    await expect(page.locator('#count')).toHaveText('2 photos');
+    await expect(notAdded).toContainText('beach.jpg: already in this album');
+    // Nor when switching albums with the album list.
+    await page.getByRole('combobox', { name: 'Album', exact: true }).selectOption({ label: 'Holidays' });
+    await expect(page.locator('#album-name')).toHaveText('Holidays');
+    await expect(notAdded).toHaveCount(0);
     // A photo of the second album: Settings counts the photos of every album, whichever is open.
     await dropPhotos(page, [{ name: 'kite.jpg', date: '2026-03-02T15:30:00', hue: 220 }]);
     await expect(page.locator('#count')).toHaveText('1 photo', { timeout: 30_000 });
+    await expect(notAdded).toHaveCount(0);
     await page.getByRole('combobox', { name: 'Album', exact: true }).selectOption({ label: 'Family' });
     await expect(page.locator('#count')).toHaveText('2 photos');
     await page.locator('#tab-storage').click();
