@@ -3,8 +3,8 @@
  * Chromium on the real relay page): before any home, a warning says the photos are only on
  * family devices; the admin makes a relay invite in the app, the home joins with it, and the
  * Homes list shows it by name, connected, with how many encrypted objects it holds; once it holds
- * the photo and proves it (Check homes now), the warning goes; with the home stopped, it is
- * "last seen" instead of connected.
+ * the photo and proves it (Check homes now), the warning goes and the photo's info panel says it
+ * is backed up on 1 home; with the home stopped, it is "last seen" instead of connected.
  */
 import { test, expect } from '@playwright/test';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { launchChromium } from './support/chromium.ts';
 import { freePort, startSignalServer, type SignalServer } from './support/processes.ts';
 import { RelayNode } from './support/relay-node.ts';
-import { axe, confirmRecovery } from './support/app-ui.ts';
+import { axe, confirmRecovery, photoCells } from './support/app-ui.ts';
 
 const PASSPHRASE = 'correct horse battery';
 let server: SignalServer | undefined;
@@ -78,6 +78,15 @@ test('homes: only-on-devices warning, a home joined from the app\'s invite, what
     expect(held).toBeGreaterThanOrEqual(3);
     await axe(page, 'homes with a home');
     await page.screenshot({ path: 'test-results/homes.png' });
+
+    // The viewer's info panel says the same of the photo: it is backed up on the one home.
+    await sections.getByRole('button', { name: 'Albums' }).click();
+    await photoCells(page).first().click();
+    await page.getByRole('button', { name: 'Info' }).click();
+    const details = page.getByRole('complementary', { name: 'Photo details' });
+    await expect(details.getByRole('term').filter({ hasText: /^Backed up$/ }).locator('xpath=following-sibling::dd[1]')).toHaveText('on 1 home', { timeout: 30_000 });
+    await page.getByRole('button', { name: 'Close' }).click();
+    await sections.getByRole('button', { name: 'Family' }).click();
 
     // The home goes dark: it is no longer connected, and the list says when it was last seen.
     await relay.stop();
