@@ -70,6 +70,9 @@ export default tseslint.config(
       }],
     },
   },
+  // Dialogs are the app's own (focus-trapped, labelled: ui/common/fv-dialog.ts), never the browser's
+  // alert()/confirm()/prompt(), which block the page and which tests dismiss unseen.
+  { files: ['web/src/**/*.ts'], rules: { 'no-alert': 'error' } },
   // Test support may use reference implementations (e.g. @noble) to check the layer's own code.
   { files: ['web/src/**/__tests__/**/*.ts', 'web/src/**/*.test.ts'], rules: { 'no-restricted-imports': 'off' } },
 );
