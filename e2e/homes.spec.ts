@@ -1,10 +1,11 @@
 /**
  * Devices & homes as a family member sees it, with a real home relay (relay-node and its
  * Chromium on the real relay page): before any home, a warning says the photos are only on
- * family devices; the admin makes a relay invite in the app, the home joins with it, and the
- * Homes list shows it by name, connected, with how many encrypted objects it holds; once it holds
- * the photo and proves it (Check homes now), the warning goes and the photo's info panel says it
- * is backed up on 1 home; with the home stopped, it is "last seen" instead of connected.
+ * family devices; the admin makes a relay invite in the app (as text and as a QR code), the home
+ * joins with it, and the Homes list shows it by name, connected, with how many encrypted objects
+ * it holds; once it holds the photo and proves it (Check homes now), the warning goes and the
+ * photo's info panel says it is backed up on 1 home; with the home stopped, it is "last seen"
+ * instead of connected.
  */
 import { test, expect } from '@playwright/test';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -57,6 +58,8 @@ test('homes: only-on-devices warning, a home joined from the app\'s invite, what
     await page.locator('#make-relay-invite').click();
     const invite = await page.locator('#relay-invite').inputValue();
     expect(invite).toMatch(/^fv\./);
+    // Shown as a QR code too, named for what it is and what to do with it.
+    await expect(page.getByRole('img', { name: /^QR code of the relay invite: scan it to carry the invite to the home computer/ })).toBeVisible({ timeout: 10_000 });
     const inviteFile = join(tmp, 'invite');
     await writeFile(inviteFile, `${invite}\n`, { mode: 0o600 });
     relay = new RelayNode('Oak Street', join(tmp, 'relay'), await freePort(), await freePort(), inviteFile, server.wsUrl);

@@ -17,8 +17,10 @@ export class FvShareCode extends LitElement {
   @property() fieldId = 'share-code';
   /** A full command line that uses the value, for a terminal. */
   @property() command = '';
-  /** Show a QR code of `value` (links: yes; a relay invite for a terminal: optional). */
+  /** Show a QR code of `value`. */
   @property({ type: Boolean }) qr = true;
+  /** What to do with the QR code, after its name in the image's text. */
+  @property() qrHint = "scan it with the other phone's camera";
   @state() private qrUrl = '';
   @state() private note = '';
 
@@ -65,7 +67,7 @@ export class FvShareCode extends LitElement {
     const canShare = typeof navigator.share === 'function';
     return html`
       <textarea id=${this.fieldId} rows="3" readonly aria-label=${this.label} .value=${this.value}></textarea>
-      ${this.qr && this.qrUrl ? html`<img class="qr" src=${this.qrUrl} alt="QR code of the ${this.label.toLowerCase()}: scan it with the other phone's camera" />` : nothing}
+      ${this.qr && this.qrUrl ? html`<img class="qr" src=${this.qrUrl} alt="QR code of the ${this.label.toLowerCase()}: ${this.qrHint}" />` : nothing}
       <p class="row">
         <button class="copy" @click=${() => void this.#copy(this.value, this.label)}>Copy</button>
         ${canShare ? html`<button class="quiet share" @click=${() => void this.#share()}>Share…</button>` : nothing}

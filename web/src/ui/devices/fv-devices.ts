@@ -121,7 +121,8 @@ export class FvDevices extends LitElement {
           <h3>Add a home relay</h3>
           <p class="muted">A home relay is a small always-on computer at home (a mini-PC, an old laptop) running the relay node. Make an invite here, then run the command it shows on that computer, from a copy of Family Vault. The invite works once.</p>
           <button id="make-relay-invite" @click=${async () => (this.relayInvite = await family.relayInvite())}>Make relay invite</button>
-          <fv-share-code .value=${this.relayInvite} label="Relay invite" fieldId="relay-invite" .qr=${false}
+          <fv-share-code .value=${this.relayInvite} label="Relay invite" fieldId="relay-invite"
+            qrHint="scan it to carry the invite to the home computer"
             command=${this.relayInvite ? relayCommand(this.relayInvite, this.app.env.signalUrl) : ''}></fv-share-code>` : ''}
       </section>
       <section class="card">
