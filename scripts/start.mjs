@@ -23,7 +23,7 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
 
   A home relay (an always-on encrypted copy of every photo) starts too when this computer has a
   relay invite: RELAY_INVITE in the environment, or the file ${tilde(inviteFile)}
-  (FV_RELAY_DIR=… to use another directory). Make the invite in the app: Devices & homes →
+  (FV_RELAY_DIR=… to use another directory). Make the invite in the app: Family →
   Make relay invite. Without one, npm start prints the command to run the relay yourself.
   Other RELAY_* settings (RELAY_NAME, RELAY_QUOTA, …) reach the relay: see docs/relay.md.
 
@@ -44,6 +44,8 @@ const signalWs = `ws://127.0.0.1:${port}/signal`;
 const appUrl = `http://localhost:${port}`;
 const openUrl = enrolCode ? `${appUrl}/#enrol=${enrolCode.replace(/-/g, '')}` : appUrl;
 const relayCmd = `npm run relay -- --data ${tilde(relayDir)} --signal ${signalWs} --invite-file ${tilde(inviteFile)}`;
+// With no invite set, relay-node asks for it at its first start in a terminal and saves it as inviteFile.
+const firstRelayCmd = `npm run relay -- --data ${tilde(relayDir)} --signal ${signalWs}`;
 
 try {
   const [cmd, args] = tsNode('signal-server/src/cli.ts');
@@ -79,11 +81,12 @@ if (enrolCode) {
 if (!hasInvite) {
   console.log(`
   No home relay on this computer yet. To keep an encrypted copy of your photos here:
-    1. open ${openUrl}, create your vault, then Devices & homes → Make relay invite;
-    2. save the invite where only you can read it:
-         mkdir -p ${tilde(relayDir)} && (umask 077 && cat > ${tilde(inviteFile)})    # paste, Enter, Ctrl-D
-    3. restart npm start (it starts the relay when that file exists), or run the relay yourself:
-         ${relayCmd}
+    1. open ${openUrl}, create your vault, then Family → Make relay invite;
+    2. run the relay in another terminal; it asks you to paste the invite and saves it as
+       ${tilde(inviteFile)} (readable only by you), so the next npm start starts it too:
+         ${firstRelayCmd}
+       (or save the invite there yourself and restart npm start:
+         mkdir -p ${tilde(relayDir)} && (umask 077 && cat > ${tilde(inviteFile)})    # paste, Enter, Ctrl-D)
 `);
 } else {
   console.log(`  Home relay data: ${tilde(relayDir)}   status: npm run relay -- status\n`);

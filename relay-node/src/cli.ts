@@ -1,6 +1,7 @@
 /**
  * `relay-node` (npm run relay -- …): the composition root. Checks everything that can be
- * checked before a browser starts (settings, invite, browser, data dir and its origin),
+ * checked before a browser starts (settings, invite, browser, data dir and its origin; with no
+ * invite set, the first start in a terminal asks for it: first-run-invite.ts),
  * then serves the relay page, starts the status endpoint and the supervised browser, and
  * shuts down cleanly on SIGTERM/SIGINT/SIGHUP. Exit codes: 0 clean stop, 1 cannot run, 2 bad usage.
  */
@@ -15,6 +16,7 @@ import { relayChromiumArgs } from './chromium-args.ts';
 import { resolveConfig, resolveStatusPort, type ConfigContext, type RelayConfig } from './config.ts';
 import { DataDirError, openDataDir } from './data-dir.ts';
 import { findBrowser } from './find-browser.ts';
+import { askInviteAtFirstRun } from './first-run-invite.ts';
 import { RelayPageError } from './launch-page.ts';
 import { errorText, makeLogger, type Logger } from './log.ts';
 import { PortInUseError } from './loopback.ts';
@@ -49,7 +51,16 @@ async function main(argv: string[]): Promise<number> {
     }
     return statusCommand(port, parsed.flags.get('json') === 'true');
   }
-  const config = resolveConfig(parsed.flags, ctx);
+  let config = resolveConfig(parsed.flags, ctx);
+  if ('error' in config && config.noInvite) {
+    // The first start in a terminal asks for the invite (and keeps it in the data dir).
+    const asked = await askInviteAtFirstRun(config.noInvite.dataDir, { input: process.stdin, output: process.stderr });
+    if ('error' in asked) {
+      console.error(`relay-node: ${asked.error}`);
+      return 2;
+    }
+    if ('saved' in asked) config = resolveConfig(parsed.flags, ctx);
+  }
   if ('error' in config) {
     console.error(`relay-node: ${config.error}`);
     return 2;

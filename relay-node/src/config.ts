@@ -4,8 +4,9 @@
  * so the precedence is unit-tested. Relative paths in the config file are relative to it.
  * Errors never include the invite.
  */
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { FLAGS, findFlag, type FlagSpec } from './args.ts';
+import { INVITE_FILE } from './data-dir.ts';
 import { checkRelayInvite } from './invite-check.ts';
 import { isLogLevel, type LogFormat, type LogLevel } from './log.ts';
 import { parseQuota } from './quota.ts';
@@ -17,8 +18,11 @@ export interface RelayConfig {
   signalHealthUrl: string;
   signalInsecure: boolean;
   invite: string;
-  /** Where the invite came from; 'flag' earns a warning (argv is visible to other users). */
-  inviteSource: 'flag' | 'env' | 'file' | 'config';
+  /**
+   * Where the invite came from; 'flag' earns a warning (argv is visible to other users);
+   * 'saved': none was set, and DIR/invite (pasted at the first start: first-run-invite.ts) was read.
+   */
+  inviteSource: 'flag' | 'env' | 'file' | 'config' | 'saved';
   name: string;
   quotaBytes: number | null;
   port: number;
@@ -107,6 +111,17 @@ type Parsed<T> = T | { error: string };
 /** Thrown by the value readers below; resolveConfig turns it into `{ error }`. */
 class ConfigError extends Error {}
 
+/** No invite is set and none is saved in the data dir: the first start may ask for one (first-run-invite.ts). */
+class NoInviteError extends ConfigError {
+  constructor(readonly dataDir: string) {
+    super('missing the relay invite: set RELAY_INVITE, --invite-file FILE or --invite STRING (make a relay invite in the family app), ' +
+      'or start relay-node once in a terminal and paste the invite when it asks');
+  }
+}
+
+/** resolveConfig's refusal; `noInvite` when the only thing missing so far is the invite. */
+export type ConfigRefusal = { error: string; noInvite?: { dataDir: string } };
+
 function num(values: Map<string, Value>, flag: string, dflt: number, min: number, max: number, integer: boolean): number {
   const v = values.get(flag);
   if (!v) return dflt;
@@ -125,10 +140,11 @@ function bool(values: Map<string, Value>, flag: string): boolean {
   throw new ConfigError(`${where(findFlag(flag)!, v.source)}: expected true or false`);
 }
 
-function catching<T>(fn: () => T): Parsed<T> {
+function catching<T>(fn: () => T): T | ConfigRefusal {
   try {
     return fn();
   } catch (e) {
+    if (e instanceof NoInviteError) return { error: e.message, noInvite: { dataDir: e.dataDir } };
     if (e instanceof ConfigError) return { error: e.message };
     throw e;
   }
@@ -141,7 +157,7 @@ export function resolveStatusPort(flags: Map<string, string>, ctx: ConfigContext
   return catching(() => num(values, 'port', DEFAULT_PORT, 1, 65535, true));
 }
 
-export function resolveConfig(flags: Map<string, string>, ctx: ConfigContext): Parsed<RelayConfig> {
+export function resolveConfig(flags: Map<string, string>, ctx: ConfigContext): RelayConfig | ConfigRefusal {
   const values = mergeSources(flags, ctx);
   if ('error' in values) return values;
   return catching(() => build(values, ctx));
@@ -157,10 +173,6 @@ function build(values: Map<string, Value>, ctx: ConfigContext): RelayConfig {
   const urls = normalizeSignalUrl(signal);
   if ('error' in urls) throw new ConfigError(urls.error);
 
-  const { invite, inviteSource } = readInvite(values, ctx);
-  const inviteOk = checkRelayInvite(invite);
-  if (!inviteOk.ok) throw new ConfigError(inviteOk.error);
-
   const quota = parseQuota(get('quota') ?? 'unlimited');
   if (!quota.ok) throw new ConfigError(quota.error);
   const name = (get('name') ?? ctx.hostname).trim();
@@ -174,22 +186,30 @@ function build(values: Map<string, Value>, ctx: ConfigContext): RelayConfig {
   const port = num(values, 'port', DEFAULT_PORT, 1, 65535, true);
   const pagePort = num(values, 'page-port', DEFAULT_PAGE_PORT, 1, 65535, true);
   if (port === pagePort) throw new ConfigError(`--port and --page-port must differ (both are ${port})`);
+  const selfCheckMinutes = num(values, 'self-check-minutes', 60, 0, 7 * 24 * 60, false);
+  const selfCheckSample = num(values, 'self-check-sample', 64, 1, 100_000, true);
+  const testLoopback = bool(values, 'test-loopback');
+  const watchdogIntervalMs = Math.round(num(values, 'watchdog-interval', 15, 0.2, 3600, false) * 1000);
+  const watchdogTimeoutMs = Math.round(num(values, 'watchdog-timeout', 30, 0.5, 3600, false) * 1000);
+
+  // Last, so that a missing invite (which the first start may ask for) is the only thing wrong.
+  const { invite, inviteSource } = readInvite(values, ctx, dataDir);
+  const inviteOk = checkRelayInvite(invite);
+  if (!inviteOk.ok) throw new ConfigError(inviteOk.error);
 
   return {
     dataDir, signalUrl: urls.wsUrl, signalHealthUrl: urls.healthUrl, signalInsecure: urls.insecure,
     invite, inviteSource, name, quotaBytes: quota.bytes,
     port, pagePort, webDir: get('web-dir') ?? ctx.defaultWebDir,
-    logLevel, logFormat,
-    selfCheckMinutes: num(values, 'self-check-minutes', 60, 0, 7 * 24 * 60, false),
-    selfCheckSample: num(values, 'self-check-sample', 64, 1, 100_000, true),
-    testLoopback: bool(values, 'test-loopback'),
-    watchdogIntervalMs: Math.round(num(values, 'watchdog-interval', 15, 0.2, 3600, false) * 1000),
-    watchdogTimeoutMs: Math.round(num(values, 'watchdog-timeout', 30, 0.5, 3600, false) * 1000),
+    logLevel, logFormat, selfCheckMinutes, selfCheckSample, testLoopback, watchdogIntervalMs, watchdogTimeoutMs,
   };
 }
 
-/** --invite / RELAY_INVITE / "invite", or --invite-file and friends: exactly one. */
-function readInvite(values: Map<string, Value>, ctx: ConfigContext): Pick<RelayConfig, 'invite' | 'inviteSource'> {
+/**
+ * --invite / RELAY_INVITE / "invite", or --invite-file and friends: exactly one. With neither,
+ * the invite saved in the data dir at the first start (DIR/invite), if there is one.
+ */
+function readInvite(values: Map<string, Value>, ctx: ConfigContext, dataDir: string): Pick<RelayConfig, 'invite' | 'inviteSource'> {
   const inline = values.get('invite');
   const file = values.get('invite-file');
   if (inline && file) {
@@ -203,5 +223,11 @@ function readInvite(values: Map<string, Value>, ctx: ConfigContext): Pick<RelayC
     }
   }
   if (inline) return { invite: inline.value.trim(), inviteSource: inline.source };
-  throw new ConfigError('missing the relay invite: set RELAY_INVITE, --invite-file FILE or --invite STRING (make a relay invite in the family app)');
+  const saved = join(dataDir, INVITE_FILE);
+  try {
+    return { invite: ctx.readFile(saved).trim(), inviteSource: 'saved' };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NoInviteError(dataDir);
+    throw new ConfigError(`the saved invite ${saved}: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }

@@ -5,6 +5,7 @@
  *     another port the relay would come up empty and its stored copies would be unreachable.
  *     So the origin is recorded at first start and a different one is refused.
  *   - the relay's peer id, so the family sees the same home across restarts.
+ * DIR/invite, when present, is the relay invite pasted at the first start (first-run-invite.ts).
  * The file system is injected so the rules are unit-tested.
  */
 import { randomBytes } from 'node:crypto';
@@ -32,6 +33,8 @@ export class DataDirError extends Error {
 export type DataDirFs = Pick<typeof nodeFs, 'mkdir' | 'readFile' | 'writeFile' | 'rename' | 'unlink' | 'readdir'>;
 
 export const STATE_FILE = 'relay.json';
+/** The relay invite pasted at the first start (first-run-invite.ts), mode 0600; read when no invite is set. */
+export const INVITE_FILE = 'invite';
 export const PROFILE_DIR = 'profile';
 
 export function newPeerId(): string {

@@ -79,7 +79,22 @@ describe('relay-node settings', () => {
   it('requires data, signal and an invite', () => {
     expect(err(['--signal', 'wss://x/signal', '--invite', relayInvite()], ctx())).toMatch(/missing --data/);
     expect(err(['--data', 'd', '--invite', relayInvite()], ctx())).toMatch(/missing --signal/);
-    expect(err(base, ctx())).toMatch(/missing the relay invite/);
+    expect(err(base, ctx())).toMatch(/missing the relay invite.*paste the invite when it asks/);
+  });
+
+  it('with no invite set, reads the one saved in the data dir at the first start, else says which data dir could ask for it', () => {
+    // Nothing set, nothing saved: the refusal names the data dir (cli.ts may ask at the first start).
+    const none = resolveConfig(flags(base), ctx());
+    expect(none).toMatchObject({ error: expect.stringMatching(/missing the relay invite/), noInvite: { dataDir: '/home/fam/relay-data' } });
+    // Something else wrong as well: that is said first, and nothing would be asked.
+    expect(resolveConfig(flags([...base, '--port', 'http']), ctx())).not.toHaveProperty('noInvite');
+    const saved = { '/home/fam/relay-data/invite': relayInvite() + '\n' };
+    const c = ok(base, ctx({}, saved));
+    expect(c.invite).toBe(relayInvite());
+    expect(c.inviteSource).toBe('saved');
+    // An invite that is set wins over the saved one; a saved member invite is refused like any other.
+    expect(ok([...base, '--invite-file', '/etc/fv/invite'], ctx({}, { ...saved, '/etc/fv/invite': relayInvite() })).inviteSource).toBe('file');
+    expect(err(base, ctx({}, { '/home/fam/relay-data/invite': memberInvite() }))).toMatch(/MEMBER invite/);
   });
 
   it('refuses a member invite, and never echoes an invite in errors', () => {
@@ -136,6 +151,9 @@ describe('relay-node command line', () => {
     const all = parseArgs(['--help-all']);
     if (help.kind !== 'help' || all.kind !== 'help') throw new Error('expected help');
     expect(help.text).not.toContain('--test-loopback');
+    // Where the invite comes from, including the first start in a terminal.
+    expect(help.text).toMatch(/Make relay invite/);
+    expect(help.text).toMatch(/first start of a new data dir in a terminal[\s\S]*asks you to paste it[\s\S]*DIR\/invite/);
     expect(all.text).toMatch(/--test-loopback\s+FOR TESTS ONLY/);
   });
 });

@@ -119,7 +119,7 @@ export class FvDevices extends LitElement {
         ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
         ${admin ? html`
           <h3>Add a home relay</h3>
-          <p class="muted">A home relay is a small always-on computer at home (a mini-PC, an old laptop) running the relay node. Make an invite here, then run the command it shows on that computer, from a copy of Family Vault. The invite works once.</p>
+          <p class="muted">A home relay is a small always-on computer at home (a mini-PC, an old laptop) running the relay node. Make an invite here, then run the command it shows on that computer, from a copy of Family Vault; or start the relay node there in a terminal without an invite, and paste this one when it asks. The invite works once.</p>
           <button id="make-relay-invite" @click=${async () => (this.relayInvite = await family.relayInvite())}>Make relay invite</button>
           <fv-share-code .value=${this.relayInvite} label="Relay invite" fieldId="relay-invite"
             qrHint="scan it to carry the invite to the home computer"
