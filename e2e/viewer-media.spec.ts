@@ -239,3 +239,34 @@ test("a video this browser cannot play (an iPhone's HEVC .mov) says so in the vi
     await browser.close();
   }
 });
+
+test("the info panel names the place a photo was taken, found on this device, with its camera and date", async () => {
+  server = await startSignalServer(['--static', 'web/dist']);
+  const browser = await launchChromium();
+  try {
+    const page = await (await browser.newContext({ viewport: { width: 900, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/Paris' })).newPage();
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    // The place-name table is a chunk of its own, fetched only once the panel shows a place.
+    const placeChunk: string[] = [];
+    page.on('request', (r) => { if (/\/assets\/place-name-[^/]*\.js$/.test(r.url())) placeChunk.push(r.url()); });
+    await page.goto(server.url);
+    await createVault(page, 'Ada', 'correct horse battery');
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Albums', exact: true }).click();
+    // beach.jpg's EXIF: FamilyCam "Secret Beach Model", 2024-07-14 16:32:05, GPS 43.2965 N 5.3698 E (Marseille).
+    await page.locator('#picker').setInputFiles(['e2e/fixtures/beach.jpg']);
+    await page.locator('fv-timeline').getByRole('button', { name: /^Photo, / }).first().click({ timeout: 30_000 });
+    await expect(page.getByRole('img', { name: 'beach.jpg' })).toBeVisible({ timeout: 30_000 });
+    expect(placeChunk, 'the place names are not downloaded before the info panel shows a place').toEqual([]);
+
+    await page.getByRole('button', { name: 'Info' }).click();
+    const details = page.getByRole('complementary', { name: 'Photo details' });
+    const row = (label: string) => details.getByRole('term').filter({ hasText: new RegExp(`^${label}$`) }).locator('xpath=following-sibling::dd[1]');
+    await expect(row('Place')).toHaveText('43.29650° N, 5.36980° E · Marseille, France', { timeout: 30_000 });
+    await expect(row('Camera')).toHaveText('FamilyCam Secret Beach Model');
+    await expect(row('Taken')).toHaveText('Sunday, 14 July 2024 at 16:32');
+    expect(placeChunk).toHaveLength(1);
+    await axe(page, 'viewer with the info panel');
+  } finally {
+    await browser.close();
+  }
+});

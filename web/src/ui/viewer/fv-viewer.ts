@@ -2,6 +2,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { shared } from '../styles.ts';
 import { trapTab } from '../common/modal.ts';
+import type { InfoRow } from './photo-info.ts';
 
 /** What the viewer shows of one photo; the screen that opens it provides them. */
 export interface ViewerSource {
@@ -15,8 +16,8 @@ export interface ViewerSource {
    * item is not a video or this page cannot stream (then `original` is used).
    */
   stream?(index: number): Promise<{ url: string; name: string; type: string; release(): void } | undefined>;
-  /** Rows of the info panel: label and value. */
-  info(index: number): Promise<Array<[string, string]>>;
+  /** Rows of the info panel: label, value, and what to add to the value once the panel shows it. */
+  info(index: number): Promise<InfoRow[]>;
 }
 
 interface Shown {
@@ -55,7 +56,10 @@ export class FvViewer extends LitElement {
   @property({ type: Boolean }) canDelete = false;
   @state() private shown: Shown | undefined;
   @state() private thumbUrl: string | undefined;
-  @state() private infoRows: Array<[string, string]> = [];
+  @state() private infoRows: InfoRow[] = [];
+  /** What the rows' `more` added (the place name), by row; asked once per rows, when the panel shows them. */
+  @state() private infoMore: Array<string | undefined> = [];
+  #moreFor: InfoRow[] | undefined;
   @state() private infoOpen = false;
   @state() private zoom = 1;
   @state() private pan = { x: 0, y: 0 };
@@ -121,6 +125,22 @@ export class FvViewer extends LitElement {
       this.#files.clear();
     }
     if (changed.has('index') || changed.has('source')) void this.#load(this.index);
+    if (this.infoOpen && this.infoRows !== this.#moreFor) this.#loadMore(this.infoRows);
+  }
+
+  /** Asks the rows for what they add once shown (the place name: a download of its own). */
+  #loadMore(rows: InfoRow[]) {
+    this.#moreFor = rows;
+    this.infoMore = [];
+    rows.forEach(([label, , more], r) => {
+      if (!more) return;
+      more().then((v) => {
+        if (this.infoRows !== rows) return;
+        const next = [...this.infoMore];
+        next[r] = v;
+        this.infoMore = next;
+      }, (e: unknown) => console.warn(`viewer: no ${label.toLowerCase()} name (${e instanceof Error ? e.message : String(e)})`));
+    });
   }
 
   #decrypt(i: number): Promise<Shown> {
@@ -323,7 +343,7 @@ export class FvViewer extends LitElement {
         ${this.#media()}
         ${this.index < n - 1 ? html`<button class="nav next" id="viewer-next" aria-label="Next photo" @click=${() => this.go(1)}>›</button>` : nothing}
       </div>
-      ${this.infoOpen ? html`<aside id="viewer-info" aria-label="Photo details"><dl>${this.infoRows.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl></aside>` : nothing}
+      ${this.infoOpen ? html`<aside id="viewer-info" aria-label="Photo details"><dl>${this.infoRows.map(([k, v], r) => html`<dt>${k}</dt><dd>${v}${this.infoMore[r] ? ` · ${this.infoMore[r]}` : ''}</dd>`)}</dl></aside>` : nothing}
       <div class="bar">
         <button class="quiet" id="viewer-zoom-out" aria-label="Zoom out" @click=${() => this.#setZoom(this.zoom / 1.5)} ?disabled=${this.zoom <= 1}>−</button>
         <button class="quiet" id="viewer-zoom-in" aria-label="Zoom in" @click=${() => this.#setZoom(this.zoom * 1.5)}>+</button>
