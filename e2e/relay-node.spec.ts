@@ -207,6 +207,19 @@ test('refuses to start, with a clear message, when it cannot run', async () => {
   expect(member.out).toMatch(/MEMBER invite.*make a RELAY invite/s);
   expect(member.out).not.toContain(memberInvite.slice(3, 40));
 
+  // No invite, and stdin is not a terminal (a pipe here, as under systemd): nothing is asked.
+  const none = await runCli(args('data-none'), { RELAY_INVITE: '' });
+  expect(none.code).toBe(2);
+  expect(none.out).toMatch(/missing the relay invite: set RELAY_INVITE, --invite-file FILE or --invite STRING.*paste the invite when it asks/s);
+  expect(none.out).not.toMatch(/Relay invite:/);
+  // With none set, the invite saved in the data dir at a first start is read, and checked like any other.
+  await mkdir(join(tmp, 'data-saved'));
+  await writeFile(join(tmp, 'data-saved', 'invite'), `${memberInvite}\n`, { mode: 0o600 });
+  const saved = await runCli(args('data-saved'), { RELAY_INVITE: '' });
+  expect(saved.code).toBe(2);
+  expect(saved.out).toMatch(/MEMBER invite/);
+  expect(saved.out).not.toContain(memberInvite.slice(3, 40));
+
   const noBrowser = await runCli(args('data-nobrowser'), { RELAY_INVITE: relayInvite, CHROMIUM_PATH: '/nonexistent' });
   expect(noBrowser.code).toBe(1);
   expect(noBrowser.out).toMatch(/CHROMIUM_PATH=\/nonexistent is not an executable file.*sudo apt-get install -y chromium/);
