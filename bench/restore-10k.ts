@@ -78,7 +78,7 @@ interface Holdings {
   peers: Array<{ role?: string; state: string; transport: string; bytesIn: number; bytesOut: number }>;
 }
 
-interface Progress { phase: string; screen: string; photos: number; thumbs: number; metas: number; done: boolean; at?: number; opsStored?: Record<string, number> }
+interface Progress { phase: string; screen: string; photos: number; thumbs: number; metas: number; objects?: number; ready?: boolean; done: boolean; at?: number; opsStored?: Record<string, number> }
 
 log(`${PHOTOS} photos in ${ALBUMS} albums${KEEP ? ` (fixture kept in ${KEEP})` : ''}`);
 const t00 = Date.now();
@@ -310,9 +310,13 @@ try {
   let firstScreenAt: number | undefined;
   let lastOps: Record<string, number> | undefined;
   let joinedAt: number | undefined;
+  /** About once a second: [s since Join, photos applied, objects stored since the session opened, listing done]. */
+  const samples: Array<[number, number, number, number]> = [];
   const done = await until('the restore', async () => {
     const p = await device.call<Progress>('progress', PHOTOS);
     if (p.opsStored) lastOps = p.opsStored;
+    const t = round((Date.now() - wall0) / 1000);
+    if (p.phase !== 'joining' && (samples.length === 0 || t - samples[samples.length - 1]![0] >= 1)) samples.push([t, p.photos, p.objects ?? 0, p.ready ? 1 : 0]);
     // A join that failed says so on the welcome screen (role=alert): no point waiting for it.
     if (p.phase === 'joining') {
       const alert = device.page.getByRole('alert');
@@ -397,6 +401,7 @@ try {
       restoreMiBps: round(payload / MiB / restoreSec),
       sessionOpenSec: joinedAt ? round((joinedAt - t0) / 1000) : null,
       firstScreenDecodedSec: firstScreenAt ? round((firstScreenAt - t0) / 1000) : null,
+      progress: { columns: ['s since Join', 'photos applied', 'objects stored by the session (not its probe)', 'relay listing done'], samples },
       firstScreen: screen,
       verifyMs: v.ms,
       cpuMsOverRestore: cpu,

@@ -171,7 +171,8 @@ async function progress(expect: number) {
     opsStored = {};
     for (const [log, authors] of await s.node.stores.opVector()) opsStored[log.slice(0, 8)] = [...authors.values()].reduce((n, v) => n + v, 0);
   }
-  return { phase: s.restoring ? 'reading' : 'syncing', screen: controller.screen, photos: all.length, thumbs, metas, done, at: allSeenAt, ...(opsStored ? { opsStored } : {}) };
+  const ready = s.node.engine.peers().some((p) => p.ready);
+  return { phase: s.restoring ? 'reading' : 'syncing', screen: controller.screen, photos: all.length, thumbs, metas, objects: present.size, ready, done, at: allSeenAt, ...(opsStored ? { opsStored } : {}) };
 }
 
 /**

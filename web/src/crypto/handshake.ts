@@ -5,7 +5,7 @@
  */
 import { assertBytes, concatBytes, equalBytes, utf8 } from '../core/bytes.ts';
 import { LABEL } from './labels.ts';
-import { ed25519PublicKey, ed25519Sign, ed25519Verify, hmacSha256, randomBytes } from './primitives.ts';
+import { ed25519PublicKey, ed25519Sign, ed25519VerifyFast, hmacSha256, randomBytes } from './primitives.ts';
 
 export interface SigningKeyPair {
   secretKey: Uint8Array;
@@ -48,8 +48,13 @@ export function signDetached(secretKey: Uint8Array, context: string, message: Ui
   return ed25519Sign(secretKey, contextMessage(context, message));
 }
 
-export function verifyDetached(publicKey: Uint8Array, context: string, message: Uint8Array, signature: Uint8Array): boolean {
+/**
+ * Native Ed25519 where the engine has it, with exactly the JavaScript check's answer
+ * (ed25519VerifyFast): every op a restore takes in is verified here once, 1.4 ms each in
+ * JavaScript (10,000 ops: 14 s of the crypto worker).
+ */
+export function verifyDetached(publicKey: Uint8Array, context: string, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
   assertBytes(publicKey, 32, 'publicKey');
   assertBytes(signature, undefined, 'signature');
-  return ed25519Verify(publicKey, contextMessage(context, message), signature);
+  return ed25519VerifyFast(publicKey, contextMessage(context, message), signature);
 }

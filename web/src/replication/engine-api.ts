@@ -22,12 +22,13 @@ export const DEFAULT_CONFIG: ReplicationConfig = {
   abuse: DEFAULT_ABUSE_LIMITS,
   maxObjectBytes: DEFAULT_MAX_OBJECT_BYTES,
   maxConcurrentPulls: 8,
-  maxConcurrentSmallPulls: 32,
+  maxConcurrentSmallPulls: 64,
   maxConcurrentPushes: 8,
   transferStallMs: 30_000,
   maxServingStreams: 64,
   // Every fetch we allow may arrive at once, before we process it: never call that a flood.
-  maxInboundQueueBytes: 8 * DEFAULT_MAX_OBJECT_BYTES + 24 * 256 * 1024 + 16 * 1024 * 1024,
+  // (8 pulls of any size, 56 more of small objects ≤ 256 KiB, and slack for control frames.)
+  maxInboundQueueBytes: 8 * DEFAULT_MAX_OBJECT_BYTES + 56 * 256 * 1024 + 16 * 1024 * 1024,
   resyncIntervalMs: 10 * 60_000,
   listInventories: true,
   backoff: { baseMs: 1_000, maxMs: 10 * 60_000 },

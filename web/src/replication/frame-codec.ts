@@ -8,7 +8,7 @@ import { isProtocolError } from '../core/errors.ts';
 import type { ObjectHash } from '../core/ids.ts';
 import { ByteReader, ByteWriter, varintSize } from './byte-codec.ts';
 import {
-  BUCKETS, FRAME_CODES, NACK_REASONS, REFUSAL_REASONS,
+  BUCKETS, BUNDLE_CODE, FRAME_CODES, NACK_REASONS, REFUSAL_REASONS,
   type Frame, type FrameType, type NackReason, type RefusalReason,
 } from './frames.ts';
 import {
@@ -271,4 +271,41 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
     }
     throw e; // anything else is a bug in this file; the fuzz test exists to find it
   }
+}
+
+/** Packs whole encoded frames (none of them a bundle) into one message. */
+export function encodeBundle(frames: readonly Uint8Array[]): Uint8Array {
+  let size = 1;
+  for (const f of frames) size += varintSize(f.length) + f.length;
+  const w = new ByteWriter(size).u8(BUNDLE_CODE);
+  for (const f of frames) w.bytes(f);
+  const out = w.finish();
+  if (out.length > MAX_FRAME_BYTES) throw new RangeError(`a bundle of ${out.length} bytes exceeds the frame limit`);
+  return out;
+}
+
+export type SplitResult = { ok: true; frames: Uint8Array[] } | { ok: false; error: DecodeError; detail: string };
+
+/**
+ * The frames of one message: itself, or the frames a bundle carries. Each frame of a bundle is
+ * a copy with a buffer of its own (a receiver may hand an object's bytes to a worker, which
+ * detaches their buffer). Never throws; a bundle that is empty, nested or cut is malformed.
+ */
+export function splitMessage(bytes: Uint8Array): SplitResult {
+  if (!(bytes instanceof Uint8Array) || bytes[0] !== BUNDLE_CODE) return { ok: true, frames: [bytes] };
+  if (bytes.length > MAX_FRAME_BYTES) return { ok: false, error: 'oversized', detail: `${bytes.length} bytes` };
+  const r = new ByteReader(bytes.subarray(1));
+  const frames: Uint8Array[] = [];
+  try {
+    while (r.remaining > 0) {
+      const f = r.bytes(MAX_FRAME_BYTES, 'bundled frame');
+      if (f.length === 0 || f[0] === BUNDLE_CODE) throw new RangeError('bundle: empty or nested frame');
+      frames.push(f.slice());
+    }
+  } catch (e) {
+    if (isProtocolError(e) || e instanceof RangeError) return { ok: false, error: 'malformed', detail: `bundle: ${(e as Error).message}` };
+    throw e;
+  }
+  if (frames.length === 0) return { ok: false, error: 'malformed', detail: 'bundle: no frames' };
+  return { ok: true, frames };
 }

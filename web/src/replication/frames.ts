@@ -5,8 +5,11 @@
 import type { ObjectHash } from '../core/ids.ts';
 import type { InventoryEntry, OpEnvelope, PeerRole } from './ports.ts';
 
-/** Sent in `hello`; peers with a different version refuse each other ('version-mismatch'). */
-export const PROTOCOL_VERSION = 2;
+/**
+ * Sent in `hello`; peers with a different version refuse each other ('version-mismatch').
+ * Version 3 added bundles (several small frames in one message).
+ */
+export const PROTOCOL_VERSION = 3;
 
 export const FRAME_CODES = {
   hello: 1, auth: 2, accept: 3, refuse: 4, ping: 5, pong: 6, bye: 7,
@@ -18,6 +21,13 @@ export const FRAME_CODES = {
 } as const;
 
 export type FrameType = keyof typeof FRAME_CODES;
+
+/**
+ * The first byte of a bundle: one transport message carrying several small frames, each a
+ * varint length and its bytes (docs/replication.md, "Bundles"). Not a frame: a bundle is
+ * unpacked at the edge, and each frame in it is handled as if it had come alone.
+ */
+export const BUNDLE_CODE = 8;
 
 export const REFUSAL_REASONS = [
   'version-mismatch', 'wrong-vault-secret', 'fingerprint-mismatch', 'bad-signature',

@@ -29,6 +29,19 @@ export class MemoryObjectStore implements ObjectStorePort {
     return this.objects.get(hash)?.slice(offset, offset + length);
   }
 
+  /** Objects up to `smallBytes` count as kept with their record (the IndexedDB store's inline ones). */
+  smallBytes = 48 * 1024;
+  /** How many objects were read as small (tests). */
+  smallReads = 0;
+
+  async serveSmall(hash: ObjectHash): Promise<Uint8Array | undefined | 'large'> {
+    const b = this.objects.get(hash);
+    if (!b) return undefined;
+    if (b.length > this.smallBytes) return 'large';
+    this.smallReads++;
+    return b.slice();
+  }
+
   async put(hash: ObjectHash, bytes: Uint8Array): Promise<void> {
     if (this.objects.has(hash)) return;
     this.objects.set(hash, bytes.slice());

@@ -7,11 +7,19 @@
  * A stream's next frame may take a while (the object is read from disk when its turn comes):
  * meanwhile control tasks run, and so do the next few streams (at most READ_AHEAD are being
  * read at once, so queued streams hold no memory). The oldest stream with a frame ready sends.
+ *
+ * Small frames sent one after another go out together, as one bundle (docs/replication.md,
+ * "Bundles"): the outbox packs them until a timer of 0 ms fires (the end of this task, in
+ * effect), a bundle is full, a large frame or one sent at once comes, or someone waits for idle. A restore moves tens of thousands of small
+ * objects, each with a want, its data and an ack; one message each cost both pages a
+ * RTCDataChannel send, an SCTP message and a message event apiece.
  */
 import { describeError, isTransportError } from '../core/errors.ts';
 import type { PeerTransport } from '../transport/peer-transport.ts';
-import { encodeFrame } from './frame-codec.ts';
+import { varintSize } from './byte-codec.ts';
+import { encodeBundle, encodeFrame } from './frame-codec.ts';
 import type { Frame, FrameType } from './frames.ts';
+import { MAX_FRAME_BYTES } from './limits.ts';
 import type { Logger } from './ports.ts';
 
 export type ControlTask = () => Promise<void> | void;
@@ -26,10 +34,19 @@ interface BulkStream {
 
 /** Streams whose next frame is being produced at once. */
 const READ_AHEAD = 4;
+/** Frames up to this size may share a message; larger ones (object data ranges) go alone. */
+export const BUNDLED_FRAME_MAX = 64 * 1024;
+/** Room for the bundle's type byte. */
+const BUNDLE_MAX = MAX_FRAME_BYTES - 1;
 
 export class Outbox {
-  readonly sentBytes: Partial<Record<FrameType, number>> = {};
-  readonly sentFrames: Partial<Record<FrameType, number>> = {};
+  /** Encoded bytes by frame type; 'bundle' counts what bundling adds (type bytes and lengths). */
+  readonly sentBytes: Partial<Record<FrameType | 'bundle', number>> = {};
+  readonly sentFrames: Partial<Record<FrameType | 'bundle', number>> = {};
+  /** Small frames sent but not yet handed to the transport, in order. */
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
   #control: ControlTask[] = [];
   #bulk: BulkStream[] = [];
   #running = false;
@@ -71,9 +88,24 @@ export class Outbox {
   /** Encodes and sends with back-pressure. Inside tasks only (keeps frame order). */
   async send(frame: Frame): Promise<void> {
     const bytes = encodeFrame(frame);
-    if (this.transport.bufferedAmount > this.transport.highWaterMark) await this.transport.waitDrain();
-    this.transport.send(bytes);
     this.#count(frame.type, bytes.length);
+    if (bytes.length <= BUNDLED_FRAME_MAX) {
+      if (this.#pendingBytes + varintSize(bytes.length) + bytes.length > BUNDLE_MAX) this.#flush();
+      this.#pending.push(bytes);
+      this.#pendingBytes += varintSize(bytes.length) + bytes.length;
+      // A task may await something slow after this frame: it does not wait for the task.
+      this.#flushTimer ??= setTimeout(() => {
+        this.#flushTimer = undefined;
+        if (!this.#stopped) this.#flushQuietly();
+      }, 0);
+    } else {
+      this.#flush();
+      this.transport.send(bytes);
+    }
+    if (this.transport.bufferedAmount > this.transport.highWaterMark) {
+      this.#flush();
+      await this.transport.waitDrain();
+    }
   }
 
   /**
@@ -83,6 +115,7 @@ export class Outbox {
   sendNow(frame: Frame): boolean {
     if (this.transport.closed) return false;
     try {
+      this.#flush(); // frames sent before it go first
       const bytes = encodeFrame(frame);
       this.transport.send(bytes);
       this.#count(frame.type, bytes.length);
@@ -95,12 +128,19 @@ export class Outbox {
 
   /** Resolves when nothing is queued (tests, orderly close). */
   idle(): Promise<void> {
-    if (!this.#running && this.#control.length === 0 && this.#bulk.length === 0) return Promise.resolve();
+    if (!this.#running && this.#control.length === 0 && this.#bulk.length === 0) {
+      this.#flushQuietly();
+      return Promise.resolve();
+    }
     return new Promise((r) => this.#idleWaiters.push(r));
   }
 
   stop(): void {
     this.#stopped = true;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
     this.#control = [];
     for (const b of this.#bulk) void b.frames.return?.(undefined);
     this.#bulk = [];
@@ -108,12 +148,39 @@ export class Outbox {
     this.#wakeIdle();
   }
 
-  #count(type: FrameType, n: number): void {
+  /** Hands the pending small frames to the transport: alone if one, else as a bundle. */
+  #flush(): void {
+    if (this.#pending.length === 0) return;
+    const frames = this.#pending;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    if (frames.length === 1) {
+      this.transport.send(frames[0]!);
+      return;
+    }
+    const bundle = encodeBundle(frames);
+    this.transport.send(bundle);
+    this.#count('bundle', bundle.length - frames.reduce((n, f) => n + f.length, 0));
+  }
+
+  /** #flush outside a task (the timer, the pump going idle): a closed link stops the outbox. */
+  #flushQuietly(): void {
+    try {
+      this.#flush();
+    } catch (e) {
+      if (isTransportError(e)) this.stop();
+      else this.log.warn('outbox flush failed', { error: describeError(e) });
+    }
+  }
+
+  #count(type: FrameType | 'bundle', n: number): void {
     this.sentBytes[type] = (this.sentBytes[type] ?? 0) + n;
     this.sentFrames[type] = (this.sentFrames[type] ?? 0) + 1;
   }
 
   #wakeIdle(): void {
+    if (this.#idleWaiters.length === 0) return;
+    this.#flushQuietly(); // idle means sent
     const w = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const fn of w) fn();
@@ -136,6 +203,8 @@ export class Outbox {
         if (this.#bulk.length === 0) break;
         const stream = this.#readyStream();
         if (!stream) {
+          // Not flushed here: the next frame is often a microtask away (a small object read
+          // with its neighbours). The flush timer sends what is pending if the wait is longer.
           await this.#waitForWork();
           continue;
         }
@@ -158,6 +227,8 @@ export class Outbox {
       }
     }
     this.#running = false;
+    // Not flushed here either: more frames often follow within this task (a pump starting 64
+    // pulls sends 64 wants, each from a task of its own). The timer sends them together.
     this.#wakeIdle();
   }
 

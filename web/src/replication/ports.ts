@@ -66,6 +66,12 @@ export interface ObjectStorePort {
    * own check (a corrupt copy comes back as a 'corrupt' nack; the sender then reads it with get).
    */
   serve?(hash: ObjectHash): Promise<Uint8Array | undefined>;
+  /**
+   * Optional: `serve`, but only for an object kept with its record (small: read with it, no
+   * file); 'large' for any other present one. A sender reads every small object wanted at once
+   * this way (their reads share a transaction) while a large one waits for its turn (memory).
+   */
+  serveSmall?(hash: ObjectHash): Promise<Uint8Array | undefined | 'large'>;
   /** Optional: read part of an object without loading it whole. */
   getRange?(hash: ObjectHash, offset: number, length: number): Promise<Uint8Array | undefined>;
   /**

@@ -7,7 +7,7 @@ import { describeError } from '../core/errors.ts';
 import type { PeerId } from '../core/ids.ts';
 import type { PeerTransport, TransportCloseInfo } from '../transport/peer-transport.ts';
 import { AbuseMeter, type AbuseKind } from './abuse-meter.ts';
-import { decodeFrame } from './frame-codec.ts';
+import { decodeFrame, splitMessage } from './frame-codec.ts';
 import { HANDSHAKE_FRAMES, type Frame, type FrameType } from './frames.ts';
 import { Handshake, type HandshakeOutcome } from './handshake.ts';
 import { Heartbeat } from './heartbeat.ts';
@@ -49,7 +49,8 @@ export class Session implements SessionCore {
   ready = false;
   readonly outbox: Outbox;
   readonly abuseMeter: AbuseMeter;
-  readonly received = { bytes: 0, frames: 0, byType: {} as Partial<Record<FrameType, number>> };
+  /** What came in: transport messages (a bundle is one), the frames in them, bytes per frame type. */
+  readonly received = { bytes: 0, messages: 0, frames: 0, byType: {} as Partial<Record<FrameType, number>> };
   readonly ops: OpSync;
   readonly inventory: InventorySync;
   readonly receiver: TransferReceiver;
@@ -137,11 +138,26 @@ export class Session implements SessionCore {
     if (over && this.state !== 'closed') this.close('abuse limit reached');
   }
 
-  #onBytes(bytes: Uint8Array): void {
+  #onBytes(message: Uint8Array): void {
     try {
-      this.received.bytes += bytes.length;
-      this.received.frames++;
+      this.received.bytes += message.length;
+      this.received.messages++;
       this.#heartbeat.seen();
+      // A bundle's frames are handled one by one, exactly as if each had come alone.
+      const split = splitMessage(message);
+      if (!split.ok) {
+        this.abuse(split.error, split.detail);
+        return;
+      }
+      for (const bytes of split.frames) this.#onFrame(bytes);
+    } catch (e) {
+      this.deps.log.warn('frame listener failed', { peer: this.peerLabel, error: describeError(e) });
+    }
+  }
+
+  #onFrame(bytes: Uint8Array): void {
+    try {
+      this.received.frames++;
       const d = decodeFrame(bytes);
       if (!d.ok) {
         this.abuse(d.error, d.detail);

@@ -31,16 +31,22 @@ export class TransferSender {
     }
     const token = ++this.#token;
     this.#serving.set(f.hash, token);
-    this.s.outbox.bulk(`obj:${f.hash}`, this.#stream(f.hash, f.offset, token));
+    // A small object is read at once, with the other wants of this moment (one transaction for
+    // all: a restore asks for its thumbnails 32 at a time); at most maxServingStreams × the
+    // inline limit are held so.
+    const small = f.offset === 0 ? this.s.deps.objects.serveSmall?.(f.hash) : undefined;
+    small?.catch(() => undefined); // read again, and reported, when its turn comes
+    this.s.outbox.bulk(`obj:${f.hash}`, this.#stream(f.hash, f.offset, token, small));
   }
 
-  /** Loads the object only when its turn comes, so queued wants hold no memory. */
-  async *#stream(hash: ObjectHash, offset: number, token: number): AsyncGenerator<Frame> {
+  /** Loads a large object only when its turn comes, so queued wants hold no memory. */
+  async *#stream(hash: ObjectHash, offset: number, token: number, small: Promise<Uint8Array | undefined | 'large'> | undefined): AsyncGenerator<Frame> {
     try {
       let bytes: Uint8Array | undefined;
       try {
         const { objects } = this.s.deps;
-        bytes = await (objects.serve ? objects.serve(hash) : objects.get(hash));
+        const read = small ? await small.catch(() => 'large' as const) : 'large';
+        bytes = read !== 'large' ? read : await (objects.serve ? objects.serve(hash) : objects.get(hash));
       } catch (e) {
         this.s.deps.log.warn('reading object failed', { hash: hash.slice(0, 12), error: describeError(e) });
       }

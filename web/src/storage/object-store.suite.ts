@@ -17,6 +17,8 @@ export interface ObjectStoreSetup {
   open(name: string, options?: { quotaBytes?: number }): Promise<ObjectStore>;
   /** Changes one byte of a stored object behind the store's back (a failing disk). */
   tamper(name: string, hash: ObjectHash): Promise<void>;
+  /** The store keeps small objects with their records (IndexedDB catalogs): getSmall must return them. */
+  inlineSmall?: boolean;
 }
 
 const KiB = 1024;
@@ -113,6 +115,23 @@ export function runObjectStoreTests(setup: ObjectStoreSetup): SuiteCase[] {
       assertEqual(served !== undefined && served.length === a.bytes.length && !equalBytes(served, a.bytes), true, 'the corrupt copy is served as is');
       await assertRejects(() => store.get(a.hash), isIntegrityError, 'verified read of the corrupt copy');
       assertEqual(await store.get(a.hash, { verify: false }), undefined, 'condemned: not served any more');
+    })),
+
+    c('a small object is read for a peer with its record; a large one says so; an absent or held one is not there', withStore(async (store) => {
+      const small = await object(2 * KiB);
+      const large = await object(1 * MiB);
+      const held = await object(1 * KiB);
+      assertEqual(await store.getSmall(small.hash), undefined, 'before put');
+      await store.put(small.hash, small.bytes);
+      await store.put(large.hash, large.bytes);
+      await store.put(held.hash, held.bytes, { stage: true, holdFor: 'suite' });
+      const got = await store.getSmall(small.hash);
+      if (setup.inlineSmall) assertEqual(got, small.bytes, 'a small object, read with its record');
+      else assertEqual(got === 'large' || (got instanceof Uint8Array && equalBytes(got, small.bytes)), true, 'its bytes, or "large" without inline objects');
+      assertEqual(await store.getSmall(large.hash), 'large', 'a 1 MiB object is in a file of its own');
+      assertEqual(await store.getSmall(held.hash), undefined, 'a held object is not served');
+      await store.delete(small.hash);
+      assertEqual(await store.getSmall(small.hash), undefined, 'after delete');
     })),
 
     c('delete removes an object and only that one', withStore(async (store) => {

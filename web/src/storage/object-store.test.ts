@@ -52,6 +52,7 @@ describe('IndexedDB object store (fake-indexeddb)', () => {
     hash: hashObject,
     open: (name, options) => openObjectStore({ name, hash: hashObject, preferred: 'idb', quotaBytes: options?.quotaBytes }),
     tamper: tamperIdbObject,
+    inlineSmall: true,
   });
   for (const c of cases) it(c.name, c.run);
 });

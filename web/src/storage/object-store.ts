@@ -98,6 +98,11 @@ export interface ObjectStore {
    * object is verified on the first range read in a session; see docs/storage.md.
    */
   getRange(hash: ObjectHash, offset: number, length: number): Promise<Uint8Array | undefined>;
+  /**
+   * A complete object's bytes, NOT verified (for a peer, which verifies what it receives), if
+   * they are kept with its record (small objects); 'large' if they are in a file of their own.
+   */
+  getSmall(hash: ObjectHash): Promise<Uint8Array | undefined | 'large'>;
   has(hash: ObjectHash): Promise<boolean>;
   /** Removes the object in any state; a missing object is not an error. */
   delete(hash: ObjectHash): Promise<void>;

@@ -235,7 +235,14 @@ export class IdbReplicationStores {
     await tx.done;
   }
 
+  /**
+   * Whether the peer is known to hold the object. An ack this page wrote answers without a read:
+   * the push scan asks for every object a restore stores (20,000: a transaction each), and the
+   * peer that just served one is known to hold it. (Only pushes ask: at worst an object another
+   * tab has since learned is gone is not offered again until the next inventory exchange.)
+   */
   ackHas(peer: PeerId, hash: ObjectHash): Promise<boolean> {
+    if (this.#acked.get(peer)?.has(hash)) return Promise.resolve(true);
     return this.#run('ack read', async () => (await this.#db.count('acks', [hash, peer])) > 0);
   }
   ackPeersWith(hash: ObjectHash): Promise<PeerId[]> {

@@ -143,6 +143,20 @@ export class VerifiedObjectStore implements ObjectStore {
     });
   }
 
+  /**
+   * A complete object's bytes, unverified (for a peer, which verifies them itself), if they are
+   * kept with its record; 'large' if they are in a file of their own. Reading a small object is
+   * one catalog read, so many of them share one transaction.
+   */
+  getSmall(hash: ObjectHash): Promise<Uint8Array | undefined | 'large'> {
+    return this.track(async () => {
+      assertHash(hash);
+      const record = await this.catalog.get(hash);
+      if (record?.state !== 'complete') return undefined;
+      return record.inline ? this.catalog.readInline!(hash) : 'large';
+    });
+  }
+
   getRange(hash: ObjectHash, offset: number, length: number): Promise<Uint8Array | undefined> {
     return this.track(async () => {
       assertHash(hash);

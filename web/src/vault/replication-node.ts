@@ -87,6 +87,7 @@ export function objectPort(store: ObjectStore, stores: IdbReplicationStores): Ob
     has: (h) => store.has(h),
     get: (h) => store.get(h),
     serve: (h) => store.get(h, { verify: false }),
+    serveSmall: (h) => store.getSmall(h),
     getRange: (h, o, l) => store.getRange(h, o, l),
     put: async (h, b) => {
       await store.put(h, b, { verified: true, handOver: true }); // the receiver hashed these bytes just now, and is done with them

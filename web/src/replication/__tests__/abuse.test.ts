@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { decodeFrame, encodeFrame } from '../frame-codec.ts';
+import { decodeFrame, encodeBundle, encodeFrame } from '../frame-codec.ts';
 import { FRAME_CODES } from '../frames.ts';
 import { closeAll, makeNode, waitFor, type TestNode } from './harness.ts';
 import { RawPeer } from './raw-peer.ts';
@@ -32,6 +32,29 @@ describe('bad input from a peer', () => {
     await waitFor(() => raw.pair.b.closed, 'disconnected');
     expect(raw.got.at(-1)).toEqual({ type: 'bye', reason: 'abuse limit reached' });
     expect(raw.session.abuseMeter.counts.malformed).toBeGreaterThanOrEqual(17);
+  });
+
+  it('a bundle\'s frames are each handled and judged alone; a broken bundle is dropped whole and counted', async () => {
+    const a = makeNode('alice');
+    nodes = [a];
+    const abuse: string[] = [];
+    a.engine.on('abuse', (e) => abuse.push(e.kind));
+    const raw = new RawPeer(a, 'mallory');
+    await raw.open(a);
+    const before = raw.got.length;
+    // Two pings around a truncated want: both pings are answered, the want alone is malformed.
+    raw.sendBytes(encodeBundle([encodeFrame({ type: 'ping', n: 41 }), new Uint8Array([FRAME_CODES['obj-want'], 1]), encodeFrame({ type: 'ping', n: 42 })]));
+    await waitFor(() => raw.got.filter((f) => f.type === 'pong').length >= 2, 'both pongs');
+    expect(raw.got.slice(before).filter((f) => f.type === 'pong').map((f) => f.type === 'pong' && f.n)).toEqual([41, 42]);
+    expect(abuse).toEqual(['malformed']);
+    // A bundle cut inside its second frame: nothing of it is handled.
+    const cut = encodeBundle([encodeFrame({ type: 'ping', n: 43 }), encodeFrame({ type: 'ping', n: 44 })]);
+    raw.sendBytes(cut.subarray(0, cut.length - 1));
+    await waitFor(() => abuse.length === 2, 'the cut bundle counted');
+    expect(abuse[1]).toBe('malformed');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(raw.got.some((f) => f.type === 'pong' && f.n === 43)).toBe(false);
+    expect(raw.session.state).toBe('open');
   });
 
   it('fuzz: thousands of random and mutated frames on an open session never throw out, and each undecodable one is counted', async () => {

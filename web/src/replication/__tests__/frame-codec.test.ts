@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encodeFrame } from '../frame-codec.ts';
-import { FRAME_CODES } from '../frames.ts';
+import { decodeFrame, encodeBundle, encodeFrame, splitMessage } from '../frame-codec.ts';
+import { BUNDLE_CODE, FRAME_CODES } from '../frames.ts';
 import { MAX_FRAME_BYTES } from '../limits.ts';
 import { Rng } from './rng.ts';
 import { randomHash as hash, sampleFrames } from './sample-frames.ts';
@@ -49,6 +49,32 @@ describe('frame codec', () => {
     expect(decodeFrame(bad)).toMatchObject({ ok: false, error: 'malformed' });
   });
 
+  it('bundles frames into one message and splits them back, each frame with a buffer of its own', () => {
+    const frames = sampleFrames().filter((f) => f.type !== 'hello').slice(0, 12).map(encodeFrame);
+    const bundle = encodeBundle(frames);
+    expect(bundle[0]).toBe(BUNDLE_CODE);
+    const split = splitMessage(bundle);
+    expect(split.ok).toBe(true);
+    if (!split.ok) return;
+    expect(split.frames).toEqual(frames);
+    // An object's bytes may be handed to a worker (its buffer detached): no frame shares a buffer.
+    expect(new Set(split.frames.map((f) => f.buffer)).size).toBe(frames.length);
+    for (const f of split.frames) expect(f.buffer).not.toBe(bundle.buffer);
+    // A message that is not a bundle is its own one frame, as it is.
+    const one = frames[0]!;
+    expect(splitMessage(one)).toEqual({ ok: true, frames: [one] });
+  });
+
+  it('refuses a bundle that is empty, nested, cut, or holds an empty frame, and one over the limit', () => {
+    const ack = encodeFrame({ type: 'obj-ack', hash: hash() });
+    expect(splitMessage(new Uint8Array([BUNDLE_CODE]))).toMatchObject({ ok: false, error: 'malformed' });
+    expect(splitMessage(encodeBundle([ack, encodeBundle([ack, ack])]))).toMatchObject({ ok: false, error: 'malformed' });
+    expect(splitMessage(encodeBundle([ack, ack]).subarray(0, 40))).toMatchObject({ ok: false, error: 'malformed' });
+    expect(splitMessage(new Uint8Array([BUNDLE_CODE, 0]))).toMatchObject({ ok: false, error: 'malformed' });
+    expect(splitMessage(new Uint8Array(MAX_FRAME_BYTES + 1).fill(BUNDLE_CODE, 0, 1))).toMatchObject({ ok: false, error: 'oversized' });
+    expect(() => encodeBundle([new Uint8Array(MAX_FRAME_BYTES - 100), new Uint8Array(200)])).toThrow(RangeError);
+  });
+
   it('fuzz: random bytes and mutated valid frames never throw', () => {
     const fz = new Rng(20240601);
     const valid = sampleFrames().map(encodeFrame);
@@ -69,6 +95,9 @@ describe('frame codec', () => {
       const d = decodeFrame(input);
       if (d.ok) accepted++;
       else rejected++;
+      // The same bytes as a bundle's content: splitting never throws either.
+      const split = splitMessage(new Uint8Array([BUNDLE_CODE, ...input]));
+      if (split.ok) for (const f of split.frames) decodeFrame(f);
     }
     expect(rejected).toBeGreaterThan(10_000);
     expect(accepted).toBeGreaterThan(100); // mutations inside payload bytes stay valid frames

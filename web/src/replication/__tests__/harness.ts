@@ -6,6 +6,7 @@ import { toBase64Url, utf8 } from '../../core/bytes.ts';
 import type { ObjectHash, PeerId } from '../../core/ids.ts';
 import { createMemoryPair, type MemoryPair, type MemoryPairOptions } from '../../transport/memory-transport.ts';
 import { ReplicationEngine } from '../engine.ts';
+import { encodeBundle, splitMessage } from '../frame-codec.ts';
 import {
   MemoryAckStore, MemoryJobStore, MemoryKeyValueStore, MemoryObjectStore, MemoryOpStore, MemoryPartialStore,
 } from '../memory-ports.ts';
@@ -127,11 +128,25 @@ export interface Link {
   b: Session;
 }
 
+/**
+ * A link between two nodes. A `tap` sees each frame, not each message: a bundle's frames are
+ * tapped one by one and bundled again, so a test can rewrite or drop one frame of a bundle.
+ */
 export function link(x: TestNode, y: TestNode, pairOpts?: MemoryPairOptions): Link {
-  const pair = createMemoryPair(pairOpts);
+  const tap = pairOpts?.tap;
+  const pair = createMemoryPair(tap ? { ...pairOpts, tap: perFrame(tap) } : pairOpts);
   const a = x.engine.connect(pair.a);
   const b = y.engine.connect(pair.b);
   return { pair, a, b };
+}
+
+function perFrame(tap: NonNullable<MemoryPairOptions['tap']>): NonNullable<MemoryPairOptions['tap']> {
+  return (message, dir) => {
+    const split = splitMessage(message);
+    if (!split.ok || split.frames.length === 1) return tap(message, dir);
+    const out = split.frames.map((f) => tap(f, dir)).filter((f): f is Uint8Array => f !== null);
+    return out.length === 0 ? null : out.length === 1 ? out[0]! : encodeBundle(out);
+  };
 }
 
 export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ObjectHash } from '../../core/ids.ts';
 import { createMemoryPair } from '../../transport/memory-transport.ts';
-import { decodeFrame } from '../frame-codec.ts';
+import { decodeFrame, splitMessage } from '../frame-codec.ts';
 import type { Frame } from '../frames.ts';
 import { Outbox } from '../outbox.ts';
 import { waitFor } from './harness.ts';
@@ -14,16 +14,27 @@ const quiet = { info() {}, warn() {} };
 /** A well-formed hash made of one hex digit. */
 const hash = (c: string) => c.repeat(64) as ObjectHash;
 
+/** The frames of one message (a bundle's, or the message itself). */
+function framesOf(message: Uint8Array): Frame[] {
+  const split = splitMessage(message);
+  if (!split.ok) throw new Error(split.detail);
+  return split.frames.map((bytes) => {
+    const r = decodeFrame(bytes);
+    if (!r.ok) throw new Error(r.detail);
+    return r.frame;
+  });
+}
+
 function receiver() {
   const pair = createMemoryPair();
   const got: string[] = [];
-  pair.b.onMessage((bytes) => {
-    const r = decodeFrame(bytes);
-    if (!r.ok) throw new Error(r.detail);
-    const f = r.frame;
-    got.push(f.type === 'obj-data' ? `data:${f.hash[0]}@${f.offset}` : f.type === 'ping' ? `ping:${f.n}` : f.type);
+  const messages: number[] = [];
+  pair.b.onMessage((message) => {
+    const frames = framesOf(message);
+    messages.push(frames.length);
+    for (const f of frames) got.push(f.type === 'obj-data' ? `data:${f.hash[0]}@${f.offset}` : f.type === 'ping' ? `ping:${f.n}` : f.type);
   });
-  return { outbox: new Outbox(pair.a, quiet), got };
+  return { outbox: new Outbox(pair.a, quiet), got, messages };
 }
 
 /** An object stream of `parts` frames that waits for `opened` before its first frame. */
@@ -48,6 +59,32 @@ describe('outbox', () => {
     await waitFor(() => got.length === 6, 'stream a');
     expect(got.slice(4)).toEqual(['data:a@0', 'data:a@1']);
     expect(outbox.bulkCount).toBe(0);
+  });
+
+  it('sends small frames queued together as one bundle, in order, and an object range alone', async () => {
+    const { outbox, got, messages } = receiver();
+    for (let n = 1; n <= 20; n++) outbox.control(() => outbox.send({ type: 'ping', n }));
+    outbox.control(() => outbox.send({ type: 'obj-data', hash: hash('b'), offset: 0, total: 100_000, bytes: new Uint8Array(100_000) }));
+    outbox.control(() => outbox.send({ type: 'obj-ack', hash: hash('c') }));
+    await outbox.idle();
+    await waitFor(() => got.length === 22, 'every frame');
+    expect(got).toEqual([...Array.from({ length: 20 }, (_, i) => `ping:${i + 1}`), 'data:b@0', 'obj-ack']);
+    // The twenty pings in one message; the large range alone; the ack after it alone.
+    expect(messages).toEqual([20, 1, 1]);
+    expect(outbox.sentFrames.ping).toBe(20);
+    expect(outbox.sentBytes.bundle).toBeGreaterThan(0);
+  });
+
+  it('does not hold a small frame while a task waits: it goes out on a timer', async () => {
+    const { outbox, got } = receiver();
+    let release!: () => void;
+    outbox.control(async () => {
+      await outbox.send({ type: 'obj-ack', hash: hash('d') });
+      await new Promise<void>((r) => (release = r)); // e.g. a slow read before the next frame
+    });
+    await waitFor(() => got.length === 1, 'the ack, while its task still waits');
+    release();
+    await outbox.idle();
   });
 
   it('reads ahead only a few streams: queued ones hold no memory until their turn', async () => {
@@ -75,10 +112,7 @@ describe('outbox', () => {
     const warnings: string[] = [];
     const pair = createMemoryPair();
     const got: Frame[] = [];
-    pair.b.onMessage((bytes) => {
-      const r = decodeFrame(bytes);
-      if (r.ok) got.push(r.frame);
-    });
+    pair.b.onMessage((message) => got.push(...framesOf(message)));
     const outbox = new Outbox(pair.a, { ...quiet, warn: (m: string) => warnings.push(m) });
     async function* broken(): AsyncGenerator<Frame> {
       throw new Error('disk gone');

@@ -4,7 +4,7 @@
  */
 import type { PeerId } from '../../core/ids.ts';
 import { createMemoryPair, type MemoryPair, type MemoryPairOptions } from '../../transport/memory-transport.ts';
-import { decodeFrame, encodeFrame } from '../frame-codec.ts';
+import { decodeFrame, encodeFrame, splitMessage } from '../frame-codec.ts';
 import type { Frame } from '../frames.ts';
 import { PROTOCOL_VERSION } from '../frames.ts';
 import { handshakeTranscript } from '../handshake.ts';
@@ -24,11 +24,15 @@ export class RawPeer {
   constructor(node: TestNode, name: string, pairOpts?: MemoryPairOptions) {
     this.pair = createMemoryPair(pairOpts);
     this.crypto = new NobleCrypto(name);
-    this.pair.b.onMessage((bytes) => {
-      const d = decodeFrame(bytes);
-      if (!d.ok) throw new Error(`raw peer got an undecodable frame: ${d.detail}`);
-      if (d.frame.type === 'hello') this.theirHello = bytes;
-      this.got.push(d.frame);
+    this.pair.b.onMessage((message) => {
+      const split = splitMessage(message);
+      if (!split.ok) throw new Error(`raw peer got a bad bundle: ${split.detail}`);
+      for (const bytes of split.frames) {
+        const d = decodeFrame(bytes);
+        if (!d.ok) throw new Error(`raw peer got an undecodable frame: ${d.detail}`);
+        if (d.frame.type === 'hello') this.theirHello = bytes;
+        this.got.push(d.frame);
+      }
     });
     this.session = node.engine.connect(this.pair.a);
   }

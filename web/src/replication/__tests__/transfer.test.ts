@@ -82,6 +82,26 @@ describe('object transfers', () => {
     }
   });
 
+  it('many small objects travel in bundles: their wants, data and acks in far fewer messages than frames', async () => {
+    const dir = new Directory();
+    const alice = makeNode('alice', { dir });
+    const relay = makeNode('relay', { dir, role: 'relay' });
+    nodes = [alice, relay];
+    const objs = Array.from({ length: 300 }, (_, i) => makeObject(100 + i, 2_000 + i * 10));
+    await addObjects(relay, objs);
+    const l = link(alice, relay);
+    await waitFor(() => alice.objects.objects.size === objs.length, 'every object on the phone');
+    await settle(nodes);
+    for (const o of objs) expect(equalBytes(alice.objects.objects.get(o.hash)!, o.bytes)).toBe(true);
+    expectIntact(alice);
+    // The relay read each wanted small object at once (its reads grouped), not one by one.
+    expect(relay.objects.smallReads).toBe(objs.length);
+    expect(l.a.received.frames).toBeGreaterThan(objs.length);
+    expect(l.a.received.messages).toBeLessThan(l.a.received.frames / 4);
+    expect(l.b.received.frames).toBeGreaterThan(2 * objs.length); // a want and an ack per object
+    expect(l.b.received.messages).toBeLessThan(l.b.received.frames / 4);
+  });
+
   it('resumes a partial large object after a restart of the receiving engine, from its offset', async () => {
     const dir = new Directory();
     const alice = makeNode('alice', { dir });
