@@ -303,6 +303,9 @@ try {
     return cdp;
   })) : [];
   const idb0 = await device.page.evaluate(() => JSON.stringify((window as any).__fvIdb));
+  // The relay's page is already open: its counter goes in now (prototypes, so its open database counts too).
+  await relay.page.evaluate(IDB_COUNTER);
+  const relayIdb0 = await relay.page.evaluate(() => JSON.stringify((window as any).__fvIdb));
   const cpu0 = { device: cpuSnapshot(device.dir), relay: cpuSnapshot(runProfile) };
   const t0 = await device.page.evaluate(() => performance.now());
   const wall0 = Date.now();
@@ -337,6 +340,7 @@ try {
   const cpu = { device: cpuDiff(cpu0.device, cpuSnapshot(device.dir)), relay: cpuDiff(cpu0.relay, cpuSnapshot(runProfile)) };
   const idb1 = await device.page.evaluate(() => JSON.stringify((window as any).__fvIdb));
   const idb = idbDiff(JSON.parse(idb0), JSON.parse(idb1));
+  const relayIdb = idbDiff(JSON.parse(relayIdb0), JSON.parse(await relay.page.evaluate(() => JSON.stringify((window as any).__fvIdb))));
   log(`IndexedDB on the device's main thread over the restore: ${JSON.stringify(idb)}`);
   log(`CPU over the restore: device ${cpu.device.totalMs} ms ${JSON.stringify(cpu.device.byThread)}; relay ${cpu.relay.totalMs} ms ${JSON.stringify(cpu.relay.byThread)}`);
   if (PROFILE) {
@@ -406,6 +410,7 @@ try {
       verifyMs: v.ms,
       cpuMsOverRestore: cpu,
       deviceIdbOverRestore: idb,
+      relayIdbOverRestore: relayIdb,
       fixture: `each photo its own file key wrapped under its album's key, its own signed sealed op (VaultSession.recordPhotos), a real sealed thumbnail (800x600 JPEG scaled by scaleToJpeg) and metadata; no originals; built in ${f.buildMs} ms, backed up to the relay in ${f.backupMs} ms`,
       runMinutes: runMin,
     },

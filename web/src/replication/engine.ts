@@ -247,8 +247,8 @@ export class ReplicationEngine extends Emitter<EngineEvents> implements SessionO
     return this.#ingest.vector();
   }
 
-  objectsSeen(peer: RemotePeer, objects: Array<{ hash: ObjectHash; size: number }>): Promise<void> {
-    return this.#scheduler.objectsSeen(peer, objects);
+  objectsSeen(peer: RemotePeer, objects: Array<{ hash: ObjectHash; size: number }>, o?: { announced?: boolean }): Promise<void> {
+    return this.#scheduler.objectsSeen(peer, objects, o);
   }
 
   inventoryReady(peer: PeerId): void {
@@ -281,6 +281,10 @@ export class ReplicationEngine extends Emitter<EngineEvents> implements SessionO
 
   localCorrupt(hash: ObjectHash): void {
     this.emit('local-corrupt', { hash });
+  }
+
+  served(hash: ObjectHash): void {
+    this.#scheduler.served(hash);
   }
 
   isFetching(hash: ObjectHash, except: PeerId): boolean {

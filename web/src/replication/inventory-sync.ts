@@ -48,6 +48,8 @@ export class InventorySync {
   #pending: Map<number, Map<ObjectHash, number>> | undefined;
   /** What we believed the peer held, per bucket, when its listings started (one scan). */
   #beliefByBucket: Map<number, ObjectHash[]> | undefined;
+  /** The buckets being taken in (their lookups and writes), while their next ones arrive. */
+  #bucketWork: Array<Promise<void>> = [];
   #reconciled = false;
   #ready = false;
 
@@ -175,7 +177,7 @@ export class InventorySync {
     const gone = [...final.values()].filter((e) => e.gone).map((e) => e.hash);
     const presentNow = [...final.values()].filter((e) => !e.gone);
     // Jobs first, then what we learned: a browser killed in between learns it again next time.
-    await this.s.hooks.objectsSeen(peer, presentNow.map((e) => ({ hash: e.hash, size: e.size })));
+    await this.s.hooks.objectsSeen(peer, presentNow.map((e) => ({ hash: e.hash, size: e.size })), { announced: true });
     if (gone.length > 0) await this.s.deps.acks.remove(peer.peerId, gone);
     if (presentNow.length > 0) await this.s.deps.acks.add(peer.peerId, presentNow.map((e) => e.hash));
     c.seq = fresh[fresh.length - 1]!.seq;
@@ -234,12 +236,24 @@ export class InventorySync {
     const stale = believed.filter((h) => !acc.has(h));
     const believedSet = new Set(believed);
     const added = [...acc].filter(([h]) => !believedSet.has(h)).map(([hash, size]) => ({ hash, size }));
-    await this.s.hooks.objectsSeen(peer, added); // jobs before beliefs, as in onEntries
-    if (stale.length > 0) await this.s.deps.acks.remove(peer.peerId, stale);
-    if (added.length > 0) await this.s.deps.acks.add(peer.peerId, added.map((o) => o.hash));
+    // Not awaited before the next bucket: one after another, each bucket's lookups and writes
+    // (a transaction or three) kept a new device's first listing of 20,000 objects in 256
+    // buckets from the link for 10-15 s. Taken in together, they share grouped reads and commits.
+    const work = (async () => {
+      await this.s.hooks.objectsSeen(peer, added); // jobs before beliefs, as in onEntries
+      if (stale.length > 0) await this.s.deps.acks.remove(peer.peerId, stale);
+      if (added.length > 0) await this.s.deps.acks.add(peer.peerId, added.map((o) => o.hash));
+    })();
+    work.catch(() => undefined); // reported with the last bucket
+    this.#bucketWork.push(work);
     if (this.#pending!.size === 0) {
       this.#pending = undefined;
       this.#beliefByBucket = undefined;
+      const work = this.#bucketWork;
+      this.#bucketWork = [];
+      for (const r of await Promise.allSettled(work)) {
+        if (r.status === 'rejected') this.s.deps.log.warn('taking in a bucket listing failed', { peer: peer.peerId, error: describeError(r.reason) });
+      }
       this.#markReady();
     }
   }

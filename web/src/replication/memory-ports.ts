@@ -17,7 +17,11 @@ export class MemoryObjectStore implements ObjectStorePort {
   readonly log: InventoryEntry[] = [];
   #id = `mem-${++storeCounter}`;
 
+  /** How many times `has` was asked (tests). */
+  lookups = 0;
+
   async has(hash: ObjectHash): Promise<boolean> {
+    this.lookups++;
     return this.objects.has(hash);
   }
 

@@ -60,6 +60,8 @@ export interface InventoryEntry {
  */
 export interface ObjectStorePort {
   has(hash: ObjectHash): Promise<boolean>;
+  /** Optional: `has` of each, in order, cheaper than one by one (a listing's bucket: one read). */
+  hasMany?(hashes: ObjectHash[]): Promise<boolean[]>;
   get(hash: ObjectHash): Promise<Uint8Array | undefined>;
   /**
    * Optional: the bytes to send to a peer, which verifies them itself, so the store may skip its

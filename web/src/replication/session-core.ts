@@ -86,8 +86,11 @@ export interface EngineHooks {
   ingestOps(ops: OpEnvelope[], from: RemotePeer): Promise<IngestResult>;
   /** The local version vector (a copy). */
   localVector(): Promise<VersionVector>;
-  /** `peer` holds these objects (new inventory entries or a bucket listing). */
-  objectsSeen(peer: RemotePeer, objects: Array<{ hash: ObjectHash; size: number }>): Promise<void>;
+  /**
+   * `peer` holds these objects (new inventory entries or a bucket listing). `announced`: entries
+   * the peer added since it last listed (an object we just served it comes back so).
+   */
+  objectsSeen(peer: RemotePeer, objects: Array<{ hash: ObjectHash; size: number }>, o?: { announced?: boolean }): Promise<void>;
   /** Inventory exchange with the peer finished: transfers may start. */
   inventoryReady(peer: PeerId): void;
   pullDone(peer: PeerId, hash: ObjectHash, bytes: number): void;
@@ -99,6 +102,8 @@ export interface EngineHooks {
   offerNacked(peer: PeerId, hash: ObjectHash, reason: string): void;
   /** Our own stored copy of `hash` does not match its hash (found when a peer reported it). */
   localCorrupt(hash: ObjectHash): void;
+  /** We just read this object and sent all of it to a peer: we hold it. */
+  served(hash: ObjectHash): void;
   /** Another session is fetching this object right now. */
   isFetching(hash: ObjectHash, except: PeerId): boolean;
   /** Claims the right to fetch `hash` from `peer` (false if someone else holds it). */

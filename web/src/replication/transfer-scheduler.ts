@@ -25,6 +25,8 @@ const BUSY_RETRY_MS = 2_000;
 const WAKE_SLACK_MS = 5;
 /** Objects of a peer's listing checked and queued at once. */
 const SEEN_CHUNK = 256;
+/** Objects served lately that a peer's listing need not make us look up (a few seconds' worth). */
+const SERVED_KEPT = 4096;
 
 export class TransferScheduler {
   #fetching = new Map<ObjectHash, PeerId>();
@@ -39,6 +41,12 @@ export class TransferScheduler {
    * the store again before it asks: at a restore's 20,000 objects, one lookup each.
    */
   #lookedUp = new Set<ObjectHash>();
+  /**
+   * Objects this engine just read and sent whole to a peer (the last SERVED_KEPT): held here. The
+   * peer announces each one back once stored; a relay serving a restore looked each up again.
+   * (One deleted here since is then not pulled back by that announcement: it was deleted.)
+   */
+  #served = new Set<ObjectHash>();
 
   constructor(private readonly c: SchedulerContext) {}
 
@@ -47,21 +55,29 @@ export class TransferScheduler {
     return p !== undefined && p !== except;
   }
 
+  served(hash: ObjectHash): void {
+    if (this.#served.size >= SERVED_KEPT) this.#served.delete(this.#served.values().next().value!);
+    this.#served.add(hash);
+  }
+
   claimFetch(hash: ObjectHash, peer: PeerId): boolean {
     if (this.#fetching.has(hash)) return false;
     this.#fetching.set(hash, peer);
     return true;
   }
 
-  async objectsSeen(peer: RemotePeer, objects: Array<{ hash: ObjectHash; size: number }>): Promise<void> {
+  async objectsSeen(peer: RemotePeer, objects: Array<{ hash: ObjectHash; size: number }>, o: { announced?: boolean } = {}): Promise<void> {
     const { deps, queue } = this.c;
     // A chunk at a time, its store lookups and job writes in parallel: one after another, each
     // an IndexedDB round trip, 20,000 objects of a new device's first listing took minutes.
     // Jobs are still queued in listing order (enqueue indexes before it awaits the write).
-    const fit = objects.filter((o) => o.size > 0 && o.size <= deps.config.maxObjectBytes);
+    // An announced object we served a moment ago is held here (a full listing, after a wiped
+    // store or a digest mismatch, is looked up in full).
+    const fit = objects.filter((e) => e.size > 0 && e.size <= deps.config.maxObjectBytes && !(o.announced && this.#served.has(e.hash)));
     for (let i = 0; i < fit.length; i += SEEN_CHUNK) {
       const chunk = fit.slice(i, i + SEEN_CHUNK);
-      const wanted = await Promise.all(chunk.map(async (o) => !(await deps.objects.has(o.hash)) && (await deps.policy.wantObject(o.hash, o.size, peer))));
+      const held = deps.objects.hasMany ? await deps.objects.hasMany(chunk.map((o) => o.hash)) : await Promise.all(chunk.map((o) => deps.objects.has(o.hash)));
+      const wanted = await Promise.all(chunk.map(async (o, k) => !held[k] && (await deps.policy.wantObject(o.hash, o.size, peer))));
       const writes: Array<Promise<unknown>> = [];
       chunk.forEach((o, k) => {
         if (!wanted[k]) return;

@@ -63,6 +63,7 @@ export class TransferSender {
       }
       if (this.#sent.size >= 4096) this.#sent.delete(this.#sent.values().next().value!);
       this.#sent.add(hash);
+      this.s.hooks.served(hash);
     } finally {
       if (this.#serving.get(hash) === token) this.#serving.delete(hash);
     }
@@ -84,10 +85,21 @@ export class TransferSender {
 
   async onAck(f: ObjAckFrame): Promise<void> {
     // Only an answer to our offer, or to data we sent, counts: an unsolicited ack proves nothing.
-    if (!this.#offers.has(f.hash) && !this.#sent.delete(f.hash)) return;
-    await this.s.deps.acks.add(this.s.remote.peerId, [f.hash]);
+    const offered = this.#offers.has(f.hash);
+    if (!offered && !this.#sent.delete(f.hash)) return;
+    const peer = this.s.remote.peerId;
+    const wrote = this.s.deps.acks.add(peer, [f.hash]);
+    if (!offered) {
+      // The ack of data we served is knowledge only (no job waits for it): not awaited, so the
+      // acks of a bundle share one commit. Awaited one frame after another, a relay serving a
+      // restore committed a transaction for every three or four objects.
+      wrote.catch((e: unknown) => this.s.deps.log.warn('recording that the peer holds an object failed', { hash: f.hash.slice(0, 12), error: describeError(e) }));
+      this.s.hooks.acked(peer, f.hash);
+      return;
+    }
+    await wrote;
     this.#clear(f.hash);
-    this.s.hooks.acked(this.s.remote.peerId, f.hash);
+    this.s.hooks.acked(peer, f.hash);
   }
 
   async onNack(f: ObjNackFrame): Promise<void> {

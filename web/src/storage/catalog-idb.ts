@@ -83,6 +83,9 @@ export async function writeRecord<E extends 'photos' | 'vault'>(
   return next;
 }
 
+/** Fewer hashes than this are read one by one (grouped), not as a bucket. */
+const MANY_MIN = 8;
+
 export class IdbCatalog implements ObjectCatalog {
   constructor(private readonly db: IndexDb) {}
 
@@ -93,6 +96,19 @@ export class IdbCatalog implements ObjectCatalog {
    */
   get(hash: ObjectHash): Promise<ObjectRecord | undefined> {
     return this.#read('objects', hash) as Promise<ObjectRecord | undefined>;
+  }
+
+  /**
+   * When every hash shares its first byte (a bucket of a peer's listing: a new device takes in
+   * 20,000 objects in 256 buckets), one range read of that bucket instead of a read per hash: a
+   * bucket holds 1/256 of the catalog, so this reads more records than asked only in a large one.
+   */
+  async getMany(hashes: ObjectHash[]): Promise<Array<ObjectRecord | undefined>> {
+    const prefix = hashes[0]?.slice(0, 2) ?? '';
+    if (hashes.length < MANY_MIN || !hashes.every((h) => h.startsWith(prefix))) return Promise.all(hashes.map((h) => this.get(h)));
+    const records = await this.run('catalog read', () => this.db.getAll('objects', IDBKeyRange.bound(prefix, `${prefix}\uffff`))) as ObjectRecord[];
+    const byHash = new Map(records.map((r) => [r.hash, r]));
+    return hashes.map((h) => byHash.get(h));
   }
 
   async readInline(hash: ObjectHash): Promise<Uint8Array | undefined> {

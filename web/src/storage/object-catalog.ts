@@ -41,6 +41,11 @@ export type CatalogTotals = Record<ObjectState, Tally>;
 export interface ObjectCatalog {
   get(hash: ObjectHash): Promise<ObjectRecord | undefined>;
   /**
+   * Optional: the records of many objects at once (in order). Hashes that share their first
+   * byte (a peer's inventory bucket) are read with one range read of that bucket.
+   */
+  getMany?(hashes: ObjectHash[]): Promise<Array<ObjectRecord | undefined>>;
+  /**
    * Atomically: a complete object is returned untouched; otherwise the object is recorded as
    * pending for `session` (the intent to write), if its size fits under `limitBytes` together
    * with everything complete or pending — else QuotaError and nothing changes.

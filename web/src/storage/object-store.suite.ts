@@ -134,6 +134,23 @@ export function runObjectStoreTests(setup: ObjectStoreSetup): SuiteCase[] {
       assertEqual(await store.getSmall(small.hash), undefined, 'after delete');
     })),
 
+    c('hasMany answers has for each, in order, for hashes of one bucket and for mixed ones', withStore(async (store) => {
+      const a = await object(3 * KiB);
+      const b = await object(3 * KiB);
+      const held = await object(2 * KiB);
+      await store.put(a.hash, a.bytes);
+      await store.put(b.hash, b.bytes);
+      await store.put(held.hash, held.bytes, { stage: true, holdFor: 'suite' });
+      // Absent hashes in the same first-byte bucket as `a` (the one-range-read path).
+      const near = (h: ObjectHash, i: number) => (h.slice(0, 2) + i.toString(16).padStart(2, '0') + h.slice(4)) as ObjectHash;
+      const bucket = [a.hash, ...Array.from({ length: 10 }, (_, i) => near(a.hash, i)).filter((h) => h !== a.hash)];
+      assertEqual(await store.hasMany(bucket), bucket.map((h) => h === a.hash), 'one bucket: only the stored one');
+      const heldBucket = [...Array.from({ length: 9 }, (_, i) => near(held.hash, i)).filter((h) => h !== held.hash), held.hash];
+      assertEqual(await store.hasMany(heldBucket), heldBucket.map(() => false), 'a held object is not there yet');
+      assertEqual(await store.hasMany([b.hash, held.hash, a.hash]), [true, false, true], 'mixed buckets');
+      assertEqual(await store.hasMany([]), [], 'none');
+    })),
+
     c('delete removes an object and only that one', withStore(async (store) => {
       const a = await object(3 * KiB);
       const b = await object(5 * KiB);

@@ -104,6 +104,8 @@ export interface ObjectStore {
    */
   getSmall(hash: ObjectHash): Promise<Uint8Array | undefined | 'large'>;
   has(hash: ObjectHash): Promise<boolean>;
+  /** `has` of each, in order; hashes of one inventory bucket cost one read. */
+  hasMany(hashes: ObjectHash[]): Promise<boolean[]>;
   /** Removes the object in any state; a missing object is not an error. */
   delete(hash: ObjectHash): Promise<void>;
   /** Every complete object. */

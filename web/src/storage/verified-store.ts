@@ -174,6 +174,14 @@ export class VerifiedObjectStore implements ObjectStore {
     });
   }
 
+  hasMany(hashes: ObjectHash[]): Promise<boolean[]> {
+    return this.track(async () => {
+      for (const h of hashes) assertHash(h);
+      const records = this.catalog.getMany ? await this.catalog.getMany(hashes) : await Promise.all(hashes.map((h) => this.catalog.get(h)));
+      return records.map((r) => r?.state === 'complete');
+    });
+  }
+
   delete(hash: ObjectHash): Promise<void> {
     return this.track(async () => {
       assertHash(hash);

@@ -85,6 +85,7 @@ export function replicationCrypto(crypto: CryptoApi & Partial<Pick<CryptoClient,
 export function objectPort(store: ObjectStore, stores: IdbReplicationStores): ObjectStorePort {
   return {
     has: (h) => store.has(h),
+    hasMany: (hs) => store.hasMany(hs),
     get: (h) => store.get(h),
     serve: (h) => store.get(h, { verify: false }),
     serveSmall: (h) => store.getSmall(h),

@@ -96,6 +96,10 @@ describe('object transfers', () => {
     expectIntact(alice);
     // The relay read each wanted small object at once (its reads grouped), not one by one.
     expect(relay.objects.smallReads).toBe(objs.length);
+    // The phone announced each stored object back; the relay, which had just served them, looked
+    // none of them up again.
+    await waitFor(async () => (await relay.acks.list(alice.peerId)).length === objs.length, 'the phone\'s announcements');
+    expect(relay.objects.lookups).toBe(0);
     expect(l.a.received.frames).toBeGreaterThan(objs.length);
     expect(l.a.received.messages).toBeLessThan(l.a.received.frames / 4);
     expect(l.b.received.frames).toBeGreaterThan(2 * objs.length); // a want and an ack per object
