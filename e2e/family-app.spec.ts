@@ -31,8 +31,10 @@ async function createVault(page: Page) {
   // Changing the field takes its error away.
   await expect(page.locator('#pass2-error')).toHaveCount(0);
   await expect(page.locator('#pass2')).toHaveAttribute('aria-invalid', 'false');
+  if (phone(page)) await shot(page, 'create');
   await page.locator('#create-btn').click();
   await expect(page.locator('#recovery-phrase')).toBeVisible({ timeout: 30_000 });
+  if (phone(page)) await shot(page, 'recovery');
   // The app asks for two of the words; a wrong one is named next to the field, which gets focus.
   await page.locator('#recovery-written').click();
   const first = page.locator('fv-recovery input.word').first();
@@ -76,6 +78,8 @@ async function dropPhotos(page: Page, photos: Array<{ name: string; date: string
     drop.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, composed: true, cancelable: true }));
   }, photos);
 }
+
+const phone = (page: Page): boolean => (page.viewportSize()?.width ?? 1000) < 500;
 
 /** README's screenshots: `FV_SCREENSHOTS=docs/screenshots npm run test:browser -- e2e/family-app.spec.ts`. */
 async function shot(page: Page, name: string) {
@@ -226,6 +230,13 @@ test('timeline, viewer and albums at phone size', async () => {
     expect(command).toContain(`RELAY_INVITE='${invite}' npm run relay -- --data ./relay-data --signal 'ws://`);
     await axe(page, 'family');
     await noSidewaysScroll(page, 'family');
+    await page.locator('fv-devices code.command').scrollIntoViewIfNeeded();
+    await shot(page, 'home-invite');
+    // Settings: auto-lock, storage and where the photos live, the passphrase, the build.
+    await page.locator('#tab-storage').click();
+    await expect(page.locator('#store-kind')).toContainText('Photos are stored in');
+    await noSidewaysScroll(page, 'settings');
+    await shot(page, 'settings');
 
     // Selecting: Space on a photo, Shift+click another for the range; Download makes one zip of
     // the originals under their own names.

@@ -9,7 +9,7 @@
 import { concatBytes, toBase64Url, toHex } from '../../web/src/core/bytes.ts';
 import type { ObjectHash, PeerId } from '../../web/src/core/ids.ts';
 import { startCryptoWorker } from '../../web/src/crypto/client.ts';
-import { decodeFrame, encodeFrame } from '../../web/src/replication/frame-codec.ts';
+import { decodeFrame, encodeFrame, splitMessage } from '../../web/src/replication/frame-codec.ts';
 import { PROTOCOL_VERSION, REFUSAL_REASONS, type Frame } from '../../web/src/replication/frames.ts';
 import { handshakeTranscript } from '../../web/src/replication/handshake.ts';
 import { DATA_CHUNK_BYTES } from '../../web/src/replication/limits.ts';
@@ -36,27 +36,34 @@ class Wire {
   #waiters: Waiter[] = [];
 
   constructor(readonly t: PeerTransport) {
-    t.onMessage((bytes) => {
-      const d = decodeFrame(bytes);
-      const f = d.ok ? d.frame : undefined;
-      const key = !f ? 'undecodable' : f.type === 'obj-nack' ? `obj-nack:${f.reason}` : f.type === 'obj-proof' ? `obj-proof:${f.proof.length ? 'held' : 'empty'}` : f.type;
-      this.got[key] = (this.got[key] ?? 0) + 1;
-      if (!f) return;
-      if (f.type === 'hello') {
-        this.theirHello = bytes.slice();
-        this.theirDeviceKey = f.deviceKey;
-      }
-      if (f.type === 'ping') this.t.send(encodeFrame({ type: 'pong', n: f.n })); // stay alive between bursts
-      for (const w of [...this.#waiters]) {
-        if (!w.match(f)) continue;
-        this.#waiters.splice(this.#waiters.indexOf(w), 1);
-        w.resolve(f);
-      }
+    t.onMessage((message) => {
+      const split = splitMessage(message);
+      if (!split.ok) this.got.undecodable = (this.got.undecodable ?? 0) + 1;
+      else for (const bytes of split.frames) this.#onFrame(bytes);
     });
     t.onClose(() => {
       this.closed = true;
       for (const w of this.#waiters.splice(0)) w.resolve(undefined);
     });
+  }
+
+  /** One frame the target sent (alone, or in a bundle). */
+  #onFrame(bytes: Uint8Array): void {
+    const d = decodeFrame(bytes);
+    const f = d.ok ? d.frame : undefined;
+    const key = !f ? 'undecodable' : f.type === 'obj-nack' ? `obj-nack:${f.reason}` : f.type === 'obj-proof' ? `obj-proof:${f.proof.length ? 'held' : 'empty'}` : f.type;
+    this.got[key] = (this.got[key] ?? 0) + 1;
+    if (!f) return;
+    if (f.type === 'hello') {
+      this.theirHello = bytes.slice();
+      this.theirDeviceKey = f.deviceKey;
+    }
+    if (f.type === 'ping') this.t.send(encodeFrame({ type: 'pong', n: f.n })); // stay alive between bursts
+    for (const w of [...this.#waiters]) {
+      if (!w.match(f)) continue;
+      this.#waiters.splice(this.#waiters.indexOf(w), 1);
+      w.resolve(f);
+    }
   }
 
   async send(f: Frame | Uint8Array): Promise<void> {

@@ -23,7 +23,7 @@ import { faultCount, countLabel, faultLine, histogram, mib } from '../../scripts
 import { equalBytes, toHex, utf8 } from '../src/core/bytes.ts';
 import type { ObjectHash, PeerId } from '../src/core/ids.ts';
 import type { ReplicationEngine } from '../src/replication/engine.ts';
-import { decodeFrame, encodeFrame } from '../src/replication/frame-codec.ts';
+import { decodeFrame, encodeFrame, splitMessage } from '../src/replication/frame-codec.ts';
 import { FRAME_CODES, PROTOCOL_VERSION, REFUSAL_REASONS, type Frame } from '../src/replication/frames.ts';
 import { handshakeTranscript } from '../src/replication/handshake.ts';
 import { DATA_CHUNK_BYTES, MAX_FRAME_BYTES } from '../src/replication/limits.ts';
@@ -74,26 +74,33 @@ class Wire {
   theirHello: Uint8Array | undefined;
   #waiters: Waiter[] = [];
 
-  constructor(target: ReplicationEngine, readonly crypto: NobleCrypto, keepOps = false) {
+  constructor(target: ReplicationEngine, readonly crypto: NobleCrypto, readonly keepOps = false) {
     this.pair = createMemoryPair();
-    this.pair.b.onMessage((bytes) => {
-      const d = decodeFrame(bytes);
-      if (!d.ok) throw new Error(`the target sent an undecodable frame: ${d.detail}`);
-      const f = d.frame;
-      if (f.type === 'hello') this.theirHello = bytes;
-      const key = f.type === 'obj-nack' ? `obj-nack:${f.reason}` : f.type === 'obj-proof' ? `obj-proof:${f.proof.length ? 'held' : 'empty'}` : f.type;
-      this.got[key] = (this.got[key] ?? 0) + 1;
-      if (keepOps && f.type === 'op-batch') this.opsSeen.push(...f.ops);
-      for (const w of [...this.#waiters]) {
-        if (!w.match(f)) continue;
-        this.#waiters.splice(this.#waiters.indexOf(w), 1);
-        w.resolve(f);
-      }
+    this.pair.b.onMessage((message) => {
+      const split = splitMessage(message);
+      if (!split.ok) throw new Error(`the target sent a bad bundle: ${split.detail}`);
+      for (const bytes of split.frames) this.#onFrame(bytes);
     });
     this.pair.b.onClose(() => {
       for (const w of this.#waiters.splice(0)) w.resolve(undefined);
     });
     this.session = target.connect(this.pair.a);
+  }
+
+  /** One frame the target sent (alone, or in a bundle). */
+  #onFrame(bytes: Uint8Array): void {
+    const d = decodeFrame(bytes);
+    if (!d.ok) throw new Error(`the target sent an undecodable frame: ${d.detail}`);
+    const f = d.frame;
+    if (f.type === 'hello') this.theirHello = bytes;
+    const key = f.type === 'obj-nack' ? `obj-nack:${f.reason}` : f.type === 'obj-proof' ? `obj-proof:${f.proof.length ? 'held' : 'empty'}` : f.type;
+    this.got[key] = (this.got[key] ?? 0) + 1;
+    if (this.keepOps && f.type === 'op-batch') this.opsSeen.push(...f.ops);
+    for (const w of [...this.#waiters]) {
+      if (!w.match(f)) continue;
+      this.#waiters.splice(this.#waiters.indexOf(w), 1);
+      w.resolve(f);
+    }
   }
 
   get open(): boolean {
