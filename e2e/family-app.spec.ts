@@ -31,7 +31,10 @@ async function createVault(page: Page) {
   // Changing the field takes its error away.
   await expect(page.locator('#pass2-error')).toHaveCount(0);
   await expect(page.locator('#pass2')).toHaveAttribute('aria-invalid', 'false');
-  if (phone(page)) await shot(page, 'create');
+  if (phone(page)) {
+    await page.evaluate(() => window.scrollTo(0, 0)); // the name, the passphrase and its strength
+    await shot(page, 'create');
+  }
   await page.locator('#create-btn').click();
   await expect(page.locator('#recovery-phrase')).toBeVisible({ timeout: 30_000 });
   if (phone(page)) await shot(page, 'recovery');
@@ -236,6 +239,7 @@ test('timeline, viewer and albums at phone size', async () => {
     await page.locator('#tab-storage').click();
     await expect(page.locator('#store-kind')).toContainText('Photos are stored in');
     await noSidewaysScroll(page, 'settings');
+    await page.evaluate(() => window.scrollTo(0, 0));
     await shot(page, 'settings');
 
     // Selecting: Space on a photo, Shift+click another for the range; Download makes one zip of
