@@ -272,6 +272,9 @@ test('WebKitGTK: a home relay backs up its photo over the server (no WebRTC in t
       return m && Number(m[1]) >= 3 && /connected/.test(el.textContent ?? '') ? Number(m[1]) : undefined;
     }, null, 'the home holding the photo', 120_000);
     log(`home holds ${held} objects`);
+    // The app says plainly why, and how the home is reached.
+    expect(await ui.names({ role: 'note', text: /cannot connect to other devices directly \(it has no WebRTC\)/ })).toHaveLength(1);
+    await expect.poll(() => ui.names({ role: 'listitem', text: /Oak Street.*through the server \(fallback\)/ }), { timeout: 30_000 }).toHaveLength(1);
     // The home came in with that invite: it is used now, so it is no longer offered as waiting.
     await expect.poll(() => ui.names(unusedHomeInvite), { timeout: 30_000 }).toEqual([]);
     // Checking the homes proves it holds the photo whole: the only-copy warning goes.

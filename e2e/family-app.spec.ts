@@ -233,6 +233,7 @@ test('timeline, viewer and albums at phone size', async () => {
     expect(command).toContain(`RELAY_INVITE='${invite}' npm run relay -- --data ./relay-data --signal 'ws://`);
     await axe(page, 'family');
     await noSidewaysScroll(page, 'family');
+    await expect(page.locator('#no-webrtc')).toHaveCount(0); // Chromium connects directly: nothing to excuse
     await page.locator('fv-devices code.command').scrollIntoViewIfNeeded();
     await shot(page, 'home-invite');
     // Settings: auto-lock, storage and where the photos live, the passphrase, the build.

@@ -9,6 +9,9 @@ import { errorText, shared } from '../styles.ts';
 import { count } from '../common/count.ts';
 import { REVOKED_HERE } from '../common/revoked-here.ts';
 
+/** This browser has no RTCPeerConnection (Debian's WebKitGTK): every link goes through the server. */
+const NO_WEBRTC = typeof RTCPeerConnection === 'undefined';
+
 const ago = (t: number | undefined) => {
   if (t === undefined) return undefined;
   const m = Math.round((Date.now() - t) / 60_000);
@@ -128,6 +131,7 @@ export class FvDevices extends LitElement {
       <section class="card">
         <h2>Connected now</h2>
         <p class="muted">Family server: <span id="signal-state">${now.needsServerCode ? 'does not know this family yet' : serverState[now.server]}</span></p>
+        ${NO_WEBRTC ? html`<p id="no-webrtc" role="note">This browser cannot connect to other devices directly (it has no WebRTC), so it reaches them and your homes through the family server, still end-to-end encrypted. Photos sync, more slowly; a browser with WebRTC connects directly.</p>` : ''}
         ${now.needsServerCode ? html`
           <p id="server-code-needed">This server lets in only families its admin has enrolled. Ask the person who runs it for a server code and enter it here; until then devices may not find each other.</p>
           <label for="server-code">Server code</label><input id="server-code" type="text" autocomplete="off" spellcheck="false" />
