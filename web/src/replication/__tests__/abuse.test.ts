@@ -13,14 +13,20 @@ afterEach(async () => {
   vi.restoreAllMocks();
 });
 
+/** Alice's engine, what it reports as abuse, and Mallory's raw end of an open session with it. */
+async function malloryOnAlice(): Promise<{ a: TestNode; abuse: string[]; raw: RawPeer }> {
+  const a = makeNode('alice');
+  nodes = [a];
+  const abuse: string[] = [];
+  a.engine.on('abuse', (e) => abuse.push(e.kind));
+  const raw = new RawPeer(a, 'mallory');
+  await raw.open(a);
+  return { a, abuse, raw };
+}
+
 describe('bad input from a peer', () => {
   it('drops and counts malformed, unknown and unexpected frames; disconnects repeated abuse', async () => {
-    const a = makeNode('alice');
-    nodes = [a];
-    const abuse: string[] = [];
-    a.engine.on('abuse', (e) => abuse.push(e.kind));
-    const raw = new RawPeer(a, 'mallory');
-    await raw.open(a);
+    const { a, abuse, raw } = await malloryOnAlice();
     raw.sendBytes(new Uint8Array([250, 1, 2]));                 // unknown type
     raw.sendBytes(new Uint8Array([FRAME_CODES['obj-want'], 1])); // truncated
     raw.send({ type: 'hello', protocol: 1, peerId: 'x-000000', role: 'member', deviceKey: new Uint8Array(32), nonce: new Uint8Array(32), credential: new Uint8Array(0) });
@@ -35,12 +41,7 @@ describe('bad input from a peer', () => {
   });
 
   it('a bundle\'s frames are each handled and judged alone; a broken bundle is dropped whole and counted', async () => {
-    const a = makeNode('alice');
-    nodes = [a];
-    const abuse: string[] = [];
-    a.engine.on('abuse', (e) => abuse.push(e.kind));
-    const raw = new RawPeer(a, 'mallory');
-    await raw.open(a);
+    const { abuse, raw } = await malloryOnAlice();
     const before = raw.got.length;
     // Two pings around a truncated want: both pings are answered, the want alone is malformed.
     raw.sendBytes(encodeBundle([encodeFrame({ type: 'ping', n: 41 }), new Uint8Array([FRAME_CODES['obj-want'], 1]), encodeFrame({ type: 'ping', n: 42 })]));
