@@ -249,9 +249,9 @@ export class InventorySync {
     if (this.#pending!.size === 0) {
       this.#pending = undefined;
       this.#beliefByBucket = undefined;
-      const work = this.#bucketWork;
+      const buckets = this.#bucketWork;
       this.#bucketWork = [];
-      for (const r of await Promise.allSettled(work)) {
+      for (const r of await Promise.allSettled(buckets)) {
         if (r.status === 'rejected') this.s.deps.log.warn('taking in a bucket listing failed', { peer: peer.peerId, error: describeError(r.reason) });
       }
       this.#markReady();

@@ -127,11 +127,6 @@ export class JobQueue {
    * phone restores, an original being opened). Without this, such an object can wait behind
    * every thumbnail of a large library. Lasts until the job is done; a restart forgets it.
    */
-  /** Whether someone waits for this job (prioritize). */
-  isUrgent(job: TransferJob): boolean {
-    return this.#urgent.has(job.id);
-  }
-
   prioritize(job: TransferJob): void {
     if (this.#jobs.get(job.id) !== job || this.#urgent.has(job.id)) return;
     this.#urgent.add(job.id);

@@ -10,9 +10,10 @@
  *
  * Small frames sent one after another go out together, as one bundle (docs/replication.md,
  * "Bundles"): the outbox packs them until a timer of 0 ms fires (the end of this task, in
- * effect), a bundle is full, a large frame or one sent at once comes, or someone waits for idle. A restore moves tens of thousands of small
- * objects, each with a want, its data and an ack; one message each cost both pages a
- * RTCDataChannel send, an SCTP message and a message event apiece.
+ * effect), a bundle is full, a large frame or one sent at once comes, or someone waits for
+ * idle. A restore moves tens of thousands of small objects, each with a want, its data and an
+ * ack; one message each cost both pages an RTCDataChannel send, an SCTP message and a message
+ * event apiece.
  */
 import { describeError, isTransportError } from '../core/errors.ts';
 import type { PeerTransport } from '../transport/peer-transport.ts';

@@ -89,16 +89,15 @@ export class TransferSender {
     if (!offered && !this.#sent.delete(f.hash)) return;
     const peer = this.s.remote.peerId;
     const wrote = this.s.deps.acks.add(peer, [f.hash]);
-    if (!offered) {
+    if (offered) {
+      await wrote; // the push job ends only once the ack is recorded
+      this.#clear(f.hash);
+    } else {
       // The ack of data we served is knowledge only (no job waits for it): not awaited, so the
       // acks of a bundle share one commit. Awaited one frame after another, a relay serving a
       // restore committed a transaction for every three or four objects.
       wrote.catch((e: unknown) => this.s.deps.log.warn('recording that the peer holds an object failed', { hash: f.hash.slice(0, 12), error: describeError(e) }));
-      this.s.hooks.acked(peer, f.hash);
-      return;
     }
-    await wrote;
-    this.#clear(f.hash);
     this.s.hooks.acked(peer, f.hash);
   }
 

@@ -236,10 +236,10 @@ export class IdbReplicationStores {
   }
 
   /**
-   * Whether the peer is known to hold the object. An ack this page wrote answers without a read:
-   * the push scan asks for every object a restore stores (20,000: a transaction each), and the
-   * peer that just served one is known to hold it. (Only pushes ask: at worst an object another
-   * tab has since learned is gone is not offered again until the next inventory exchange.)
+   * Whether the peer is known to hold the object. An ack this page wrote answers without a read
+   * (the push scan asks for each new local object, and the peer that just served one is known
+   * to hold it). Only pushes ask: at worst an object another tab has since learned is gone is
+   * not offered again until the next inventory exchange.
    */
   ackHas(peer: PeerId, hash: ObjectHash): Promise<boolean> {
     if (this.#acked.get(peer)?.has(hash)) return Promise.resolve(true);
